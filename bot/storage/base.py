@@ -1,0 +1,61 @@
+"""The store protocol every backend implements, so the adapter never knows which one it talks to."""
+
+from __future__ import annotations
+
+from typing import Any, Protocol
+
+from bot.engine.conversation import Conversation
+
+DEFAULT_TTL_SECONDS = 7 * 24 * 3600
+"""Conversations untouched for this long are purged (configurable per store)."""
+
+DEDUP_TTL_SECONDS = 24 * 3600
+"""Telegram redelivers an update for at most a day, so remembering ids longer is waste."""
+
+
+class ConversationStore(Protocol):
+    """Persist conversations with compare-and-set on their version.
+
+    Keys (`key`, `user`, `chat`) are opaque strings: the adapter passes salted hashes,
+    so a store never holds raw Telegram ids.
+    """
+
+    async def load(self, key: str) -> Conversation | None:
+        """Return the live conversation under `key`, or None (missing or expired)."""
+        ...
+
+    async def save(self, key: str, conversation: Conversation, *, expected_version: int | None, user: str) -> bool:
+        """Store `conversation` only if the stored version equals `expected_version`.
+
+        `expected_version=None` means "only if nothing live is stored". Returns False when
+        another writer got there first; the caller reloads and decides again.
+        """
+        ...
+
+    async def delete(self, key: str) -> None:
+        """Drop one conversation (used by /cancel)."""
+        ...
+
+    async def forget_user(self, user: str) -> int:
+        """Delete every conversation and setting stored about `user`; return how many rows went."""
+        ...
+
+    async def purge_expired(self) -> int:
+        """Delete conversations past their time to live; return how many went."""
+        ...
+
+    async def mark_update_seen(self, update_id: int) -> bool:
+        """Record `update_id`; return False if it was already recorded (a redelivery)."""
+        ...
+
+    async def load_chat_settings(self, chat: str) -> dict[str, Any]:
+        """Return a group's settings (empty when none were saved)."""
+        ...
+
+    async def save_chat_settings(self, chat: str, settings: dict[str, Any]) -> None:
+        """Replace a group's settings."""
+        ...
+
+    async def close(self) -> None:
+        """Release connections."""
+        ...
