@@ -1,0 +1,186 @@
+"""Article excerpts, texts and sources from content/<language>/, validated once at start-up."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from bot.engine.errors import FlowErrors, FlowProblem, MissingContentError, ShapeError
+from bot.engine.yaml_source import LineDict, LineList, read_yaml
+
+DEFAULT_LANGUAGE = "en"
+REQUIRED_TEXTS = (
+    "disclaimer",
+    "outcome.why_heading",
+    "outcome.excerpts_heading",
+    "outcome.watch_heading",
+    "outcome.tips_heading",
+    "outcome.sources_heading",
+    "outcome.emergency_numbers",
+    "outcome.excerpt_attribution",
+    "outcome.why_line",
+    "outcome.emergency_typed",
+    "ui.welcome",
+    "ui.help",
+    "ui.privacy",
+    "ui.about",
+    "ui.not_understood",
+    "ui.finished",
+    "ui.stale_press",
+    "ui.forged_press",
+    "ui.restarted",
+    "ui.back_at_start",
+    "ui.went_back",
+    "ui.cancelled",
+    "ui.nothing_to_cancel",
+    "ui.forget_confirm",
+    "ui.forget_done",
+    "ui.forget_kept",
+    "ui.non_text",
+    "ui.too_long",
+    "ui.group_redirect",
+    "ui.group_intro",
+    "ui.not_your_check",
+    "ui.excerpt_card",
+    "ui.unknown_topic",
+    "ui.error",
+    "buttons.why",
+    "buttons.start_again",
+    "buttons.delete_data",
+    "buttons.forget_yes",
+    "buttons.forget_no",
+    "buttons.continue_private",
+    "buttons.start_private_check",
+)
+"""Texts the code itself shows; a content folder without them is refused at start-up."""
+
+
+@dataclass(frozen=True, slots=True)
+class Excerpt:
+    """A verbatim passage of the source article, shown with its attribution."""
+
+    id: str
+    topic: str
+    text: str
+    source: str = "article"
+
+
+@dataclass(frozen=True, slots=True)
+class Source:
+    id: str
+    title: str
+    publisher: str
+    url: str
+    supports: str
+
+
+@dataclass(frozen=True, slots=True)
+class Content:
+    """Everything a flow may reference by `@key`, plus what the adapters show around it."""
+
+    texts: Mapping[str, str]
+    excerpts: Mapping[str, Excerpt]
+    sources: Mapping[str, Source]
+    emergency_always: str = "112"
+    emergency_by_language: Mapping[str, str] = field(default_factory=dict)
+    excerpt_lines: Mapping[str, tuple[str, int]] = field(default_factory=dict)
+
+    def text(self, key: str, **values: Any) -> str:
+        """The text under `key`, with `{placeholders}` filled in."""
+        template = self.texts[key]
+        return template.format(**values) if values else template
+
+    def emergency_number(self, language: str | None) -> str:
+        """The local number for a language tag such as `en-GB`, else the always-valid one."""
+        if language:
+            for tag in (language, language.split("-")[0]):
+                number = self.emergency_by_language.get(tag)
+                if number:
+                    return number
+        return self.emergency_always
+
+
+def _flatten(data: Any, prefix: str, out: dict[str, str], source: str, problems: list[FlowProblem]) -> None:
+    if isinstance(data, LineDict):
+        for key, value in data.items():
+            name = f"{prefix}.{key}" if prefix else key
+            if isinstance(value, LineDict):
+                _flatten(value, name, out, source, problems)
+            elif isinstance(value, str):
+                out[name] = value
+            else:
+                problems.append(
+                    ShapeError(source, data.key_lines[key], f"text '{name}' is not a string", "quote the text")
+                )
+
+
+def _read(path: Path, problems: list[FlowProblem]) -> Any:
+    if not path.is_file():
+        problems.append(MissingContentError(str(path), 1, "content file is missing", f"create {path.name}"))
+        return None
+    data, found = read_yaml(path.read_text(encoding="utf-8"), str(path))
+    problems.extend(found)
+    return data
+
+
+def _records(data: Any, path: Path, fields: tuple[str, ...], problems: list[FlowProblem]) -> list[tuple[dict[str, str], int]]:
+    if not isinstance(data, LineList):
+        problems.append(ShapeError(str(path), 1, "expected a list of entries", "start each entry with '- id: ...'"))
+        return []
+    records = []
+    for item, line in zip(data, data.item_lines, strict=True):
+        missing = [name for name in fields if not isinstance(item, dict) or not isinstance(item.get(name), str)]
+        if missing:
+            problems.append(ShapeError(str(path), line, f"entry lacks {', '.join(missing)}", "add the missing keys"))
+            continue
+        records.append(({name: item[name] for name in fields}, line))
+    return records
+
+
+def load_content(folder: Path, article: Path | None = None) -> Content:
+    """Read content/<language>/; raise FlowErrors listing every problem at once."""
+    problems: list[FlowProblem] = []
+    texts: dict[str, str] = {}
+    _flatten(_read(folder / "texts.yaml", problems), "", texts, str(folder / "texts.yaml"), problems)
+    for key in REQUIRED_TEXTS:
+        if key not in texts and (folder / "texts.yaml").is_file():
+            problems.append(
+                MissingContentError(str(folder / "texts.yaml"), 1, f"text '{key}' is missing", "add it to texts.yaml")
+            )
+
+    excerpt_path = folder / "excerpts.yaml"
+    excerpts: dict[str, Excerpt] = {}
+    excerpt_lines: dict[str, tuple[str, int]] = {}
+    article_text = article.read_text(encoding="utf-8") if article and article.is_file() else None
+    for record, line in _records(_read(excerpt_path, problems), excerpt_path, ("id", "topic", "text"), problems):
+        if record["id"] in excerpts:
+            problems.append(ShapeError(str(excerpt_path), line, f"excerpt '{record['id']}' is defined twice", "rename one"))
+        if article_text is not None and record["text"] not in article_text:
+            problems.append(
+                MissingContentError(
+                    str(excerpt_path), line, f"excerpt '{record['id']}' is not a verbatim passage of the article",
+                    "copy the passage exactly from the article",
+                )
+            )
+        excerpts[record["id"]] = Excerpt(record["id"], record["topic"], record["text"])
+        excerpt_lines[record["id"]] = (str(excerpt_path), line)
+
+    source_path = folder / "sources.yaml"
+    fields = ("id", "title", "publisher", "url", "supports")
+    sources = {
+        record["id"]: Source(**record) for record, _ in _records(_read(source_path, problems), source_path, fields, problems)
+    }
+    if "article" not in sources and source_path.is_file():
+        problems.append(MissingContentError(str(source_path), 1, "source 'article' is missing", "add the article"))
+
+    emergency = _read(folder / "emergency.yaml", problems)
+    always, by_language = "112", {}
+    if isinstance(emergency, dict):
+        always = str(emergency.get("always", "112"))
+        by_language = {str(k): str(v) for k, v in (emergency.get("by_language") or {}).items()}
+
+    if problems:
+        raise FlowErrors(problems)
+    return Content(texts, excerpts, sources, always, by_language, excerpt_lines)

@@ -1,0 +1,72 @@
+"""What the engine asks the front ends to show: plain data, rendered later per medium."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from enum import Enum
+
+from bot.engine.model import Outcome, Step
+
+
+class Command(Enum):
+    """Navigation the person asks for, from a command or a button."""
+
+    BACK = "back"
+    RESTART = "restart"
+
+
+@dataclass(frozen=True, slots=True)
+class Pick:
+    """A button press: the step it belonged to and the value of the chosen choice."""
+
+    step: str
+    value: str
+
+
+@dataclass(frozen=True, slots=True)
+class Typed:
+    """Free text the person typed."""
+
+    text: str
+
+
+Input = Pick | Typed | Command
+
+
+@dataclass(frozen=True, slots=True)
+class Question:
+    """Ask `step`; `number` counts questions answered so far plus one."""
+
+    step: Step
+    number: int
+
+
+@dataclass(frozen=True, slots=True)
+class Notice:
+    """A short message from content/ (`ui.*`), with its placeholders."""
+
+    key: str
+    values: Mapping[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class Reason:
+    """One line of "why this advice": a question's topic and the answer given."""
+
+    topic: str
+    answer: str
+
+
+@dataclass(frozen=True, slots=True)
+class Result:
+    """The recommendation: the outcome, why, which excerpts and notes fit the answers."""
+
+    outcome: Outcome
+    reasons: tuple[Reason, ...]
+    excerpts: tuple[str, ...]
+    notes: tuple[str, ...]
+    typed_emergency: bool = False
+
+
+Reply = Question | Notice | Result

@@ -1,0 +1,104 @@
+"""The shape of a flow file, checked before any meaning: unknown keys (typos) are refused."""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+Text = str
+"""Literal text, or `@key` to take the text from content/ (`@@` escapes a leading @)."""
+
+ConditionSpec = dict[str, Any]
+"""`{key: value}`, `{key: [values]}`, `{any: [...]}`, `{all: [...]}` or `{not: {...}}`; parsed in conditions.py."""
+
+
+class _Spec(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True, str_strip_whitespace=True)
+
+
+class BranchSpec(_Spec):
+    to: str
+    when: ConditionSpec | None = None
+
+
+Next = str | list[BranchSpec]
+
+
+class ChoiceSpec(_Spec):
+    label: Text
+    value: str | None = Field(default=None, description="what the answer records; defaults to the label in snake_case")
+    next: Next | None = None
+
+
+class StepSpec(_Spec):
+    id: str
+    text: Text
+    kind: Literal["question", "red_flag", "emergency"] = "question"
+    records: str | None = None
+    topic: Text | None = None
+    choices: list[ChoiceSpec] = Field(min_length=1)
+    next: Next | None = None
+
+
+class RuleSpec(_Spec):
+    outcome: str
+    when: ConditionSpec | None = None
+
+
+class InterruptSpec(_Spec):
+    id: str
+    phrases: list[str] = Field(min_length=1)
+    outcome: str
+
+
+class ExcerptRuleSpec(_Spec):
+    excerpt: str
+    when: ConditionSpec | None = None
+
+
+class NoteSpec(_Spec):
+    text: Text
+    when: ConditionSpec | None = None
+
+
+class OutcomeSpec(_Spec):
+    id: str
+    level: Literal["emergency", "urgent", "routine", "self_care"]
+    title: Text
+    recommendation: Text
+    watch_for: Text
+    tips: Text | None = None
+    notes: list[NoteSpec] = []
+    excerpts: list[ExcerptRuleSpec] = []
+    sources: list[str] = []
+
+
+class FlowSpec(_Spec):
+    flow: str
+    title: str
+    start: str
+    steps: list[StepSpec] = Field(min_length=1)
+    routing: list[RuleSpec] = Field(min_length=1)
+    outcomes: list[OutcomeSpec] = Field(min_length=1)
+    interrupts: list[InterruptSpec] = []
+    excerpts: list[ExcerptRuleSpec] = []
+    max_excerpts: int = Field(default=4, ge=0, le=10)
+
+    def referenced_content(self) -> list[tuple[tuple[Any, ...], str]]:
+        """Every `@key` text reference with its path, for the content check."""
+        found: list[tuple[tuple[Any, ...], str]] = []
+
+        def visit(node: Any, path: tuple[Any, ...]) -> None:
+            if isinstance(node, str):
+                if node.startswith("@") and not node.startswith("@@"):
+                    found.append((path, node[1:]))
+            elif isinstance(node, BaseModel):
+                for name in type(node).model_fields:
+                    visit(getattr(node, name), (*path, name))
+            elif isinstance(node, list):
+                for index, item in enumerate(node):
+                    visit(item, (*path, index))
+
+        visit(self, ())
+        return found

@@ -1,0 +1,164 @@
+"""The scale-out store: several bot instances share conversations through one Redis.
+
+Layout (all keys are opaque hashes handed in by the adapter):
+
+    tc:conv:<key>   HASH v=version d=JSON u=user, expires by Redis TTL
+    tc:user:<user>  SET of tc:conv:* keys, so /forget finds a user's rows without SCAN
+    tc:chat:<chat>  STRING JSON group settings, no TTL
+    tc:seen:<id>    STRING, SET NX EX for update de-duplication
+
+Writes that read-then-write run as Lua scripts, which Redis executes atomically. The
+scripts touch keys named inside the data (a user set's members), so they assume a
+single Redis (or a primary with replicas), not Redis Cluster.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import redis.asyncio as aioredis
+
+from bot.engine.conversation import Conversation
+from bot.storage.base import DEDUP_TTL_SECONDS, DEFAULT_TTL_SECONDS
+from bot.storage.sqlite import check_bumped
+
+CONV_PREFIX = "tc:conv:"
+USER_PREFIX = "tc:user:"
+CHAT_PREFIX = "tc:chat:"
+SEEN_PREFIX = "tc:seen:"
+
+# KEYS: conversation, user set. ARGV: expected version ('' = must be absent), new version,
+# JSON, user, ttl ms. The user set lives as long as its newest member, so it never outlives them all.
+_SAVE = """
+local stored = redis.call('HGET', KEYS[1], 'v')
+if ARGV[1] == '' then
+  if stored then return 0 end
+elseif stored ~= ARGV[1] then
+  return 0
+end
+redis.call('HSET', KEYS[1], 'v', ARGV[2], 'd', ARGV[3], 'u', ARGV[4])
+redis.call('PEXPIRE', KEYS[1], ARGV[5])
+redis.call('SADD', KEYS[2], KEYS[1])
+redis.call('PEXPIRE', KEYS[2], ARGV[5])
+return 1
+"""
+
+# KEYS: conversation. ARGV: user-set prefix.
+_DELETE = """
+local user = redis.call('HGET', KEYS[1], 'u')
+if user then redis.call('SREM', ARGV[1] .. user, KEYS[1]) end
+return redis.call('DEL', KEYS[1])
+"""
+
+# KEYS: user set. ARGV: user. A key re-saved under another user is that user's now, so skip it.
+_FORGET = """
+local gone = 0
+for _, key in ipairs(redis.call('SMEMBERS', KEYS[1])) do
+  if redis.call('HGET', key, 'u') == ARGV[1] then gone = gone + redis.call('DEL', key) end
+end
+redis.call('DEL', KEYS[1])
+return gone
+"""
+
+# KEYS: user set. Drops members whose conversation Redis already expired.
+_PRUNE = """
+local pruned = 0
+for _, key in ipairs(redis.call('SMEMBERS', KEYS[1])) do
+  if redis.call('EXISTS', key) == 0 then
+    redis.call('SREM', KEYS[1], key)
+    pruned = pruned + 1
+  end
+end
+return pruned
+"""
+
+
+def _dumps(data: Any) -> str:
+    return json.dumps(data, ensure_ascii=False, separators=(",", ":"))
+
+
+class RedisStore:
+    """A `ConversationStore` on redis.asyncio; time to live is Redis's own key expiry."""
+
+    def __init__(
+        self,
+        client: aioredis.Redis,
+        *,
+        ttl_seconds: int = DEFAULT_TTL_SECONDS,
+        dedup_ttl_seconds: int = DEDUP_TTL_SECONDS,
+    ) -> None:
+        if ttl_seconds <= 0 or dedup_ttl_seconds <= 0:
+            raise ValueError("ttl_seconds and dedup_ttl_seconds must be positive")
+        self._redis = client
+        self._ttl_ms = ttl_seconds * 1000
+        self._dedup_ttl = dedup_ttl_seconds
+        self._save = client.register_script(_SAVE)
+        self._delete = client.register_script(_DELETE)
+        self._forget = client.register_script(_FORGET)
+        self._prune = client.register_script(_PRUNE)
+
+    @classmethod
+    async def open(
+        cls,
+        url: str,
+        *,
+        ttl_seconds: int = DEFAULT_TTL_SECONDS,
+        dedup_ttl_seconds: int = DEDUP_TTL_SECONDS,
+    ) -> RedisStore:
+        """Connect to `url` and PING, so a wrong URL fails at startup, not on the first message."""
+        client = aioredis.Redis.from_url(url, socket_connect_timeout=5, socket_timeout=5)
+        try:
+            await client.ping()
+            return cls(client, ttl_seconds=ttl_seconds, dedup_ttl_seconds=dedup_ttl_seconds)
+        except BaseException:
+            await client.aclose()
+            raise
+
+    async def load(self, key: str) -> Conversation | None:
+        """Return the live conversation under `key`, or None."""
+        data = await self._redis.hget(CONV_PREFIX + key, "d")
+        return Conversation.from_dict(json.loads(data)) if data is not None else None
+
+    async def save(self, key: str, conversation: Conversation, *, expected_version: int | None, user: str) -> bool:
+        """Write `conversation` if the stored version is `expected_version` (None: nothing live)."""
+        check_bumped(conversation, expected_version)
+        expected = "" if expected_version is None else str(expected_version)
+        data = _dumps(conversation.to_dict())
+        args: list[str | int] = [expected, str(conversation.version), data, user, self._ttl_ms]
+        return bool(await self._save(keys=[CONV_PREFIX + key, USER_PREFIX + user], args=args))
+
+    async def delete(self, key: str) -> None:
+        """Drop one conversation and its entry in the user's set."""
+        await self._delete(keys=[CONV_PREFIX + key], args=[USER_PREFIX])
+
+    async def forget_user(self, user: str) -> int:
+        """Delete the user's conversations; chat settings belong to chats, not users."""
+        return int(await self._forget(keys=[USER_PREFIX + user], args=[user]))
+
+    async def purge_expired(self) -> int:
+        """Return 0: Redis deletes expired conversations itself; this only prunes stale set members.
+
+        The user sets can keep names of conversations that already expired while the user
+        has a newer one; pruning keeps them small. Nothing is left for us to delete.
+        """
+        async for user_set in self._redis.scan_iter(match=USER_PREFIX + "*", count=500):
+            await self._prune(keys=[user_set])
+        return 0
+
+    async def mark_update_seen(self, update_id: int) -> bool:
+        """Record `update_id` for the dedup window; False if it is already recorded."""
+        return bool(await self._redis.set(f"{SEEN_PREFIX}{update_id}", b"1", nx=True, ex=self._dedup_ttl))
+
+    async def load_chat_settings(self, chat: str) -> dict[str, Any]:
+        """Return a group's settings, or {}."""
+        data = await self._redis.get(CHAT_PREFIX + chat)
+        return dict(json.loads(data)) if data is not None else {}
+
+    async def save_chat_settings(self, chat: str, settings: dict[str, Any]) -> None:
+        """Replace a group's settings."""
+        await self._redis.set(CHAT_PREFIX + chat, _dumps(settings))
+
+    async def close(self) -> None:
+        """Close the connection pool."""
+        await self._redis.aclose()
