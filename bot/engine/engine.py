@@ -43,6 +43,10 @@ class Engine:
         conversation = Conversation(flow_id=flow_id, step=flow.start, version=version + 1)
         return conversation, (Question(flow.steps[flow.start], 1),)
 
+    def is_emergency(self, flow_id: str, text: str) -> bool:
+        """True when typed text contains one of the flow's emergency phrases."""
+        return self.spotters[flow_id].find(text[:MAX_TYPED_CHARS]) is not None
+
     def current(self, conversation: Conversation) -> tuple[Reply, ...]:
         """Show again where the person is: the open question, or the recommendation."""
         flow = self.flows[conversation.flow_id]

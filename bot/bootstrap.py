@@ -1,0 +1,39 @@
+"""Load content and flows, validate and prove them safe: the one way every command starts."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from bot.content.library import Content, load_content
+from bot.engine.engine import Engine
+from bot.engine.errors import FlowErrors, FlowProblem
+from bot.engine.loader import load_flows
+from bot.engine.model import Flow
+
+
+@dataclass(frozen=True)
+class Loaded:
+    content: Content
+    flows: dict[str, Flow]
+    warnings: list[FlowProblem]
+
+    def engine(self) -> Engine:
+        return Engine(self.flows)
+
+
+def load_all(flow_paths: list[Path], content_dir: Path, *, prove: bool = True) -> Loaded:
+    """Content, then flows, then (with `prove`) the static safety check; raise FlowErrors on any error."""
+    from bot.engine.check import check_flow, unused_excerpts
+
+    content = load_content(content_dir, content_dir / "article.txt")
+    flows = load_flows(flow_paths, content)
+    problems: list[FlowProblem] = []
+    if prove:
+        for flow in flows.values():
+            problems += check_flow(flow)
+    errors = [p for p in problems if not p.warning]
+    if errors:
+        raise FlowErrors(errors)
+    warnings = [p for p in problems if p.warning] + list(unused_excerpts(flows, content))
+    return Loaded(content, flows, warnings)

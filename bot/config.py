@@ -1,0 +1,80 @@
+"""Settings from the environment and `.env` (design §3 fixes the names)."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+from dotenv import load_dotenv
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_FLOWS = PROJECT_ROOT / "flows"
+DEFAULT_CONTENT = PROJECT_ROOT / "content" / "en"
+DEFAULT_API_BASE_URL = "https://api.telegram.org/bot"
+
+
+class ConfigError(Exception):
+    """A setting is missing or wrong; the message is one line an operator can act on."""
+
+
+def _int(name: str, default: int) -> int:
+    raw = os.environ.get(name, "").strip()
+    if not raw:
+        return default
+    try:
+        return int(raw)
+    except ValueError:
+        raise ConfigError(f"{name} must be a whole number, got {raw!r}") from None
+
+
+@dataclass(frozen=True)
+class Settings:
+    token: str = ""
+    api_base_url: str = DEFAULT_API_BASE_URL
+    data_dir: Path = Path("./data")
+    storage: str = "sqlite"
+    log_level: str = "INFO"
+    log_format: str = "text"
+    webhook_url: str = ""
+    webhook_secret: str = ""
+    webhook_listen: str = "0.0.0.0"
+    webhook_port: int = 8443
+    ttl_days: int = 7
+    flows_dir: Path = DEFAULT_FLOWS
+    content_dir: Path = DEFAULT_CONTENT
+    id_salt: str = ""
+
+    def __repr__(self) -> str:
+        return f"Settings(storage={self.storage!r}, data_dir={str(self.data_dir)!r}, token=<redacted>)"
+
+    @classmethod
+    def from_env(cls, dotenv: bool = True) -> Settings:
+        """Read the environment (and `.env` in the working directory, without overriding)."""
+        if dotenv:
+            load_dotenv(Path.cwd() / ".env", override=False)
+        env = os.environ.get
+        log_format = env("LOG_FORMAT", "text").strip().lower() or "text"
+        if log_format not in ("text", "json"):
+            raise ConfigError(f"LOG_FORMAT must be 'text' or 'json', got {log_format!r}")
+        return cls(
+            token=env("TELEGRAM_BOT_TOKEN", "").strip(),
+            api_base_url=env("TELEGRAM_API_BASE_URL", "").strip() or DEFAULT_API_BASE_URL,
+            data_dir=Path(env("TWITCHCHECK_DATA_DIR", "").strip() or "./data"),
+            storage=env("TWITCHCHECK_STORAGE", "").strip() or "sqlite",
+            log_level=(env("LOG_LEVEL", "").strip() or "INFO").upper(),
+            log_format=log_format,
+            webhook_url=env("TWITCHCHECK_WEBHOOK_URL", "").strip(),
+            webhook_secret=env("TWITCHCHECK_WEBHOOK_SECRET", "").strip(),
+            webhook_listen=env("TWITCHCHECK_WEBHOOK_LISTEN", "").strip() or "0.0.0.0",
+            webhook_port=_int("TWITCHCHECK_WEBHOOK_PORT", 8443),
+            ttl_days=_int("TWITCHCHECK_TTL_DAYS", 7),
+            flows_dir=Path(env("TWITCHCHECK_FLOWS_DIR", "").strip() or DEFAULT_FLOWS),
+            content_dir=Path(env("TWITCHCHECK_CONTENT_DIR", "").strip() or DEFAULT_CONTENT),
+            id_salt=env("TWITCHCHECK_ID_SALT", "").strip(),
+        )
+
+    def require_token(self) -> str:
+        if not self.token:
+            raise ConfigError("TELEGRAM_BOT_TOKEN is not set; get a token from @BotFather and put it in .env")
+        return self.token

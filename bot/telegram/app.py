@@ -1,0 +1,153 @@
+"""Wire the python-telegram-bot Application: handlers, retries, rate limiting, ordering, lifecycle."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+
+from telegram import BotCommand, Update
+from telegram.ext import (
+    AIORateLimiter,
+    Application,
+    ApplicationBuilder,
+    CallbackQueryHandler,
+    ChatMemberHandler,
+    CommandHandler,
+    MessageHandler,
+    filters,
+)
+
+from bot.bootstrap import Loaded
+from bot.config import Settings
+from bot.content.render import HTML, Renderer
+from bot.conversations import ConversationService
+from bot.logs import log_event
+from bot.metrics import Metrics
+from bot.privacy import Anonymizer, salt_from
+from bot.storage.base import ConversationStore
+from bot.telegram.callback_data import CallbackCodec
+from bot.telegram.handlers import TwitchCheckBot
+from bot.telegram.ordering import PerChatOrderedProcessor
+from bot.telegram.request import RetryingRequest
+from bot.telegram.sender import Sender, StepIndex
+
+logger = logging.getLogger("twitchcheck")
+PURGE_EVERY_SECONDS = 3600
+COMMANDS = (
+    ("start", "Start the twitching check"),
+    ("back", "Go back one question"),
+    ("restart", "Start the check again"),
+    ("cancel", "Stop the check and delete its answers"),
+    ("forget", "Delete everything stored about me"),
+    ("privacy", "What is stored, and for how long"),
+    ("about", "About this bot, sources and disclaimer"),
+    ("help", "How to answer, and the commands"),
+)
+
+
+def build_handlers(loaded: Loaded, store: ConversationStore, settings: Settings, metrics: Metrics) -> TwitchCheckBot:
+    """The bot's handlers over one engine, store and content set."""
+    engine = loaded.engine()
+    anonymizer = Anonymizer(salt_from(settings.token, settings.id_salt))
+    renderer = Renderer(loaded.content, HTML)
+    codec = CallbackCodec(anonymizer.sign)
+    sender = Sender(renderer, codec, StepIndex(engine))
+    return TwitchCheckBot(ConversationService(engine, store), loaded.content, renderer, codec, sender, anonymizer,
+                          settings.ttl_days, metrics)
+
+
+def build_application(settings: Settings, handlers: TwitchCheckBot, *, retry_backoff: float = 0.5,
+                      poll_timeout: float = 30) -> Application:  # type: ignore[type-arg]
+    """A PTB Application with our handlers; `updater=None` callers (webhooks) just skip polling."""
+    request = RetryingRequest(backoff=retry_backoff, connection_pool_size=64)
+    updates_request = RetryingRequest(backoff=retry_backoff, read_timeout=poll_timeout + 10)
+    application = (
+        ApplicationBuilder()
+        .token(settings.require_token())
+        .base_url(settings.api_base_url)
+        .request(request)
+        .get_updates_request(updates_request)
+        .rate_limiter(AIORateLimiter(max_retries=5))
+        .concurrent_updates(PerChatOrderedProcessor(handlers.metrics))
+        .build()
+    )
+    new = filters.UpdateType.MESSAGE
+    private = filters.ChatType.PRIVATE
+    h = handlers
+    application.add_handlers([
+        CommandHandler(["start", "twitch"], h.on_start, filters=new),
+        CommandHandler("help", h.on_help, filters=new),
+        CommandHandler("privacy", h.on_privacy, filters=new),
+        CommandHandler("about", h.on_about, filters=new),
+        CommandHandler(["back", "restart"], h.on_navigation, filters=new),
+        CommandHandler("cancel", h.on_cancel, filters=new),
+        CommandHandler("forget", h.on_forget, filters=new),
+        CommandHandler("excerpt", h.on_excerpt, filters=new),
+        CommandHandler("groupchecks", h.on_group_checks, filters=new),
+        MessageHandler(filters.UpdateType.CHANNEL_POST & filters.Regex(r"^/excerpt(@\w+)?(\s|$)"), h.on_excerpt),
+        CallbackQueryHandler(h.on_button),
+        ChatMemberHandler(h.on_added_to_group, ChatMemberHandler.MY_CHAT_MEMBER),
+        MessageHandler(new & private & filters.COMMAND, h.on_help),
+        MessageHandler(new & private & filters.TEXT, h.on_text),
+        MessageHandler(new & private & ~filters.StatusUpdate.ALL, h.on_non_text),
+    ])
+    application.add_error_handler(h.on_error)
+    return application
+
+
+class BotRuntime:
+    """Start and stop the bot the same way in production and in end-to-end tests."""
+
+    def __init__(self, settings: Settings, loaded: Loaded, store: ConversationStore, *,
+                 retry_backoff: float = 0.5, poll_timeout: float = 30) -> None:
+        self.settings = settings
+        self.store = store
+        self.metrics = Metrics()
+        self.handlers = build_handlers(loaded, store, settings, self.metrics)
+        self.application = build_application(settings, self.handlers, retry_backoff=retry_backoff,
+                                             poll_timeout=poll_timeout)
+        self.poll_timeout = poll_timeout
+        self._purger: asyncio.Task[None] | None = None
+
+    async def start(self, *, polling: bool = True) -> None:
+        app = self.application
+        await app.initialize()
+        await app.bot.set_my_commands([BotCommand(name, text) for name, text in COMMANDS])
+        await app.start()
+        if polling and app.updater is not None:
+            await app.updater.start_polling(poll_interval=0, timeout=int(self.poll_timeout),
+                                            allowed_updates=Update.ALL_TYPES, drop_pending_updates=False)
+        self._purger = asyncio.create_task(self._purge_forever())
+        log_event(logger, "bot_started", username=app.bot.username, polling=polling)
+
+    async def stop(self) -> None:
+        app = self.application
+        if self._purger is not None:
+            self._purger.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._purger
+        if app.updater is not None and app.updater.running:
+            await app.updater.stop()
+        if app.running:
+            await app.stop()
+        await app.shutdown()
+        log_event(logger, "bot_stopped")
+
+    def reload(self, loaded: Loaded) -> None:
+        """Swap in newly validated flows and content; conversations carry on."""
+        fresh = build_handlers(loaded, self.store, self.settings, self.metrics)
+        h = self.handlers
+        h.service.engine = fresh.service.engine
+        h.content, h.renderer, h.sender = fresh.content, fresh.renderer, fresh.sender
+        log_event(logger, "flows_reloaded", flows=",".join(sorted(loaded.flows)))
+
+    async def _purge_forever(self) -> None:
+        while True:
+            try:
+                removed = await self.store.purge_expired()
+                if removed:
+                    log_event(logger, "purged", rows=removed)
+            except Exception as error:  # noqa: BLE001 - purging must never stop the bot
+                log_event(logger, "error", logging.ERROR, error=type(error).__name__, where="purge")
+            await asyncio.sleep(PURGE_EVERY_SECONDS)

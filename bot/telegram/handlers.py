@@ -1,0 +1,347 @@
+"""Thin handlers: decode the update, call the conversation service, send what it returns."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+
+from telegram import Chat, InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram.constants import ChatMemberStatus, ChatType, ParseMode
+from telegram.error import BadRequest
+from telegram.ext import ContextTypes
+
+from bot.content.library import Content
+from bot.content.render import Action, Button, Renderer
+from bot.content.render import Message as Rendered
+from bot.conversations import ConversationService, StaleVersion, Turn
+from bot.engine.replies import Command, Notice, Pick, Result, Typed
+from bot.logs import log_event
+from bot.metrics import Metrics
+from bot.privacy import Anonymizer
+from bot.telegram.callback_data import CallbackCodec, Kind, Press
+from bot.telegram.sender import Sender
+
+logger = logging.getLogger("twitchcheck")
+LONG_TEXT_CHARS = 300
+"""Typed answers are a few words; longer text gets a gentle "please answer briefly"."""
+GROUP_CHECKS = "in_group_checks"
+GROUP_TYPES = (ChatType.GROUP, ChatType.SUPERGROUP)
+
+
+@dataclass
+class Who:
+    """Who sent an update and where: the ids Telegram gives, and their anonymous forms."""
+
+    chat_id: int
+    user_id: int
+    key: str
+    user: str
+    private: bool
+    language: str | None
+    thread_id: int | None = None
+
+
+class TwitchCheckBot:
+    """Every handler of the bot, sharing one service, renderer, codec and sender."""
+
+    def __init__(self, service: ConversationService, content: Content, renderer: Renderer, codec: CallbackCodec,
+                 sender: Sender, anonymizer: Anonymizer, ttl_days: int, metrics: Metrics) -> None:
+        self.service = service
+        self.content = content
+        self.renderer = renderer
+        self.codec = codec
+        self.sender = sender
+        self.anon = anonymizer
+        self.ttl_days = ttl_days
+        self.metrics = metrics
+
+    # -- helpers -----------------------------------------------------------------------------------------------
+
+    def who(self, update: Update) -> Who | None:
+        chat, user = update.effective_chat, update.effective_user
+        if chat is None or user is None:
+            return None
+        message = update.effective_message
+        thread = message.message_thread_id if message is not None and message.is_topic_message else None
+        return Who(chat.id, user.id, self.anon.conversation(chat.id, user.id), self.anon.user(user.id),
+                   chat.type == ChatType.PRIVATE, user.language_code, thread)
+
+    def deep_link(self, context: ContextTypes.DEFAULT_TYPE, payload: str = "") -> str:
+        return f"https://t.me/{context.bot.username}?start={payload or self.service.engine.default_flow}"
+
+    async def say(self, context: ContextTypes.DEFAULT_TYPE, who: Who, key: str,
+                  markup: InlineKeyboardMarkup | None = None, **values: object) -> None:
+        await context.bot.send_message(who.chat_id, self.renderer.text(key, **values), parse_mode=ParseMode.HTML,
+                                       reply_markup=markup, message_thread_id=who.thread_id,
+                                       disable_web_page_preview=True)
+
+    async def show(self, context: ContextTypes.DEFAULT_TYPE, who: Who, turn: Turn) -> None:
+        await self.sender.send_replies(context.bot, who.chat_id, turn.replies, who.user_id, turn.conversation,
+                                       who.language, who.thread_id)
+        if turn.changed:
+            self.log_turn(who, turn)
+
+    def log_turn(self, who: Who, turn: Turn) -> None:
+        if turn.started:
+            log_event(logger, "conversation_started", user=who.user, flow=turn.conversation.flow_id)
+        for reply in turn.replies:
+            if isinstance(reply, Result):
+                self.metrics.outcomes.labels(level=reply.outcome.level.key).inc()
+                log_event(logger, "outcome", user=who.user, flow=turn.conversation.flow_id,
+                          level=reply.outcome.level.key, outcome=reply.outcome.id)
+
+    async def in_group_checks(self, chat: Chat) -> bool:
+        settings = await self.service.store.load_chat_settings(self.anon.chat(chat.id))
+        return bool(settings.get(GROUP_CHECKS))
+
+    async def redirect_to_private(self, context: ContextTypes.DEFAULT_TYPE, who: Who, payload: str = "") -> None:
+        button = InlineKeyboardButton(self.content.text("buttons.continue_private"), url=self.deep_link(context, payload))
+        await self.say(context, who, "ui.group_redirect", InlineKeyboardMarkup([[button]]))
+
+    # -- commands ----------------------------------------------------------------------------------------------
+
+    async def on_start(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        """/start [flow] and /twitch: begin or resume a check (groups get the private link)."""
+        who = self.who(update)
+        if who is None:
+            return
+        payload = context.args[0] if context.args else None
+        flow_id = payload if payload in self.service.engine.flows else None
+        if not who.private and not await self.in_group_checks(update.effective_chat):  # type: ignore[arg-type]
+            await self.redirect_to_private(context, who, flow_id or "")
+            return
+        turn = await self.service.start(who.key, who.user, flow_id, resume=flow_id is None)
+        if turn.started:
+            await self.say(context, who, "ui.welcome")
+        await self.show(context, who, turn)
+
+    async def on_help(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        """/help: how to answer and the commands."""
+        if who := self.who(update):
+            await self.say(context, who, "ui.help")
+
+    async def on_privacy(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        """/privacy: what is stored and for how long."""
+        if who := self.who(update):
+            await self.say(context, who, "ui.privacy", days=self.ttl_days)
+
+    async def on_about(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        """/about: what the bot is, its sources and the disclaimer."""
+        who = self.who(update)
+        if who is None:
+            return
+        m = self.renderer.markup
+        lines = [self.renderer.text("ui.about"), "", m.bold(self.content.text("outcome.sources_heading"))]
+        lines += [f"• {m.link(s.title, s.url)} ({m.escape(s.publisher)})" for s in self.content.sources.values()]
+        lines += ["", m.italic(self.content.text("disclaimer"))]
+        await context.bot.send_message(who.chat_id, "\n".join(lines), parse_mode=ParseMode.HTML,
+                                       message_thread_id=who.thread_id, disable_web_page_preview=True)
+
+    async def on_navigation(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        """/back and /restart: move within the check."""
+        who = self.who(update)
+        message = update.effective_message
+        if who is None or message is None or not message.text:
+            return
+        command = Command.BACK if message.text.split()[0].split("@")[0].lower() == "/back" else Command.RESTART
+        turn = await self.service.apply(who.key, who.user, command)
+        if turn is None:
+            turn = await self.service.start(who.key, who.user)
+        await self.show(context, who, turn)
+
+    async def on_cancel(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        """/cancel: stop the check and delete its answers."""
+        if who := self.who(update):
+            existed = await self.service.cancel(who.key)
+            await self.say(context, who, "ui.cancelled" if existed else "ui.nothing_to_cancel")
+
+    async def on_forget(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        """/forget: ask for confirmation before deleting everything stored about the person."""
+        who = self.who(update)
+        if who is None:
+            return
+        rendered = Rendered(self.renderer.text("ui.forget_confirm"), (
+            (Button(self.content.text("buttons.forget_yes"), Action.FORGET_YES),
+             Button(self.content.text("buttons.forget_no"), Action.FORGET_NO)),
+        ))
+        await self.sender.send(context.bot, who.chat_id, [rendered], who.user_id, None, who.thread_id)
+
+    async def on_excerpt(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        """/excerpt [topic]: post an article excerpt card with a "Start a private check" button."""
+        message = update.effective_message
+        chat = update.effective_chat
+        if message is None or chat is None or not message.text:
+            return
+        words = message.text.split()[1:]
+        topic = words[0].lower() if words else ""
+        excerpts = list(self.content.excerpts.values())
+        chosen = next((e for e in excerpts if topic in (e.topic, e.id)), None) if topic else excerpts[0]
+        thread = message.message_thread_id if message.is_topic_message else None
+        if chosen is None:
+            topics = ", ".join(e.topic for e in excerpts)
+            await context.bot.send_message(chat.id, self.renderer.text("ui.unknown_topic", topics=topics),
+                                           parse_mode=ParseMode.HTML, message_thread_id=thread)
+            return
+        button = InlineKeyboardButton(self.content.text("buttons.start_private_check"), url=self.deep_link(context))
+        text = self.renderer.text("ui.excerpt_card", excerpt=chosen.text.strip(),
+                                  title=self.content.sources["article"].title)
+        await context.bot.send_message(chat.id, text, parse_mode=ParseMode.HTML, message_thread_id=thread,
+                                       reply_markup=InlineKeyboardMarkup([[button]]))
+
+    async def on_group_checks(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        """/groupchecks on|off: a group admin allows or stops checks inside the group."""
+        who = self.who(update)
+        chat = update.effective_chat
+        if who is None or chat is None or chat.type not in GROUP_TYPES:
+            return
+        member = await context.bot.get_chat_member(chat.id, who.user_id)
+        if member.status not in (ChatMemberStatus.ADMINISTRATOR, ChatMemberStatus.OWNER):
+            return
+        enable = bool(context.args) and context.args[0].lower() in ("on", "yes", "enable")
+        await self.service.store.save_chat_settings(self.anon.chat(chat.id), {GROUP_CHECKS: enable})
+        await self.say(context, who, "ui.in_group_enabled_notice" if enable else "ui.in_group_disabled")
+
+    # -- answers -----------------------------------------------------------------------------------------------
+
+    async def on_text(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        """Typed answers in a private chat (emergency phrases are caught at any point)."""
+        who = self.who(update)
+        message = update.effective_message
+        if who is None or message is None or message.text is None:
+            return
+        text = message.text
+        turn = await self.service.apply(who.key, who.user, Typed(text))
+        if turn is None:
+            turn = await self.service.start(who.key, who.user)
+            await self.say(context, who, "ui.welcome")
+            if self.service.engine.is_emergency(turn.conversation.flow_id, text):
+                turn = await self.service.apply(who.key, who.user, Typed(text)) or turn
+        elif len(text) > LONG_TEXT_CHARS and _is_notice(turn, "ui.not_understood"):
+            turn = Turn(turn.conversation, (Notice("ui.too_long"), *turn.replies[1:]), turn.changed)
+        await self.show(context, who, turn)
+
+    async def on_non_text(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        """Stickers, photos, voice and the like: a kind hint, and the question again."""
+        who = self.who(update)
+        if who is None:
+            return
+        await self.say(context, who, "ui.non_text")
+        conversation = await self.service.load(who.key)
+        if conversation is not None:
+            await self.show(context, who, Turn(conversation, self.service.current(conversation), changed=False))
+
+    async def on_button(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        """Every inline button: answers, result actions and /forget's confirmation."""
+        query = update.callback_query
+        who = self.who(update)
+        if query is None or who is None:
+            return
+        press = self.codec.decode(query.data)
+        if press is None:
+            await query.answer(self.content.text("ui.forged_press"))
+            return
+        if press.owner != who.user_id:
+            await query.answer(self.content.text("ui.not_your_check"), url=self.deep_link(context))
+            return
+        if press.kind in (Kind.FORGET_YES, Kind.FORGET_NO):
+            await self.forget(update, context, who, press)
+        elif press.kind == Kind.FORGET:
+            await query.answer()
+            await self.on_forget(update, context)
+        elif press.kind == Kind.ANSWER:
+            await self.answer(update, context, who, press)
+        elif press.kind == Kind.RESTART:
+            await query.answer()
+            turn = await self.service.apply(who.key, who.user, Command.RESTART)
+            await self.show(context, who, turn or await self.service.start(who.key, who.user))
+        else:
+            await self.why(update, context, who)
+
+    async def answer(self, update: Update, context: ContextTypes.DEFAULT_TYPE, who: Who, press: Press) -> None:
+        query = update.callback_query
+        assert query is not None
+        conversation = await self.service.load(who.key)
+        step_id = self.sender.index.step_at(conversation.flow_id, press.step) if conversation else None
+        choices = self.sender.index.choices.get((conversation.flow_id, step_id or "")) if conversation else None
+        if conversation is None or choices is None or press.choice >= len(choices):
+            await query.answer(self.content.text("ui.forged_press"))
+            return
+        try:
+            if step_id != conversation.step:
+                raise StaleVersion(conversation.version)
+            turn = await self.service.apply(who.key, who.user, Pick(step_id, choices[press.choice]),
+                                            version=press.version)
+        except StaleVersion:
+            await query.answer(self.content.text("ui.stale_press"))
+            current = await self.service.load(who.key)
+            if current is not None:
+                await self.show(context, who, Turn(current, self.service.current(current), changed=False))
+            return
+        if turn is None:
+            await query.answer(self.content.text("ui.forged_press"))
+            return
+        await query.answer()
+        step = self.service.engine.flows[conversation.flow_id].steps[step_id]
+        label = step.choice(choices[press.choice])
+        chosen = f"{self.renderer.markup.escape(step.text)}\n\n➜ {self.renderer.markup.bold(label.label if label else '')}"
+        try:
+            await query.edit_message_text(chosen, parse_mode=ParseMode.HTML, reply_markup=None)
+        except BadRequest as error:
+            log_event(logger, "edit_failed", logging.WARNING, error=type(error).__name__)
+        await self.show(context, who, turn)
+
+    async def why(self, update: Update, context: ContextTypes.DEFAULT_TYPE, who: Who) -> None:
+        query = update.callback_query
+        assert query is not None
+        await query.answer()
+        conversation = await self.service.load(who.key)
+        replies = self.service.current(conversation) if conversation else ()
+        result = next((r for r in replies if isinstance(r, Result)), None)
+        text = self.renderer.why(result) if result else self.renderer.text("ui.stale_press")
+        await context.bot.send_message(who.chat_id, text, parse_mode=ParseMode.HTML, message_thread_id=who.thread_id)
+
+    async def forget(self, update: Update, context: ContextTypes.DEFAULT_TYPE, who: Who, press: Press) -> None:
+        query = update.callback_query
+        assert query is not None
+        await query.answer()
+        if press.kind == Kind.FORGET_YES:
+            removed = await self.service.store.forget_user(who.user)
+            log_event(logger, "forgotten", user=who.user, rows=removed)
+            text = self.renderer.text("ui.forget_done")
+        else:
+            text = self.renderer.text("ui.forget_kept")
+        try:
+            await query.edit_message_text(text, parse_mode=ParseMode.HTML, reply_markup=None)
+        except BadRequest:
+            await context.bot.send_message(who.chat_id, text, parse_mode=ParseMode.HTML)
+
+    # -- groups and other updates ------------------------------------------------------------------------------
+
+    async def on_added_to_group(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        """Introduce the bot briefly when it joins a group."""
+        change = update.my_chat_member
+        if change is None or change.chat.type not in GROUP_TYPES:
+            return
+        was = change.old_chat_member.status
+        now = change.new_chat_member.status
+        joined = now in (ChatMemberStatus.MEMBER, ChatMemberStatus.ADMINISTRATOR) and was in (
+            ChatMemberStatus.LEFT, ChatMemberStatus.BANNED)
+        if joined:
+            await context.bot.send_message(change.chat.id, self.renderer.text("ui.group_intro"),
+                                           parse_mode=ParseMode.HTML)
+
+    async def on_error(self, update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
+        """Log a safe summary (no texts, no token) and tell the person their answers are safe."""
+        error = context.error
+        kind = type(update).__name__ if update is not None else "none"
+        self.metrics.errors.inc()
+        log_event(logger, "error", logging.ERROR, error=type(error).__name__, update=kind)
+        if isinstance(update, Update) and update.effective_chat and update.effective_chat.type == ChatType.PRIVATE:
+            try:
+                await context.bot.send_message(update.effective_chat.id, self.renderer.text("ui.error"))
+            except Exception:  # noqa: BLE001 - the error handler must never raise
+                pass
+
+
+def _is_notice(turn: Turn, key: str) -> bool:
+    return bool(turn.replies) and isinstance(turn.replies[0], Notice) and turn.replies[0].key == key
