@@ -37,7 +37,7 @@ class ConversationStore(Protocol):
         ...
 
     async def forget_user(self, user: str) -> int:
-        """Delete every conversation and setting stored about `user`; return how many rows went."""
+        """Delete every conversation stored about `user` (group settings belong to the group); return how many went."""
         ...
 
     async def purge_expired(self) -> int:
