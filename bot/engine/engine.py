@@ -27,6 +27,9 @@ class Engine:
         self.matchers = {
             (flow_id, step.id): ChoiceMatcher(step) for flow_id, flow in flows.items() for step in flow.steps.values()
         }
+        self.rule_keys = {
+            flow_id: frozenset().union(*(rule.when.keys() for rule in flow.rules)) for flow_id, flow in flows.items()
+        }
         self.spotters = {
             flow_id: PhraseSpotter((phrase, x.id) for x in flow.interrupts for phrase in x.phrases)
             for flow_id, flow in flows.items()
@@ -123,7 +126,8 @@ class Engine:
         wanted = [rule.excerpt for rule in (*outcome.excerpts, *flow.excerpts) if rule.when.holds(answers)]
         excerpts = tuple(dict.fromkeys(wanted))[: flow.max_excerpts]
         notes = tuple(text for when, text in outcome.notes if when.holds(answers))
-        return Result(outcome, () if typed else _reasons(flow, conversation), excerpts, notes, typed)
+        reasons = () if typed else _reasons(flow, conversation, self.rule_keys[flow.id])
+        return Result(outcome, reasons, excerpts, notes, typed)
 
 
 def _options(step: Step) -> str:
@@ -135,8 +139,12 @@ def _label(step: Step, value: str) -> str:
     return choice.label if choice else value
 
 
-def _reasons(flow: Flow, conversation: Conversation) -> tuple[Reason, ...]:
-    """The answers that led here: those the deciding rule tested, else every answer the rules read."""
+def _reasons(flow: Flow, conversation: Conversation, rule_keys: frozenset[str]) -> tuple[Reason, ...]:
+    """The answers that led here: those the deciding rule tested.
+
+    When the catch-all decided, every answer the rules read counts, plus the triggers that
+    chose excerpts (caffeine, stress…), since those explain the self-care advice too.
+    """
     answers = conversation.answers
     by_key = {flow.steps[step_id].key: flow.steps[step_id] for step_id in conversation.history}
     last = flow.steps[conversation.history[-1]] if conversation.history else None
@@ -150,7 +158,7 @@ def _reasons(flow: Flow, conversation: Conversation) -> tuple[Reason, ...]:
         rule = next(rule for rule in flow.rules if rule.when.holds(answers))
         keys = [atom.key for atom in rule.when.atoms() if atom.holds(answers)]
         if not keys:
-            read = set().union(*(r.when.keys() for r in flow.rules))
-            keys = [key for key in by_key if key in read]
+            triggers = {atom.key for rule in flow.excerpts for atom in rule.when.atoms() if atom.holds(answers)}
+            keys = [key for key in by_key if key in rule_keys or key in triggers]
     keys = list(dict.fromkeys(key for key in keys if key in by_key))
     return tuple(Reason(by_key[key].topic, _label(by_key[key], answers[key])) for key in keys)

@@ -127,9 +127,11 @@ class _FlowBuilder:
         )
 
     def _known_answers(self) -> dict[str, frozenset[str]]:
-        known = {}
+        known: dict[str, frozenset[str]] = {}
         for step in self.spec.steps:
-            known[step.records or step.id] = frozenset(c.value or _slug(c.label) for c in step.choices)
+            key = step.records or step.id
+            # Merge, so a duplicated step id is reported once and not again as impossible values.
+            known[key] = known.get(key, frozenset()) | {c.value or _slug(c.label) for c in step.choices}
         return known
 
     def _targets(self, nxt: Next | None, path: tuple[Any, ...], step_ids: set[str], outcome_ids: set[str],
@@ -160,6 +162,7 @@ class _FlowBuilder:
             self.unique(f"choice value in step '{s.id}'",
                         [(c.value or _slug(c.label), (*path, "choices", j)) for j, c in enumerate(s.choices)])
             choices = []
+            step_branches: tuple[Branch, ...] | None = None
             for j, c in enumerate(s.choices):
                 here = (*path, "choices", j)
                 label = self.text(c.label, (*here, "label"))
@@ -168,9 +171,18 @@ class _FlowBuilder:
                                 f"button label is {len(label.encode())} bytes, over Telegram's {MAX_LABEL_BYTES}",
                                 "shorten the label (emoji and accents take several bytes)")
                 value = c.value or _slug(c.label)
-                nxt, nxt_path = (c.next, (*here, "next")) if c.next is not None else (s.next, (*path, "next"))
-                branches = self._targets(nxt, nxt_path if nxt is not None else here, step_ids, outcome_ids, known,
-                                         f"choice '{value}' of step '{s.id}'")
+                if c.next is not None:
+                    branches = self._targets(c.next, (*here, "next"), step_ids, outcome_ids, known,
+                                             f"choice '{value}' of step '{s.id}'")
+                elif s.next is None:
+                    branches = self._targets(None, here, step_ids, outcome_ids, known,
+                                             f"choice '{value}' of step '{s.id}'")
+                else:
+                    # The step's shared `next:` is checked once (below), not once per choice.
+                    if step_branches is None:
+                        step_branches = self._targets(s.next, (*path, "next"), step_ids, outcome_ids, known,
+                                                      f"step '{s.id}'")
+                    branches = step_branches
                 choices.append(Choice(value, label, branches, self.line(here)))
             if s.kind != "question":
                 values = [c.value for c in choices]

@@ -17,9 +17,10 @@ SYNONYMS: dict[str, tuple[str, ...]] = {
     NO: ("no", "n", "nope", "nah", "na", "not really", "never", "none", "false", "i dont", "i havent", "negative",
          "non", "nein"),
     NOT_SURE: ("not sure", "unsure", "dunno", "idk", "i dont know", "dont know", "maybe", "perhaps", "no idea",
-               "not certain", "possibly", "kind of", "kinda", "sort of", "hard to say", "?"),
+               "not certain", "possibly", "no clue", "kind of", "kinda", "sort of", "hard to say", "?"),
 }
 
+CORRECTION_CACHE_SIZE = 4096
 _APOSTROPHES = str.maketrans({"’": "", "'": "", "`": "", "´": ""})
 _NON_WORD = re.compile(r"[^\w?]+")
 
@@ -53,10 +54,14 @@ class ChoiceMatcher:
             return None
         if said in self.exact:
             return self.exact[said]
-        for form in (said.removeprefix("option ").removesuffix(" please"), said.split(" ", 1)[0]):
-            if form in self.exact:
-                return self.exact[form]
-        return self._closest(said)
+        trimmed = said.removeprefix("option ").removesuffix(" please")
+        if trimmed in self.exact:
+            return self.exact[trimmed]
+        # Typos before the first-word fallback: "No sure" must read as "not sure", never as "no".
+        close = self._closest(said)
+        if close is not None:
+            return close
+        return self.exact.get(said.split(" ", 1)[0])
 
     def _closest(self, said: str) -> str | None:
         limit = allowed_typos(said)
@@ -77,6 +82,7 @@ class PhraseSpotter:
         self.phrases = [(f" {normalize(text)} ", key) for text, key in phrases]
         self.vocabulary = sorted({word for text, _ in self.phrases for word in text.split()})
         self._known = set(self.vocabulary)
+        self._corrections: dict[str, str] = {}
 
     def find(self, text: str) -> str | None:
         """The key of the first phrase found in `text`, or None."""
@@ -90,6 +96,12 @@ class PhraseSpotter:
     def _correct(self, word: str) -> str:
         if word in self._known or allowed_typos(word) == 0:
             return word
-        found = process.extractOne(word, self.vocabulary, scorer=DamerauLevenshtein.distance,
-                                   score_cutoff=allowed_typos(word))
-        return found[0] if found else word
+        cached = self._corrections.get(word)
+        if cached is None:
+            found = process.extractOne(word, self.vocabulary, scorer=DamerauLevenshtein.distance,
+                                       score_cutoff=allowed_typos(word))
+            cached = found[0] if found else word
+            if len(self._corrections) >= CORRECTION_CACHE_SIZE:
+                self._corrections.clear()  # bounded: ordinary words repeat, so it refills with useful ones
+            self._corrections[word] = cached
+        return cached

@@ -1,0 +1,116 @@
+"""The repository's own flows and content: valid, proved safe, tested, fully used, diagrammed."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from pathlib import Path
+
+import pytest
+
+from bot.content.library import Content, Excerpt
+from bot.engine.cases import Case, Expect, case_files, parse_cases, run_case, run_cases
+from bot.engine.check import check_flow, unused_excerpts
+from bot.engine.engine import Engine
+from bot.engine.errors import UnusedExcerptError
+from bot.engine.graph import edges, to_dot, to_mermaid
+from bot.engine.loader import flow_files, load_flow
+from bot.engine.model import Flow, Level
+from tests.engine.conftest import FLOWS_DIR, ROOT
+
+FLOW_FILES = flow_files(FLOWS_DIR)
+CASE_FILES = case_files(FLOWS_DIR / "tests")
+
+
+def test_there_are_flows_and_cases():
+    assert FLOW_FILES and CASE_FILES
+
+
+@pytest.mark.parametrize("path", FLOW_FILES, ids=lambda p: p.name)
+def test_every_flow_file_validates_and_is_proved_safe(path: Path, content: Content):
+    assert check_flow(load_flow(path, content)) == []
+
+
+@pytest.mark.parametrize("path", CASE_FILES, ids=lambda p: p.name)
+def test_every_conversation_case_passes(path: Path, engine: Engine):
+    results = run_cases(engine, path)
+    failed = [f"{r.where}: {r.name}\n{r.transcript}" for r in results if not r.passed]
+    assert results and not failed, "\n\n".join(failed)
+
+
+def test_every_flow_has_conversation_cases(shipped: dict[str, Flow], engine: Engine):
+    tested = {parse_cases(path.read_text(encoding="utf-8"), engine.flows, str(path)).flow for path in CASE_FILES}
+    assert set(shipped) <= tested
+
+
+def test_shipped_cases_reach_every_level(engine: Engine):
+    levels = set()
+    for path in CASE_FILES:
+        cases = parse_cases(path.read_text(encoding="utf-8"), engine.flows, str(path))
+        levels |= {case.expect.level for case in cases.cases} | {
+            engine.flows[cases.flow].outcomes[case.expect.outcome].level for case in cases.cases if case.expect.outcome}
+    assert set(Level) <= levels
+
+
+def test_every_excerpt_in_content_is_shown_by_some_flow(shipped: dict[str, Flow], content: Content):
+    assert unused_excerpts(shipped, content) == []
+
+
+def test_an_unused_excerpt_is_a_located_warning(shipped: dict[str, Flow], content: Content):
+    extra = {**content.excerpts, "orphan": Excerpt("orphan", "Nothing", "Some text.")}
+    lines = {**content.excerpt_lines, "orphan": ("content/en/excerpts.yaml", 99)}
+    [problem] = unused_excerpts(shipped, replace(content, excerpts=extra, excerpt_lines=lines))
+    assert isinstance(problem, UnusedExcerptError) and problem.warning
+    assert str(problem) == ("content/en/excerpts.yaml:99: excerpt 'orphan' is never shown by any flow; "
+                            "show it from a flow's or an outcome's `excerpts:`, or delete it")
+
+
+@pytest.mark.parametrize("flow_id", ["twitching"])
+def test_the_diagram_in_docs_is_current(shipped: dict[str, Flow], flow_id: str):
+    path = ROOT / "docs" / f"{flow_id}.mmd"
+    assert path.read_text(encoding="utf-8") == to_mermaid(shipped[flow_id]) + "\n", (
+        f"regenerate it: twitchcheck graph --flow {flow_id} > docs/{flow_id}.mmd")
+
+
+def test_the_diagram_collapses_choices_and_marks_levels_and_flags(twitching: Flow):
+    text = to_mermaid(twitching)
+    assert '    s_emergency_now -->|"Yes / Not sure"| o_emergency' in text
+    assert '    s_caffeine -->|"Yes / No"| s_stress_sleep' in text
+    assert '    s_gait -.->|"Yes / No / Not sure"| o_urgent' in text  # routing: only when a rule's condition holds
+    assert '    o_self_care(["🟢 self_care"])' in text
+    assert "    class s_weakness,s_wasting,s_speech_swallow,s_cramps,s_gait red_flag" in text
+    assert "    class s_emergency_now emergency" in text
+    assert '    typed_at_any_step -->|"breathing / choking / stroke / seizure"| o_emergency' in text
+    pairs = [(e.source, e.dest) for e in edges(twitching)]
+    assert len(pairs) == len(set(pairs))
+
+
+def test_the_dot_diagram_has_every_node_and_edge(twitching: Flow):
+    text = to_dot(twitching)
+    assert text.startswith('digraph "twitching" {') and text.endswith("}")
+    for step in twitching.steps:
+        assert f'[label="{step}"' in text
+    assert 'o_urgent [label="🔴 urgent", shape=ellipse' in text
+    assert text.count(" -> ") == len(edges(twitching)) + 1  # plus the arrow from the start dot
+    assert 's_gait -> o_urgent [label="Yes / No / Not sure", style=dashed];' in text
+
+
+def test_a_failing_case_shows_its_transcript(engine: Engine):
+    case = Case("expects the wrong level", ("no", "arm", "purple monkey", "/back", "I can't breathe"),
+                Expect(level=Level.SELF_CARE, not_asked=("location",)), line=12)
+    result = run_case(engine, "twitching", case, "flows/tests/example.yaml")
+    assert not result.passed
+    assert result.where == "flows/tests/example.yaml:12"
+    assert result.transcript.splitlines() == [
+        "  emergency_now: First, a safety question. Is any of this happening right now?",
+        "    > 'no'                     → location",
+        "  location: Where is the twitching?",
+        "    > 'arm'                    → duration",
+        "  duration: How long has the twitching been going on?",
+        "    > 'purple monkey'          → not understood, asked again",
+        "  duration: How long has the twitching been going on?",
+        "    > '/back'                  → went back to location",
+        "  location: Where is the twitching?",
+        "    > \"I can't breathe\"        → 🚨 emergency (emergency phrase spotted)",
+        "  ✗ expected level 🟢 self_care, but it ended at 🚨 emergency",
+        "  ✗ expected step 'location' not to be asked, but it was",
+    ]
