@@ -40,8 +40,10 @@ def cmd_check(args: argparse.Namespace, settings: Settings) -> int:
     for warning in loaded.warnings:
         print(f"warning: {warning}")
     for flow in loaded.flows.values():
-        print(f"OK: {flow.id}: {len(flow.steps)} steps reachable, every path ends in an outcome, "
-              "no red flag can end in 🟢, emergency signs give 🚨")
+        print(
+            f"OK: {flow.id}: {len(flow.steps)} steps reachable, every path ends in an outcome, "
+            "no red flag can end in 🟢, emergency signs give 🚨"
+        )
     return 0
 
 
@@ -110,8 +112,10 @@ def build_parser() -> argparse.ArgumentParser:
     shell = sub.add_parser("shell", help="hold the check in this terminal (no token needed)")
     shell.add_argument("--flow", help="flow id (default: twitching)")
     shell.set_defaults(func=cmd_shell)
-    for name, func, text in (("validate", cmd_validate, "validate flows and content; exit 1 on any error"),
-                             ("check", cmd_check, "validate, then prove every flow safe")):
+    for name, func, text in (
+        ("validate", cmd_validate, "validate flows and content; exit 1 on any error"),
+        ("check", cmd_check, "validate, then prove every flow safe"),
+    ):
         command = sub.add_parser(name, help=text)
         command.add_argument("paths", nargs="*", help="flow files or folders (default: flows/)")
         command.set_defaults(func=func)

@@ -50,14 +50,21 @@ class ConversationService:
                 flow = self.engine.flows[current.flow_id]
                 if current.step in flow.steps and (flow_id is None or flow_id == current.flow_id):
                     return Turn(current, self.engine.current(current), changed=False)
-            chosen = flow_id if flow_id in self.engine.flows else self.engine.default_flow
+            chosen = flow_id if flow_id is not None and flow_id in self.engine.flows else self.engine.default_flow
             fresh, replies = self.engine.start(chosen, current.version if current else 0)
             if await self.store.save(key, fresh, expected_version=current.version if current else None, user=user):
                 return Turn(fresh, replies, changed=True, started=True)
         raise RuntimeError("conversation kept changing under us")
 
-    async def apply(self, key: str, user: str, given: Input, *, version: int | None = None,
-                    on_missing: Callable[[], Input] | None = None) -> Turn | None:
+    async def apply(
+        self,
+        key: str,
+        user: str,
+        given: Input,
+        *,
+        version: int | None = None,
+        on_missing: Callable[[], Input] | None = None,
+    ) -> Turn | None:
         """Advance the stored conversation by `given`; None when there is no conversation.
 
         With `version` (from a button), a mismatch raises StaleVersion instead of applying the

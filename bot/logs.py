@@ -66,8 +66,8 @@ class RedactingFormatter(logging.Formatter):
 class JsonFormatter(logging.Formatter):
     """One JSON object per line: time, severity, logger, event, message and the event's fields.
 
-The record's level is `severity`, so an event field such as an outcome's `level` never clashes.
-"""
+    The record's level is `severity`, so an event field such as an outcome's `level` never clashes.
+    """
 
     def __init__(self, secrets: tuple[str, ...] = ()) -> None:
         super().__init__()
@@ -87,8 +87,9 @@ The record's level is `severity`, so an event field such as an outcome's `level`
         return redact(json.dumps(data, ensure_ascii=False, default=str), self.secrets)
 
 
-def setup_logging(level: str = "INFO", fmt: str = "text", secrets: tuple[str, ...] = (),
-                  stream: Any = None) -> logging.Handler:
+def setup_logging(
+    level: str = "INFO", fmt: str = "text", secrets: tuple[str, ...] = (), stream: Any = None
+) -> logging.Handler:
     """Install one redacting handler on the root logger; return it (tests capture through it)."""
     handler = logging.StreamHandler(stream or sys.stderr)
     handler.setFormatter(JsonFormatter(secrets) if fmt == "json" else RedactingFormatter(secrets))

@@ -16,13 +16,15 @@ QUIT = {"/quit", "quit", "exit", "/exit", "/cancel"}
 
 def _show(message: Message, out: TextIO) -> None:
     out.write(message.text + "\n")
-    for number, row in enumerate((b for row in message.buttons for b in row), start=1):
-        out.write(f"  {number}) {row.label}\n")
+    buttons = [button for row in message.buttons for button in row]
+    for number, button in enumerate(buttons, start=1):
+        out.write(f"  {number}) {button.label}\n")
     out.write("\n")
 
 
-def run_shell(engine: Engine, content: Content, flow_id: str | None = None,
-              stdin: TextIO = sys.stdin, stdout: TextIO = sys.stdout) -> int:
+def run_shell(
+    engine: Engine, content: Content, flow_id: str | None = None, stdin: TextIO = sys.stdin, stdout: TextIO = sys.stdout
+) -> int:
     """Hold one conversation on stdin/stdout; return the exit code (0 at the outcome or at EOF)."""
     renderer = Renderer(content, PLAIN)
     conversation, replies = engine.start(flow_id or engine.default_flow)
@@ -36,11 +38,14 @@ def run_shell(engine: Engine, content: Content, flow_id: str | None = None,
                     _show(message, stdout)
             if engine.flows[conversation.flow_id].is_outcome(conversation.step):
                 return 0
-            stdout.write("> ")
-            stdout.flush()
+            if stdin.isatty():
+                stdout.write("> ")
+                stdout.flush()
             line = stdin.readline()
             if not line:
-                stdout.write("\nEnd of input: the check stopped before the end. Run `twitchcheck shell` to start again.\n")
+                stdout.write(
+                    "\nEnd of input: the check stopped before the end. Run `twitchcheck shell` to start again.\n"
+                )
                 return 0
             text = line.strip()
             if text.lower() in QUIT:

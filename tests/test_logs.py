@@ -34,8 +34,11 @@ def test_token_in_a_traceback_is_redacted(captured: io.StringIO) -> None:
 
 
 def test_library_payloads_with_message_text_are_hidden(captured: io.StringIO) -> None:
-    logging.getLogger("telegram.Bot").debug("Calling Bot API endpoint `%s` with parameters `%s`", "sendMessage",
-                                            {"chat_id": 1, "text": "my private symptoms"})
+    logging.getLogger("telegram.Bot").debug(
+        "Calling Bot API endpoint `%s` with parameters `%s`",
+        "sendMessage",
+        {"chat_id": 1, "text": "my private symptoms"},
+    )
     out = captured.getvalue()
     assert "my private symptoms" not in out
     assert "sendMessage" in out

@@ -125,7 +125,9 @@ def _read(path: Path, problems: list[FlowProblem]) -> Any:
     return data
 
 
-def _records(data: Any, path: Path, fields: tuple[str, ...], problems: list[FlowProblem]) -> list[tuple[dict[str, str], int]]:
+def _records(
+    data: Any, path: Path, fields: tuple[str, ...], problems: list[FlowProblem]
+) -> list[tuple[dict[str, str], int]]:
     if not isinstance(data, LineList):
         problems.append(ShapeError(str(path), 1, "expected a list of entries", "start each entry with '- id: ...'"))
         return []
@@ -156,11 +158,15 @@ def load_content(folder: Path, article: Path | None = None) -> Content:
     article_text = article.read_text(encoding="utf-8") if article and article.is_file() else None
     for record, line in _records(_read(excerpt_path, problems), excerpt_path, ("id", "topic", "text"), problems):
         if record["id"] in excerpts:
-            problems.append(ShapeError(str(excerpt_path), line, f"excerpt '{record['id']}' is defined twice", "rename one"))
+            problems.append(
+                ShapeError(str(excerpt_path), line, f"excerpt '{record['id']}' is defined twice", "rename one")
+            )
         if article_text is not None and record["text"] not in article_text:
             problems.append(
                 MissingContentError(
-                    str(excerpt_path), line, f"excerpt '{record['id']}' is not a verbatim passage of the article",
+                    str(excerpt_path),
+                    line,
+                    f"excerpt '{record['id']}' is not a verbatim passage of the article",
                     "copy the passage exactly from the article",
                 )
             )
@@ -170,7 +176,8 @@ def load_content(folder: Path, article: Path | None = None) -> Content:
     source_path = folder / "sources.yaml"
     fields = ("id", "title", "publisher", "url", "supports")
     sources = {
-        record["id"]: Source(**record) for record, _ in _records(_read(source_path, problems), source_path, fields, problems)
+        record["id"]: Source(**record)
+        for record, _ in _records(_read(source_path, problems), source_path, fields, problems)
     }
     if "article" not in sources and source_path.is_file():
         problems.append(MissingContentError(str(source_path), 1, "source 'article' is missing", "add the article"))

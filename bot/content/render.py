@@ -139,13 +139,22 @@ class Renderer:
             sections.append(f"{m.bold(c.text('outcome.tips_heading'))}\n{m.escape(outcome.tips)}")
         sections.append(f"{m.bold(c.text('outcome.watch_heading'))}\n{m.escape(outcome.watch_for)}")
         cited = [c.sources[s] for s in outcome.sources]
-        sections.append("\n".join([m.bold(c.text("outcome.sources_heading")),
-                                   *(f"• {m.link(s.title, s.url)} ({m.escape(s.publisher)})" for s in cited)]))
+        sections.append(
+            "\n".join(
+                [
+                    m.bold(c.text("outcome.sources_heading")),
+                    *(f"• {m.link(s.title, s.url)} ({m.escape(s.publisher)})" for s in cited),
+                ]
+            )
+        )
         sections.append(m.italic(c.text("disclaimer")))
         chunks = split_message(sections)
         buttons = (
             (Button(c.text("buttons.why"), Action.WHY),),
-            (Button(c.text("buttons.start_again"), Action.RESTART), Button(c.text("buttons.delete_data"), Action.FORGET)),
+            (
+                Button(c.text("buttons.start_again"), Action.RESTART),
+                Button(c.text("buttons.delete_data"), Action.FORGET),
+            ),
         )
         messages = [Message(chunk) for chunk in chunks]
         messages[-1] = Message(messages[-1].text, buttons)

@@ -96,27 +96,43 @@ class _Reader:
     def keys(self, node: LineDict, allowed: tuple[str, ...], required: tuple[str, ...], where: str) -> None:
         for key in node:
             if key not in allowed:
-                self.problem(ShapeError, node.key_lines[key], f"unknown key '{key}' in {where}",
-                             did_you_mean(key, allowed) or f"allowed keys are: {', '.join(allowed)}")
+                self.problem(
+                    ShapeError,
+                    node.key_lines[key],
+                    f"unknown key '{key}' in {where}",
+                    did_you_mean(key, allowed) or f"allowed keys are: {', '.join(allowed)}",
+                )
         for key in required:
             if key not in node:
                 self.problem(ShapeError, node.line, f"{where} is missing '{key}'", f"add `{key}:`")
 
     def file(self, raw: Any) -> CaseFile:
         if not isinstance(raw, LineDict):
-            self.problem(ShapeError, getattr(raw, "line", 1), "a case file must be a mapping",
-                         "start with `flow: <flow id>` and `cases:`")
+            self.problem(
+                ShapeError,
+                getattr(raw, "line", 1),
+                "a case file must be a mapping",
+                "start with `flow: <flow id>` and `cases:`",
+            )
             return CaseFile("", (), self.source)
         self.keys(raw, FILE_KEYS, FILE_KEYS, "the case file")
         flow_id = raw.get("flow")
         flow = self.flows.get(flow_id) if isinstance(flow_id, str) else None
         if "flow" in raw and flow is None:
-            self.problem(UnknownTargetError, raw.key_lines["flow"], f"no flow '{flow_id}'",
-                         did_you_mean(str(flow_id), self.flows) or f"flows: {', '.join(sorted(self.flows))}")
+            self.problem(
+                UnknownTargetError,
+                raw.key_lines["flow"],
+                f"no flow '{flow_id}'",
+                did_you_mean(str(flow_id), self.flows) or f"flows: {', '.join(sorted(self.flows))}",
+            )
         cases = raw.get("cases", LineList())
         if not isinstance(cases, LineList):
-            self.problem(ShapeError, raw.key_lines.get("cases", raw.line), "`cases` must be a list",
-                         "write each case as `- name: ...`")
+            self.problem(
+                ShapeError,
+                raw.key_lines.get("cases", raw.line),
+                "`cases` must be a list",
+                "write each case as `- name: ...`",
+            )
             return CaseFile(str(flow_id), (), self.source)
         built = [self.case(item, line, flow) for item, line in zip(cases, cases.item_lines, strict=True)]
         self._unique([case for case in built if case is not None])
@@ -126,14 +142,19 @@ class _Reader:
         first: dict[str, int] = {}
         for case in cases:
             if case.name in first:
-                self.problem(DuplicateIdError, case.line, f"case name '{case.name}' is used twice (first on line "
-                             f"{first[case.name]})", "give each case its own name")
+                self.problem(
+                    DuplicateIdError,
+                    case.line,
+                    f"case name '{case.name}' is used twice (first on line {first[case.name]})",
+                    "give each case its own name",
+                )
             first.setdefault(case.name, case.line)
 
     def case(self, item: Any, line: int, flow: Flow | None) -> Case | None:
         if not isinstance(item, LineDict):
-            self.problem(ShapeError, line, "a case must be a mapping",
-                         "write `- name: ...`, `inputs: [...]`, `expect: {...}`")
+            self.problem(
+                ShapeError, line, "a case must be a mapping", "write `- name: ...`, `inputs: [...]`, `expect: {...}`"
+            )
             return None
         self.keys(item, CASE_KEYS, CASE_KEYS, "the case")
         name = item.get("name")
@@ -148,14 +169,19 @@ class _Reader:
     def inputs(self, item: LineDict) -> tuple[str, ...]:
         raw = item.get("inputs", LineList())
         if not isinstance(raw, LineList):
-            self.problem(ShapeError, item.key_lines.get("inputs", item.line), "`inputs` must be a list",
-                         'write `inputs: [no, arm, "less than 2 weeks"]`')
+            self.problem(
+                ShapeError,
+                item.key_lines.get("inputs", item.line),
+                "`inputs` must be a list",
+                'write `inputs: [no, arm, "less than 2 weeks"]`',
+            )
             return ()
         typed = []
         for value, line in zip(raw, raw.item_lines, strict=True):
             if isinstance(value, bool) or not isinstance(value, str | int | float):
-                self.problem(ShapeError, line, f"input {value!r} is not text",
-                             "quote it, as a person would type it: \"true\", \"~\"")
+                self.problem(
+                    ShapeError, line, f"input {value!r} is not text", 'quote it, as a person would type it: "true", "~"'
+                )
                 continue
             typed.append(str(value))
         return tuple(typed)
@@ -164,15 +190,22 @@ class _Reader:
         raw = item.get("expect")
         if not isinstance(raw, LineDict) or not raw:
             if "expect" in item:
-                self.problem(ShapeError, item.key_lines["expect"], "`expect` must name what should happen",
-                             "write e.g. `expect: {level: urgent}`, `{step: <id>}` or `{outcome: <id>}`")
+                self.problem(
+                    ShapeError,
+                    item.key_lines["expect"],
+                    "`expect` must name what should happen",
+                    "write e.g. `expect: {level: urgent}`, `{step: <id>}` or `{outcome: <id>}`",
+                )
             return None
         self.keys(raw, EXPECT_KEYS, (), "expect")
         level = raw.get("level")
         if level is not None and level not in [lvl.key for lvl in Level]:
-            self.problem(ShapeError, raw.key_lines["level"], f"no level '{level}'",
-                         did_you_mean(str(level), [lvl.key for lvl in Level]) or "use emergency, urgent, routine or "
-                         "self_care")
+            self.problem(
+                ShapeError,
+                raw.key_lines["level"],
+                f"no level '{level}'",
+                did_you_mean(str(level), [lvl.key for lvl in Level]) or "use emergency, urgent, routine or self_care",
+            )
             level = None
         steps = flow.steps if flow else {}
         outcomes = flow.outcomes if flow else {}
@@ -191,8 +224,12 @@ class _Reader:
         if value is None:
             return None
         if check and value not in known:
-            self.problem(UnknownTargetError, raw.key_lines[key], f"no {kind} '{value}' in this flow",
-                         did_you_mean(str(value), known) or "use an id from the flow file")
+            self.problem(
+                UnknownTargetError,
+                raw.key_lines[key],
+                f"no {kind} '{value}' in this flow",
+                did_you_mean(str(value), known) or "use an id from the flow file",
+            )
         return str(value)
 
     def names(self, raw: LineDict, key: str, known: Any, kind: str, check: bool) -> tuple[str, ...]:
@@ -202,8 +239,12 @@ class _Reader:
         values = value if isinstance(value, list) else [value]
         for name in values:
             if check and name not in known:
-                self.problem(UnknownTargetError, raw.key_lines[key], f"no {kind} '{name}' in this flow",
-                             did_you_mean(str(name), known) or "use an id from the flow file")
+                self.problem(
+                    UnknownTargetError,
+                    raw.key_lines[key],
+                    f"no {kind} '{name}' in this flow",
+                    did_you_mean(str(name), known) or "use an id from the flow file",
+                )
         return tuple(str(name) for name in values)
 
 
@@ -262,8 +303,9 @@ def _led_to(replies: tuple[Reply, ...], conversation: Conversation) -> str:
     return conversation.step
 
 
-def _verdict(flow: Flow, expect: Expect, conversation: Conversation, asked: set[str],
-             result: Result | None) -> list[str]:
+def _verdict(
+    flow: Flow, expect: Expect, conversation: Conversation, asked: set[str], result: Result | None
+) -> list[str]:
     """Every way the conversation's end differs from what the case expects."""
     failures: list[str] = []
     outcome = flow.outcomes.get(conversation.step)
@@ -277,8 +319,11 @@ def _verdict(flow: Flow, expect: Expect, conversation: Conversation, asked: set[
     failures += [f"expected step '{s}' to be asked, but it never was" for s in expect.asked if s not in asked]
     failures += [f"expected step '{s}' not to be asked, but it was" for s in expect.not_asked if s in asked]
     shown = result.excerpts if result else ()
-    failures += [f"expected excerpt '{e}' to be shown; shown: {', '.join(shown) or 'none'}"
-                 for e in expect.excerpts if e not in shown]
+    failures += [
+        f"expected excerpt '{e}' to be shown; shown: {', '.join(shown) or 'none'}"
+        for e in expect.excerpts
+        if e not in shown
+    ]
     return failures
 
 
@@ -290,8 +335,11 @@ def run_case(engine: Engine, flow_id: str, case: Case, source: str = "") -> Case
     lines = []
     for typed in case.inputs:
         question = flow.steps.get(conversation.step)
-        lines.append(f"  {conversation.step}: {_first_line(question.text)}" if question else
-                     f"  (finished at {conversation.step})")
+        lines.append(
+            f"  {conversation.step}: {_first_line(question.text)}"
+            if question
+            else f"  (finished at {conversation.step})"
+        )
         conversation, replies = engine.advance(conversation, as_input(typed))
         asked |= {reply.step.id for reply in replies if isinstance(reply, Question)}
         lines.append(f"    > {typed!r:<24} → {_led_to(replies, conversation)}")

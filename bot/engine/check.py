@@ -159,9 +159,14 @@ def _is_loop(component: list[str], graph: Mapping[str, list[str]]) -> bool:
 
 def _unreachable(flow: Flow, reached: set[str]) -> list[FlowProblem]:
     return [
-        UnreachableStepError(flow.source, step.line, f"step '{step.id}' is never asked: no choice leads to it",
-                             "link it from a choice's `next:` or delete it")
-        for step in flow.steps.values() if step.id not in reached
+        UnreachableStepError(
+            flow.source,
+            step.line,
+            f"step '{step.id}' is never asked: no choice leads to it",
+            "link it from a choice's `next:` or delete it",
+        )
+        for step in flow.steps.values()
+        if step.id not in reached
     ]
 
 
@@ -184,10 +189,14 @@ def _endless(flow: Flow, graph: Mapping[str, list[str]], reached: set[str]) -> t
             continue  # report the loops at the bottom; steps leading into them are fixed with them
         ordered = sorted(component, key=lambda s: flow.steps[s].line)
         names = ", ".join(f"'{s}'" for s in ordered)
-        problems.append(EndlessLoopError(
-            flow.source, flow.steps[ordered[0]].line,
-            f"steps {names} form a loop with no way out: no answer leads from them to an outcome",
-            "give one of their choices a `next:` to another step, an outcome or `route`"))
+        problems.append(
+            EndlessLoopError(
+                flow.source,
+                flow.steps[ordered[0]].line,
+                f"steps {names} form a loop with no way out: no answer leads from them to an outcome",
+                "give one of their choices a `next:` to another step, an outcome or `route`",
+            )
+        )
     return problems, stuck
 
 
@@ -429,8 +438,15 @@ class _Prover:
                 link = (at, step.id, value)
                 self.edges[at].append(self._enter(i, self.position[target], lists, answers, demand, link))
 
-    def _enter(self, i: int, j: int, lists: Mapping[int, int], answers: Mapping[str, str], demand: int,
-               link: tuple[int, str, str]) -> int:
+    def _enter(
+        self,
+        i: int,
+        j: int,
+        lists: Mapping[int, int],
+        answers: Mapping[str, str],
+        demand: int,
+        link: tuple[int, str, str],
+    ) -> int:
         """The abstract state on moving from step `i` to `j`: final answers substituted, the rest kept if read."""
         ahead = self.reach[j]
         kept_lists = {k: v for k, v in lists.items() if ahead & self.owner[k]}
@@ -445,9 +461,11 @@ class _Prover:
                 for list_id in self.lists_of_key.get(key, ()):
                     if ahead & self.owner[list_id]:
                         kept_lists[list_id] = self._substitute(kept_lists.get(list_id, self.base[list_id]), key, value)
-        kept = tuple(sorted(
-            (key, value) for key, value in answers.items() if key in self.live[j] and self.recorders[key] & ahead
-        ))
+        kept = tuple(
+            sorted(
+                (key, value) for key, value in answers.items() if key in self.live[j] and self.recorders[key] & ahead
+            )
+        )
         state: State = (j, frozenset(kept_lists.items()), kept, demand)
         known = self.index.get(state)
         if known is None:
@@ -512,11 +530,17 @@ def replay(flow: Flow, answers: Iterable[tuple[str, str]]) -> tuple[str, int, bo
 
 
 _WHY = {
-    Level.EMERGENCY: ("an emergency sign answered yes must give 🚨 emergency", "emergency-sign answers",
-                      "an emergency"),
+    Level.EMERGENCY: (
+        "an emergency sign answered yes must give 🚨 emergency",
+        "emergency-sign answers",
+        "an emergency",
+    ),
     Level.URGENT: ("a red flag answered yes must give 🔴 urgent or higher", "red-flag answers", "an urgent"),
-    Level.ROUTINE: ("a red flag answered not sure must never give 🟢 self_care", "not-sure red-flag answers",
-                    "a routine or urgent"),
+    Level.ROUTINE: (
+        "a red flag answered not sure must never give 🟢 self_care",
+        "not-sure red-flag answers",
+        "a routine or urgent",
+    ),
 }
 
 
@@ -550,9 +574,15 @@ def _interrupts(flow: Flow) -> list[FlowProblem]:
         outcome = flow.outcomes.get(interrupt.outcome)
         if outcome is not None and outcome.level != Level.EMERGENCY:
             example = interrupt.phrases[0] if interrupt.phrases else interrupt.id
-            problems.append(UnsafeRouteError(
-                flow.source, interrupt.line, f'typed "{example}" → {outcome.level.mark} {outcome.id}',
-                f"interrupt '{interrupt.id}' is for emergency signs: point it at an outcome with `level: emergency`"))
+            problems.append(
+                UnsafeRouteError(
+                    flow.source,
+                    interrupt.line,
+                    f'typed "{example}" → {outcome.level.mark} {outcome.id}',
+                    f"interrupt '{interrupt.id}' is for emergency signs: "
+                    "point it at an outcome with `level: emergency`",
+                )
+            )
     return problems
 
 
@@ -563,9 +593,14 @@ def _semantic(prover: _Prover, reached: set[str], stuck_steps: set[str]) -> list
     visited = {prover.steps[state[0]].id for state in prover.states}
     for step in flow.steps.values():
         if step.id in reached and step.id not in visited:
-            problems.append(UnreachableStepError(
-                flow.source, step.line, f"step '{step.id}' is never asked: the conditions on every branch into it "
-                "can never hold together", "fix those `when:` conditions, or delete the step"))
+            problems.append(
+                UnreachableStepError(
+                    flow.source,
+                    step.line,
+                    f"step '{step.id}' is never asked: the conditions on every branch into it can never hold together",
+                    "fix those `when:` conditions, or delete the step",
+                )
+            )
     stuck = prover.stuck_states()
     if stuck:
         first = stuck[0]
@@ -578,11 +613,15 @@ def _semantic(prover: _Prover, reached: set[str], stuck_steps: set[str]) -> list
         names = sorted({prover.steps[prover.states[at][0]].id for at in closure}, key=lambda s: flow.steps[s].line)
         if not set(names) <= stuck_steps:
             path = format_path(flow, prover.path(first)) or "the start"
-            problems.append(EndlessLoopError(
-                flow.source, flow.steps[names[0]].line,
-                f"after {path}, steps {', '.join(repr(n) for n in names)} loop forever: "
-                "the branches leading out of them never apply",
-                "check the `when:` conditions that leave the loop, or add an exit without `when:`"))
+            problems.append(
+                EndlessLoopError(
+                    flow.source,
+                    flow.steps[names[0]].line,
+                    f"after {path}, steps {', '.join(repr(n) for n in names)} loop forever: "
+                    "the branches leading out of them never apply",
+                    "check the `when:` conditions that leave the loop, or add an exit without `when:`",
+                )
+            )
     return problems
 
 
@@ -597,9 +636,14 @@ def check_flow(flow: Flow) -> list[FlowProblem]:
     prover = _Prover(flow)
     prover.explore()
     if prover.gave_up:
-        problems.append(UnsafeRouteError(
-            flow.source, 1, f"the proof gave up after {MAX_STATES:,} combinations of answers that still matter",
-            "simplify the conditions: fewer answers read long after they are given, fewer loops"))
+        problems.append(
+            UnsafeRouteError(
+                flow.source,
+                1,
+                f"the proof gave up after {MAX_STATES:,} combinations of answers that still matter",
+                "simplify the conditions: fewer answers read long after they are given, fewer loops",
+            )
+        )
         return problems
     problems += _semantic(prover, reached, stuck_steps)
     problems += _unsafe(prover)
@@ -619,6 +663,12 @@ def unused_excerpts(flows: Mapping[str, Flow], content: Content) -> list[UnusedE
     for excerpt_id in content.excerpts:
         if excerpt_id not in used:
             source, line = content.excerpt_lines.get(excerpt_id, ("content/excerpts.yaml", 1))
-            problems.append(UnusedExcerptError(source, line, f"excerpt '{excerpt_id}' is never shown by any flow",
-                                               "show it from a flow's or an outcome's `excerpts:`, or delete it"))
+            problems.append(
+                UnusedExcerptError(
+                    source,
+                    line,
+                    f"excerpt '{excerpt_id}' is never shown by any flow",
+                    "show it from a flow's or an outcome's `excerpts:`, or delete it",
+                )
+            )
     return problems

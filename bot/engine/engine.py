@@ -97,7 +97,9 @@ class Engine:
         moved = conversation.bumped(step=target, answers=answers, history=(*conversation.history, step.id))
         return moved, self.current(moved)
 
-    def _interrupt(self, flow: Flow, conversation: Conversation, interrupt_id: str) -> tuple[Conversation, tuple[Reply, ...]]:
+    def _interrupt(
+        self, flow: Flow, conversation: Conversation, interrupt_id: str
+    ) -> tuple[Conversation, tuple[Reply, ...]]:
         if flow.is_outcome(conversation.step):
             # Finished already: the emergency still wins, and /back returns to the last question.
             origin = conversation.history[-1] if conversation.history else flow.start
@@ -106,8 +108,9 @@ class Engine:
         else:
             origin, history, answers = conversation.step, conversation.history, dict(conversation.answers)
         target = self.machines[flow.id].interrupted(origin, interrupt_id)
-        moved = conversation.bumped(step=target, answers={**answers, INTERRUPT_KEY: interrupt_id},
-                                    history=(*history, origin))
+        moved = conversation.bumped(
+            step=target, answers={**answers, INTERRUPT_KEY: interrupt_id}, history=(*history, origin)
+        )
         return moved, self.current(moved)
 
     def _back(self, flow: Flow, conversation: Conversation) -> tuple[Conversation, tuple[Reply, ...]]:
@@ -149,7 +152,9 @@ def _reasons(flow: Flow, conversation: Conversation, rule_keys: frozenset[str]) 
     by_key = {flow.steps[step_id].key: flow.steps[step_id] for step_id in conversation.history}
     last = flow.steps[conversation.history[-1]] if conversation.history else None
     decided_by_route = last is not None and any(
-        branch.target == "route" for choice in last.choices if choice.value == answers.get(last.key)
+        branch.target == "route"
+        for choice in last.choices
+        if choice.value == answers.get(last.key)
         for branch in choice.branches
     )
     if not decided_by_route:

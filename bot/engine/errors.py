@@ -1,20 +1,20 @@
 """Problems found in flow and content files, each telling the maintainer where and how to fix it.
 
-    FlowProblem                     file:line: what is wrong; how to fix it
-    ├── YamlSyntaxError             the file is not valid YAML (line and column)
-    ├── ShapeError                  a key is missing, unknown or of the wrong type
-    ├── DuplicateIdError            two steps, outcomes, excerpts or choices share an id
-    ├── UnknownTargetError          a choice or rule points at nothing
-    ├── MissingContentError         a text, excerpt or source reference does not resolve
-    ├── ButtonLabelTooLongError     a label over Telegram's 64-byte limit
-    ├── TextTooLongError            a text over Telegram's 4096-character limit
-    ├── DeadEndError                a choice or routing list with no catch-all exit
-    ├── FlagValueError              a red-flag question with answers other than yes/no/not_sure
-    ├── UnreachableStepError        a step no path reaches            (twitchcheck check)
-    ├── EndlessLoopError            a step from which no outcome can be reached (check)
-    ├── UnsafeRouteError            a path breaks the safety invariant (check)
-    ├── UnusedExcerptError          an excerpt nothing shows (a warning)
-    └── NoFlowsError                a flows folder with no flow in it
+FlowProblem                     file:line: what is wrong; how to fix it
+├── YamlSyntaxError             the file is not valid YAML (line and column)
+├── ShapeError                  a key is missing, unknown or of the wrong type
+├── DuplicateIdError            two steps, outcomes, excerpts or choices share an id
+├── UnknownTargetError          a choice or rule points at nothing
+├── MissingContentError         a text, excerpt or source reference does not resolve
+├── ButtonLabelTooLongError     a label over Telegram's 64-byte limit
+├── TextTooLongError            a text over Telegram's 4096-character limit
+├── DeadEndError                a choice or routing list with no catch-all exit
+├── FlagValueError              a red-flag question with answers other than yes/no/not_sure
+├── UnreachableStepError        a step no path reaches            (twitchcheck check)
+├── EndlessLoopError            a step from which no outcome can be reached (check)
+├── UnsafeRouteError            a path breaks the safety invariant (check)
+├── UnusedExcerptError          an excerpt nothing shows (a warning)
+└── NoFlowsError                a flows folder with no flow in it
 """
 
 from __future__ import annotations

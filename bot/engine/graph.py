@@ -124,9 +124,14 @@ def _dot_text(text: str) -> str:
 def to_dot(flow: Flow) -> str:
     """A Graphviz digraph of the flow (`twitchcheck graph --format dot | dot -Tsvg`)."""
     ids = _Ids(flow)
-    lines = [f"digraph {_dot_text(flow.id)} {{", f"    label={_dot_text(flow.title)};", "    rankdir=TB;",
-             '    node [shape=box, style="rounded,filled", fillcolor="#ffffff", fontname="Helvetica"];',
-             f'    {START} [shape=circle, label="start"];', f"    {START} -> {ids[flow.start]};"]
+    lines = [
+        f"digraph {_dot_text(flow.id)} {{",
+        f"    label={_dot_text(flow.title)};",
+        "    rankdir=TB;",
+        '    node [shape=box, style="rounded,filled", fillcolor="#ffffff", fontname="Helvetica"];',
+        f'    {START} [shape=circle, label="start"];',
+        f"    {START} -> {ids[flow.start]};",
+    ]
     for step in flow.steps.values():
         fill, stroke = STEP_COLOURS.get(step.kind, ("#ffffff", "#000000"))
         lines.append(f'    {ids[step.id]} [label={_dot_text(step.id)}, fillcolor="{fill}", color="{stroke}"];')

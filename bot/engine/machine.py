@@ -46,16 +46,27 @@ def machine_config(flow: Flow) -> dict[str, Any]:
             for branch in choice.branches:
                 if branch.target == ROUTE:
                     transitions += [
-                        {"trigger": trigger, "source": step.id, "dest": rule.outcome,
-                         "conditions": _guards(branch.when, rule.when)}
+                        {
+                            "trigger": trigger,
+                            "source": step.id,
+                            "dest": rule.outcome,
+                            "conditions": _guards(branch.when, rule.when),
+                        }
                         for rule in flow.rules
                     ]
                 else:
-                    transitions.append({"trigger": trigger, "source": step.id, "dest": branch.target,
-                                        "conditions": _guards(branch.when)})
+                    transitions.append(
+                        {
+                            "trigger": trigger,
+                            "source": step.id,
+                            "dest": branch.target,
+                            "conditions": _guards(branch.when),
+                        }
+                    )
     for interrupt in flow.interrupts:
-        transitions.append({"trigger": interrupt_event(interrupt.id), "source": list(flow.steps),
-                            "dest": interrupt.outcome})
+        transitions.append(
+            {"trigger": interrupt_event(interrupt.id), "source": list(flow.steps), "dest": interrupt.outcome}
+        )
     return {
         "states": [*flow.steps, *flow.outcomes],
         "transitions": transitions,

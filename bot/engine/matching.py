@@ -12,12 +12,63 @@ from rapidfuzz.distance import DamerauLevenshtein
 from bot.engine.model import NO, NOT_SURE, YES, Step
 
 SYNONYMS: dict[str, tuple[str, ...]] = {
-    YES: ("yes", "y", "yeah", "yep", "yup", "ya", "yah", "sure", "ok", "okay", "correct", "true", "i do", "i have",
-          "definitely", "absolutely", "si", "oui", "ja", "da"),
-    NO: ("no", "n", "nope", "nah", "na", "not really", "never", "none", "false", "i dont", "i havent", "negative",
-         "non", "nein"),
-    NOT_SURE: ("not sure", "unsure", "dunno", "idk", "i dont know", "dont know", "maybe", "perhaps", "no idea",
-               "not certain", "possibly", "no clue", "kind of", "kinda", "sort of", "hard to say", "?"),
+    YES: (
+        "yes",
+        "y",
+        "yeah",
+        "yep",
+        "yup",
+        "ya",
+        "yah",
+        "sure",
+        "ok",
+        "okay",
+        "correct",
+        "true",
+        "i do",
+        "i have",
+        "definitely",
+        "absolutely",
+        "si",
+        "oui",
+        "ja",
+        "da",
+    ),
+    NO: (
+        "no",
+        "n",
+        "nope",
+        "nah",
+        "na",
+        "not really",
+        "never",
+        "none",
+        "false",
+        "i dont",
+        "i havent",
+        "negative",
+        "non",
+        "nein",
+    ),
+    NOT_SURE: (
+        "not sure",
+        "unsure",
+        "dunno",
+        "idk",
+        "i dont know",
+        "dont know",
+        "maybe",
+        "perhaps",
+        "no idea",
+        "not certain",
+        "possibly",
+        "no clue",
+        "kind of",
+        "kinda",
+        "sort of",
+        "hard to say",
+        "?",
+    ),
 }
 
 CORRECTION_CACHE_SIZE = 4096
@@ -98,8 +149,9 @@ class PhraseSpotter:
             return word
         cached = self._corrections.get(word)
         if cached is None:
-            found = process.extractOne(word, self.vocabulary, scorer=DamerauLevenshtein.distance,
-                                       score_cutoff=allowed_typos(word))
+            found = process.extractOne(
+                word, self.vocabulary, scorer=DamerauLevenshtein.distance, score_cutoff=allowed_typos(word)
+            )
             cached = found[0] if found else word
             if len(self._corrections) >= CORRECTION_CACHE_SIZE:
                 self._corrections.clear()  # bounded: ordinary words repeat, so it refills with useful ones

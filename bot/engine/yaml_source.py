@@ -58,8 +58,10 @@ def _construct_mapping(loader: _LineLoader, node: yaml.MappingNode) -> LineDict:
         if key in result:
             loader.problems.append(
                 DuplicateIdError(
-                    loader.source, line, f"key '{key}' appears twice in this mapping (first on line "
-                    f"{result.key_lines[key]})", "remove or rename one of them"
+                    loader.source,
+                    line,
+                    f"key '{key}' appears twice in this mapping (first on line {result.key_lines[key]})",
+                    "remove or rename one of them",
                 )
             )
         result[key] = loader.construct_object(value_node, deep=True)

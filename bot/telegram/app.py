@@ -53,12 +53,21 @@ def build_handlers(loaded: Loaded, store: ConversationStore, settings: Settings,
     renderer = Renderer(loaded.content, HTML)
     codec = CallbackCodec(anonymizer.sign)
     sender = Sender(renderer, codec, StepIndex(engine))
-    return TwitchCheckBot(ConversationService(engine, store), loaded.content, renderer, codec, sender, anonymizer,
-                          settings.ttl_days, metrics)
+    return TwitchCheckBot(
+        ConversationService(engine, store),
+        loaded.content,
+        renderer,
+        codec,
+        sender,
+        anonymizer,
+        settings.ttl_days,
+        metrics,
+    )
 
 
-def build_application(settings: Settings, handlers: TwitchCheckBot, *, retry_backoff: float = 0.5,
-                      poll_timeout: float = 30) -> Application:  # type: ignore[type-arg]
+def build_application(
+    settings: Settings, handlers: TwitchCheckBot, *, retry_backoff: float = 0.5, poll_timeout: float = 30
+) -> Application:  # type: ignore[type-arg]
     """A PTB Application with our handlers; `updater=None` callers (webhooks) just skip polling."""
     request = RetryingRequest(backoff=retry_backoff, connection_pool_size=64)
     updates_request = RetryingRequest(backoff=retry_backoff, read_timeout=poll_timeout + 10)
@@ -75,23 +84,25 @@ def build_application(settings: Settings, handlers: TwitchCheckBot, *, retry_bac
     new = filters.UpdateType.MESSAGE
     private = filters.ChatType.PRIVATE
     h = handlers
-    application.add_handlers([
-        CommandHandler(["start", "twitch"], h.on_start, filters=new),
-        CommandHandler("help", h.on_help, filters=new),
-        CommandHandler("privacy", h.on_privacy, filters=new),
-        CommandHandler("about", h.on_about, filters=new),
-        CommandHandler(["back", "restart"], h.on_navigation, filters=new),
-        CommandHandler("cancel", h.on_cancel, filters=new),
-        CommandHandler("forget", h.on_forget, filters=new),
-        CommandHandler("excerpt", h.on_excerpt, filters=new),
-        CommandHandler("groupchecks", h.on_group_checks, filters=new),
-        MessageHandler(filters.UpdateType.CHANNEL_POST & filters.Regex(r"^/excerpt(@\w+)?(\s|$)"), h.on_excerpt),
-        CallbackQueryHandler(h.on_button),
-        ChatMemberHandler(h.on_added_to_group, ChatMemberHandler.MY_CHAT_MEMBER),
-        MessageHandler(new & private & filters.COMMAND, h.on_help),
-        MessageHandler(new & private & filters.TEXT, h.on_text),
-        MessageHandler(new & private & ~filters.StatusUpdate.ALL, h.on_non_text),
-    ])
+    application.add_handlers(
+        [
+            CommandHandler(["start", "twitch"], h.on_start, filters=new),
+            CommandHandler("help", h.on_help, filters=new),
+            CommandHandler("privacy", h.on_privacy, filters=new),
+            CommandHandler("about", h.on_about, filters=new),
+            CommandHandler(["back", "restart"], h.on_navigation, filters=new),
+            CommandHandler("cancel", h.on_cancel, filters=new),
+            CommandHandler("forget", h.on_forget, filters=new),
+            CommandHandler("excerpt", h.on_excerpt, filters=new),
+            CommandHandler("groupchecks", h.on_group_checks, filters=new),
+            MessageHandler(filters.UpdateType.CHANNEL_POST & filters.Regex(r"^/excerpt(@\w+)?(\s|$)"), h.on_excerpt),
+            CallbackQueryHandler(h.on_button),
+            ChatMemberHandler(h.on_added_to_group, ChatMemberHandler.MY_CHAT_MEMBER),
+            MessageHandler(new & private & filters.COMMAND, h.on_help),
+            MessageHandler(new & private & filters.TEXT, h.on_text),
+            MessageHandler(new & private & ~filters.StatusUpdate.ALL, h.on_non_text),
+        ]
+    )
     application.add_error_handler(h.on_error)
     return application
 
@@ -99,14 +110,22 @@ def build_application(settings: Settings, handlers: TwitchCheckBot, *, retry_bac
 class BotRuntime:
     """Start and stop the bot the same way in production and in end-to-end tests."""
 
-    def __init__(self, settings: Settings, loaded: Loaded, store: ConversationStore, *,
-                 retry_backoff: float = 0.5, poll_timeout: float = 30) -> None:
+    def __init__(
+        self,
+        settings: Settings,
+        loaded: Loaded,
+        store: ConversationStore,
+        *,
+        retry_backoff: float = 0.5,
+        poll_timeout: float = 30,
+    ) -> None:
         self.settings = settings
         self.store = store
         self.metrics = Metrics()
         self.handlers = build_handlers(loaded, store, settings, self.metrics)
-        self.application = build_application(settings, self.handlers, retry_backoff=retry_backoff,
-                                             poll_timeout=poll_timeout)
+        self.application = build_application(
+            settings, self.handlers, retry_backoff=retry_backoff, poll_timeout=poll_timeout
+        )
         self.poll_timeout = poll_timeout
         self._purger: asyncio.Task[None] | None = None
 
@@ -116,8 +135,12 @@ class BotRuntime:
         await app.bot.set_my_commands([BotCommand(name, text) for name, text in COMMANDS])
         await app.start()
         if polling and app.updater is not None:
-            await app.updater.start_polling(poll_interval=0, timeout=int(self.poll_timeout),
-                                            allowed_updates=Update.ALL_TYPES, drop_pending_updates=False)
+            await app.updater.start_polling(
+                poll_interval=0,
+                timeout=int(self.poll_timeout),
+                allowed_updates=Update.ALL_TYPES,
+                drop_pending_updates=False,
+            )
         self._purger = asyncio.create_task(self._purge_forever())
         log_event(logger, "bot_started", username=app.bot.username, polling=polling)
 

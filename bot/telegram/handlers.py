@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
 from dataclasses import dataclass
 
@@ -44,8 +45,17 @@ class Who:
 class TwitchCheckBot:
     """Every handler of the bot, sharing one service, renderer, codec and sender."""
 
-    def __init__(self, service: ConversationService, content: Content, renderer: Renderer, codec: CallbackCodec,
-                 sender: Sender, anonymizer: Anonymizer, ttl_days: int, metrics: Metrics) -> None:
+    def __init__(
+        self,
+        service: ConversationService,
+        content: Content,
+        renderer: Renderer,
+        codec: CallbackCodec,
+        sender: Sender,
+        anonymizer: Anonymizer,
+        ttl_days: int,
+        metrics: Metrics,
+    ) -> None:
         self.service = service
         self.content = content
         self.renderer = renderer
@@ -63,21 +73,40 @@ class TwitchCheckBot:
             return None
         message = update.effective_message
         thread = message.message_thread_id if message is not None and message.is_topic_message else None
-        return Who(chat.id, user.id, self.anon.conversation(chat.id, user.id), self.anon.user(user.id),
-                   chat.type == ChatType.PRIVATE, user.language_code, thread)
+        return Who(
+            chat.id,
+            user.id,
+            self.anon.conversation(chat.id, user.id),
+            self.anon.user(user.id),
+            chat.type == ChatType.PRIVATE,
+            user.language_code,
+            thread,
+        )
 
     def deep_link(self, context: ContextTypes.DEFAULT_TYPE, payload: str = "") -> str:
         return f"https://t.me/{context.bot.username}?start={payload or self.service.engine.default_flow}"
 
-    async def say(self, context: ContextTypes.DEFAULT_TYPE, who: Who, key: str,
-                  markup: InlineKeyboardMarkup | None = None, **values: object) -> None:
-        await context.bot.send_message(who.chat_id, self.renderer.text(key, **values), parse_mode=ParseMode.HTML,
-                                       reply_markup=markup, message_thread_id=who.thread_id,
-                                       disable_web_page_preview=True)
+    async def say(
+        self,
+        context: ContextTypes.DEFAULT_TYPE,
+        who: Who,
+        key: str,
+        markup: InlineKeyboardMarkup | None = None,
+        **values: object,
+    ) -> None:
+        await context.bot.send_message(
+            who.chat_id,
+            self.renderer.text(key, **values),
+            parse_mode=ParseMode.HTML,
+            reply_markup=markup,
+            message_thread_id=who.thread_id,
+            disable_web_page_preview=True,
+        )
 
     async def show(self, context: ContextTypes.DEFAULT_TYPE, who: Who, turn: Turn) -> None:
-        await self.sender.send_replies(context.bot, who.chat_id, turn.replies, who.user_id, turn.conversation,
-                                       who.language, who.thread_id)
+        await self.sender.send_replies(
+            context.bot, who.chat_id, turn.replies, who.user_id, turn.conversation, who.language, who.thread_id
+        )
         if turn.changed:
             self.log_turn(who, turn)
 
@@ -87,15 +116,23 @@ class TwitchCheckBot:
         for reply in turn.replies:
             if isinstance(reply, Result):
                 self.metrics.outcomes.labels(level=reply.outcome.level.key).inc()
-                log_event(logger, "outcome", user=who.user, flow=turn.conversation.flow_id,
-                          level=reply.outcome.level.key, outcome=reply.outcome.id)
+                log_event(
+                    logger,
+                    "outcome",
+                    user=who.user,
+                    flow=turn.conversation.flow_id,
+                    level=reply.outcome.level.key,
+                    outcome=reply.outcome.id,
+                )
 
     async def in_group_checks(self, chat: Chat) -> bool:
         settings = await self.service.store.load_chat_settings(self.anon.chat(chat.id))
         return bool(settings.get(GROUP_CHECKS))
 
     async def redirect_to_private(self, context: ContextTypes.DEFAULT_TYPE, who: Who, payload: str = "") -> None:
-        button = InlineKeyboardButton(self.content.text("buttons.continue_private"), url=self.deep_link(context, payload))
+        button = InlineKeyboardButton(
+            self.content.text("buttons.continue_private"), url=self.deep_link(context, payload)
+        )
         await self.say(context, who, "ui.group_redirect", InlineKeyboardMarkup([[button]]))
 
     # -- commands ----------------------------------------------------------------------------------------------
@@ -134,8 +171,13 @@ class TwitchCheckBot:
         lines = [self.renderer.text("ui.about"), "", m.bold(self.content.text("outcome.sources_heading"))]
         lines += [f"• {m.link(s.title, s.url)} ({m.escape(s.publisher)})" for s in self.content.sources.values()]
         lines += ["", m.italic(self.content.text("disclaimer"))]
-        await context.bot.send_message(who.chat_id, "\n".join(lines), parse_mode=ParseMode.HTML,
-                                       message_thread_id=who.thread_id, disable_web_page_preview=True)
+        await context.bot.send_message(
+            who.chat_id,
+            "\n".join(lines),
+            parse_mode=ParseMode.HTML,
+            message_thread_id=who.thread_id,
+            disable_web_page_preview=True,
+        )
 
     async def on_navigation(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         """/back and /restart: move within the check."""
@@ -160,10 +202,15 @@ class TwitchCheckBot:
         who = self.who(update)
         if who is None:
             return
-        rendered = Rendered(self.renderer.text("ui.forget_confirm"), (
-            (Button(self.content.text("buttons.forget_yes"), Action.FORGET_YES),
-             Button(self.content.text("buttons.forget_no"), Action.FORGET_NO)),
-        ))
+        rendered = Rendered(
+            self.renderer.text("ui.forget_confirm"),
+            (
+                (
+                    Button(self.content.text("buttons.forget_yes"), Action.FORGET_YES),
+                    Button(self.content.text("buttons.forget_no"), Action.FORGET_NO),
+                ),
+            ),
+        )
         await self.sender.send(context.bot, who.chat_id, [rendered], who.user_id, None, who.thread_id)
 
     async def on_excerpt(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -179,14 +226,24 @@ class TwitchCheckBot:
         thread = message.message_thread_id if message.is_topic_message else None
         if chosen is None:
             topics = ", ".join(e.topic for e in excerpts)
-            await context.bot.send_message(chat.id, self.renderer.text("ui.unknown_topic", topics=topics),
-                                           parse_mode=ParseMode.HTML, message_thread_id=thread)
+            await context.bot.send_message(
+                chat.id,
+                self.renderer.text("ui.unknown_topic", topics=topics),
+                parse_mode=ParseMode.HTML,
+                message_thread_id=thread,
+            )
             return
         button = InlineKeyboardButton(self.content.text("buttons.start_private_check"), url=self.deep_link(context))
-        text = self.renderer.text("ui.excerpt_card", excerpt=chosen.text.strip(),
-                                  title=self.content.sources["article"].title)
-        await context.bot.send_message(chat.id, text, parse_mode=ParseMode.HTML, message_thread_id=thread,
-                                       reply_markup=InlineKeyboardMarkup([[button]]))
+        text = self.renderer.text(
+            "ui.excerpt_card", excerpt=chosen.text.strip(), title=self.content.sources["article"].title
+        )
+        await context.bot.send_message(
+            chat.id,
+            text,
+            parse_mode=ParseMode.HTML,
+            message_thread_id=thread,
+            reply_markup=InlineKeyboardMarkup([[button]]),
+        )
 
     async def on_group_checks(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         """/groupchecks on|off: a group admin allows or stops checks inside the group."""
@@ -197,7 +254,8 @@ class TwitchCheckBot:
         member = await context.bot.get_chat_member(chat.id, who.user_id)
         if member.status not in (ChatMemberStatus.ADMINISTRATOR, ChatMemberStatus.OWNER):
             return
-        enable = bool(context.args) and context.args[0].lower() in ("on", "yes", "enable")
+        args = context.args or []
+        enable = bool(args) and args[0].lower() in ("on", "yes", "enable")
         await self.service.store.save_chat_settings(self.anon.chat(chat.id), {GROUP_CHECKS: enable})
         await self.say(context, who, "ui.in_group_enabled_notice" if enable else "ui.in_group_disabled")
 
@@ -269,8 +327,9 @@ class TwitchCheckBot:
         try:
             if step_id != conversation.step:
                 raise StaleVersion(conversation.version)
-            turn = await self.service.apply(who.key, who.user, Pick(step_id, choices[press.choice]),
-                                            version=press.version)
+            turn = await self.service.apply(
+                who.key, who.user, Pick(step_id, choices[press.choice]), version=press.version
+            )
         except StaleVersion:
             await query.answer(self.content.text("ui.stale_press"))
             current = await self.service.load(who.key)
@@ -283,7 +342,9 @@ class TwitchCheckBot:
         await query.answer()
         step = self.service.engine.flows[conversation.flow_id].steps[step_id]
         label = step.choice(choices[press.choice])
-        chosen = f"{self.renderer.markup.escape(step.text)}\n\n➜ {self.renderer.markup.bold(label.label if label else '')}"
+        chosen = (
+            f"{self.renderer.markup.escape(step.text)}\n\n➜ {self.renderer.markup.bold(label.label if label else '')}"
+        )
         try:
             await query.edit_message_text(chosen, parse_mode=ParseMode.HTML, reply_markup=None)
         except BadRequest as error:
@@ -325,10 +386,13 @@ class TwitchCheckBot:
         was = change.old_chat_member.status
         now = change.new_chat_member.status
         joined = now in (ChatMemberStatus.MEMBER, ChatMemberStatus.ADMINISTRATOR) and was in (
-            ChatMemberStatus.LEFT, ChatMemberStatus.BANNED)
+            ChatMemberStatus.LEFT,
+            ChatMemberStatus.BANNED,
+        )
         if joined:
-            await context.bot.send_message(change.chat.id, self.renderer.text("ui.group_intro"),
-                                           parse_mode=ParseMode.HTML)
+            await context.bot.send_message(
+                change.chat.id, self.renderer.text("ui.group_intro"), parse_mode=ParseMode.HTML
+            )
 
     async def on_error(self, update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
         """Log a safe summary (no texts, no token) and tell the person their answers are safe."""
@@ -337,10 +401,8 @@ class TwitchCheckBot:
         self.metrics.errors.inc()
         log_event(logger, "error", logging.ERROR, error=type(error).__name__, update=kind)
         if isinstance(update, Update) and update.effective_chat and update.effective_chat.type == ChatType.PRIVATE:
-            try:
+            with contextlib.suppress(Exception):  # the error handler must never raise
                 await context.bot.send_message(update.effective_chat.id, self.renderer.text("ui.error"))
-            except Exception:  # noqa: BLE001 - the error handler must never raise
-                pass
 
 
 def _is_notice(turn: Turn, key: str) -> bool:

@@ -26,7 +26,9 @@ class RetryingRequest(HTTPXRequest):
         self.attempts = attempts
         self.backoff = backoff
 
-    async def do_request(self, url: str, method: str, request_data: Any = None, **timeouts: Any) -> tuple[int, bytes]:
+    async def do_request(  # type: ignore[override]  # same parameters, passed through as keywords
+        self, url: str, method: str, request_data: Any = None, **timeouts: Any
+    ) -> tuple[int, bytes]:
         endpoint = url.rsplit("/", 1)[-1]
         for attempt in range(1, self.attempts + 1):
             last = attempt == self.attempts
@@ -36,8 +38,9 @@ class RetryingRequest(HTTPXRequest):
                 # Only failures where the request surely never reached Telegram are safe to resend.
                 if last or not _never_sent(error):
                     raise
-                log_event(logger, "api_retry", logging.WARNING, endpoint=endpoint, attempt=attempt,
-                          error=type(error).__name__)
+                log_event(
+                    logger, "api_retry", logging.WARNING, endpoint=endpoint, attempt=attempt, error=type(error).__name__
+                )
             else:
                 if code < 500 or last:
                     return code, payload

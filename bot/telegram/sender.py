@@ -31,7 +31,8 @@ class StepIndex:
         self.positions = {flow_id: {step: i for i, step in enumerate(ids)} for flow_id, ids in self.steps.items()}
         self.choices = {
             (flow_id, step.id): [choice.value for choice in step.choices]
-            for flow_id, flow in engine.flows.items() for step in flow.steps.values()
+            for flow_id, flow in engine.flows.items()
+            for step in flow.steps.values()
         }
 
     def position(self, flow_id: str, step_id: str) -> int:
@@ -50,7 +51,9 @@ class Sender:
         self.codec = codec
         self.index = index
 
-    def keyboard(self, rendered: Rendered, owner: int, conversation: Conversation | None) -> InlineKeyboardMarkup | None:
+    def keyboard(
+        self, rendered: Rendered, owner: int, conversation: Conversation | None
+    ) -> InlineKeyboardMarkup | None:
         if not rendered.buttons:
             return None
         version = conversation.version if conversation else 0
@@ -59,8 +62,9 @@ class Sender:
             rows.append([self.button(button, owner, version, conversation, rendered) for button in row])
         return InlineKeyboardMarkup(rows)
 
-    def button(self, button: Button, owner: int, version: int, conversation: Conversation | None,
-               rendered: Rendered) -> InlineKeyboardButton:
+    def button(
+        self, button: Button, owner: int, version: int, conversation: Conversation | None, rendered: Rendered
+    ) -> InlineKeyboardButton:
         if button.action == Action.ANSWER and conversation is not None and rendered.step is not None:
             step = self.index.position(conversation.flow_id, rendered.step)
             choice = self.index.choices[conversation.flow_id, rendered.step].index(button.value)
@@ -69,18 +73,38 @@ class Sender:
             press = Press(ACTION_KINDS[button.action], owner, version)
         return InlineKeyboardButton(button.label, callback_data=self.codec.encode(press))
 
-    async def send(self, bot: Bot, chat_id: int, messages: Iterable[Rendered], owner: int,
-                   conversation: Conversation | None, thread_id: int | None = None) -> list[Message]:
+    async def send(
+        self,
+        bot: Bot,
+        chat_id: int,
+        messages: Iterable[Rendered],
+        owner: int,
+        conversation: Conversation | None,
+        thread_id: int | None = None,
+    ) -> list[Message]:
         sent = []
         for rendered in messages:
-            sent.append(await bot.send_message(
-                chat_id, rendered.text, parse_mode=ParseMode.HTML, message_thread_id=thread_id,
-                reply_markup=self.keyboard(rendered, owner, conversation), disable_web_page_preview=True,
-            ))
+            sent.append(
+                await bot.send_message(
+                    chat_id,
+                    rendered.text,
+                    parse_mode=ParseMode.HTML,
+                    message_thread_id=thread_id,
+                    reply_markup=self.keyboard(rendered, owner, conversation),
+                    disable_web_page_preview=True,
+                )
+            )
         return sent
 
-    async def send_replies(self, bot: Bot, chat_id: int, replies: Iterable[Reply], owner: int,
-                           conversation: Conversation | None, language: str | None = None,
-                           thread_id: int | None = None) -> list[Message]:
+    async def send_replies(
+        self,
+        bot: Bot,
+        chat_id: int,
+        replies: Iterable[Reply],
+        owner: int,
+        conversation: Conversation | None,
+        language: str | None = None,
+        thread_id: int | None = None,
+    ) -> list[Message]:
         messages = [m for reply in replies for m in self.renderer.render(reply, language)]
         return await self.send(bot, chat_id, messages, owner, conversation, thread_id)

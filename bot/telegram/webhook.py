@@ -85,11 +85,13 @@ class MetricsEndpoint(RequestHandler):
 
 def make_web_app(runtime: BotRuntime, settings: Settings) -> WebApplication:
     path = webhook_path(settings.webhook_url)
-    return WebApplication([
-        (r"/healthz", HealthEndpoint),
-        (r"/metrics", MetricsEndpoint, {"runtime": runtime}),
-        (path, UpdateEndpoint, {"runtime": runtime, "secret": settings.webhook_secret}),
-    ])
+    return WebApplication(
+        [
+            (r"/healthz", HealthEndpoint),
+            (r"/metrics", MetricsEndpoint, {"runtime": runtime}),
+            (path, UpdateEndpoint, {"runtime": runtime, "secret": settings.webhook_secret}),
+        ]
+    )
 
 
 class WebhookServer:
@@ -108,8 +110,10 @@ class WebhookServer:
         self.port = next(iter(self.server._sockets.values())).getsockname()[1]  # noqa: SLF001 - port 0 support
         if register:
             await self.runtime.application.bot.set_webhook(
-                self.settings.webhook_url, secret_token=self.settings.webhook_secret or None,
-                allowed_updates=Update.ALL_TYPES)
+                self.settings.webhook_url,
+                secret_token=self.settings.webhook_secret or None,
+                allowed_updates=Update.ALL_TYPES,
+            )
         log_event(logger, "webhook_listening", port=self.port)
 
     async def stop(self) -> None:
@@ -124,7 +128,9 @@ async def serve_webhook(settings: Settings, loaded: Loaded) -> int:
     if not settings.webhook_url:
         raise ConfigError("TWITCHCHECK_WEBHOOK_URL is not set; webhook mode needs the public HTTPS URL")
     if not settings.webhook_secret:
-        raise ConfigError("TWITCHCHECK_WEBHOOK_SECRET is not set; choose a random secret of 1-256 characters A-Z a-z 0-9 _ -")
+        raise ConfigError(
+            "TWITCHCHECK_WEBHOOK_SECRET is not set; choose a random secret of 1-256 characters A-Z a-z 0-9 _ -"
+        )
     from bot.telegram.runner import install_signals
 
     store = await open_store(settings.storage, settings.data_dir, settings.ttl_days * 86400)

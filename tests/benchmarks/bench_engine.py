@@ -66,12 +66,17 @@ def generated_flow(size: int = 1000, seed: int = 7) -> Flow:
         nxt = ahead(i)
         if i == 0:
             kind = StepKind.EMERGENCY
-            choices = [Choice(YES, "Yes", (Branch("emergency"),)), Choice(NO, "No", (Branch(nxt),)),
-                       Choice(NOT_SURE, "Not sure", (Branch("emergency"),))]
+            choices = [
+                Choice(YES, "Yes", (Branch("emergency"),)),
+                Choice(NO, "No", (Branch(nxt),)),
+                Choice(NOT_SURE, "Not sure", (Branch("emergency"),)),
+            ]
         elif i % 50 == 49:
             kind = StepKind.QUESTION
-            choices = [Choice("again", "Go over them again", (Branch(ids[i - 3]),)),
-                       Choice("done", "Carry on", (Branch(nxt),))]
+            choices = [
+                Choice("again", "Go over them again", (Branch(ids[i - 3]),)),
+                Choice("done", "Carry on", (Branch(nxt),)),
+            ]
         elif i % 5 == 0:
             kind = StepKind.RED_FLAG
             flags.append(step_id)
@@ -79,8 +84,11 @@ def generated_flow(size: int = 1000, seed: int = 7) -> Flow:
         else:
             kind = StepKind.QUESTION
             skip = i % 7 == 0 and questions and i + 2 < size
-            branches = (Branch(ahead(i, 2), AnswerIn(questions[-1], frozenset({"a"}))), Branch(nxt)) if skip else (
-                Branch(nxt),)
+            branches = (
+                (Branch(ahead(i, 2), AnswerIn(questions[-1], frozenset({"a"}))), Branch(nxt))
+                if skip
+                else (Branch(nxt),)
+            )
             choices = [Choice(value, value, branches) for value in ("a", "b", "c")]
             questions.append(step_id)
         steps[step_id] = Step(step_id, f"Question {i}?", kind, step_id, step_id, tuple(choices), line=i + 1)
@@ -90,8 +98,15 @@ def generated_flow(size: int = 1000, seed: int = 7) -> Flow:
     read = rng.sample(questions, min(20, len(questions)))
     rules += [Rule("routine", AnswerIn(q, frozenset({"c"})), 3 + n) for n, q in enumerate(read)]
     rules.append(Rule("self_care", ALWAYS, 99))
-    return Flow(id="generated", title="Generated", start=ids[0], steps=MappingProxyType(steps),
-                outcomes=MappingProxyType(outcomes), rules=tuple(rules), source="<generated>")
+    return Flow(
+        id="generated",
+        title="Generated",
+        start=ids[0],
+        steps=MappingProxyType(steps),
+        outcomes=MappingProxyType(outcomes),
+        rules=tuple(rules),
+        source="<generated>",
+    )
 
 
 def _percentiles(samples_ns: list[int]) -> tuple[float, float]:
@@ -124,8 +139,14 @@ def _hold(pool: list[Conversation], count: int) -> dict[int, Conversation]:
     }
 
 
-def _time_advance(engine: Engine, held: dict[int, Conversation], make: Callable[[Conversation], object],
-                  rounds: int, rng: random.Random, pool: list[Conversation]) -> tuple[float, float]:
+def _time_advance(
+    engine: Engine,
+    held: dict[int, Conversation],
+    make: Callable[[Conversation], object],
+    rounds: int,
+    rng: random.Random,
+    pool: list[Conversation],
+) -> tuple[float, float]:
     """Advance random held conversations; one that finishes is replaced by another from mid-check."""
     flow = engine.flows["twitching"]
     keys = list(held)
@@ -184,8 +205,10 @@ def bench_advance(rng: random.Random) -> None:
             median, p95 = _time_advance(engine, held, make, 50_000, rng, pool)
             print(f"advance, {kind:12}, {label:>23}: median {median:6.1f} µs   p95 {p95:6.1f} µs")
         if count > 1:
-            print(f"memory for {count:,} held conversations (tracemalloc): {size / 2**20:.1f} MiB "
-                  f"({size / count:.0f} bytes each)")
+            print(
+                f"memory for {count:,} held conversations (tracemalloc): {size / 2**20:.1f} MiB "
+                f"({size / count:.0f} bytes each)"
+            )
         del held
     median, p95 = _time_last_answer(engine, rng)
     print(f"advance, last answer (routing + recommendation), button: median {median:6.1f} µs   p95 {p95:6.1f} µs")
@@ -223,8 +246,10 @@ def bench_check() -> None:
     prover.explore()
     problems = check_flow(flow)
     median = _median_ms(lambda: check_flow(flow), 3)
-    print(f"check_flow on a generated {len(flow.steps):,}-step flow: median {median:.0f} ms "
-          f"(3 runs; {len(prover.states):,} abstract states; {len(problems)} problems)")
+    print(
+        f"check_flow on a generated {len(flow.steps):,}-step flow: median {median:.0f} ms "
+        f"(3 runs; {len(prover.states):,} abstract states; {len(problems)} problems)"
+    )
 
 
 def main() -> None:

@@ -75,8 +75,9 @@ def test_example_cases_pass_against_the_example_flow() -> None:
     assert cases.flow == flow.id
     assert cases.cases
     engine = Engine({flow.id: flow})
-    failed = [result for result in (run_case(engine, flow.id, case, SOURCE) for case in cases.cases)
-              if not result.passed]
+    failed = [
+        result for result in (run_case(engine, flow.id, case, SOURCE) for case in cases.cases) if not result.passed
+    ]
     assert not failed, "\n".join(f"{result.name}\n{result.transcript}" for result in failed)
 
 

@@ -77,57 +77,73 @@ def test_shipped_flow_passes(twitching):
 
 
 def test_unreachable_step(parse, line_of):
-    text = TINY.replace("routing:", """\
+    text = TINY.replace(
+        "routing:",
+        """\
   - id: wasting
     kind: red_flag
     text: "Any wasting?"
     next: route
     choices: [{label: "Yes", value: "yes"}, {label: "No", value: "no"}]
-routing:""")
+routing:""",
+    )
     [problem] = check_flow(parse(text))
     assert isinstance(problem, UnreachableStepError)
     assert problem.line == line_of(text, "- id: wasting")
-    assert str(problem) == (f"flow.yaml:{problem.line}: step 'wasting' is never asked: no choice leads to it; "
-                            "link it from a choice's `next:` or delete it")
+    assert str(problem) == (
+        f"flow.yaml:{problem.line}: step 'wasting' is never asked: no choice leads to it; "
+        "link it from a choice's `next:` or delete it"
+    )
 
 
 def test_step_behind_a_condition_that_never_holds_is_unreachable(parse, line_of):
-    text = TWO_STEPS.replace('{label: "No", value: "no", next: weakness}', (
-        '{label: "No", value: "no", next: [{to: weakness, when: {emergency_now: "yes"}}, {to: self_care}]}'))
+    text = TWO_STEPS.replace(
+        '{label: "No", value: "no", next: weakness}',
+        ('{label: "No", value: "no", next: [{to: weakness, when: {emergency_now: "yes"}}, {to: self_care}]}'),
+    )
     [problem] = check_flow(parse(text))
     assert isinstance(problem, UnreachableStepError)
     assert problem.line == line_of(text, "- id: weakness")
-    assert problem.what == ("step 'weakness' is never asked: the conditions on every branch into it can never "
-                            "hold together")
+    assert problem.what == (
+        "step 'weakness' is never asked: the conditions on every branch into it can never hold together"
+    )
 
 
 def test_endless_loop_names_its_steps(parse, line_of):
-    text = TWO_STEPS.replace("    next: route\n", "    next: again\n").replace("routing:", """\
+    text = TWO_STEPS.replace("    next: route\n", "    next: again\n").replace(
+        "routing:",
+        """\
   - id: again
     text: "Shall I ask again?"
     next: weakness
     choices: [{label: "Yes", value: "yes"}, {label: "Of course", value: "of_course"}]
-routing:""")
+routing:""",
+    )
     [problem] = check_flow(parse(text))
     assert isinstance(problem, EndlessLoopError)
     assert problem.line == line_of(text, "- id: weakness")
-    assert problem.what == ("steps 'weakness', 'again' form a loop with no way out: "
-                            "no answer leads from them to an outcome")
+    assert problem.what == (
+        "steps 'weakness', 'again' form a loop with no way out: no answer leads from them to an outcome"
+    )
 
 
 def test_loop_whose_exit_never_applies_is_endless(parse, line_of):
-    text = TWO_STEPS.replace("    next: route\n", "    next: again\n").replace("routing:", """\
+    text = TWO_STEPS.replace("    next: route\n", "    next: again\n").replace(
+        "routing:",
+        """\
   - id: again
     text: "Shall I ask again?"
     choices:
       - {label: "Yes", value: "yes", next: weakness}
       - {label: "No", value: "no", next: [{to: route, when: {emergency_now: "yes"}}, {to: weakness}]}
-routing:""")
+routing:""",
+    )
     [problem] = check_flow(parse(text))
     assert isinstance(problem, EndlessLoopError)
     assert problem.line == line_of(text, "- id: weakness")
-    assert problem.what == ("after emergency_now=no, steps 'weakness', 'again' loop forever: "
-                            "the branches leading out of them never apply")
+    assert problem.what == (
+        "after emergency_now=no, steps 'weakness', 'again' loop forever: the branches leading out of them never apply"
+    )
 
 
 def test_red_flag_yes_to_self_care_gives_the_counter_example(parse, line_of):
@@ -137,8 +153,10 @@ def test_red_flag_yes_to_self_care_gives_the_counter_example(parse, line_of):
     rule_line = line_of(text, "- outcome: self_care")
     assert problem.line == rule_line
     assert problem.what == "emergency_now=no → weakness=yes → 🟢 self_care"
-    assert problem.fix == ("a red flag answered yes must give 🔴 urgent or higher: "
-                           f"add a rule before line {rule_line} sending red-flag answers to an urgent outcome")
+    assert problem.fix == (
+        "a red flag answered yes must give 🔴 urgent or higher: "
+        f"add a rule before line {rule_line} sending red-flag answers to an urgent outcome"
+    )
 
 
 def test_red_flag_yes_to_routine_is_also_unsafe(parse, line_of):
@@ -163,18 +181,23 @@ def test_emergency_yes_must_give_emergency(parse, line_of):
     assert isinstance(problem, UnsafeRouteError)
     assert problem.line == line_of(text, "next: urgent")
     assert problem.what == "emergency_now=yes → 🔴 urgent"
-    assert problem.fix == ("an emergency sign answered yes must give 🚨 emergency: "
-                           "point this branch at an emergency outcome, or at `route`")
+    assert problem.fix == (
+        "an emergency sign answered yes must give 🚨 emergency: "
+        "point this branch at an emergency outcome, or at `route`"
+    )
 
 
 def test_red_flag_yes_counts_even_if_a_loop_asks_again(parse):
-    text = TWO_STEPS.replace("    next: route\n", "    next: sure\n").replace("routing:", """\
+    text = TWO_STEPS.replace("    next: route\n", "    next: sure\n").replace(
+        "routing:",
+        """\
   - id: sure
     text: "Are you sure about that?"
     choices:
       - {label: "Ask me again", value: again, next: weakness}
       - {label: "Yes", value: "yes", next: route}
-routing:""")
+routing:""",
+    )
     assert [p.what for p in check_flow(parse(text))] == [
         "emergency_now=no → weakness=yes → sure=again → weakness=no → sure=yes → 🟢 self_care",
         "emergency_now=no → weakness=yes → sure=again → weakness=not_sure → sure=yes → 🟠 routine",
@@ -183,25 +206,33 @@ routing:""")
 
 
 def test_interrupt_to_a_non_emergency_outcome_is_caught(parse, line_of):
-    text = TINY.replace("steps:", """\
+    text = TINY.replace(
+        "steps:",
+        """\
 interrupts:
   - id: breathing
     outcome: urgent
     phrases: ["can't breathe"]
-steps:""")
+steps:""",
+    )
     [problem] = check_flow(parse(text))
     assert isinstance(problem, UnsafeRouteError)
     assert problem.line == line_of(text, "- id: breathing")
-    assert str(problem) == (f"""flow.yaml:{problem.line}: typed "can't breathe" → 🔴 urgent; interrupt 'breathing' """
-                            "is for emergency signs: point it at an outcome with `level: emergency`")
+    assert str(problem) == (
+        f"""flow.yaml:{problem.line}: typed "can't breathe" → 🔴 urgent; interrupt 'breathing' """
+        "is for emergency signs: point it at an outcome with `level: emergency`"
+    )
 
 
 def test_each_deciding_rule_is_reported_once(parse):
     text = TWO_STEPS.replace('  - outcome: urgent\n    when: {weakness: "yes"}\n', "").replace(
-        "  - outcome: routine\n    when: {weakness: not_sure}\n", "")
+        "  - outcome: routine\n    when: {weakness: not_sure}\n", ""
+    )
     found = check_flow(parse(text))
-    assert [p.what for p in found] == ["emergency_now=no → weakness=yes → 🟢 self_care",
-                                       "emergency_now=no → weakness=not_sure → 🟢 self_care"]
+    assert [p.what for p in found] == [
+        "emergency_now=no → weakness=yes → 🟢 self_care",
+        "emergency_now=no → weakness=not_sure → 🟢 self_care",
+    ]
     assert len({p.line for p in found}) == 1
 
 
@@ -221,14 +252,19 @@ def test_thousand_step_flow_is_proved_within_two_seconds():
 
 def test_format_path(twitching):
     assert format_path(twitching, [("emergency_now", "no"), ("weakness", "yes")], "self_care") == (
-        "emergency_now=no → weakness=yes → 🟢 self_care")
+        "emergency_now=no → weakness=yes → 🟢 self_care"
+    )
 
 
 # --- the proof agrees with brute force ------------------------------------------------------------
 
 OUTCOMES = MappingProxyType({level.key: Outcome(level.key, level, level.key, "do", "watch") for level in Level})
-DEMAND = {(StepKind.RED_FLAG, YES): Level.URGENT, (StepKind.EMERGENCY, YES): Level.EMERGENCY,
-          (StepKind.RED_FLAG, NOT_SURE): Level.ROUTINE, (StepKind.EMERGENCY, NOT_SURE): Level.ROUTINE}
+DEMAND = {
+    (StepKind.RED_FLAG, YES): Level.URGENT,
+    (StepKind.EMERGENCY, YES): Level.EMERGENCY,
+    (StepKind.RED_FLAG, NOT_SURE): Level.ROUTINE,
+    (StepKind.EMERGENCY, NOT_SURE): Level.ROUTINE,
+}
 """The invariant restated independently of bot.engine.check."""
 
 
@@ -250,8 +286,16 @@ def small_flows(draw: st.DrawFn) -> Flow:
     size = draw(st.integers(1, 6))
     ids = [f"q{i}" for i in range(size)]
     kinds = {i: draw(st.sampled_from(StepKind.ALL)) for i in ids}
-    values = {i: draw(st.sampled_from([("a", "b"), ("a", "b", "c")] if kinds[i] == StepKind.QUESTION else
-                                      [(YES, NO), (YES, NO, NOT_SURE), (YES, NOT_SURE)])) for i in ids}
+    values = {
+        i: draw(
+            st.sampled_from(
+                [("a", "b"), ("a", "b", "c")]
+                if kinds[i] == StepKind.QUESTION
+                else [(YES, NO), (YES, NO, NOT_SURE), (YES, NOT_SURE)]
+            )
+        )
+        for i in ids
+    }
     targets = st.sampled_from([*ids, *OUTCOMES, ROUTE])
 
     def decisions() -> list[tuple[str, Condition]]:
@@ -261,15 +305,26 @@ def small_flows(draw: st.DrawFn) -> Flow:
     lines = iter(range(100, 10_000))  # each branch and rule on its own line, as in a file
     steps = {}
     for n, step_id in enumerate(ids):
-        choices = tuple(Choice(v, v, tuple(Branch(t, c, line=next(lines)) for t, c in decisions()))
-                        for v in values[step_id])
+        choices = tuple(
+            Choice(v, v, tuple(Branch(t, c, line=next(lines)) for t, c in decisions())) for v in values[step_id]
+        )
         steps[step_id] = Step(step_id, step_id, kinds[step_id], step_id, step_id, choices, line=n + 1)
-    rules = tuple(Rule(t if t in OUTCOMES else draw(st.sampled_from(list(OUTCOMES))), c, line=next(lines))
-                  for t, c in decisions())
-    interrupts = tuple(Interrupt("typed", ("help",), o, line=50)
-                       for o in draw(st.lists(st.sampled_from(list(OUTCOMES)), max_size=1)))
-    return Flow(id="small", title="Small", start=ids[0], steps=MappingProxyType(steps), outcomes=OUTCOMES,
-                rules=rules, interrupts=interrupts, source="small.yaml")
+    rules = tuple(
+        Rule(t if t in OUTCOMES else draw(st.sampled_from(list(OUTCOMES))), c, line=next(lines)) for t, c in decisions()
+    )
+    interrupts = tuple(
+        Interrupt("typed", ("help",), o, line=50) for o in draw(st.lists(st.sampled_from(list(OUTCOMES)), max_size=1))
+    )
+    return Flow(
+        id="small",
+        title="Small",
+        start=ids[0],
+        steps=MappingProxyType(steps),
+        outcomes=OUTCOMES,
+        rules=rules,
+        interrupts=interrupts,
+        source="small.yaml",
+    )
 
 
 def brute_force(flow: Flow) -> tuple[set[tuple[str, Level]], set[str], bool]:
@@ -339,7 +394,8 @@ def test_proof_agrees_with_brute_force(flow: Flow):
     assert {replayed(flow, path) for path in paths} == unsafe
     assert bool(typed) == any(flow.outcomes[x.outcome].level != Level.EMERGENCY for x in flow.interrupts)
     assert {p.line for p in found if isinstance(p, UnreachableStepError)} == {
-        step.line for step in flow.steps.values() if step.id not in asked}
+        step.line for step in flow.steps.values() if step.id not in asked
+    }
     if endless:
         assert any(isinstance(p, EndlessLoopError) for p in found)
 

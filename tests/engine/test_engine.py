@@ -21,8 +21,9 @@ def talk(engine: Engine, *inputs: Input | str) -> tuple[Conversation, tuple]:
     """A fresh conversation fed `inputs` (text is typed); returns the last conversation and replies."""
     conversation, replies = engine.start("twitching")
     for given_input in inputs:
-        conversation, replies = engine.advance(conversation, Typed(given_input) if isinstance(given_input, str)
-                                               else given_input)
+        conversation, replies = engine.advance(
+            conversation, Typed(given_input) if isinstance(given_input, str) else given_input
+        )
     return conversation, replies
 
 
@@ -47,8 +48,23 @@ def reach(engine: Engine, flow: Flow, step_id: str) -> Conversation:
 
 # --- random conversations, for the properties -------------------------------------------------
 
-TYPED = ["yes", "no", "not sure", "Nope", "2", "7", "arm", "purple monkey", "", "I can't breathe", "chocking",
-         "/back", "less than 2 weeks", "😬", "a" * 5000]
+TYPED = [
+    "yes",
+    "no",
+    "not sure",
+    "Nope",
+    "2",
+    "7",
+    "arm",
+    "purple monkey",
+    "",
+    "I can't breathe",
+    "chocking",
+    "/back",
+    "less than 2 weeks",
+    "😬",
+    "a" * 5000,
+]
 
 
 @st.composite
@@ -162,8 +178,9 @@ def test_text_that_is_not_an_answer_asks_again_with_the_options(engine: Engine):
     assert notice.values["options"].startswith("1) Eye or eyelid, 2) Face, 3) Arm or hand")
 
 
-@pytest.mark.parametrize("step_id", ["emergency_now", "location", "duration", "medicines", "weakness", "gait",
-                                     "stiffness", "worry"])
+@pytest.mark.parametrize(
+    "step_id", ["emergency_now", "location", "duration", "medicines", "weakness", "gait", "stiffness", "worry"]
+)
 def test_an_emergency_phrase_wins_at_any_step(engine: Engine, twitching: Flow, step_id: str):
     conversation = reach(engine, twitching, step_id)
     moved, replies = engine.advance(conversation, Typed("help, my face is drooping"))
@@ -212,8 +229,11 @@ def test_weakness_yes_shows_the_weakness_excerpt_and_why(engine: Engine):
 
 def test_why_lists_every_red_flag_that_decided(engine: Engine):
     _, replies = talk(engine, "no", "arm", "less than 2 weeks", *["no"] * 5, "yes", "yes", "no", "no", "yes")
-    assert result_of(replies).reasons == (Reason("Lasting weakness", "Yes"), Reason("Muscle wasting", "Yes"),
-                                          Reason("Walking or coordination", "Yes"))
+    assert result_of(replies).reasons == (
+        Reason("Lasting weakness", "Yes"),
+        Reason("Muscle wasting", "Yes"),
+        Reason("Walking or coordination", "Yes"),
+    )
 
 
 def test_why_names_the_routine_reason(engine: Engine):

@@ -47,7 +47,8 @@ def test_shipped_cases_reach_every_level(engine: Engine):
     for path in CASE_FILES:
         cases = parse_cases(path.read_text(encoding="utf-8"), engine.flows, str(path))
         levels |= {case.expect.level for case in cases.cases} | {
-            engine.flows[cases.flow].outcomes[case.expect.outcome].level for case in cases.cases if case.expect.outcome}
+            engine.flows[cases.flow].outcomes[case.expect.outcome].level for case in cases.cases if case.expect.outcome
+        }
     assert set(Level) <= levels
 
 
@@ -60,15 +61,18 @@ def test_an_unused_excerpt_is_a_located_warning(shipped: dict[str, Flow], conten
     lines = {**content.excerpt_lines, "orphan": ("content/en/excerpts.yaml", 99)}
     [problem] = unused_excerpts(shipped, replace(content, excerpts=extra, excerpt_lines=lines))
     assert isinstance(problem, UnusedExcerptError) and problem.warning
-    assert str(problem) == ("content/en/excerpts.yaml:99: excerpt 'orphan' is never shown by any flow; "
-                            "show it from a flow's or an outcome's `excerpts:`, or delete it")
+    assert str(problem) == (
+        "content/en/excerpts.yaml:99: excerpt 'orphan' is never shown by any flow; "
+        "show it from a flow's or an outcome's `excerpts:`, or delete it"
+    )
 
 
 @pytest.mark.parametrize("flow_id", ["twitching"])
 def test_the_diagram_in_docs_is_current(shipped: dict[str, Flow], flow_id: str):
     path = ROOT / "docs" / f"{flow_id}.mmd"
     assert path.read_text(encoding="utf-8") == to_mermaid(shipped[flow_id]) + "\n", (
-        f"regenerate it: twitchcheck graph --flow {flow_id} > docs/{flow_id}.mmd")
+        f"regenerate it: twitchcheck graph --flow {flow_id} > docs/{flow_id}.mmd"
+    )
 
 
 def test_the_diagram_collapses_choices_and_marks_levels_and_flags(twitching: Flow):
@@ -95,8 +99,12 @@ def test_the_dot_diagram_has_every_node_and_edge(twitching: Flow):
 
 
 def test_a_failing_case_shows_its_transcript(engine: Engine):
-    case = Case("expects the wrong level", ("no", "arm", "purple monkey", "/back", "I can't breathe"),
-                Expect(level=Level.SELF_CARE, not_asked=("location",)), line=12)
+    case = Case(
+        "expects the wrong level",
+        ("no", "arm", "purple monkey", "/back", "I can't breathe"),
+        Expect(level=Level.SELF_CARE, not_asked=("location",)),
+        line=12,
+    )
     result = run_case(engine, "twitching", case, "flows/tests/example.yaml")
     assert not result.passed
     assert result.where == "flows/tests/example.yaml:12"
@@ -110,7 +118,7 @@ def test_a_failing_case_shows_its_transcript(engine: Engine):
         "  duration: How long has the twitching been going on?",
         "    > '/back'                  → went back to location",
         "  location: Where is the twitching?",
-        "    > \"I can't breathe\"        → 🚨 emergency (emergency phrase spotted)",
+        '    > "I can\'t breathe"        → 🚨 emergency (emergency phrase spotted)',
         "  ✗ expected level 🟢 self_care, but it ended at 🚨 emergency",
         "  ✗ expected step 'location' not to be asked, but it was",
     ]

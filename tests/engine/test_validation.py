@@ -131,8 +131,9 @@ def test_missing_excerpt_id(problems, line_of):
     [problem] = problems(text)
     assert isinstance(problem, MissingContentError)
     assert problem.line == line_of(text, "stimulant}")
-    assert str(problem) == (f"flow.yaml:{problem.line}: excerpt 'stimulant' is not in content/; "
-                            "did you mean 'stimulants'?")
+    assert str(problem) == (
+        f"flow.yaml:{problem.line}: excerpt 'stimulant' is not in content/; did you mean 'stimulants'?"
+    )
 
 
 def test_missing_source_id(problems, line_of):
@@ -158,14 +159,18 @@ def test_text_over_4096_characters(problems, line_of):
     text = TINY.replace('text: "Any weakness?"', 'text: "' + "a" * 4097 + '"')
     [problem] = problems(text)
     assert isinstance(problem, TextTooLongError)
-    assert problem.line == line_of(text, "text: \"aaa")
-    assert str(problem) == (f"flow.yaml:{problem.line}: text is 4097 characters, over Telegram's 4096; "
-                            "shorten it or split it")
+    assert problem.line == line_of(text, 'text: "aaa')
+    assert str(problem) == (
+        f"flow.yaml:{problem.line}: text is 4097 characters, over Telegram's 4096; shorten it or split it"
+    )
 
 
 def test_choice_that_leads_nowhere(problems, line_of):
-    text = TINY.replace("    next: route\n", "").replace('value: "yes"}', 'value: "yes", next: route}').replace(
-        "value: not_sure}", "value: not_sure, next: route}")
+    text = (
+        TINY.replace("    next: route\n", "")
+        .replace('value: "yes"}', 'value: "yes", next: route}')
+        .replace("value: not_sure}", "value: not_sure, next: route}")
+    )
     [problem] = problems(text)
     assert isinstance(problem, DeadEndError)
     assert problem.line == line_of(text, 'value: "no"')
@@ -174,8 +179,9 @@ def test_choice_that_leads_nowhere(problems, line_of):
 
 
 def test_branch_list_without_catch_all(problems, line_of):
-    text = TINY.replace('{label: "No", value: "no"}',
-                        '{label: "No", value: "no", next: [{to: route, when: {weakness: "no"}}]}')
+    text = TINY.replace(
+        '{label: "No", value: "no"}', '{label: "No", value: "no", next: [{to: route, when: {weakness: "no"}}]}'
+    )
     [problem] = problems(text)
     assert isinstance(problem, DeadEndError)
     assert problem.line == line_of(text, 'value: "no", next:')
@@ -188,13 +194,16 @@ def test_routing_without_catch_all(problems, line_of):
     [problem] = problems(text)
     assert isinstance(problem, DeadEndError)
     assert problem.line == line_of(text, "routing:")
-    assert str(problem) == (f"flow.yaml:{problem.line}: the routing rules have no catch-all at the end; "
-                            "end `routing:` with a rule that has no `when:`")
+    assert str(problem) == (
+        f"flow.yaml:{problem.line}: the routing rules have no catch-all at the end; "
+        "end `routing:` with a rule that has no `when:`"
+    )
 
 
 def test_red_flag_step_only_records_yes_no_not_sure(problems, line_of):
-    text = TINY.replace("{label: \"Not sure\", value: not_sure}", "{label: \"A bit\", value: a_bit}").replace(
-        "when: {weakness: not_sure}", "when: {weakness: a_bit}")
+    text = TINY.replace('{label: "Not sure", value: not_sure}', '{label: "A bit", value: a_bit}').replace(
+        "when: {weakness: not_sure}", "when: {weakness: a_bit}"
+    )
     [problem] = problems(text)
     assert isinstance(problem, FlagValueError)
     assert problem.line == line_of(text, "choices:")
@@ -220,8 +229,11 @@ def test_condition_on_impossible_value(problems, line_of):
 
 
 def test_unquoted_yes_and_no_stay_text(parse):
-    flow = parse(TINY.replace('value: "yes"', "value: yes").replace('value: "no"', "value: no").replace(
-        '{weakness: "yes"}', "{weakness: yes}"))
+    flow = parse(
+        TINY.replace('value: "yes"', "value: yes")
+        .replace('value: "no"', "value: no")
+        .replace('{weakness: "yes"}', "{weakness: yes}")
+    )
     assert [choice.value for choice in flow.steps["weakness"].choices] == ["yes", "no", "not_sure"]
     assert flow.rules[0].when.holds({"weakness": "yes"})
 
@@ -238,15 +250,19 @@ def test_empty_flows_folder(content: Content, tmp_path: Path):
 
 
 def test_several_problems_are_reported_at_once(problems, line_of):
-    text = (TINY.replace("  - outcome: urgent", "  - outcome: urgnt")
-            .replace('{label: "No", value: "no"}', '{label: "' + "é" * 33 + '", value: "no"}')
-            .replace("title: Rest,", "title: Rest, sources: [nhs_twiching],"))
+    text = (
+        TINY.replace("  - outcome: urgent", "  - outcome: urgnt")
+        .replace('{label: "No", value: "no"}', '{label: "' + "é" * 33 + '", value: "no"}')
+        .replace("title: Rest,", "title: Rest, sources: [nhs_twiching],")
+    )
     found = problems(text)
-    assert sorted((type(p).__name__, p.line) for p in found) == sorted([
-        ("UnknownTargetError", line_of(text, "outcome: urgnt")),
-        ("ButtonLabelTooLongError", line_of(text, "éé")),
-        ("MissingContentError", line_of(text, "nhs_twiching")),
-    ])
+    assert sorted((type(p).__name__, p.line) for p in found) == sorted(
+        [
+            ("UnknownTargetError", line_of(text, "outcome: urgnt")),
+            ("ButtonLabelTooLongError", line_of(text, "éé")),
+            ("MissingContentError", line_of(text, "nhs_twiching")),
+        ]
+    )
     assert str(FlowErrors(found)).count("flow.yaml:") == 3
 
 
@@ -319,5 +335,7 @@ def test_case_file_duplicate_case_names(case_problems):
     text = CASES + CASES.split("cases:\n")[1]
     [problem] = case_problems(text)
     assert isinstance(problem, DuplicateIdError)
-    assert (problem.line, problem.what) == (6, "case name 'weakness means seeing a doctor soon' is used twice "
-                                                "(first on line 3)")
+    assert (problem.line, problem.what) == (
+        6,
+        "case name 'weakness means seeing a doctor soon' is used twice (first on line 3)",
+    )
