@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+from collections.abc import Callable
 
 from telegram import BotCommand, Update
 from telegram.ext import (
@@ -66,7 +67,13 @@ def build_handlers(loaded: Loaded, store: ConversationStore, settings: Settings,
 
 
 def build_application(
-    settings: Settings, handlers: TwitchCheckBot, *, retry_backoff: float = 0.5, poll_timeout: float = 30
+    settings: Settings,
+    handlers: TwitchCheckBot,
+    *,
+    retry_backoff: float = 0.5,
+    poll_timeout: float = 30,
+    rate_limited: bool = True,
+    on_update_handled: Callable[[int], None] | None = None,
 ) -> Application:  # type: ignore[type-arg]
     """A PTB Application with our handlers; `updater=None` callers (webhooks) just skip polling."""
     request = RetryingRequest(backoff=retry_backoff, connection_pool_size=64)
@@ -77,8 +84,12 @@ def build_application(
         .base_url(settings.api_base_url)
         .request(request)
         .get_updates_request(updates_request)
-        .rate_limiter(AIORateLimiter(max_retries=5))
-        .concurrent_updates(PerChatOrderedProcessor(handlers.metrics))
+        .rate_limiter(
+            AIORateLimiter(max_retries=5)
+            if rate_limited
+            else AIORateLimiter(overall_max_rate=0, group_max_rate=0, max_retries=5)
+        )
+        .concurrent_updates(PerChatOrderedProcessor(handlers.metrics, on_handled=on_update_handled))
         .build()
     )
     new = filters.UpdateType.MESSAGE
@@ -118,13 +129,20 @@ class BotRuntime:
         *,
         retry_backoff: float = 0.5,
         poll_timeout: float = 30,
+        rate_limited: bool = True,
+        on_update_handled: Callable[[int], None] | None = None,
     ) -> None:
         self.settings = settings
         self.store = store
         self.metrics = Metrics()
         self.handlers = build_handlers(loaded, store, settings, self.metrics)
         self.application = build_application(
-            settings, self.handlers, retry_backoff=retry_backoff, poll_timeout=poll_timeout
+            settings,
+            self.handlers,
+            retry_backoff=retry_backoff,
+            poll_timeout=poll_timeout,
+            rate_limited=rate_limited,
+            on_update_handled=on_update_handled,
         )
         self.poll_timeout = poll_timeout
         self._purger: asyncio.Task[None] | None = None

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Awaitable
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from telegram import Update
@@ -20,9 +20,12 @@ class PerChatOrderedProcessor(BaseUpdateProcessor):
     number of concurrent updates, not by the number of chats ever seen.
     """
 
-    def __init__(self, metrics: Metrics, max_concurrent_updates: int = 256) -> None:
+    def __init__(
+        self, metrics: Metrics, max_concurrent_updates: int = 256, on_handled: Callable[[int], None] | None = None
+    ) -> None:
         super().__init__(max_concurrent_updates)
         self.metrics = metrics
+        self.on_handled = on_handled
         self._locks: dict[int, tuple[asyncio.Lock, int]] = {}
 
     async def do_process_update(self, update: object, coroutine: Awaitable[Any]) -> None:
@@ -32,6 +35,8 @@ class PerChatOrderedProcessor(BaseUpdateProcessor):
         finally:
             self.metrics.latency.observe(time.perf_counter() - started)
             self.metrics.updates.labels(kind=_kind(update)).inc()
+            if self.on_handled is not None and isinstance(update, Update):
+                self.on_handled(update.update_id)
 
     async def _in_chat_order(self, update: object, coroutine: Awaitable[Any]) -> None:
         chat = update.effective_chat if isinstance(update, Update) else None

@@ -199,6 +199,11 @@ class BotApiStandIn(PeopleMixin):
         self._tracking = True
         return TrackingUpdateProcessor(self._mark_handled, max_concurrent_updates)
 
+    def handled_callback(self) -> Callable[[int], None]:
+        """For a bot's own update processor: call it with each update_id once handled."""
+        self._tracking = True
+        return self._mark_handled
+
     def application_builder(self) -> ApplicationBuilder:  # type: ignore[type-arg]
         """ApplicationBuilder with this token, base_url and the tracking processor already set."""
         return (

@@ -1,0 +1,43 @@
+"""Fixtures: the stand-in, a running bot over a temporary data dir, and people who talk to it."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+
+from bot.bootstrap import Loaded, load_all
+from bot.config import DEFAULT_CONTENT, DEFAULT_FLOWS
+from tests.botapi import BotApiStandIn
+from tests.e2e.harness import Person, RunningBot, settings_for
+
+
+@pytest.fixture(scope="session")
+def loaded() -> Loaded:
+    return load_all([DEFAULT_FLOWS], DEFAULT_CONTENT)
+
+
+@pytest.fixture
+async def api() -> AsyncIterator[BotApiStandIn]:
+    async with BotApiStandIn() as stand_in:
+        yield stand_in
+
+
+@pytest.fixture
+async def bot(api: BotApiStandIn, loaded: Loaded, tmp_path: Path) -> AsyncIterator[RunningBot]:
+    running = await RunningBot(api, loaded, settings_for(api, tmp_path)).start()
+    yield running
+    await running.stop()
+
+
+@pytest.fixture
+def alice(api: BotApiStandIn) -> Person:
+    user = api.user(1001, "Alice", language_code="en")
+    return Person(api, user, api.private(user))
+
+
+@pytest.fixture
+def bob(api: BotApiStandIn) -> Person:
+    user = api.user(1002, "Bob", language_code="en")
+    return Person(api, user, api.private(user))

@@ -1,0 +1,102 @@
+"""Run the real bot (Application, HTTP stack, SQLite or Redis) against the local Bot API stand-in."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from bot.bootstrap import Loaded
+from bot.config import Settings
+from bot.storage import open_store
+from bot.storage.base import ConversationStore
+from bot.telegram.app import BotRuntime
+from tests.botapi import BotApiStandIn, Chat, StoredMessage, User
+
+MARKS = ("🚨", "🔴", "🟠", "🟢")
+
+
+def settings_for(api: BotApiStandIn, data_dir: Path, storage: str = "sqlite", **extra: object) -> Settings:
+    return Settings(token=api.token, api_base_url=api.base_url, data_dir=data_dir, storage=storage,
+                    id_salt="e2e-salt", **extra)  # type: ignore[arg-type]
+
+
+@dataclass
+class RunningBot:
+    """One bot process: its runtime and store; `restart` builds new ones over the same data."""
+
+    api: BotApiStandIn
+    loaded: Loaded
+    settings: Settings
+    runtime: BotRuntime | None = None
+    store: ConversationStore | None = None
+
+    async def start(self) -> RunningBot:
+        self.store = await open_store(self.settings.storage, self.settings.data_dir)
+        self.runtime = BotRuntime(self.settings, self.loaded, self.store, retry_backoff=0.01, poll_timeout=1,
+                                  on_update_handled=self.api.handled_callback())
+        await self.runtime.start(polling=True)
+        return self
+
+    async def stop(self) -> None:
+        if self.runtime is not None:
+            await self.runtime.stop()
+        if self.store is not None:
+            await self.store.close()
+        self.runtime = self.store = None
+
+    async def restart(self) -> None:
+        await self.stop()
+        await self.start()
+
+
+@dataclass
+class Person:
+    """Someone talking to the bot in one chat; each action waits until the bot has handled it."""
+
+    api: BotApiStandIn
+    user: User
+    chat: Chat
+    presses: list[str] = field(default_factory=list)
+
+    async def say(self, text: str) -> None:
+        update_id = self.api.send_text(self.chat, self.user, text)
+        await self.api.wait_until_idle_for(update_id)
+
+    async def command(self, command: str, *, at_bot: bool = False) -> None:
+        update_id = self.api.send_command(self.chat, self.user, command, at_bot=at_bot)
+        await self.api.wait_until_idle_for(update_id)
+
+    def question(self) -> StoredMessage:
+        """The newest bot message in this chat that still has answer buttons."""
+        for message in reversed(self.api.bot_messages(self.chat)):
+            if message.callback_data:
+                return message
+        raise AssertionError("no message with buttons")
+
+    async def tap(self, label: str, message: StoredMessage | None = None) -> str:
+        query_id = self.api.press_button(self.chat, self.user, message or self.question(), label)
+        self.presses.append(query_id)
+        await self.api.wait_until_idle_for(self.api.callback_query(query_id).update_id)
+        return query_id
+
+    async def tap_through(self, labels: list[str]) -> None:
+        for label in labels:
+            await self.tap(label)
+
+    def texts(self) -> list[str]:
+        return [m.text for m in self.api.bot_messages(self.chat)]
+
+    def recommendation(self) -> StoredMessage:
+        """The message that starts with a level mark (there must be exactly one)."""
+        found = [m for m in self.api.bot_messages(self.chat) if m.text.startswith(MARKS)]
+        assert len(found) == 1, [m.text[:40] for m in found]
+        return found[0]
+
+
+# Button paths through the shipped flow, one per level.
+EMERGENCY = ["Yes"]
+URGENT = ["No", "Arm or hand", "Less than 2 weeks", "No", "No", "No", "No", "No", "Yes", "No", "No", "No", "No"]
+ROUTINE = ["No", "Leg or foot", "2 weeks or more", "No", "No", "No", "No", "No",
+           "No", "No", "No", "No", "No", "No", "No"]
+SELF_CARE = ["No", "Eye or eyelid", "Less than 2 weeks", "Yes", "Yes", "No", "No", "No",
+             "No", "No", "No", "No", "No", "No", "No"]
