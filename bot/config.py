@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -12,6 +13,7 @@ PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_FLOWS = PROJECT_ROOT / "flows"
 DEFAULT_CONTENT = PROJECT_ROOT / "content" / "en"
 DEFAULT_API_BASE_URL = "https://api.telegram.org/bot"
+WEBHOOK_SECRET_SHAPE = re.compile(r"[A-Za-z0-9_-]{1,256}")
 
 
 class ConfigError(Exception):
@@ -73,6 +75,16 @@ class Settings:
             content_dir=Path(env("TWITCHCHECK_CONTENT_DIR", "").strip() or DEFAULT_CONTENT),
             id_salt=env("TWITCHCHECK_ID_SALT", "").strip(),
         )
+
+    def require_webhook(self) -> None:
+        """Webhook mode needs the public URL Telegram posts to, and a secret to tell its posts apart."""
+        if not self.webhook_url:
+            raise ConfigError("TWITCHCHECK_WEBHOOK_URL is not set; webhook mode needs the public HTTPS URL")
+        if not WEBHOOK_SECRET_SHAPE.fullmatch(self.webhook_secret):
+            raise ConfigError(
+                "TWITCHCHECK_WEBHOOK_SECRET must be 1-256 characters of A-Z a-z 0-9 _ - "
+                "(Telegram's rule); generate one with: python3 -c 'import secrets; print(secrets.token_urlsafe(32))'"
+            )
 
     def require_token(self) -> str:
         if not self.token:

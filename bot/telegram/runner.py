@@ -7,11 +7,14 @@ import logging
 import signal
 import sys
 
+from redis.exceptions import RedisError
+
 from bot.bootstrap import load_all
-from bot.config import Settings
+from bot.config import ConfigError, Settings
 from bot.engine.errors import FlowErrors
 from bot.logs import log_event, setup_logging
 from bot.storage import open_store
+from bot.storage.base import ConversationStore
 from bot.telegram.app import BotRuntime
 
 logger = logging.getLogger("twitchcheck")
@@ -20,6 +23,8 @@ logger = logging.getLogger("twitchcheck")
 def run_bot(settings: Settings, webhook: bool = False) -> int:
     """Validate everything first, then serve until asked to stop; return the exit code."""
     token = settings.require_token()
+    if webhook:
+        settings.require_webhook()
     setup_logging(settings.log_level, settings.log_format, secrets=(token,))
     loaded = load_all([settings.flows_dir], settings.content_dir)
     for warning in loaded.warnings:
@@ -31,8 +36,18 @@ def run_bot(settings: Settings, webhook: bool = False) -> int:
     return asyncio.run(_poll(settings, loaded))
 
 
+async def open_configured_store(settings: Settings) -> ConversationStore:
+    """The store TWITCHCHECK_STORAGE names; a wrong name or an unreachable server is a one-line ConfigError."""
+    try:
+        return await open_store(settings.storage, settings.data_dir, settings.ttl_days * 86400)
+    except ValueError as error:
+        raise ConfigError(f"TWITCHCHECK_STORAGE: {error}") from None
+    except (RedisError, OSError) as error:
+        raise ConfigError(f"TWITCHCHECK_STORAGE: cannot open the store: {error}") from None
+
+
 async def _poll(settings: Settings, loaded: object) -> int:
-    store = await open_store(settings.storage, settings.data_dir, settings.ttl_days * 86400)
+    store = await open_configured_store(settings)
     runtime = BotRuntime(settings, loaded, store)  # type: ignore[arg-type]
     stop = asyncio.Event()
     install_signals(stop, runtime, settings)

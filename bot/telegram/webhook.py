@@ -12,16 +12,15 @@ import hmac
 import json
 import logging
 
-from telegram import Update
+from telegram import Bot, Update
 from tornado.httpserver import HTTPServer
 from tornado.web import Application as WebApplication
 from tornado.web import RequestHandler
 
 from bot.bootstrap import Loaded
-from bot.config import ConfigError, Settings
+from bot.config import Settings
 from bot.logs import log_event
 from bot.metrics import CONTENT_TYPE
-from bot.storage import open_store
 from bot.telegram.app import BotRuntime
 
 logger = logging.getLogger("twitchcheck.webhook")
@@ -34,6 +33,17 @@ def webhook_path(url: str) -> str:
     from urllib.parse import urlparse
 
     return urlparse(url).path or "/"
+
+
+def parse_update(body: bytes, bot: Bot) -> Update | None:
+    """The update in a POST body, or None when it is not one (answered with 400, never a crash)."""
+    try:
+        data = json.loads(body)
+        if not isinstance(data, dict) or not isinstance(data.get("update_id"), int):
+            return None
+        return Update.de_json(data, bot)
+    except (ValueError, TypeError, KeyError, AttributeError):
+        return None
 
 
 class UpdateEndpoint(RequestHandler):
@@ -49,13 +59,7 @@ class UpdateEndpoint(RequestHandler):
             self.set_status(403)
             self.finish("forbidden")
             return
-        try:
-            data = json.loads(self.request.body)
-            update = Update.de_json(data, self.runtime.application.bot)
-        except (ValueError, TypeError, KeyError):
-            self.set_status(400)
-            self.finish("bad update")
-            return
+        update = parse_update(self.request.body, self.runtime.application.bot)
         if update is None:
             self.set_status(400)
             self.finish("bad update")
@@ -124,16 +128,10 @@ class WebhookServer:
 
 
 async def serve_webhook(settings: Settings, loaded: Loaded) -> int:
-    """Run until SIGTERM; refuse to start without a URL or secret."""
-    if not settings.webhook_url:
-        raise ConfigError("TWITCHCHECK_WEBHOOK_URL is not set; webhook mode needs the public HTTPS URL")
-    if not settings.webhook_secret:
-        raise ConfigError(
-            "TWITCHCHECK_WEBHOOK_SECRET is not set; choose a random secret of 1-256 characters A-Z a-z 0-9 _ -"
-        )
-    from bot.telegram.runner import install_signals
+    """Serve until SIGTERM (settings were checked by `run_bot` before anything started)."""
+    from bot.telegram.runner import install_signals, open_configured_store
 
-    store = await open_store(settings.storage, settings.data_dir, settings.ttl_days * 86400)
+    store = await open_configured_store(settings)
     runtime = BotRuntime(settings, loaded, store)
     server = WebhookServer(settings, runtime)
     stop = asyncio.Event()

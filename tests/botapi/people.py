@@ -160,7 +160,13 @@ class PeopleMixin:
 
     # -- buttons -----------------------------------------------------------------------
     def press(
-        self, chat: ChatLike, user: UserLike, message: StoredMessage | int, callback_data: str, *, on_screen: bool = True
+        self,
+        chat: ChatLike,
+        user: UserLike,
+        message: StoredMessage | int,
+        callback_data: str,
+        *,
+        on_screen: bool = True,
     ) -> str:
         """A person presses the button carrying ``callback_data`` on the message as it is now.
 

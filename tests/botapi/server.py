@@ -317,6 +317,13 @@ class BotApiStandIn(PeopleMixin):
         return self._pusher.deliveries
 
     # -- inspection --------------------------------------------------------------------
+    def pending_update(self, update_id: int) -> JSON:
+        """A queued, not yet delivered update, as Telegram would POST it to a webhook."""
+        for update in self.world.pending:
+            if update["update_id"] == update_id:
+                return update
+        raise AssertionError(f"update {update_id} is not pending")
+
     def mark(self) -> int:
         """A cursor into ``calls``: pass it as ``since=`` to look only at later calls."""
         return len(self.calls)

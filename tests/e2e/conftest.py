@@ -11,6 +11,7 @@ from bot.bootstrap import Loaded, load_all
 from bot.config import DEFAULT_CONTENT, DEFAULT_FLOWS
 from tests.botapi import BotApiStandIn
 from tests.e2e.harness import Person, RunningBot, settings_for
+from tests.support.redis_server import redis_server
 
 
 @pytest.fixture(scope="session")
@@ -41,3 +42,6 @@ def alice(api: BotApiStandIn) -> Person:
 def bob(api: BotApiStandIn) -> Person:
     user = api.user(1002, "Bob", language_code="en")
     return Person(api, user, api.private(user))
+
+
+__all__ = ["redis_server"]  # re-exported so pytest registers the session fixture for the webhook tests

@@ -10,14 +10,16 @@ from bot.config import Settings
 from bot.storage import open_store
 from bot.storage.base import ConversationStore
 from bot.telegram.app import BotRuntime
+from bot.telegram.webhook import WebhookServer
 from tests.botapi import BotApiStandIn, Chat, StoredMessage, User
 
 MARKS = ("🚨", "🔴", "🟠", "🟢")
 
 
 def settings_for(api: BotApiStandIn, data_dir: Path, storage: str = "sqlite", **extra: object) -> Settings:
-    return Settings(token=api.token, api_base_url=api.base_url, data_dir=data_dir, storage=storage,
-                    id_salt="e2e-salt", **extra)  # type: ignore[arg-type]
+    return Settings(
+        token=api.token, api_base_url=api.base_url, data_dir=data_dir, storage=storage, id_salt="e2e-salt", **extra
+    )  # type: ignore[arg-type]
 
 
 @dataclass
@@ -32,8 +34,14 @@ class RunningBot:
 
     async def start(self) -> RunningBot:
         self.store = await open_store(self.settings.storage, self.settings.data_dir)
-        self.runtime = BotRuntime(self.settings, self.loaded, self.store, retry_backoff=0.01, poll_timeout=1,
-                                  on_update_handled=self.api.handled_callback())
+        self.runtime = BotRuntime(
+            self.settings,
+            self.loaded,
+            self.store,
+            retry_backoff=0.01,
+            poll_timeout=1,
+            on_update_handled=self.api.handled_callback(),
+        )
         await self.runtime.start(polling=True)
         return self
 
@@ -96,7 +104,82 @@ class Person:
 # Button paths through the shipped flow, one per level.
 EMERGENCY = ["Yes"]
 URGENT = ["No", "Arm or hand", "Less than 2 weeks", "No", "No", "No", "No", "No", "Yes", "No", "No", "No", "No"]
-ROUTINE = ["No", "Leg or foot", "2 weeks or more", "No", "No", "No", "No", "No",
-           "No", "No", "No", "No", "No", "No", "No"]
-SELF_CARE = ["No", "Eye or eyelid", "Less than 2 weeks", "Yes", "Yes", "No", "No", "No",
-             "No", "No", "No", "No", "No", "No", "No"]
+ROUTINE = [
+    "No",
+    "Leg or foot",
+    "2 weeks or more",
+    "No",
+    "No",
+    "No",
+    "No",
+    "No",
+    "No",
+    "No",
+    "No",
+    "No",
+    "No",
+    "No",
+    "No",
+]
+SELF_CARE = [
+    "No",
+    "Eye or eyelid",
+    "Less than 2 weeks",
+    "Yes",
+    "Yes",
+    "No",
+    "No",
+    "No",
+    "No",
+    "No",
+    "No",
+    "No",
+    "No",
+    "No",
+    "No",
+]
+
+
+WEBHOOK_PATH = "/telegram/webhook"
+WEBHOOK_SECRET = "replica-test-secret"
+
+
+@dataclass
+class Replica:
+    """One of several webhook processes behind one public URL, each with its own Redis connection."""
+
+    server: WebhookServer
+    store: ConversationStore
+
+    @classmethod
+    async def start(
+        cls, api: BotApiStandIn, loaded: Loaded, data_dir: Path, storage: str, *, port: int = 0, register: bool = False
+    ) -> Replica:
+        """Without `register` the test plays the load balancer and delivers updates by hand."""
+        public = f"http://127.0.0.1:{port}" if register else "https://twitchcheck.example"
+        settings = settings_for(
+            api,
+            data_dir,
+            storage=storage,
+            webhook_url=public + WEBHOOK_PATH,
+            webhook_secret=WEBHOOK_SECRET,
+            webhook_listen="127.0.0.1",
+            webhook_port=port,
+        )
+        store = await open_store(settings.storage, settings.data_dir)
+        runtime = BotRuntime(settings, loaded, store, retry_backoff=0.01, on_update_handled=api.handled_callback())
+        server = WebhookServer(settings, runtime)
+        await server.start(register=register)
+        return cls(server, store)
+
+    @property
+    def base(self) -> str:
+        return f"http://127.0.0.1:{self.server.port}"
+
+    @property
+    def url(self) -> str:
+        return self.base + WEBHOOK_PATH
+
+    async def stop(self) -> None:
+        await self.server.stop()
+        await self.store.close()

@@ -85,13 +85,30 @@ async def test_channel_posts_get_excerpt_cards_and_never_crash(bot: RunningBot, 
 
 
 async def test_other_update_kinds_never_crash(bot: RunningBot, api, alice: Person) -> None:
-    api.queue_raw_update({"poll_answer": {"poll_id": "1", "option_ids": [0], "option_persistent_ids": ["a"],
-                                          "user": {"id": alice.user.id, "is_bot": False, "first_name": "A"}}})
+    api.queue_raw_update(
+        {
+            "poll_answer": {
+                "poll_id": "1",
+                "option_ids": [0],
+                "option_persistent_ids": ["a"],
+                "user": {"id": alice.user.id, "is_bot": False, "first_name": "A"},
+            }
+        }
+    )
     api.block_bot(alice.user)
     api.unblock_bot(alice.user)
-    api.queue_raw_update({"edited_message": {"message_id": 99, "date": 0, "chat": {"id": alice.user.id,
-                          "type": "private"}, "from": {"id": alice.user.id, "is_bot": False, "first_name": "A"},
-                          "text": "edited", "edit_date": 1}})
+    api.queue_raw_update(
+        {
+            "edited_message": {
+                "message_id": 99,
+                "date": 0,
+                "chat": {"id": alice.user.id, "type": "private"},
+                "from": {"id": alice.user.id, "is_bot": False, "first_name": "A"},
+                "text": "edited",
+                "edit_date": 1,
+            }
+        }
+    )
     await api.wait_until_idle()
     assert bot.runtime is not None
     assert bot.runtime.metrics.errors._value.get() == 0  # noqa: SLF001

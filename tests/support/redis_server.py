@@ -55,7 +55,7 @@ def find_redis_server() -> str | None:
     return shutil.which("redis-server") or shutil.which("redis-server", path="/usr/bin:/usr/local/bin:/usr/sbin")
 
 
-def _free_port() -> int:
+def free_port() -> int:
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
         sock.bind(("127.0.0.1", 0))
         return int(sock.getsockname()[1])
@@ -89,7 +89,7 @@ def start_redis_server(binary: str | None = None, timeout: float = STARTUP_TIMEO
     if binary is None:
         raise RedisServerError("redis-server not found on PATH; install it (apt-get install redis-server)")
     for _ in range(_PORT_ATTEMPTS):
-        port = _free_port()
+        port = free_port()
         workdir = Path(tempfile.mkdtemp(prefix="tc-redis-"))
         args = [binary, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"]
         args += ["--dir", str(workdir), "--logfile", str(workdir / "redis.log")]
