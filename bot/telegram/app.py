@@ -35,6 +35,11 @@ from bot.telegram.sender import Sender, StepIndex
 
 logger = logging.getLogger("twitchcheck")
 PURGE_EVERY_SECONDS = 3600
+CONNECTION_POOL_SIZE = 16
+"""Bot API connections kept open. Telegram's rate limits cap a bot near 30 messages/s, which
+16 connections carry even at 500 ms round trips. httpcore checks every open connection on each
+request, so PTB's default of 256 costs more CPU per update under load (the 1-call floor in
+`python -m tests.benchmarks.bench_e2e` shows the difference)."""
 COMMANDS = (
     ("start", "Start the twitching check"),
     ("back", "Go back one question"),
@@ -76,7 +81,7 @@ def build_application(
     on_update_handled: Callable[[int], None] | None = None,
 ) -> Application:  # type: ignore[type-arg]
     """A PTB Application with our handlers; `updater=None` callers (webhooks) just skip polling."""
-    request = RetryingRequest(backoff=retry_backoff, connection_pool_size=64)
+    request = RetryingRequest(backoff=retry_backoff, connection_pool_size=CONNECTION_POOL_SIZE)
     updates_request = RetryingRequest(backoff=retry_backoff, read_timeout=poll_timeout + 10)
     application = (
         ApplicationBuilder()

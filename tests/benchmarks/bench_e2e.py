@@ -1,0 +1,230 @@
+"""End-to-end CPU per update: TwitchCheck next to a minimal python-telegram-bot bot (the floor).
+
+`python -m tests.benchmarks.bench_e2e [--people 50] [--rounds 4] [--repeat 3]`
+
+Each run puts one bot in this process and the Bot API stand-in with the simulated people in
+a child process (tests/benchmarks/e2e_driver.py), so `time.process_time()` here counts the
+bot's CPU only: python-telegram-bot, httpx, our handlers, the engine and SQLite's thread.
+Both floors use PTB's defaults with the same concurrency and polling; one sends a single
+message per update, the other makes the same Bot API calls TwitchCheck makes (a button
+press: answerCallbackQuery, editMessageText, sendMessage), so the second ratio is the cost
+of our own code per unit of Telegram work.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import resource
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram.ext import Application, ApplicationBuilder, CallbackQueryHandler, CommandHandler, ContextTypes
+
+from bot.bootstrap import load_all
+from bot.config import DEFAULT_CONTENT, DEFAULT_FLOWS, Settings
+from bot.storage import open_store
+from bot.telegram.app import CONNECTION_POOL_SIZE, BotRuntime
+from tests.botapi.processor import TrackingUpdateProcessor
+
+CONCURRENCY = 256
+POLL_TIMEOUT = 10
+FLOOR_KEYBOARD = InlineKeyboardMarkup([[InlineKeyboardButton(label, callback_data=label) for label in "ABC"]])
+
+Stop = Callable[[], Awaitable[None]]
+
+
+class Driver:
+    """The child process: JSON lines out, finished update ids in."""
+
+    def __init__(self, mode: str, people: int, rounds: int) -> None:
+        command = [sys.executable, "-m", "tests.benchmarks.e2e_driver", "--mode", mode]
+        command += ["--people", str(people), "--rounds", str(rounds)]
+        self.process = subprocess.Popen(command, stdin=subprocess.PIPE, stdout=subprocess.PIPE)
+
+    def line(self) -> dict[str, Any]:
+        assert self.process.stdout is not None
+        raw = self.process.stdout.readline()
+        if not raw:
+            raise RuntimeError(f"the driver exited with code {self.process.wait()}")
+        return dict(json.loads(raw))
+
+    def handled(self, update_id: int) -> None:
+        assert self.process.stdin is not None
+        self.process.stdin.write(b"%d\n" % update_id)
+        self.process.stdin.flush()
+
+    def close(self) -> None:
+        if self.process.stdin is not None:
+            self.process.stdin.close()
+        self.process.wait(timeout=30)
+
+
+async def start_twitchcheck(base_url: str, token: str, handled: Callable[[int], None], data_dir: Path) -> Stop:
+    settings = Settings(token=token, api_base_url=base_url, data_dir=data_dir, id_salt="bench")
+    loaded = load_all([DEFAULT_FLOWS], DEFAULT_CONTENT)
+    store = await open_store(settings.storage, settings.data_dir)
+    runtime = BotRuntime(
+        settings, loaded, store, poll_timeout=POLL_TIMEOUT, rate_limited=False, on_update_handled=handled
+    )
+    await runtime.start(polling=True)
+
+    async def stop() -> None:
+        await runtime.stop()
+        await store.close()
+
+    return stop
+
+
+async def floor_one_call(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    assert update.effective_chat is not None
+    await context.bot.send_message(update.effective_chat.id, "Question?", reply_markup=FLOOR_KEYBOARD)
+
+
+async def floor_same_calls(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    if update.callback_query is not None:
+        await update.callback_query.answer()
+        await update.callback_query.edit_message_text(f"Question? ➜ {update.callback_query.data}")
+    await floor_one_call(update, context)
+
+
+def floor_starter(
+    handler: Callable[[Update, ContextTypes.DEFAULT_TYPE], Awaitable[None]], pool_size: int = CONNECTION_POOL_SIZE
+) -> Callable[..., Any]:
+    async def start(base_url: str, token: str, handled: Callable[[int], None], data_dir: Path) -> Stop:
+        app: Application = (  # type: ignore[type-arg]
+            ApplicationBuilder()
+            .token(token)
+            .base_url(base_url)
+            .concurrent_updates(TrackingUpdateProcessor(handled, CONCURRENCY))
+            .connection_pool_size(pool_size)
+            .build()
+        )
+        app.add_handlers([CommandHandler("start", handler), CallbackQueryHandler(handler)])
+        await app.initialize()
+        await app.start()
+        assert app.updater is not None
+        await app.updater.start_polling(poll_interval=0, timeout=POLL_TIMEOUT, allowed_updates=Update.ALL_TYPES)
+
+        async def stop() -> None:
+            assert app.updater is not None
+            await app.updater.stop()
+            await app.stop()
+            await app.shutdown()
+
+        return stop
+
+    return start
+
+
+BOTS: dict[str, tuple[str, Callable[..., Any]]] = {
+    "floor: PTB defaults, 1 call": ("floor", floor_starter(floor_one_call, pool_size=256)),
+    "floor: 1 call/update": ("floor", floor_starter(floor_one_call)),
+    "floor: TwitchCheck's calls": ("floor", floor_starter(floor_same_calls)),
+    "TwitchCheck (SQLite)": ("twitchcheck", start_twitchcheck),
+}
+
+
+@dataclass
+class Run:
+    updates: int
+    api_calls: int
+    cpu_seconds: float
+    wall_seconds: float
+    latencies: list[float]
+    rss_mib: float
+
+    @property
+    def cpu_ms_per_update(self) -> float:
+        return self.cpu_seconds * 1000 / self.updates
+
+    @property
+    def cpu_us_per_call(self) -> float:
+        return self.cpu_seconds * 1e6 / self.api_calls
+
+
+def current_rss_mib() -> float:
+    with open("/proc/self/statm") as statm:
+        return int(statm.read().split()[1]) * resource.getpagesize() / 2**20
+
+
+async def measure(name: str, people: int, rounds: int) -> Run:
+    mode, start_bot = BOTS[name]
+    driver = Driver(mode, people, rounds)
+    loop = asyncio.get_running_loop()
+    try:
+        where = driver.line()
+        with tempfile.TemporaryDirectory(prefix="tc-bench-") as data_dir:
+            stop = await start_bot(where["base_url"], where["token"], driver.handled, Path(data_dir))
+            try:
+                await loop.run_in_executor(None, driver.line)  # "go": every person is ready
+                cpu = time.process_time()
+                driver.handled(0)  # tell the driver the clock is running
+                result = await loop.run_in_executor(None, driver.line)
+                cpu = time.process_time() - cpu
+                rss = current_rss_mib()
+            finally:
+                await stop()
+    finally:
+        driver.close()  # only now may the stand-in go away
+    return Run(result["updates"], result["api_calls"], cpu, result["wall"], result["latencies"], rss)
+
+
+def percentile(ordered: list[float], fraction: float) -> float:
+    return ordered[min(len(ordered) - 1, int(len(ordered) * fraction))]
+
+
+async def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--people", type=int, default=50, help="people talking at the same time")
+    parser.add_argument("--rounds", type=int, default=4, help="whole checks per person (16 updates each)")
+    parser.add_argument("--repeat", type=int, default=3, help="runs per bot; the median run is reported")
+    args = parser.parse_args()
+    print(
+        f"{args.people} people x {args.rounds} checks x 16 updates, polling, {args.repeat} runs per bot "
+        "(median by CPU)\n"
+    )
+    runs: dict[str, list[Run]] = {name: [] for name in BOTS}
+    for _ in range(args.repeat):
+        for name in BOTS:  # interleaved, so a noisy moment hits every bot alike
+            runs[name].append(await measure(name, args.people, args.rounds))
+    print(
+        f"{'bot':<28} {'updates':>7} {'calls/upd':>9} {'CPU ms/upd':>10} {'CPU µs/call':>11} "
+        f"{'upd/s':>7} {'p50 ms':>7} {'p95 ms':>7} {'RSS MiB':>8}"
+    )
+    medians: dict[str, Run] = {}
+    for name, tries in runs.items():
+        run = sorted(tries, key=lambda r: r.cpu_seconds)[len(tries) // 2]
+        medians[name] = run
+        print(
+            f"{name:<28} {run.updates:>7} {run.api_calls / run.updates:>9.2f} {run.cpu_ms_per_update:>10.3f} "
+            f"{run.cpu_us_per_call:>11.1f} {run.updates / run.wall_seconds:>7.0f} "
+            f"{percentile(run.latencies, 0.5) * 1000:>7.1f} {percentile(run.latencies, 0.95) * 1000:>7.1f} "
+            f"{run.rss_mib:>8.1f}"
+        )
+    ours = medians["TwitchCheck (SQLite)"]
+    one, same = medians["floor: 1 call/update"], medians["floor: TwitchCheck's calls"]
+    spread = [round(r.cpu_ms_per_update, 3) for r in runs["TwitchCheck (SQLite)"]]
+    print(
+        f"\nTwitchCheck CPU per update: {ours.cpu_ms_per_update / one.cpu_ms_per_update:.2f}x the 1-call floor, "
+        f"{ours.cpu_ms_per_update / same.cpu_ms_per_update:.2f}x the floor making the same calls "
+        f"(goal 1.3x); TwitchCheck runs: {spread} ms"
+    )
+    print(
+        f"CPU per update over statistics.median of all runs: "
+        f"{statistics.median(r.cpu_ms_per_update for r in runs['TwitchCheck (SQLite)']):.3f} ms"
+    )
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(asyncio.run(main()))

@@ -1,0 +1,85 @@
+"""The people's side of the end-to-end benchmark, in its own process so its CPU is not the bot's.
+
+It runs the Bot API stand-in and many simulated people, and talks to the benchmark over
+pipes: stdout carries JSON lines (where the stand-in listens, "go", the results); stdin
+carries the update ids the bot has finished, one per line, from the bot's update processor.
+
+`python -m tests.benchmarks.e2e_driver --mode twitchcheck|floor --people 50 --rounds 4`
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import sys
+import time
+
+from tests.botapi import BotApiStandIn, Chat, User
+from tests.e2e.harness import ROUTINE
+
+STEP_TIMEOUT_SECONDS = 60.0
+
+
+def emit(**fields: object) -> None:
+    print(json.dumps(fields), flush=True)
+
+
+async def read_handled(api: BotApiStandIn, measuring: asyncio.Event) -> None:
+    """Feed the ids the bot reports on stdin into the stand-in's 'handled' record; 0 means "measuring"."""
+    loop = asyncio.get_running_loop()
+    reader = asyncio.StreamReader()
+    await loop.connect_read_pipe(lambda: asyncio.StreamReaderProtocol(reader), sys.stdin)
+    mark = api.handled_callback()
+    while line := await reader.readline():
+        if int(line) == 0:
+            measuring.set()
+        else:
+            mark(int(line))
+
+
+async def person(api: BotApiStandIn, user: User, chat: Chat, mode: str, rounds: int, latencies: list[float]) -> None:
+    """/start, then one button press per question, `rounds` times; each waits until the bot is done."""
+    for _ in range(rounds):
+        actions: list[str | None] = [None, *ROUTINE]
+        for label in actions:
+            started = time.perf_counter()
+            if label is None:
+                update_id = api.send_command(chat, user, "/start")
+            else:
+                question = next(m for m in reversed(api.bot_messages(chat)) if m.callback_data)
+                update_id = api.press_button(chat, user, question, label if mode == "twitchcheck" else "A")
+                update_id = api.callback_query(update_id).update_id
+            await api.wait_until_idle_for(update_id, timeout=STEP_TIMEOUT_SECONDS)
+            latencies.append(time.perf_counter() - started)
+
+
+async def main() -> int:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--mode", choices=("twitchcheck", "floor"), required=True)
+    parser.add_argument("--people", type=int, default=50)
+    parser.add_argument("--rounds", type=int, default=4)
+    args = parser.parse_args()
+    async with BotApiStandIn(strict_html=False) as api:
+        measuring = asyncio.Event()
+        reader = asyncio.create_task(read_handled(api, measuring))
+        emit(base_url=api.base_url, token=api.token)
+        await api.wait_for(lambda: api.polling, timeout=30, what="the bot to start polling")
+        people = [api.user(10_000 + i, f"P{i}", language_code="en") for i in range(args.people)]
+        latencies: list[float] = []
+        emit(go=True)
+        await measuring.wait()
+        since = api.mark()
+        started = time.perf_counter()
+        await asyncio.gather(
+            *(person(api, user, api.private(user), args.mode, args.rounds, latencies) for user in people)
+        )
+        wall = time.perf_counter() - started
+        calls = len(api.calls) - since - len(api.calls_to("getUpdates", since=since))
+        emit(updates=len(latencies), wall=wall, api_calls=calls, latencies=sorted(latencies))
+        await reader  # the stand-in stays up until the bot has stopped and closed our stdin
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(asyncio.run(main()))
