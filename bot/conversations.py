@@ -6,7 +6,6 @@ and only renders and sends what comes back.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
 
 from bot.engine.conversation import Conversation
@@ -63,16 +62,18 @@ class ConversationService:
         given: Input,
         *,
         version: int | None = None,
-        on_missing: Callable[[], Input] | None = None,
+        loaded: Conversation | None = None,
     ) -> Turn | None:
         """Advance the stored conversation by `given`; None when there is no conversation.
 
         With `version` (from a button), a mismatch raises StaleVersion instead of applying the
         press to a question the person has already moved past. Without it (typed text,
-        commands), a concurrent change makes us reload and apply again, in order.
+        commands), a concurrent change makes us reload and apply again, in order. `loaded` is
+        the conversation the caller has just read, saving a store round trip; compare-and-set
+        still catches it if it has changed since.
         """
-        for _ in range(MAX_CONFLICT_RETRIES):
-            current = await self.store.load(key)
+        for attempt in range(MAX_CONFLICT_RETRIES):
+            current = loaded if attempt == 0 and loaded is not None else await self.store.load(key)
             if current is None:
                 return None
             if version is not None and current.version != version:

@@ -100,8 +100,10 @@ def setup_logging(
     handler.twitchcheck = True  # type: ignore[attr-defined]
     root.addHandler(handler)
     root.setLevel(level)
-    # httpx logs one INFO line per request; keep it for DEBUG runs only.
-    logging.getLogger("httpx").setLevel(logging.DEBUG if level == "DEBUG" else logging.WARNING)
+    # httpx (each Bot API call) and tornado.access (each webhook POST) log one INFO line per
+    # request; keep those for DEBUG runs only.
+    for chatty in ("httpx", "tornado.access"):
+        logging.getLogger(chatty).setLevel(logging.DEBUG if level == "DEBUG" else logging.WARNING)
     return handler
 
 

@@ -1,22 +1,33 @@
 """The default store: one SQLite file, so a single instance needs nothing set up.
 
+Every statement a person's update needs (one read, one write) runs right on the event
+loop: a WAL read or commit by primary key takes tens of microseconds, less than a trip to
+a worker thread and back (`python -m tests.benchmarks.bench_store` shows both). What can
+take milliseconds stays off the loop, on a second connection in a worker thread: WAL
+checkpoints (the only place `synchronous=NORMAL` fsyncs) every CHECKPOINT_EVERY_WRITES
+writes, and purging expired rows, in small batches so the loop's writes never wait long
+for the lock. SQLite's automatic checkpoint stays on as a safety net, at a WAL size the
+off-loop ones never let it reach while the loop has time to run them.
+
 Every write is one SQL statement, so compare-and-set is atomic without explicit
-transactions, and every call is one hop to aiosqlite's worker thread (`RETURNING`
-tells us whether a conditional write happened without a second round trip).
+transactions (`RETURNING` tells whether a conditional write happened).
 """
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import json
+import sqlite3
 import time
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
-
-import aiosqlite
+from typing import Any, TypeVar
 
 from bot.engine.conversation import Conversation
 from bot.storage.base import DEDUP_TTL_SECONDS, DEFAULT_TTL_SECONDS
+
+T = TypeVar("T")
 
 FILE_NAME = "twitchcheck.sqlite3"
 
@@ -25,8 +36,17 @@ _PRAGMAS = (
     # commit does not fsync, and a power cut can lose at most the last commits, not corrupt.
     "PRAGMA journal_mode=WAL",
     "PRAGMA synchronous=NORMAL",
-    "PRAGMA busy_timeout=5000",
 )
+LOOP_BUSY_TIMEOUT_MS = 1000
+"""The loop's connection waits at most this long for the lock (held only by one purge batch)."""
+MAINTENANCE_BUSY_TIMEOUT_MS = 5000
+CHECKPOINT_EVERY_WRITES = 250
+"""About SQLite's own automatic interval (1,000 WAL pages; a save writes about four), done off the loop."""
+SAFETY_NET_CHECKPOINT_PAGES = 4000
+"""If the loop is too busy to run the off-loop checkpoints, SQLite checkpoints on it at this WAL size."""
+WAL_SIZE_LIMIT_BYTES = 64 * 2**20
+"""After a checkpoint, a WAL file larger than this is truncated, so a burst does not keep its disk space."""
+PURGE_BATCH_ROWS = 500
 
 _SCHEMA = (
     """CREATE TABLE IF NOT EXISTS conversations (
@@ -73,11 +93,12 @@ def check_bumped(conversation: Conversation, expected_version: int | None) -> No
 
 
 class SqliteStore:
-    """A `ConversationStore` on one long-lived aiosqlite connection in autocommit mode."""
+    """A `ConversationStore` on one SQLite file: per-update statements on the loop, maintenance off it."""
 
     def __init__(
         self,
-        db: aiosqlite.Connection,
+        db: sqlite3.Connection,
+        maintenance: sqlite3.Connection,
         path: Path,
         *,
         ttl_seconds: int = DEFAULT_TTL_SECONDS,
@@ -87,6 +108,10 @@ class SqliteStore:
         if ttl_seconds <= 0 or dedup_ttl_seconds <= 0:
             raise ValueError("ttl_seconds and dedup_ttl_seconds must be positive")
         self._db = db
+        self._maintenance = maintenance
+        self._maintenance_lock = asyncio.Lock()
+        self._writes_since_checkpoint = 0
+        self._checkpoint: asyncio.Task[None] | None = None
         self.path = path
         self._ttl = ttl_seconds
         self._dedup_ttl = dedup_ttl_seconds
@@ -104,21 +129,35 @@ class SqliteStore:
         """Open (creating folder, file and tables as needed) `<data_dir>/twitchcheck.sqlite3`."""
         data_dir.mkdir(parents=True, exist_ok=True)
         path = data_dir / FILE_NAME
-        # isolation_level=None: autocommit, so each statement commits on its own and we
-        # never pay a separate commit() hop.
-        db = await aiosqlite.connect(path, isolation_level=None)
+        connections: list[sqlite3.Connection] = []
         try:
-            for statement in (*_PRAGMAS, *_SCHEMA):
-                await db.execute_fetchall(statement)
-            return cls(db, path, ttl_seconds=ttl_seconds, dedup_ttl_seconds=dedup_ttl_seconds, clock=clock)
+            # isolation_level=None: autocommit, each statement commits on its own.
+            db = sqlite3.connect(path, isolation_level=None)
+            connections.append(db)
+            loop_pragmas = (
+                f"PRAGMA busy_timeout={LOOP_BUSY_TIMEOUT_MS}",
+                f"PRAGMA wal_autocheckpoint={SAFETY_NET_CHECKPOINT_PAGES}",
+                f"PRAGMA journal_size_limit={WAL_SIZE_LIMIT_BYTES}",
+            )
+            for statement in (*_PRAGMAS, *loop_pragmas):
+                db.execute(statement)
+            for statement in _SCHEMA:
+                db.execute(statement)
+            # Used from one worker thread at a time (see _off_loop), never concurrently.
+            maintenance = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
+            connections.append(maintenance)
+            maintenance.execute("PRAGMA synchronous=NORMAL")
+            maintenance.execute(f"PRAGMA busy_timeout={MAINTENANCE_BUSY_TIMEOUT_MS}")
+            return cls(db, maintenance, path, ttl_seconds=ttl_seconds, dedup_ttl_seconds=dedup_ttl_seconds, clock=clock)
         except BaseException:
-            await db.close()
+            for connection in connections:
+                connection.close()
             raise
 
     async def load(self, key: str) -> Conversation | None:
         """Return the live conversation under `key`, or None."""
-        rows = list(await self._db.execute_fetchall(_LOAD, (key, self._clock())))
-        return Conversation.from_dict(json.loads(rows[0][0])) if rows else None
+        row = self._db.execute(_LOAD, (key, self._clock())).fetchone()
+        return Conversation.from_dict(json.loads(row[0])) if row else None
 
     async def save(self, key: str, conversation: Conversation, *, expected_version: int | None, user: str) -> bool:
         """Write `conversation` if the stored version is `expected_version` (None: nothing live)."""
@@ -128,45 +167,83 @@ class SqliteStore:
         expires_at = now + self._ttl
         if expected_version is None:
             params: tuple[Any, ...] = (key, user, conversation.version, data, expires_at, now)
-            rows = await self._db.execute_fetchall(_CREATE, params)
+            saved = self._write(_CREATE, params).fetchone() is not None
         else:
             params = (user, conversation.version, data, expires_at, key, expected_version, now)
-            rows = await self._db.execute_fetchall(_UPDATE, params)
-        return bool(list(rows))
+            saved = self._write(_UPDATE, params).fetchone() is not None
+        return saved
 
     async def delete(self, key: str) -> None:
         """Drop one conversation."""
-        await self._changes("DELETE FROM conversations WHERE key = ?", (key,))
+        self._write("DELETE FROM conversations WHERE key = ?", (key,))
 
     async def forget_user(self, user: str) -> int:
         """Delete the user's conversations, expired ones too; chat settings belong to chats, not users."""
-        return await self._changes("DELETE FROM conversations WHERE user = ?", (user,))
+        return self._write("DELETE FROM conversations WHERE user = ?", (user,)).rowcount
 
     async def purge_expired(self) -> int:
-        """Delete expired conversations (and expired update ids); return the conversations count."""
+        """Delete expired conversations (and expired update ids) off the loop; return the conversations count."""
         now = self._clock()
-        await self._changes("DELETE FROM seen_updates WHERE expires_at <= ?", (now,))
-        return await self._changes("DELETE FROM conversations WHERE expires_at <= ?", (now,))
+        await self._off_loop(_purge_table, "seen_updates", now)
+        removed = await self._off_loop(_purge_table, "conversations", now)
+        await self._off_loop(_checkpoint)
+        return removed
 
     async def mark_update_seen(self, update_id: int) -> bool:
         """Record `update_id`; False if it is already recorded and not yet past the dedup window."""
         now = self._clock()
-        rows = await self._db.execute_fetchall(_MARK_SEEN, (update_id, now + self._dedup_ttl, now))
-        return bool(list(rows))
+        return self._write(_MARK_SEEN, (update_id, now + self._dedup_ttl, now)).fetchone() is not None
 
     async def load_chat_settings(self, chat: str) -> dict[str, Any]:
         """Return a group's settings, or {}."""
-        rows = list(await self._db.execute_fetchall("SELECT data FROM chat_settings WHERE chat = ?", (chat,)))
-        return dict(json.loads(rows[0][0])) if rows else {}
+        row = self._db.execute("SELECT data FROM chat_settings WHERE chat = ?", (chat,)).fetchone()
+        return dict(json.loads(row[0])) if row else {}
 
     async def save_chat_settings(self, chat: str, settings: dict[str, Any]) -> None:
         """Replace a group's settings."""
-        await self._changes(_SAVE_CHAT, (chat, _dumps(settings)))
+        self._write(_SAVE_CHAT, (chat, _dumps(settings)))
 
     async def close(self) -> None:
-        """Close the connection and stop its worker thread."""
-        await self._db.close()
+        """Finish a running checkpoint, checkpoint what is left, and close both connections."""
+        if self._checkpoint is not None:
+            with contextlib.suppress(Exception):
+                await self._checkpoint
+        with contextlib.suppress(sqlite3.Error):
+            await self._off_loop(_checkpoint)
+        self._db.close()
+        self._maintenance.close()
 
-    async def _changes(self, sql: str, params: tuple[Any, ...]) -> int:
-        async with self._db.execute(sql, params) as cursor:
-            return cursor.rowcount
+    def _write(self, sql: str, params: tuple[Any, ...]) -> sqlite3.Cursor:
+        """Run one write on the loop; every CHECKPOINT_EVERY_WRITES, start a checkpoint off it."""
+        cursor = self._db.execute(sql, params)
+        self._writes_since_checkpoint += 1
+        if self._writes_since_checkpoint >= CHECKPOINT_EVERY_WRITES and (
+            self._checkpoint is None or self._checkpoint.done()
+        ):
+            self._writes_since_checkpoint = 0
+            self._checkpoint = asyncio.get_running_loop().create_task(self._off_loop(_checkpoint))
+        return cursor
+
+    async def _off_loop(self, work: Callable[..., T], *args: Any) -> T:
+        """Run `work(maintenance_connection, *args)` in a worker thread, one job at a time."""
+        async with self._maintenance_lock:
+            return await asyncio.to_thread(work, self._maintenance, *args)
+
+
+def _purge_table(db: sqlite3.Connection, table: str, now: float) -> int:
+    """Delete expired rows in short batches, so each holds the write lock only briefly."""
+    removed = 0
+    while True:
+        batch = db.execute(
+            f"DELETE FROM {table} WHERE rowid IN "  # noqa: S608 - table is one of two fixed names
+            f"(SELECT rowid FROM {table} WHERE expires_at <= ? LIMIT {PURGE_BATCH_ROWS})",
+            (now,),
+        ).rowcount
+        removed += batch
+        if batch < PURGE_BATCH_ROWS:
+            return removed
+
+
+def _checkpoint(db: sqlite3.Connection) -> None:
+    """Copy the WAL into the database file (and fsync) without blocking readers or writers."""
+    db.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchall()

@@ -328,7 +328,7 @@ class TwitchCheckBot:
             if step_id != conversation.step:
                 raise StaleVersion(conversation.version)
             turn = await self.service.apply(
-                who.key, who.user, Pick(step_id, choices[press.choice]), version=press.version
+                who.key, who.user, Pick(step_id, choices[press.choice]), version=press.version, loaded=conversation
             )
         except StaleVersion:
             await query.answer(self.content.text("ui.stale_press"))

@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from bot.storage import SqliteStore, open_store
+from bot.storage import sqlite as sqlite_module
 from bot.storage.base import DEDUP_TTL_SECONDS
 from bot.storage.sqlite import FILE_NAME
 
@@ -112,3 +113,54 @@ async def test_file_uses_write_ahead_logging(sqlite_harness: SqliteHarness) -> N
 async def test_non_positive_ttl_is_rejected(tmp_path: Path, ttl: int) -> None:
     with pytest.raises(ValueError, match="must be positive"):
         await SqliteStore.open(tmp_path, ttl_seconds=ttl)
+
+
+async def test_checkpoints_off_the_loop_keep_the_write_ahead_log_from_growing(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(sqlite_module, "CHECKPOINT_EVERY_WRITES", 50)
+    store = await SqliteStore.open(tmp_path)
+    wal = tmp_path / (FILE_NAME + "-wal")
+
+    async def write_fifty(start: int) -> None:
+        for i in range(start, start + 50):
+            await store.save(f"k{i}", make_conversation(1), expected_version=None, user=f"u{i}")
+        assert store._checkpoint is not None, "the fiftieth write starts a checkpoint"
+        await store._checkpoint
+
+    try:
+        await write_fifty(0)
+        after_one_batch = wal.stat().st_size
+        for start in range(50, 500, 50):
+            await write_fifty(start)
+        # Without checkpoints (automatic ones are off on the loop's connection) the log
+        # would hold all ten batches; with them, each batch reuses the log from the start.
+        assert wal.stat().st_size <= after_one_batch * 1.5
+        assert len(await asyncio.gather(*(store.load(f"k{i}") for i in range(500)))) == 500
+    finally:
+        await store.close()
+
+
+async def test_purging_many_rows_goes_in_batches_and_misses_none(sqlite_harness: SqliteHarness) -> None:
+    store = sqlite_harness.store
+    for i in range(sqlite_module.PURGE_BATCH_ROWS * 2 + 7):
+        await store.save(f"old{i}", make_conversation(1), expected_version=None, user="u")
+    sqlite_harness.clock.advance(TTL_SECONDS + 1)
+    await store.save("fresh", make_conversation(1), expected_version=None, user="u")
+    assert await store.purge_expired() == sqlite_module.PURGE_BATCH_ROWS * 2 + 7
+    assert await sqlite_harness.stored_keys() == {"fresh"}
+
+
+async def test_a_loop_too_busy_for_checkpoints_still_keeps_the_log_bounded(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(sqlite_module, "CHECKPOINT_EVERY_WRITES", 10**9)  # no off-loop checkpoints
+    monkeypatch.setattr(sqlite_module, "SAFETY_NET_CHECKPOINT_PAGES", 100)
+    store = await SqliteStore.open(tmp_path)
+    try:
+        for i in range(400):  # about four WAL pages each, without ever yielding to the loop
+            await store.save(f"k{i}", make_conversation(1), expected_version=None, user=f"u{i}")
+        page = 4096
+        assert (tmp_path / (FILE_NAME + "-wal")).stat().st_size <= 120 * (page + 24) + 32
+    finally:
+        await store.close()

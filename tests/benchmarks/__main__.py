@@ -1,0 +1,27 @@
+"""Every benchmark in one run: `python -m tests.benchmarks` (about five minutes on two cores).
+
+Prints the engine's µs per advance, SQLite and Redis save + load µs, RSS as stored
+conversations grow to 100,000, and end-to-end CPU per update next to python-telegram-bot's
+floor. Each part also runs alone: `python -m tests.benchmarks.bench_engine`, `.bench_store`,
+`.bench_e2e` (that one takes --people, --rounds and --repeat).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import sys
+
+from tests.benchmarks import bench_e2e, bench_engine, bench_store
+
+
+def main() -> int:
+    print("== engine ==")
+    bench_engine.main()
+    print("\n== store ==")
+    status = asyncio.run(bench_store.main())
+    print("\n== end to end ==")
+    return status or asyncio.run(bench_e2e.main(sys.argv[1:]))
+
+
+if __name__ == "__main__":
+    sys.exit(main())
