@@ -16,7 +16,13 @@ TOKEN = "123456:" + "A" * 35
 def clean_environment(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     """No token, URL or secret from the developer's shell or a .env file."""
     monkeypatch.chdir(tmp_path)
-    for name in ("TELEGRAM_BOT_TOKEN", "TWITCHCHECK_WEBHOOK_URL", "TWITCHCHECK_WEBHOOK_SECRET", "TWITCHCHECK_STORAGE"):
+    for name in (
+        "TELEGRAM_BOT_TOKEN",
+        "TWITCHCHECK_WEBHOOK_URL",
+        "TWITCHCHECK_WEBHOOK_SECRET",
+        "TWITCHCHECK_STORAGE",
+        "TWITCHCHECK_DATA_DIR",
+    ):
         monkeypatch.delenv(name, raising=False)
 
 
@@ -62,4 +68,13 @@ def test_unreachable_redis(monkeypatch: pytest.MonkeyPatch, capsys: pytest.Captu
     monkeypatch.setenv("TELEGRAM_BOT_TOKEN", TOKEN)
     monkeypatch.setenv("TWITCHCHECK_STORAGE", f"redis://127.0.0.1:{port}/0")
     error = refusal(["run"], capsys)
-    assert "TWITCHCHECK_STORAGE: cannot open the store" in error and str(port) in error
+    assert "TWITCHCHECK_STORAGE: cannot reach Redis" in error and str(port) in error
+
+
+def test_a_data_dir_that_cannot_hold_the_database(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (tmp_path / "occupied").write_text("a file where the data folder should be")
+    monkeypatch.setenv("TELEGRAM_BOT_TOKEN", TOKEN)
+    monkeypatch.setenv("TWITCHCHECK_DATA_DIR", str(tmp_path / "occupied" / "data"))
+    assert "TWITCHCHECK_DATA_DIR: cannot open the SQLite store" in refusal(["run"], capsys)

@@ -167,11 +167,9 @@ class SqliteStore:
         expires_at = now + self._ttl
         if expected_version is None:
             params: tuple[Any, ...] = (key, user, conversation.version, data, expires_at, now)
-            saved = self._write(_CREATE, params).fetchone() is not None
-        else:
-            params = (user, conversation.version, data, expires_at, key, expected_version, now)
-            saved = self._write(_UPDATE, params).fetchone() is not None
-        return saved
+            return self._write(_CREATE, params).fetchone() is not None
+        params = (user, conversation.version, data, expires_at, key, expected_version, now)
+        return self._write(_UPDATE, params).fetchone() is not None
 
     async def delete(self, key: str) -> None:
         """Drop one conversation."""

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import signal
+import sqlite3
 import sys
 
 from redis.exceptions import RedisError
@@ -42,8 +43,12 @@ async def open_configured_store(settings: Settings) -> ConversationStore:
         return await open_store(settings.storage, settings.data_dir, settings.ttl_days * 86400)
     except ValueError as error:
         raise ConfigError(f"TWITCHCHECK_STORAGE: {error}") from None
-    except (RedisError, OSError) as error:
-        raise ConfigError(f"TWITCHCHECK_STORAGE: cannot open the store: {error}") from None
+    except RedisError as error:
+        raise ConfigError(f"TWITCHCHECK_STORAGE: cannot reach Redis: {error}") from None
+    except (sqlite3.Error, OSError) as error:
+        raise ConfigError(
+            f"TWITCHCHECK_DATA_DIR: cannot open the SQLite store in {str(settings.data_dir)!r}: {error}"
+        ) from None
 
 
 async def _poll(settings: Settings, loaded: object) -> int:
