@@ -5,10 +5,13 @@
 Each run puts one bot in this process and the Bot API stand-in with the simulated people in
 a child process (tests/benchmarks/e2e_driver.py), so `time.process_time()` here counts the
 bot's CPU only: python-telegram-bot, httpx, our handlers, the engine and SQLite's thread.
-Both floors use PTB's defaults with the same concurrency and polling; one sends a single
-message per update, the other makes the same Bot API calls TwitchCheck makes (a button
-press: answerCallbackQuery, editMessageText, sendMessage), so the second ratio is the cost
-of our own code per unit of Telegram work.
+The floors are minimal PTB bots with the same concurrency, polling and connection pool as
+TwitchCheck (one more uses PTB's default pool of 256, to show what that costs). One sends a
+single message per update; one makes the same Bot API calls, with payloads of the same
+shape, that TwitchCheck makes for a button press (answerCallbackQuery, editMessageText,
+sendMessage), so its ratio is the cost of our own code per unit of Telegram work. Typed
+answers cost TwitchCheck one call, so they are compared with a floor that answers typed text
+with one question of the same shape.
 """
 
 from __future__ import annotations
@@ -28,7 +31,15 @@ from pathlib import Path
 from typing import Any
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, LinkPreviewOptions, Update
-from telegram.ext import Application, ApplicationBuilder, CallbackQueryHandler, CommandHandler, ContextTypes
+from telegram.ext import (
+    Application,
+    ApplicationBuilder,
+    CallbackQueryHandler,
+    CommandHandler,
+    ContextTypes,
+    MessageHandler,
+    filters,
+)
 
 from bot.bootstrap import load_all
 from bot.config import DEFAULT_CONTENT, DEFAULT_FLOWS, Settings
@@ -108,10 +119,15 @@ async def floor_one_call(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
 
 async def floor_same_calls(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """TwitchCheck's calls and payload shapes, without its logic: answer, edit to a transcript, ask."""
-    assert update.effective_chat is not None
     if update.callback_query is not None:
         await update.callback_query.answer()
         await update.callback_query.edit_message_text(f"{QUESTION}\n\n➜ <b>A</b>", parse_mode="HTML")
+    await floor_question(update, context)
+
+
+async def floor_question(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """One question shaped like TwitchCheck's: what it sends for a typed answer."""
+    assert update.effective_chat is not None
     await context.bot.send_message(
         update.effective_chat.id,
         QUESTION,
@@ -133,7 +149,9 @@ def floor_starter(
             .connection_pool_size(pool_size)
             .build()
         )
-        app.add_handlers([CommandHandler("start", handler), CallbackQueryHandler(handler)])
+        app.add_handlers(
+            [CommandHandler("start", handler), CallbackQueryHandler(handler), MessageHandler(filters.TEXT, handler)]
+        )
         await app.initialize()
         await app.start()
         assert app.updater is not None
@@ -155,6 +173,8 @@ BOTS: dict[str, tuple[str, Callable[..., Any]]] = {
     "floor: 1 call/update": ("floor", floor_starter(floor_one_call)),
     "floor: TwitchCheck's calls": ("floor", floor_starter(floor_same_calls)),
     "TwitchCheck (SQLite)": ("twitchcheck", start_twitchcheck),
+    "floor: typed, 1 question": ("typed", floor_starter(floor_question)),
+    "TwitchCheck, typed answers": ("typed", start_twitchcheck),
 }
 
 
@@ -162,6 +182,7 @@ BOTS: dict[str, tuple[str, Callable[..., Any]]] = {
 class Run:
     updates: int
     api_calls: int
+    polls: int
     cpu_seconds: float
     wall_seconds: float
     latencies: list[float]
@@ -200,7 +221,7 @@ async def measure(name: str, people: int, rounds: int) -> Run:
                 await stop()
     finally:
         driver.close()  # only now may the stand-in go away
-    return Run(result["updates"], result["api_calls"], cpu, result["wall"], result["latencies"], rss)
+    return Run(result["updates"], result["api_calls"], result["polls"], cpu, result["wall"], result["latencies"], rss)
 
 
 def percentile(ordered: list[float], fraction: float) -> float:
@@ -219,11 +240,13 @@ async def main(argv: list[str] | None = None) -> int:
         "(median by CPU)\n"
     )
     runs: dict[str, list[Run]] = {name: [] for name in BOTS}
-    for _ in range(args.repeat):
-        for name in BOTS:  # interleaved, so a noisy moment hits every bot alike
+    for round_number in range(args.repeat):
+        # Interleaved, and in reverse every other round, so neither a noisy moment nor the
+        # position in the run favours one bot.
+        for name in list(BOTS) if round_number % 2 == 0 else list(BOTS)[::-1]:
             runs[name].append(await measure(name, args.people, args.rounds))
     print(
-        f"{'bot':<28} {'updates':>7} {'calls/upd':>9} {'CPU ms/upd':>10} {'CPU µs/call':>11} "
+        f"{'bot':<28} {'updates':>7} {'calls/upd':>9} {'polls/upd':>9} {'CPU ms/upd':>10} {'CPU µs/call':>11} "
         f"{'upd/s':>7} {'p50 ms':>7} {'p95 ms':>7} {'RSS MiB':>8}"
     )
     medians: dict[str, Run] = {}
@@ -231,18 +254,24 @@ async def main(argv: list[str] | None = None) -> int:
         run = sorted(tries, key=lambda r: r.cpu_seconds)[len(tries) // 2]
         medians[name] = run
         print(
-            f"{name:<28} {run.updates:>7} {run.api_calls / run.updates:>9.2f} {run.cpu_ms_per_update:>10.3f} "
+            f"{name:<28} {run.updates:>7} {run.api_calls / run.updates:>9.2f} {run.polls / run.updates:>9.2f} "
+            f"{run.cpu_ms_per_update:>10.3f} "
             f"{run.cpu_us_per_call:>11.1f} {run.updates / run.wall_seconds:>7.0f} "
             f"{percentile(run.latencies, 0.5) * 1000:>7.1f} {percentile(run.latencies, 0.95) * 1000:>7.1f} "
             f"{run.rss_mib:>8.1f}"
         )
     ours = medians["TwitchCheck (SQLite)"]
     one, same = medians["floor: 1 call/update"], medians["floor: TwitchCheck's calls"]
+    typed, typed_floor = medians["TwitchCheck, typed answers"], medians["floor: typed, 1 question"]
     spread = [round(r.cpu_ms_per_update, 3) for r in runs["TwitchCheck (SQLite)"]]
     print(
-        f"\nTwitchCheck CPU per update: {ours.cpu_ms_per_update / one.cpu_ms_per_update:.2f}x the 1-call floor, "
-        f"{ours.cpu_ms_per_update / same.cpu_ms_per_update:.2f}x the floor making the same calls "
-        f"(goal 1.3x); TwitchCheck runs: {spread} ms"
+        f"\nButtons: TwitchCheck CPU per update is {ours.cpu_ms_per_update / same.cpu_ms_per_update:.2f}x the floor "
+        f"making the same Bot API calls, {ours.cpu_ms_per_update / one.cpu_ms_per_update:.2f}x the 1-call floor "
+        f"(a press costs {ours.api_calls / ours.updates:.1f} calls by design); runs: {spread} ms"
+    )
+    print(
+        f"Typed answers: {typed.cpu_ms_per_update / typed_floor.cpu_ms_per_update:.2f}x the floor sending one question "
+        f"({typed.api_calls / typed.updates:.2f} calls per update). Goal: 1.3x."
     )
     return 0
 

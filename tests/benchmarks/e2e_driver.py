@@ -4,7 +4,7 @@ It runs the Bot API stand-in and many simulated people, and talks to the benchma
 pipes: stdout carries JSON lines (where the stand-in listens, "go", the results); stdin
 carries the update ids the bot has finished, one per line, from the bot's update processor.
 
-`python -m tests.benchmarks.e2e_driver --mode twitchcheck|floor --people 50 --rounds 4`
+`python -m tests.benchmarks.e2e_driver --mode twitchcheck|floor|typed --people 50 --rounds 4`
 """
 
 from __future__ import annotations
@@ -39,13 +39,18 @@ async def read_handled(api: BotApiStandIn, measuring: asyncio.Event) -> None:
 
 
 async def person(api: BotApiStandIn, user: User, chat: Chat, mode: str, rounds: int, latencies: list[float]) -> None:
-    """/start, then one button press per question, `rounds` times; each waits until the bot is done."""
+    """/start, then one answer per question (a button press, or typed in "typed" mode), `rounds` times.
+
+    Each action waits until the bot has finished the previous one, as a person waits for the reply.
+    """
     for _ in range(rounds):
         actions: list[str | None] = [None, *ROUTINE]
         for label in actions:
             started = time.perf_counter()
             if label is None:
                 update_id = api.send_command(chat, user, "/start")
+            elif mode == "typed":
+                update_id = api.send_text(chat, user, label)
             else:
                 question = next(m for m in reversed(api.bot_messages(chat)) if m.callback_data)
                 update_id = api.press_button(chat, user, question, label if mode == "twitchcheck" else "A")
@@ -56,7 +61,7 @@ async def person(api: BotApiStandIn, user: User, chat: Chat, mode: str, rounds: 
 
 async def main() -> int:
     parser = argparse.ArgumentParser()
-    parser.add_argument("--mode", choices=("twitchcheck", "floor"), required=True)
+    parser.add_argument("--mode", choices=("twitchcheck", "floor", "typed"), required=True)
     parser.add_argument("--people", type=int, default=50)
     parser.add_argument("--rounds", type=int, default=4)
     args = parser.parse_args()
@@ -75,8 +80,9 @@ async def main() -> int:
             *(person(api, user, api.private(user), args.mode, args.rounds, latencies) for user in people)
         )
         wall = time.perf_counter() - started
-        calls = len(api.calls) - since - len(api.calls_to("getUpdates", since=since))
-        emit(updates=len(latencies), wall=wall, api_calls=calls, latencies=sorted(latencies))
+        polls = len(api.calls_to("getUpdates", since=since))
+        calls = len(api.calls) - since - polls
+        emit(updates=len(latencies), wall=wall, api_calls=calls, polls=polls, latencies=sorted(latencies))
         await reader  # the stand-in stays up until the bot has stopped and closed our stdin
     return 0
 
