@@ -1,10 +1,11 @@
 """End-to-end CPU per update: TwitchCheck next to a minimal python-telegram-bot bot (the floor).
 
-`python -m tests.benchmarks.bench_e2e [--people 50] [--rounds 4] [--repeat 3]`
+`python -m tests.benchmarks.bench_e2e [--people 50] [--rounds 2] [--repeat 3]`
 
 Each run puts one bot in this process and the Bot API stand-in with the simulated people in
 a child process (tests/benchmarks/e2e_driver.py), so `time.process_time()` here counts the
-bot's CPU only: python-telegram-bot, httpx, our handlers, the engine and SQLite's thread.
+bot's CPU only: python-telegram-bot, httpx, our handlers, the engine, SQLite and its
+checkpoint thread.
 The floors are minimal PTB bots with the same concurrency, polling and connection pool as
 TwitchCheck (one more uses PTB's default pool of 256, to show what that costs). One sends a
 single message per update; one makes the same Bot API calls, with payloads of the same
@@ -50,11 +51,11 @@ from tests.botapi.processor import TrackingUpdateProcessor
 CONCURRENCY = 256
 POLL_TIMEOUT = 10
 FLOOR_KEYBOARD = InlineKeyboardMarkup([[InlineKeyboardButton(label, callback_data=label) for label in "ABC"]])
-# The same shape as TwitchCheck's questions: HTML, one button per row, 64-byte signed callback data.
+# The shape of TwitchCheck's questions: HTML, one button per row, callback data at least as long as ours.
 QUESTION = "How long has the twitching been going on? <i>Tap an answer, or type it.</i>"
 QUESTION_KEYBOARD = InlineKeyboardMarkup(
     [
-        [InlineKeyboardButton(label, callback_data=label + "." + "x" * 40)]
+        [InlineKeyboardButton(label, callback_data=label + "." + "x" * 20)]
         for label in ("A", "Less than 2 weeks", "2 weeks or more", "Not sure")
     ]
 )
