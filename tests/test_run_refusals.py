@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import socket
 from pathlib import Path
 
 import pytest
 
 from bot.cli import main
+from tests.support.redis_server import free_port
 
 TOKEN = "123456:" + "A" * 35
 
@@ -62,9 +62,7 @@ def test_unknown_storage(monkeypatch: pytest.MonkeyPatch, capsys: pytest.Capture
 
 
 def test_unreachable_redis(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
-    with socket.socket() as sock:  # a port that was free a moment ago: nothing listens on it
-        sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
+    port = free_port()  # free a moment ago: nothing listens on it
     monkeypatch.setenv("TELEGRAM_BOT_TOKEN", TOKEN)
     monkeypatch.setenv("TWITCHCHECK_STORAGE", f"redis://127.0.0.1:{port}/0")
     error = refusal(["run"], capsys)

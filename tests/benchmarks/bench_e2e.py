@@ -21,7 +21,6 @@ import argparse
 import asyncio
 import json
 import os
-import resource
 import subprocess
 import sys
 import tempfile
@@ -46,6 +45,7 @@ from bot.bootstrap import load_all
 from bot.config import DEFAULT_CONTENT, DEFAULT_FLOWS, Settings
 from bot.storage import open_store
 from bot.telegram.app import CONNECTION_POOL_SIZE, BotRuntime
+from tests.benchmarks.bench_store import current_rss_mib
 from tests.botapi.processor import TrackingUpdateProcessor
 
 CONCURRENCY = 256
@@ -196,11 +196,6 @@ class Run:
     @property
     def cpu_us_per_call(self) -> float:
         return self.cpu_seconds * 1e6 / self.api_calls
-
-
-def current_rss_mib() -> float:
-    with open("/proc/self/statm") as statm:
-        return int(statm.read().split()[1]) * resource.getpagesize() / 2**20
 
 
 async def measure(name: str, people: int, rounds: int) -> Run:

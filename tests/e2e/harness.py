@@ -104,40 +104,8 @@ class Person:
 # Button paths through the shipped flow, one per level.
 EMERGENCY = ["Yes"]
 URGENT = ["No", "Arm or hand", "Less than 2 weeks", "No", "No", "No", "No", "No", "Yes", "No", "No", "No", "No"]
-ROUTINE = [
-    "No",
-    "Leg or foot",
-    "2 weeks or more",
-    "No",
-    "No",
-    "No",
-    "No",
-    "No",
-    "No",
-    "No",
-    "No",
-    "No",
-    "No",
-    "No",
-    "No",
-]
-SELF_CARE = [
-    "No",
-    "Eye or eyelid",
-    "Less than 2 weeks",
-    "Yes",
-    "Yes",
-    "No",
-    "No",
-    "No",
-    "No",
-    "No",
-    "No",
-    "No",
-    "No",
-    "No",
-    "No",
-]
+ROUTINE = ["No", "Leg or foot", "2 weeks or more", *["No"] * 12]
+SELF_CARE = ["No", "Eye or eyelid", "Less than 2 weeks", "Yes", "Yes", *["No"] * 10]
 
 
 WEBHOOK_PATH = "/telegram/webhook"

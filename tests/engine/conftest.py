@@ -18,19 +18,7 @@ ROOT = Path(__file__).resolve().parents[2]
 CONTENT_DIR = ROOT / "content" / "en"
 FLOWS_DIR = ROOT / "flows"
 
-TINY = """\
-flow: tiny
-title: Tiny check
-start: weakness
-steps:
-  - id: weakness
-    kind: red_flag
-    text: "Any weakness?"
-    next: route
-    choices:
-      - {label: "Yes", value: "yes"}
-      - {label: "No", value: "no"}
-      - {label: "Not sure", value: not_sure}
+SAFE_ROUTING = """\
 routing:
   - outcome: urgent
     when: {weakness: "yes"}
@@ -43,6 +31,25 @@ outcomes:
   - {id: routine, level: routine, title: Book a visit, recommendation: Book one., watch_for: Worse.}
   - {id: self_care, level: self_care, title: Rest, recommendation: Rest., watch_for: Weakness.}
 """
+"""Routing on a `weakness` red flag (yes: urgent, not sure: routine) and one outcome per level."""
+
+TINY = (
+    """\
+flow: tiny
+title: Tiny check
+start: weakness
+steps:
+  - id: weakness
+    kind: red_flag
+    text: "Any weakness?"
+    next: route
+    choices:
+      - {label: "Yes", value: "yes"}
+      - {label: "No", value: "no"}
+      - {label: "Not sure", value: not_sure}
+"""
+    + SAFE_ROUTING
+)
 """The smallest valid flow: one red-flag question, safe routing, one outcome per level.
 
 Tests change one thing in it with `str.replace`, so each test shows exactly what it breaks.

@@ -35,9 +35,10 @@ from bot.engine.model import (
     StepKind,
 )
 from tests.benchmarks.bench_engine import generated_flow
-from tests.engine.conftest import TINY
+from tests.engine.conftest import SAFE_ROUTING, TINY
 
-TWO_STEPS = """\
+TWO_STEPS = (
+    """\
 flow: two
 title: Two questions
 start: emergency_now
@@ -53,18 +54,9 @@ steps:
     text: "Any weakness?"
     next: route
     choices: [{label: "Yes", value: "yes"}, {label: "No", value: "no"}, {label: "Not sure", value: not_sure}]
-routing:
-  - outcome: urgent
-    when: {weakness: "yes"}
-  - outcome: routine
-    when: {weakness: not_sure}
-  - outcome: self_care
-outcomes:
-  - {id: emergency, level: emergency, title: Call now, recommendation: Call 112., watch_for: Nothing.}
-  - {id: urgent, level: urgent, title: See a doctor soon, recommendation: Within days., watch_for: Worse.}
-  - {id: routine, level: routine, title: Book a visit, recommendation: Book one., watch_for: Worse.}
-  - {id: self_care, level: self_care, title: Rest, recommendation: Rest., watch_for: Weakness.}
 """
+    + SAFE_ROUTING
+)
 
 
 def test_safe_flows_pass(parse):

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import socket
 from pathlib import Path
 
 import pytest
@@ -11,7 +10,7 @@ import redis.exceptions
 from bot.storage import RedisStore, open_store
 from bot.storage.base import DEDUP_TTL_SECONDS
 from tests.support import redis_server as redis_support
-from tests.support.redis_server import RedisServer, start_redis_server
+from tests.support.redis_server import RedisServer, free_port, start_redis_server
 
 from .conftest import TTL_SECONDS, RedisHarness, make_conversation
 
@@ -87,9 +86,7 @@ async def test_open_store_accepts_a_redis_url(redis_server: RedisServer, tmp_pat
 
 
 async def test_open_store_fails_fast_when_redis_is_unreachable(tmp_path: Path) -> None:
-    with socket.socket() as sock:  # a port that was free a moment ago: nothing listens on it
-        sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
+    port = free_port()  # free a moment ago: nothing listens on it
     with pytest.raises(redis.exceptions.ConnectionError, match=str(port)):
         await open_store(f"redis://127.0.0.1:{port}/0", tmp_path)
 
