@@ -9,6 +9,13 @@ writes, and purging expired rows, in small batches so the loop's writes never wa
 for the lock. SQLite's automatic checkpoint stays on as a safety net, at a WAL size the
 off-loop ones never let it reach while the loop has time to run them.
 
+A worker thread cannot be interrupted, so cancelling the task that awaits it does not stop
+it. The maintenance connection is therefore guarded by a lock held until the thread itself
+is done, not merely until its awaiting task is: a cancelled purge keeps it until its current
+batch ends, and `close()` waits for it before checkpointing and closing. A purge checks a
+stop flag between batches, set on cancellation and by `close()`, so shutting down never
+waits for a long purge, and no connection is ever closed while a thread is using it.
+
 Every write is one SQL statement, so compare-and-set is atomic without explicit
 transactions (`RETURNING` tells whether a conditional write happened).
 """
@@ -17,8 +24,10 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import json
 import sqlite3
+import threading
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -92,6 +101,10 @@ def check_bumped(conversation: Conversation, expected_version: int | None) -> No
         )
 
 
+class StoreClosedError(sqlite3.ProgrammingError):
+    """Background work asked of a store that `close()` has started to close."""
+
+
 class SqliteStore:
     """A `ConversationStore` on one SQLite file: per-update statements on the loop, maintenance off it."""
 
@@ -109,7 +122,11 @@ class SqliteStore:
             raise ValueError("ttl_seconds and dedup_ttl_seconds must be positive")
         self._db = db
         self._maintenance = maintenance
+        # Held from when a worker-thread job is started until its thread has finished (see _in_thread).
         self._maintenance_lock = asyncio.Lock()
+        self._job_stop: threading.Event | None = None
+        self._closing = False
+        self._maintenance_closed = False
         self._writes_since_checkpoint = 0
         self._checkpoint: asyncio.Task[None] | None = None
         self.path = path
@@ -202,36 +219,83 @@ class SqliteStore:
         self._write(_SAVE_CHAT, (chat, _dumps(settings)))
 
     async def close(self) -> None:
-        """Finish a running checkpoint, checkpoint what is left, and close both connections."""
-        if self._checkpoint is not None:
-            with contextlib.suppress(Exception):
-                await self._checkpoint
-        with contextlib.suppress(sqlite3.Error):
-            await self._off_loop(_checkpoint)
+        """Stop background work, wait for its thread, checkpoint what is left, and close both connections.
+
+        A running purge stops after its current batch; no background job starts after this.
+        """
+        self._closing = True
+        if self._job_stop is not None:
+            self._job_stop.set()
+        await self._maintenance_lock.acquire()  # now no worker thread is using the connection
+        if self._maintenance_closed:  # an earlier close() got this far
+            self._maintenance_lock.release()
+        else:
+            self._maintenance_closed = True
+            with contextlib.suppress(sqlite3.Error):
+                await self._in_thread(_checkpoint_and_close)
         self._db.close()
-        self._maintenance.close()
 
     def _write(self, sql: str, params: tuple[Any, ...]) -> sqlite3.Cursor:
         """Run one write on the loop; every CHECKPOINT_EVERY_WRITES, start a checkpoint off it."""
         cursor = self._db.execute(sql, params)
         self._writes_since_checkpoint += 1
-        if self._writes_since_checkpoint >= CHECKPOINT_EVERY_WRITES and (
-            self._checkpoint is None or self._checkpoint.done()
+        if (
+            self._writes_since_checkpoint >= CHECKPOINT_EVERY_WRITES
+            and not self._closing
+            and (self._checkpoint is None or self._checkpoint.done())
         ):
             self._writes_since_checkpoint = 0
-            self._checkpoint = asyncio.get_running_loop().create_task(self._off_loop(_checkpoint))
+            self._checkpoint = asyncio.get_running_loop().create_task(self._background_checkpoint())
         return cursor
 
+    async def _background_checkpoint(self) -> None:
+        with contextlib.suppress(StoreClosedError):  # close() came first, and checkpoints itself
+            await self._off_loop(_checkpoint)
+
     async def _off_loop(self, work: Callable[..., T], *args: Any) -> T:
-        """Run `work(maintenance_connection, *args)` in a worker thread, one job at a time."""
-        async with self._maintenance_lock:
-            return await asyncio.to_thread(work, self._maintenance, *args)
+        """Run `work(maintenance_connection, stop_event, *args)` in a worker thread, one job at a time."""
+        await self._maintenance_lock.acquire()
+        if self._closing:
+            self._maintenance_lock.release()
+            raise StoreClosedError("the SQLite store is closed")
+        return await self._in_thread(work, *args)
+
+    async def _in_thread(self, work: Callable[..., T], *args: Any) -> T:
+        """Start `work` in a worker thread; the caller holds the lock, released once the thread is done.
+
+        Cancelling the caller sets the job's stop event (a purge ends after its batch) and returns
+        at once, but the lock stays held until the thread really returns, so no other job, and
+        not close(), touches the connection meanwhile.
+        """
+        lock = self._maintenance_lock
+        stop = threading.Event()
+        try:
+            job = asyncio.get_running_loop().run_in_executor(
+                None, functools.partial(work, self._maintenance, stop, *args)
+            )
+        except BaseException:
+            lock.release()
+            raise
+        self._job_stop = stop
+
+        def finished(_: asyncio.Future[T]) -> None:
+            if self._job_stop is stop:
+                self._job_stop = None
+            lock.release()
+
+        job.add_done_callback(finished)  # before shield's own callback, so released before we resume
+        try:
+            # The job future itself must never be cancelled: it would count as done while its thread runs.
+            return await asyncio.shield(job)
+        except asyncio.CancelledError:
+            stop.set()
+            raise
 
 
-def _purge_table(db: sqlite3.Connection, table: str, now: float) -> int:
-    """Delete expired rows in short batches, so each holds the write lock only briefly."""
+def _purge_table(db: sqlite3.Connection, stop: threading.Event, table: str, now: float) -> int:
+    """Delete expired rows in short batches, so each holds the write lock only briefly; end early on `stop`."""
     removed = 0
-    while True:
+    while not stop.is_set():
         batch = db.execute(
             f"DELETE FROM {table} WHERE rowid IN "  # noqa: S608 - table is one of two fixed names
             f"(SELECT rowid FROM {table} WHERE expires_at <= ? LIMIT {PURGE_BATCH_ROWS})",
@@ -239,9 +303,18 @@ def _purge_table(db: sqlite3.Connection, table: str, now: float) -> int:
         ).rowcount
         removed += batch
         if batch < PURGE_BATCH_ROWS:
-            return removed
+            break
+    return removed
 
 
-def _checkpoint(db: sqlite3.Connection) -> None:
+def _checkpoint(db: sqlite3.Connection, _stop: threading.Event) -> None:
     """Copy the WAL into the database file (and fsync) without blocking readers or writers."""
     db.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchall()
+
+
+def _checkpoint_and_close(db: sqlite3.Connection, stop: threading.Event) -> None:
+    """The last job: a final checkpoint, then close the connection in the thread that used it last."""
+    try:
+        _checkpoint(db, stop)
+    finally:
+        db.close()
