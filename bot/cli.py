@@ -66,12 +66,21 @@ def cmd_test(args: argparse.Namespace, settings: Settings) -> int:
     """Run the YAML conversation cases in flows/tests/."""
     from bot.bootstrap import load_all
     from bot.engine.cases import case_files, run_cases
+    from bot.engine.corpus import load_corpus, run_corpus
 
     loaded = load_all([settings.flows_dir], settings.content_dir, prove=False)
     engine = loaded.engine()
     files = [Path(p) for p in args.paths] if args.paths else case_files(settings.flows_dir / "tests")
     passed = failed = 0
     for file in files:
+        corpus = load_corpus(file, engine.flows)
+        if corpus is not None:
+            report = run_corpus(engine, corpus)
+            verdict = "PASS" if report.passed else "FAIL"
+            print(f"{verdict} {file.name}: language corpus")
+            print("\n".join(report.lines()))
+            passed, failed = passed + report.passed, failed + (not report.passed)
+            continue
         for result in run_cases(engine, file):
             if result.passed:
                 passed += 1

@@ -47,7 +47,7 @@ class ConversationService:
             current = await self.store.load(key)
             if resume and current is not None and current.flow_id in self.engine.flows:
                 flow = self.engine.flows[current.flow_id]
-                if current.step in flow.steps and (flow_id is None or flow_id == current.flow_id):
+                if flow.question(current.step) is not None and (flow_id is None or flow_id == current.flow_id):
                     return Turn(current, self.engine.current(current), changed=False)
             chosen = flow_id if flow_id is not None and flow_id in self.engine.flows else self.engine.default_flow
             fresh, replies = self.engine.start(chosen, current.version if current else 0)

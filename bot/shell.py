@@ -31,11 +31,10 @@ def run_shell(
     stdout.write(content.text("ui.welcome") + "\n\n")
     try:
         while True:
-            for reply in replies:
-                for message in renderer.render(reply):
-                    if message.step is None and message.buttons:
-                        message = Message(message.text)  # result buttons are Telegram-only
-                    _show(message, stdout)
+            for message in renderer.render_all(replies):
+                if message.step is None and message.buttons:
+                    message = Message(message.text)  # result buttons are Telegram-only
+                _show(message, stdout)
             if engine.flows[conversation.flow_id].is_outcome(conversation.step):
                 return 0
             if stdin.isatty():

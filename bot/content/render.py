@@ -6,11 +6,12 @@ Only the adapters send; this module just decides what a person reads.
 from __future__ import annotations
 
 import html
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from bot.content.library import Content
 from bot.engine.model import Level
-from bot.engine.replies import Notice, Question, Reply, Result
+from bot.engine.replies import Echo, Notice, Question, Reply, Result
 
 MAX_MESSAGE_CHARS = 4096
 
@@ -101,7 +102,26 @@ class Renderer:
             return [self.question(reply)]
         if isinstance(reply, Notice):
             return [Message(self.markup.escape(self.content.text(reply.key, **reply.values)))]
+        if isinstance(reply, Echo):
+            return [Message(self.markup.bold(self.content.text("ui.understood", answer=reply.label)))]
         return self.result(reply, language)
+
+    def render_all(self, replies: Iterable[Reply], language: str | None = None) -> list[Message]:
+        """The messages for a turn; an echo ("➜ Leg or foot") joins the message after it, saving a send."""
+        messages: list[Message] = []
+        echo: str | None = None
+        for reply in replies:
+            for message in self.render(reply, language):
+                if isinstance(reply, Echo):
+                    echo = message.text if echo is None else f"{echo}\n{message.text}"
+                    continue
+                if echo is not None:
+                    message = Message(f"{echo}\n\n{message.text}", message.buttons, message.step)
+                    echo = None
+                messages.append(message)
+        if echo is not None:
+            messages.append(Message(echo))
+        return messages
 
     def text(self, key: str, **values: object) -> str:
         """A content text, escaped for the medium."""
@@ -110,7 +130,11 @@ class Renderer:
     def question(self, question: Question) -> Message:
         step = question.step
         buttons = tuple((Button(choice.label, Action.ANSWER, choice.value),) for choice in step.choices)
-        return Message(self.markup.escape(step.text), buttons, step.id)
+        text = self.markup.escape(step.text)
+        if question.summary:
+            lines = [self.markup.escape(f"• {reason.topic}: {reason.answer}") for reason in question.summary]
+            text = "\n".join([text, *lines, "", self.text("ui.review_question")])
+        return Message(text, buttons, step.id)
 
     def why(self, result: Result) -> str:
         """The "Why this advice" section: the answers that led to the recommendation."""

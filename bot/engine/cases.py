@@ -207,7 +207,7 @@ class _Reader:
                 did_you_mean(str(level), [lvl.key for lvl in Level]) or "use emergency, urgent, routine or self_care",
             )
             level = None
-        steps = flow.steps if flow else {}
+        steps = {**flow.steps, **flow.prompts} if flow else {}
         outcomes = flow.outcomes if flow else {}
         excerpts = used_excerpts(flow) if flow else set()
         return Expect(
@@ -334,7 +334,7 @@ def run_case(engine: Engine, flow_id: str, case: Case, source: str = "") -> Case
     asked = {flow.start}
     lines = []
     for typed in case.inputs:
-        question = flow.steps.get(conversation.step)
+        question = flow.question(conversation.step)
         lines.append(
             f"  {conversation.step}: {_first_line(question.text)}"
             if question

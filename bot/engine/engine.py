@@ -3,13 +3,19 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import replace
 from types import MappingProxyType
+from typing import Any
 
+from bot.engine.account import AccountReader
+from bot.engine.context import CueReader
 from bot.engine.conversation import Conversation
+from bot.engine.emergency import EmergencyReader, Reading, Verdict
 from bot.engine.machine import FlowMachine
-from bot.engine.matching import ChoiceMatcher, PhraseSpotter
-from bot.engine.model import Flow, Step
-from bot.engine.replies import Command, Input, Notice, Pick, Question, Reason, Reply, Result, Typed
+from bot.engine.matching import ChoiceMatcher, Match, Parsed, TextParser
+from bot.engine.model import ACCOUNT_REVIEW, EMERGENCY_CONFIRM, NO, YES, Flow, Step, StepKind
+from bot.engine.replies import Command, Echo, Input, Notice, Pick, Question, Reason, Reply, Result, Typed
+from bot.engine.text import words
 
 INTERRUPT_KEY = "_interrupt"
 """Answer key recording which emergency phrase list fired; never the typed words themselves."""
@@ -17,21 +23,32 @@ INTERRUPT_KEY = "_interrupt"
 MAX_TYPED_CHARS = 4096
 """Longer text is cut before matching, so a pasted essay costs the same as a Telegram message."""
 
+RESUME, CONCEPT, PENDING, ACCOUNT, PREFILL = "resume", "concept", "pending", "account", "prefill"
+"""Conversation `meta` keys: where a prompt returns to, the concept it asks about, a typed answer
+waiting behind it, an account waiting for review, and confirmed account answers not yet reached.
+Only choice values are kept, never the words typed."""
+
 
 class Engine:
-    """Holds one machine, matcher set and phrase spotter per flow; conversations stay outside."""
+    """Holds one machine, matcher set and reader set per flow; conversations stay outside."""
 
     def __init__(self, flows: Mapping[str, Flow]) -> None:
         self.flows = MappingProxyType(dict(flows))
         self.machines = {flow_id: FlowMachine(flow) for flow_id, flow in flows.items()}
         self.matchers = {
-            (flow_id, step.id): ChoiceMatcher(step) for flow_id, flow in flows.items() for step in flow.steps.values()
+            (flow_id, step.id): ChoiceMatcher(step, flow.synonyms)
+            for flow_id, flow in flows.items()
+            for step in (*flow.steps.values(), *flow.prompts.values())
         }
         self.rule_keys = {
             flow_id: frozenset().union(*(rule.when.keys() for rule in flow.rules)) for flow_id, flow in flows.items()
         }
-        self.spotters = {
-            flow_id: PhraseSpotter((phrase, x.id) for x in flow.interrupts for phrase in x.phrases)
+        self.parsers = {flow_id: TextParser(CueReader(flow.cues)) for flow_id, flow in flows.items()}
+        self.emergency = {
+            flow_id: EmergencyReader(flow.interrupts, flow.cues, _vocabulary(flow)) for flow_id, flow in flows.items()
+        }
+        self.accounts = {
+            flow_id: AccountReader(flow, {s.id: self.matchers[flow_id, s.id] for s in flow.steps.values()})
             for flow_id, flow in flows.items()
         }
 
@@ -46,21 +63,30 @@ class Engine:
         conversation = Conversation(flow_id=flow_id, step=flow.start, version=version + 1)
         return conversation, (Question(flow.steps[flow.start], 1),)
 
+    def read_emergency(self, flow_id: str, text: str) -> Reading:
+        """What typed text means for the emergency screen: nothing, ask once, or an emergency."""
+        return self.emergency[flow_id].read(text[:MAX_TYPED_CHARS])
+
     def is_emergency(self, flow_id: str, text: str) -> bool:
-        """True when typed text contains one of the flow's emergency phrases."""
-        return self.spotters[flow_id].find(text[:MAX_TYPED_CHARS]) is not None
+        """True when typed text describes an emergency, or may (then the engine asks once)."""
+        return self.read_emergency(flow_id, text).verdict is not Verdict.NONE
 
     def current(self, conversation: Conversation) -> tuple[Reply, ...]:
         """Show again where the person is: the open question, or the recommendation."""
         flow = self.flows[conversation.flow_id]
         if flow.is_outcome(conversation.step):
             return (self._result(flow, conversation),)
-        return (Question(flow.steps[conversation.step], len(conversation.history) + 1),)
+        number = len(conversation.history) + 1
+        if conversation.step == ACCOUNT_REVIEW:
+            return (Question(flow.prompts[ACCOUNT_REVIEW], number, self._summary(flow, conversation)),)
+        step = flow.question(conversation.step)
+        assert step is not None
+        return (Question(step, number),)
 
     def advance(self, conversation: Conversation, given: Input) -> tuple[Conversation, tuple[Reply, ...]]:
         """Apply one input. Never raises on what a person sends; unknown input changes nothing."""
         flow = self.flows.get(conversation.flow_id)
-        if flow is None or (conversation.step not in flow.steps and not flow.is_outcome(conversation.step)):
+        if flow is None or not self._valid(flow, conversation):
             fresh, replies = self.start(flow.id if flow else self.default_flow, conversation.version)
             return fresh, (Notice("ui.restarted"), *replies)
         if given is Command.RESTART:
@@ -74,27 +100,146 @@ class Engine:
             return self._pick(flow, conversation, given)
         raise TypeError(f"unknown input {given!r}")
 
+    @staticmethod
+    def _valid(flow: Flow, conversation: Conversation) -> bool:
+        step = conversation.step
+        if step in flow.prompts:
+            resume = conversation.meta.get(RESUME)
+            return isinstance(resume, str) and (resume in flow.steps or flow.is_outcome(resume))
+        return step in flow.steps or flow.is_outcome(step)
+
+    # -- typed text ------------------------------------------------------------------------------------------
+
     def _typed(self, flow: Flow, conversation: Conversation, text: str) -> tuple[Conversation, tuple[Reply, ...]]:
-        interrupt_id = self.spotters[flow.id].find(text)
-        if interrupt_id is not None:
-            return self._interrupt(flow, conversation, interrupt_id)
-        if flow.is_outcome(conversation.step):
+        if not words(text):
+            return conversation, (Notice("ui.empty_text"), *self.current(conversation))
+        reading = self.emergency[flow.id].read(text)
+        if reading.verdict is Verdict.EMERGENCY and reading.concept is not None:
+            return self._interrupt(flow, self._resumed(conversation), reading.concept)
+        parsed = self.parsers[flow.id].parse(text)
+        step = flow.question(conversation.step)
+        if step is None:  # finished
+            if reading.verdict is Verdict.CONFIRM:
+                return self._confirm(flow, conversation, reading, {})
             return conversation, (Notice("ui.finished"),)
-        step = flow.steps[conversation.step]
-        value = self.matchers[flow.id, step.id].match(text)
-        if value is None:
-            return conversation, (Notice("ui.not_understood", {"options": _options(step)}), *self.current(conversation))
-        return self._pick(flow, conversation, Pick(step.id, value))
+        if step.kind == StepKind.ACCOUNT:
+            return self._account(flow, conversation, step, text, parsed, reading)
+        match = self.matchers[flow.id, step.id].read(text, parsed)
+        if reading.verdict is Verdict.CONFIRM and conversation.step != EMERGENCY_CONFIRM:
+            if conversation.step == ACCOUNT_REVIEW:
+                waiting = {ACCOUNT: conversation.meta.get(ACCOUNT)}
+            else:
+                waiting = {PENDING: match.value} if match.value is not None else {}
+            return self._confirm(flow, conversation, reading, waiting)
+        if match.value is not None:
+            moved, replies = self._pick(flow, conversation, Pick(step.id, match.value))
+            if moved is conversation:
+                return moved, replies
+            return moved, (Echo(step.topic, _label(step, match.value)), *replies)
+        return conversation, (self._unclear(step, match), *self.current(conversation))
+
+    def _unclear(self, step: Step, match: Match) -> Notice:
+        if match.ambiguous:
+            options = " or ".join(f"“{_label(step, value)}”" for value in match.candidates)
+            return Notice("ui.ambiguous", {"options": options})
+        return Notice("ui.not_understood", {"options": _options(step)})
+
+    def _account(
+        self, flow: Flow, conversation: Conversation, step: Step, text: str, parsed: Parsed, reading: Reading
+    ) -> tuple[Conversation, tuple[Reply, ...]]:
+        skip = self.matchers[flow.id, step.id].exact.get(_plain(text))
+        if skip is not None:
+            return self._pick(flow, conversation, Pick(step.id, skip))
+        told = self.accounts[flow.id].read(parsed)
+        if reading.verdict is Verdict.CONFIRM:
+            return self._confirm(flow, conversation, reading, {ACCOUNT: told} if told else {})
+        if not told:
+            moved, replies = self._pick(flow, conversation, Pick(step.id, step.choices[0].value))
+            return moved, (Notice("ui.account_nothing"), *replies)
+        moved = conversation.bumped(step=ACCOUNT_REVIEW, meta={RESUME: step.id, ACCOUNT: told})
+        return moved, self.current(moved)
+
+    # -- prompts ---------------------------------------------------------------------------------------------
+
+    def _confirm(
+        self, flow: Flow, conversation: Conversation, reading: Reading, waiting: dict[str, Any]
+    ) -> tuple[Conversation, tuple[Reply, ...]]:
+        """Ask once whether unclear emergency language is happening now; keep what else was said."""
+        origin = self._resumed(conversation)
+        meta = {RESUME: origin.step, CONCEPT: reading.concept, **waiting}
+        moved = conversation.bumped(step=EMERGENCY_CONFIRM, meta=meta)
+        return moved, self.current(moved)
+
+    def _resumed(self, conversation: Conversation) -> Conversation:
+        """The conversation as it was before an engine prompt took over (itself when none did)."""
+        resume = conversation.meta.get(RESUME)
+        if conversation.step not in (EMERGENCY_CONFIRM, ACCOUNT_REVIEW) or not isinstance(resume, str):
+            return conversation
+        return replace(conversation, step=resume, meta={})
+
+    def _prompt_answer(
+        self, flow: Flow, conversation: Conversation, value: str
+    ) -> tuple[Conversation, tuple[Reply, ...]]:
+        meta = conversation.meta
+        origin = self._resumed(conversation)
+        if conversation.step == EMERGENCY_CONFIRM:
+            if value != NO:
+                return self._interrupt(flow, origin, str(meta.get(CONCEPT)))
+            if flow.is_outcome(origin.step):
+                return origin.bumped(), (Notice("ui.confirm_no"), Notice("ui.finished"))
+            account = meta.get(ACCOUNT)
+            if isinstance(account, dict) and account:
+                moved = origin.bumped(step=ACCOUNT_REVIEW, meta={RESUME: origin.step, ACCOUNT: account})
+                return moved, (Notice("ui.confirm_no"), *self.current(moved))
+            step = flow.steps[origin.step]
+            pending = meta.get(PENDING)
+            if isinstance(pending, str) and step.choice(pending) is not None:
+                moved, replies = self._pick(flow, origin, Pick(step.id, pending))
+                echo = Echo(step.topic, _label(step, pending))
+                return moved, (Notice("ui.confirm_no"), echo, *replies)
+            moved = origin.bumped()
+            return moved, (Notice("ui.confirm_no"), *self.current(moved))
+        # the account review
+        step = flow.steps[origin.step]
+        account = meta.get(ACCOUNT) if value == YES else None
+        prefill = {PREFILL: dict(account)} if isinstance(account, dict) else {}
+        moved, replies = self._pick(flow, replace(origin, meta=prefill), Pick(step.id, step.choices[0].value))
+        return moved, replies if value == YES else (Notice("ui.account_change"), *replies)
+
+    def _summary(self, flow: Flow, conversation: Conversation) -> tuple[Reason, ...]:
+        account = conversation.meta.get(ACCOUNT)
+        if not isinstance(account, dict):
+            return ()
+        by_key = {step.key: step for step in flow.steps.values()}
+        return tuple(
+            Reason(by_key[key].topic, _label(by_key[key], value)) for key, value in account.items() if key in by_key
+        )
+
+    # -- buttons and navigation ------------------------------------------------------------------------------
 
     def _pick(self, flow: Flow, conversation: Conversation, pick: Pick) -> tuple[Conversation, tuple[Reply, ...]]:
         if pick.step != conversation.step:
             return conversation, (Notice("ui.stale_press"), *self.current(conversation))
-        step = flow.steps[pick.step]
-        if step.choice(pick.value) is None:
+        step = flow.question(pick.step)
+        if step is None or step.choice(pick.value) is None:
             return conversation, (Notice("ui.forged_press"), *self.current(conversation))
+        if step.id in flow.prompts:
+            return self._prompt_answer(flow, conversation, pick.value)
         answers = {**conversation.answers, step.key: pick.value}
-        target = self.machines[flow.id].next_state(step.id, pick.value, answers)
-        moved = conversation.bumped(step=target, answers=answers, history=(*conversation.history, step.id))
+        history = (*conversation.history, step.id)
+        machine = self.machines[flow.id]
+        target = machine.next_state(step.id, pick.value, answers)
+        prefill = dict(conversation.meta.get(PREFILL) or {})
+        while prefill and target in flow.steps and flow.steps[target].key in prefill:
+            ahead = flow.steps[target]
+            value = prefill.pop(ahead.key)
+            if ahead.choice(value) is None:
+                break
+            answers[ahead.key] = value
+            history = (*history, ahead.id)
+            target = machine.next_state(ahead.id, value, answers)
+        meta = {PREFILL: prefill} if prefill and not flow.is_outcome(target) else {}
+        moved = conversation.bumped(step=target, answers=answers, history=history, meta=meta)
         return moved, self.current(moved)
 
     def _interrupt(
@@ -109,17 +254,20 @@ class Engine:
             origin, history, answers = conversation.step, conversation.history, dict(conversation.answers)
         target = self.machines[flow.id].interrupted(origin, interrupt_id)
         moved = conversation.bumped(
-            step=target, answers={**answers, INTERRUPT_KEY: interrupt_id}, history=(*history, origin)
+            step=target, answers={**answers, INTERRUPT_KEY: interrupt_id}, history=(*history, origin), meta={}
         )
         return moved, self.current(moved)
 
     def _back(self, flow: Flow, conversation: Conversation) -> tuple[Conversation, tuple[Reply, ...]]:
+        if conversation.step in flow.prompts:
+            moved = self._resumed(conversation).bumped()
+            return moved, (Notice("ui.went_back"), *self.current(moved))
         if not conversation.history:
             return conversation, (Notice("ui.back_at_start"), *self.current(conversation))
         previous = conversation.history[-1]
         forget = {flow.steps[previous].key, INTERRUPT_KEY}
         answers = {k: v for k, v in conversation.answers.items() if k not in forget}
-        moved = conversation.bumped(step=previous, answers=answers, history=conversation.history[:-1])
+        moved = conversation.bumped(step=previous, answers=answers, history=conversation.history[:-1], meta={})
         return moved, (Notice("ui.went_back"), *self.current(moved))
 
     def _result(self, flow: Flow, conversation: Conversation) -> Result:
@@ -131,6 +279,24 @@ class Engine:
         notes = tuple(text for when, text in outcome.notes if when.holds(answers))
         reasons = () if typed else _reasons(flow, conversation, self.rule_keys[flow.id])
         return Result(outcome, reasons, excerpts, notes, typed)
+
+
+def _vocabulary(flow: Flow) -> set[str]:
+    """Every word the flow itself uses: never mistaken for a misspelt emergency word."""
+    found: set[str] = set()
+    for step in flow.steps.values():
+        found.update(words(step.text))
+        for choice in step.choices:
+            for phrase in (choice.label, *choice.synonyms, *choice.mentions):
+                found.update(words(phrase))
+    for phrases in flow.synonyms.values():
+        for phrase in phrases:
+            found.update(words(phrase))
+    return found
+
+
+def _plain(text: str) -> str:
+    return " ".join(words(text))
 
 
 def _options(step: Step) -> str:

@@ -10,6 +10,9 @@ FlowProblem                     file:line: what is wrong; how to fix it
 ├── TextTooLongError            a text over Telegram's 4096-character limit
 ├── DeadEndError                a choice or routing list with no catch-all exit
 ├── FlagValueError              a red-flag question with answers other than yes/no/not_sure
+├── SharedWordsError            one synonym or mention for two choices of one question
+├── RangeError                  quantity ranges that overlap, leave a gap or don't parse
+├── LanguageError               an emergency concept or cue that cannot work as written
 ├── UnreachableStepError        a step no path reaches            (twitchcheck check)
 ├── EndlessLoopError            a step from which no outcome can be reached (check)
 ├── UnsafeRouteError            a path breaks the safety invariant (check)
@@ -71,6 +74,18 @@ class DeadEndError(FlowProblem):
 
 
 class FlagValueError(FlowProblem):
+    pass
+
+
+class SharedWordsError(FlowProblem):
+    pass
+
+
+class RangeError(FlowProblem):
+    pass
+
+
+class LanguageError(FlowProblem):
     pass
 
 

@@ -22,28 +22,40 @@ from bot.engine.errors import (
     FlagValueError,
     FlowErrors,
     FlowProblem,
+    LanguageError,
     MissingContentError,
     NoFlowsError,
+    RangeError,
     ShapeError,
+    SharedWordsError,
     TextTooLongError,
     UnknownTargetError,
 )
 from bot.engine.model import (
+    ACCOUNT_REVIEW,
+    EMERGENCY_CONFIRM,
     FLAG_VALUES,
+    NO,
+    PROMPTS,
     ROUTE,
     YES,
     Branch,
     Choice,
+    Cues,
     ExcerptRule,
     Flow,
     Interrupt,
     Level,
     Outcome,
+    Range,
     Rule,
     Step,
+    StepKind,
 )
-from bot.engine.schema import ExcerptRuleSpec, FlowSpec, Next
+from bot.engine.quantities import durations
+from bot.engine.schema import ExcerptRuleSpec, FlowSpec, Next, StepSpec
 from bot.engine.suggest import did_you_mean
+from bot.engine.text import normalize, words
 from bot.engine.yaml_source import line_at, read_yaml
 
 MAX_LABEL_BYTES = 64
@@ -120,11 +132,11 @@ class _FlowBuilder:
                 DuplicateIdError, ("outcomes",), f"'{name}' is both a step and an outcome", "rename one of them"
             )
         for name in step_ids | outcome_ids:
-            if name == ROUTE:
+            if name == ROUTE or name in PROMPTS:
                 self.report(
                     DuplicateIdError,
                     ("steps",),
-                    f"'{ROUTE}' is reserved for the routing rules",
+                    f"'{name}' is reserved for the engine's own questions and routing",
                     "rename the step or outcome",
                 )
 
@@ -140,6 +152,11 @@ class _FlowBuilder:
 
         rules = tuple(self._rules(outcome_ids, known))
         interrupts = tuple(self._interrupts(outcome_ids))
+        synonyms = self._flow_synonyms(known)
+        for i, s in enumerate(spec.steps):
+            if s.id in steps:
+                self._check_words(steps[s.id], synonyms, ("steps", i))
+        prompts = self._prompts(steps)
         excerpts = tuple(self._excerpt_rules(spec.excerpts, ("excerpts",), known))
         outcomes = {o.id: o for o in self._outcomes(known)}
         if self.problems:
@@ -155,6 +172,9 @@ class _FlowBuilder:
             excerpts=excerpts,
             max_excerpts=spec.max_excerpts,
             source=self.source,
+            cues=Cues(**{name: tuple(phrases) for name, phrases in spec.cues.model_dump().items()}),
+            synonyms=MappingProxyType(synonyms),
+            prompts=MappingProxyType(prompts),
         )
 
     def _known_answers(self) -> dict[str, frozenset[str]]:
@@ -241,8 +261,19 @@ class _FlowBuilder:
                             s.next, (*path, "next"), step_ids, outcome_ids, known, f"step '{s.id}'"
                         )
                     branches = step_branches
-                choices.append(Choice(value, label, branches, self.line(here)))
-            if s.kind != "question":
+                choices.append(
+                    Choice(
+                        value,
+                        label,
+                        branches,
+                        self.line(here),
+                        synonyms=tuple(c.synonyms),
+                        mentions=tuple(c.mentions),
+                        range=self._range(c.range, (*here, "range")) if c.range else None,
+                    )
+                )
+            self._check_step_kind(s, choices, path)
+            if s.kind in (StepKind.RED_FLAG, StepKind.EMERGENCY):
                 values = [c.value for c in choices]
                 bad = [v for v in values if v not in FLAG_VALUES]
                 if bad or YES not in values:
@@ -262,9 +293,170 @@ class _FlowBuilder:
                     topic,
                     tuple(choices),
                     self.line(path),
+                    quantity=s.quantity,
+                    combined=s.combined,
                 )
             )
+        accounts = [i for i, s in enumerate(self.spec.steps) if s.kind == StepKind.ACCOUNT]
+        for i in accounts[1:]:
+            self.report(
+                DuplicateIdError,
+                ("steps", i, "kind"),
+                "a flow can invite the person's account only once",
+                f"keep one step of kind `account` (the first is on line {self.line(('steps', accounts[0]))})",
+            )
         return steps
+
+    def _check_step_kind(self, s: StepSpec, choices: list[Choice], path: tuple[Any, ...]) -> None:
+        """Accounts have one way on (Skip); quantities need ranges; `combined` names a choice."""
+        values = [c.value for c in choices]
+        if s.kind == StepKind.ACCOUNT and len(choices) != 1:
+            self.report(
+                ShapeError,
+                (*path, "choices"),
+                f"account step '{s.id}' has {len(choices)} choices",
+                'give it exactly one, the button that skips it: `- {label: "Skip", value: skip}`',
+            )
+        if s.combined is not None and s.combined not in values:
+            self.report(
+                UnknownTargetError,
+                (*path, "combined"),
+                f"`combined` names '{s.combined}', which is not a choice of step '{s.id}'",
+                did_you_mean(s.combined, values) or f"use one of: {', '.join(values)}",
+            )
+        ranged = [(j, c) for j, c in enumerate(choices) if c.range is not None]
+        if s.quantity is None and ranged:
+            self.report(
+                RangeError,
+                (*path, "choices", ranged[0][0], "range"),
+                f"step '{s.id}' has ranges but does not say what they measure",
+                "add `quantity: duration` to the step",
+            )
+        if s.quantity is not None and not ranged:
+            self.report(
+                RangeError,
+                (*path, "quantity"),
+                f"step '{s.id}' reads a {s.quantity} but none of its choices has a `range`",
+                "give the choices ranges, e.g. `range: {from: 0 days, below: 2 weeks}`",
+            )
+        if len(ranged) > 1 or (ranged and s.quantity):
+            self._check_ranges(s.id, ranged, path)
+
+    def _check_ranges(self, step_id: str, ranged: list[tuple[int, Choice]], path: tuple[Any, ...]) -> None:
+        ordered = sorted(ranged, key=lambda item: item[1].range.low if item[1].range else 0.0)
+        expected = 0.0
+        for j, choice in ordered:
+            assert choice.range is not None
+            here = (*path, "choices", j, "range")
+            if choice.range.low > expected:
+                self.report(
+                    RangeError,
+                    here,
+                    f"step '{step_id}': no choice covers {_days(expected)} to {_days(choice.range.low)}",
+                    f"start this range `from: {_days(expected)}`, or add a choice for the gap",
+                )
+            elif choice.range.low < expected:
+                self.report(
+                    RangeError,
+                    here,
+                    f"step '{step_id}': the range of '{choice.value}' overlaps the one before it",
+                    f"start it `from: {_days(expected)}`, where the previous range ends",
+                )
+            expected = max(expected, choice.range.high)
+        if expected != float("inf"):
+            j = ordered[-1][0]
+            self.report(
+                RangeError,
+                (*path, "choices", j, "range"),
+                f"step '{step_id}': nothing covers {_days(expected)} or more",
+                "leave out `below:` on the last range, so every amount has a choice",
+            )
+
+    def _range(self, spec: Any, path: tuple[Any, ...]) -> Range | None:
+        low = self._amount(spec.start, (*path, "from"))
+        high = self._amount(spec.below, (*path, "below")) if spec.below is not None else float("inf")
+        if low is None or high is None:
+            return None
+        if high <= low:
+            self.report(RangeError, path, f"range ends ({spec.below}) before it starts ({spec.start})", "swap them")
+        return Range(low, high)
+
+    def _amount(self, text: str, path: tuple[Any, ...]) -> float | None:
+        found = durations(words(str(text)))
+        if len(found) != 1:
+            self.report(
+                RangeError, path, f"'{text}' is not one duration", "write a number and a unit, e.g. `2 weeks`, `0 days`"
+            )
+            return None
+        return found[0].days
+
+    def _flow_synonyms(self, known: Mapping[str, frozenset[str]]) -> dict[str, tuple[str, ...]]:
+        values = frozenset().union(*known.values()) if known else frozenset()
+        for value in self.spec.synonyms:
+            if value not in values:
+                self.report(
+                    UnknownTargetError,
+                    ("synonyms", value),
+                    f"synonyms for '{value}', but no choice records that value",
+                    did_you_mean(value, values) or "use a value that choices record, like yes, no or not_sure",
+                )
+        return {value: tuple(phrases) for value, phrases in self.spec.synonyms.items()}
+
+    def _check_words(self, step: Step, flow_synonyms: Mapping[str, tuple[str, ...]], path: tuple[Any, ...]) -> None:
+        """One typed phrase must mean one choice: a word shared by two is a guess waiting to happen."""
+        for kind in ("synonyms", "mentions"):
+            owner: dict[str, str] = {}
+            for j, choice in enumerate(step.choices):
+                if kind == "synonyms":
+                    phrases = [choice.label, choice.value.replace("_", " "), *choice.synonyms]
+                    phrases += flow_synonyms.get(choice.value, ())
+                else:
+                    phrases = list(choice.mentions)
+                for phrase in dict.fromkeys(normalize(p) for p in phrases):
+                    first = owner.get(phrase)
+                    if first is not None and first != choice.value:
+                        self.report(
+                            SharedWordsError,
+                            (*path, "choices", j, kind),
+                            f"'{phrase}' means both '{first}' and '{choice.value}' in step '{step.id}'",
+                            f"keep it in the {kind} of one choice only",
+                        )
+                    owner.setdefault(phrase, choice.value)
+
+    def _prompts(self, steps: Mapping[str, Step]) -> dict[str, Step]:
+        """The engine's own questions, with texts from the flow's `prompts:` and labels from content."""
+        spec = self.spec.prompts
+        yes_no = (
+            Choice(YES, self._label("buttons.yes", "Yes"), (), 0),
+            Choice(NO, self._label("buttons.no", "No"), (), 0),
+        )
+        prompts = {
+            EMERGENCY_CONFIRM: Step(
+                EMERGENCY_CONFIRM,
+                self.text(spec.emergency_confirm, ("prompts", "emergency_confirm")),
+                StepKind.EMERGENCY,
+                EMERGENCY_CONFIRM,
+                "",
+                yes_no,
+            )
+        }
+        if any(step.kind == StepKind.ACCOUNT for step in steps.values()):
+            review_choices = (
+                Choice(YES, self._label("buttons.account_right", "Yes, that's right"), (), 0),
+                Choice(NO, self._label("buttons.account_change", "Change"), (), 0),
+            )
+            prompts[ACCOUNT_REVIEW] = Step(
+                ACCOUNT_REVIEW,
+                self.text(spec.account_review, ("prompts", "account_review")),
+                StepKind.QUESTION,
+                ACCOUNT_REVIEW,
+                "",
+                review_choices,
+            )
+        return prompts
+
+    def _label(self, key: str, default: str) -> str:
+        return self.content.texts.get(key, default)
 
     def _rules(self, outcome_ids: set[str], known: Mapping[str, frozenset[str]]) -> list[Rule]:
         rules = []
@@ -296,6 +488,26 @@ class _FlowBuilder:
     def _interrupts(self, outcome_ids: set[str]) -> list[Interrupt]:
         interrupts = []
         for i, x in enumerate(self.spec.interrupts):
+            if not x.phrases and not x.patterns and not x.unclear:
+                self.report(
+                    LanguageError,
+                    ("interrupts", i),
+                    f"emergency concept '{x.id}' has no phrases, patterns or unclear phrases",
+                    "add `phrases: [...]` with what people type",
+                )
+            for field, j, pattern in [
+                *(("patterns", j, p) for j, p in enumerate(x.patterns)),
+                *(("unclear_patterns", j, p) for j, p in enumerate(x.unclear_patterns)),
+            ]:
+                try:
+                    re.compile(pattern)
+                except re.error as error:
+                    self.report(
+                        LanguageError,
+                        ("interrupts", i, field, j),
+                        f"pattern {pattern!r} of concept '{x.id}' is not a regular expression ({error})",
+                        "fix the pattern; patterns match lower-case words without punctuation",
+                    )
             if x.outcome not in outcome_ids:
                 self.report(
                     UnknownTargetError,
@@ -303,7 +515,18 @@ class _FlowBuilder:
                     f"interrupt '{x.id}' goes to unknown outcome '{x.outcome}'",
                     did_you_mean(x.outcome, outcome_ids) or "define the outcome or fix the name",
                 )
-            interrupts.append(Interrupt(x.id, tuple(x.phrases), x.outcome, self.line(("interrupts", i))))
+            interrupts.append(
+                Interrupt(
+                    x.id,
+                    tuple(x.phrases),
+                    x.outcome,
+                    self.line(("interrupts", i)),
+                    patterns=tuple(x.patterns),
+                    unclear=tuple(x.unclear),
+                    unless=tuple(x.unless),
+                    unclear_patterns=tuple(x.unclear_patterns),
+                )
+            )
         return interrupts
 
     def _excerpt_rules(
@@ -357,6 +580,10 @@ class _FlowBuilder:
                 )
             )
         return outcomes
+
+
+def _days(amount: float) -> str:
+    return "no end" if amount == float("inf") else f"{amount:g} days"
 
 
 def _shape_problems(error: ValidationError, raw: Any, source: str) -> list[FlowProblem]:

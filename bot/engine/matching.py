@@ -1,122 +1,184 @@
-"""Understanding typed answers: numbers, labels, "yeah"/"nope"/"dunno", and small typos."""
+"""Understanding a typed answer to the question on screen, in the person's own words.
+
+The readings are tried from the most to the least certain, and the first that finds
+anything decides (so "1 month" is a duration before "1" can be an option number):
+
+1. the whole answer is a choice's label, value or synonym ("Leg or foot", "nope", "I think so");
+2. a quantity read by its meaning, on questions with ranges ("3 days", "about a month");
+3. mentions anywhere in the text ("my left calf" → leg; "no coffee at all" → caffeine: no),
+   with NegEx negation; two different choices named → the step's `combined` choice if it
+   has one ("calf and arm" → more than one place), otherwise the answer is ambiguous;
+4. small typos in a short answer ("yse", "not shure");
+5. a leading yes/no phrase ("no, not really", "yes I have");
+6. a bare number, as the option number ("2", "option 2").
+
+An ambiguous answer comes back with its candidates so the engine can ask, never guess.
+"""
 
 from __future__ import annotations
 
 import re
-import unicodedata
-from collections.abc import Iterable
+from collections.abc import Mapping
+from dataclasses import dataclass
 
 from rapidfuzz import process
 from rapidfuzz.distance import DamerauLevenshtein
 
-from bot.engine.model import NO, NOT_SURE, YES, Step
+from bot.engine.context import Cue, CueReader, SentenceContext
+from bot.engine.model import NO, YES, Step
+from bot.engine.quantities import durations
+from bot.engine.text import PhraseIndex, Sentence, normalize, sentences
 
-SYNONYMS: dict[str, tuple[str, ...]] = {
-    YES: (
-        "yes",
-        "y",
-        "yeah",
-        "yep",
-        "yup",
-        "ya",
-        "yah",
-        "sure",
-        "ok",
-        "okay",
-        "correct",
-        "true",
-        "i do",
-        "i have",
-        "definitely",
-        "absolutely",
-        "si",
-        "oui",
-        "ja",
-        "da",
-    ),
-    NO: (
-        "no",
-        "n",
-        "nope",
-        "nah",
-        "na",
-        "not really",
-        "never",
-        "none",
-        "false",
-        "i dont",
-        "i havent",
-        "negative",
-        "non",
-        "nein",
-    ),
-    NOT_SURE: (
-        "not sure",
-        "unsure",
-        "dunno",
-        "idk",
-        "i dont know",
-        "dont know",
-        "maybe",
-        "perhaps",
-        "no idea",
-        "not certain",
-        "possibly",
-        "no clue",
-        "kind of",
-        "kinda",
-        "sort of",
-        "hard to say",
-        "?",
-    ),
-}
+__all__ = ["ChoiceMatcher", "Match", "Parsed", "TextParser", "allowed_typos", "normalize"]
 
-CORRECTION_CACHE_SIZE = 4096
-_APOSTROPHES = str.maketrans({"’": "", "'": "", "`": "", "´": ""})
-_NON_WORD = re.compile(r"[^\w?]+")
+_OPTION = re.compile(r"^(?:option|number|choice)?\s*(\d{1,2})$")
+_FILLER_START = ("option ", "its ", "it is ", "i would say ", "id say ", "i guess ", "answer ")
+_FILLER_END = (" please", " thanks", " thank you", " i guess", " i think")
+MAX_TYPO_WORDS = 4
+"""Whole-answer typo tolerance is for short answers; in a sentence it would find words by chance."""
 
 
-def normalize(text: str) -> str:
-    """Lower-case, drop accents' oddities and apostrophes, keep words separated by one space."""
-    text = unicodedata.normalize("NFKC", text).casefold().translate(_APOSTROPHES)
-    return _NON_WORD.sub(" ", text).strip()
-
-
-def allowed_typos(word: str) -> int:
-    """Edits tolerated for a word of this length: none for very short words, where typos collide."""
-    size = len(word)
+def allowed_typos(phrase: str) -> int:
+    """Edits tolerated in a whole short answer: none for very short ones, where typos collide."""
+    size = len(phrase)
     return 0 if size <= 2 else 1 if size <= 6 else 2
 
 
-class ChoiceMatcher:
-    """Maps typed text to one of a step's choice values, or None when it is unclear."""
+@dataclass(frozen=True, slots=True)
+class Match:
+    """What a typed answer means: one choice value, or the candidates it could mean, or nothing."""
 
-    def __init__(self, step: Step) -> None:
+    value: str | None = None
+    candidates: tuple[str, ...] = ()
+
+    @property
+    def ambiguous(self) -> bool:
+        return self.value is None and len(self.candidates) > 1
+
+
+NOTHING = Match()
+
+
+@dataclass(frozen=True, slots=True)
+class Parsed:
+    """A message cut into sentences with their cues, parsed once and read by every matcher."""
+
+    text: str
+    contexts: tuple[SentenceContext, ...]
+
+
+class TextParser:
+    """Splits messages into sentences and finds a flow's cue words in them."""
+
+    def __init__(self, cues: CueReader) -> None:
+        self.cues = cues
+
+    def parse(self, text: str) -> Parsed:
+        found: list[Sentence] = sentences(text)
+        return Parsed(normalize(text), tuple(self.cues.scan(sentence, sentence.words) for sentence in found))
+
+
+class ChoiceMatcher:
+    """Maps a typed answer to one of a step's choices (see the module docstring for the order)."""
+
+    def __init__(self, step: Step, flow_synonyms: Mapping[str, tuple[str, ...]] | None = None) -> None:
+        self.step = step
+        self.values = tuple(choice.value for choice in step.choices)
         self.exact: dict[str, str] = {}
-        for number, choice in enumerate(step.choices, start=1):
-            for phrase in (str(number), choice.label, choice.value.replace("_", " "), *SYNONYMS.get(choice.value, ())):
-                self.exact.setdefault(normalize(phrase), choice.value)
-        self.phrases = [phrase for phrase in self.exact if not phrase.isdigit()]
+        for choice in step.choices:
+            shared = flow_synonyms.get(choice.value, ()) if flow_synonyms else ()
+            for phrase in (choice.label, choice.value.replace("_", " "), *choice.synonyms, *shared):
+                said = normalize(phrase)
+                if said:
+                    self.exact.setdefault(said, choice.value)
+        self.phrases = list(self.exact)
+        self.mentions: PhraseIndex[str] = PhraseIndex(
+            (phrase, choice.value) for choice in step.choices for phrase in choice.mentions
+        )
+        self.ranges = [(choice.range, choice.value) for choice in step.choices if choice.range is not None]
+        self.leading = sorted(
+            (phrase for phrase, value in self.exact.items() if value in (YES, NO) or len(phrase.split()) > 1),
+            key=lambda phrase: -len(phrase),
+        )
 
     def match(self, text: str) -> str | None:
-        """The choice value meant by `text`, tolerating case, punctuation and small typos."""
+        """The choice value meant by `text`, or None when it is unclear or ambiguous."""
+        return self.read(text).value
+
+    def read(self, text: str, parsed: Parsed | None = None, cues: CueReader | None = None) -> Match:
+        """What `text` means at this step; `parsed` (with its cues) enables mentions with negation."""
         said = normalize(text)
         if not said:
-            return None
-        if said in self.exact:
-            return self.exact[said]
-        trimmed = said.removeprefix("option ").removesuffix(" please")
-        if trimmed in self.exact:
-            return self.exact[trimmed]
-        # Typos before the first-word fallback: "No sure" must read as "not sure", never as "no".
-        close = self._closest(said)
+            return NOTHING
+        trimmed = _trim(said)
+        for candidate in (said, trimmed):
+            if candidate in self.exact:
+                return Match(self.exact[candidate])
+        if parsed is None:
+            parsed = TextParser(cues or CueReader.empty()).parse(text)
+        for reading in (self._quantity, self._mentioned):
+            found = reading(parsed)
+            if found is not NOTHING:
+                return found
+        close = self._closest(trimmed)
         if close is not None:
-            return close
-        return self.exact.get(said.split(" ", 1)[0])
+            return Match(close)
+        for phrase in self.leading:
+            if trimmed.startswith(phrase + " "):
+                return Match(self.exact[phrase])
+        option = _OPTION.match(trimmed)
+        if option and 1 <= int(option.group(1)) <= len(self.values):
+            return Match(self.values[int(option.group(1)) - 1])
+        return NOTHING
+
+    def mentioned(self, parsed: Parsed, *, account: bool = False) -> dict[str, int]:
+        """Choices the text names, with how many times: negated yes-mentions count as "no".
+
+        In an account (`account=True`), hedged ("worried about…") and long-past mentions
+        ("years ago") say nothing about now, and are left out.
+        """
+        found: dict[str, int] = {}
+        has_no = NO in self.values
+        for context in parsed.contexts:
+            said = context.said
+            for hit in self.mentions.find(said):
+                if context.has(Cue.DISTANT_PAST, hit.start, hit.end):
+                    continue
+                if account and context.has(Cue.MAYBE, hit.start, hit.end, before_only=True):
+                    continue
+                if context.negated(hit.start, hit.end):
+                    if hit.value == YES and has_no:
+                        found[NO] = found.get(NO, 0) + 1
+                    continue
+                found[hit.value] = found.get(hit.value, 0) + 1
+        return found
+
+    def _mentioned(self, parsed: Parsed) -> Match:
+        values = list(self.mentioned(parsed))
+        if not values:
+            return NOTHING
+        if len(values) == 1:
+            return Match(values[0])
+        if self.step.combined is not None:
+            return Match(self.step.combined)
+        return Match(candidates=tuple(v for v in self.values if v in values))
+
+    def _quantity(self, parsed: Parsed) -> Match:
+        if not self.ranges:
+            return NOTHING
+        amounts = [amount for context in parsed.contexts for amount in durations(context.said)]
+        return self.by_range([amount.days for amount in amounts])
+
+    def by_range(self, amounts: list[float]) -> Match:
+        """The choice whose range holds every amount; candidates when they fall in different ones."""
+        values = list(dict.fromkeys(value for amount in amounts for span, value in self.ranges if amount in span))
+        if not values:
+            return NOTHING
+        return Match(values[0]) if len(values) == 1 else Match(candidates=tuple(values))
 
     def _closest(self, said: str) -> str | None:
         limit = allowed_typos(said)
-        if not limit:
+        if not limit or len(said.split()) > MAX_TYPO_WORDS:
             return None
         found = process.extract(said, self.phrases, scorer=DamerauLevenshtein.distance, score_cutoff=limit, limit=4)
         if not found:
@@ -126,34 +188,12 @@ class ChoiceMatcher:
         return values.pop() if len(values) == 1 else None
 
 
-class PhraseSpotter:
-    """Finds emergency phrases anywhere in typed text, forgiving typos in longer words."""
-
-    def __init__(self, phrases: Iterable[tuple[str, str]]) -> None:
-        self.phrases = [(f" {normalize(text)} ", key) for text, key in phrases]
-        self.vocabulary = sorted({word for text, _ in self.phrases for word in text.split()})
-        self._known = set(self.vocabulary)
-        self._corrections: dict[str, str] = {}
-
-    def find(self, text: str) -> str | None:
-        """The key of the first phrase found in `text`, or None."""
-        words = [self._correct(word) for word in normalize(text).split()]
-        padded = f" {' '.join(words)} "
-        for phrase, key in self.phrases:
-            if phrase in padded:
-                return key
-        return None
-
-    def _correct(self, word: str) -> str:
-        if word in self._known or allowed_typos(word) == 0:
-            return word
-        cached = self._corrections.get(word)
-        if cached is None:
-            found = process.extractOne(
-                word, self.vocabulary, scorer=DamerauLevenshtein.distance, score_cutoff=allowed_typos(word)
-            )
-            cached = found[0] if found else word
-            if len(self._corrections) >= CORRECTION_CACHE_SIZE:
-                self._corrections.clear()  # bounded: ordinary words repeat, so it refills with useful ones
-            self._corrections[word] = cached
-        return cached
+def _trim(said: str) -> str:
+    """Drop politeness and lead-ins around an answer: "option 2 please" → "2"."""
+    for start in _FILLER_START:
+        if said.startswith(start):
+            said = said[len(start) :]
+    for end in _FILLER_END:
+        if said.endswith(end):
+            said = said[: -len(end)]
+    return said.strip()

@@ -45,6 +45,15 @@ FLAG_VALUES = (YES, NO, NOT_SURE)
 ROUTE = "route"
 """The reserved target that hands over to the flow's routing rules."""
 
+EMERGENCY_CONFIRM = "emergency_confirm"
+"""The engine's own question when typed text may describe an emergency: "Is this happening now?"."""
+
+ACCOUNT_REVIEW = "account_review"
+"""The engine's own question after reading a person's account: "I understood: … Right?"."""
+
+PROMPTS = (EMERGENCY_CONFIRM, ACCOUNT_REVIEW)
+"""Reserved ids: these questions are built by the engine, not written as steps."""
+
 
 class StepKind:
     """What a question is about; red-flag and emergency questions carry the safety invariant."""
@@ -52,7 +61,9 @@ class StepKind:
     QUESTION = "question"
     RED_FLAG = "red_flag"
     EMERGENCY = "emergency"
-    ALL = (QUESTION, RED_FLAG, EMERGENCY)
+    ACCOUNT = "account"
+    """Invites the person's own account in a sentence or two; its one choice is "Skip"."""
+    ALL = (QUESTION, RED_FLAG, EMERGENCY, ACCOUNT)
 
 
 class Condition:
@@ -162,13 +173,32 @@ class Branch:
 
 
 @dataclass(frozen=True, slots=True)
+class Range:
+    """Quantities from `low` (included) up to `high` (excluded), in the quantity's base unit."""
+
+    low: float
+    high: float = float("inf")
+
+    def __contains__(self, amount: float) -> bool:
+        return self.low <= amount < self.high
+
+
+@dataclass(frozen=True, slots=True)
 class Choice:
-    """A button: its label, the value it records, and where it leads."""
+    """A button: its label, the value it records, where it leads, and the words that mean it.
+
+    `synonyms` are whole typed answers ("I think so"); `mentions` are words that name the
+    choice inside a longer text ("calf" for the leg, "coffee" for caffeine: yes); `range`
+    takes a typed quantity ("3 days") by its meaning.
+    """
 
     value: str
     label: str
     branches: tuple[Branch, ...]
     line: int = 0
+    synonyms: tuple[str, ...] = ()
+    mentions: tuple[str, ...] = ()
+    range: Range | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -182,6 +212,10 @@ class Step:
     topic: str
     choices: tuple[Choice, ...]
     line: int = 0
+    quantity: str | None = None
+    """The kind of quantity its choices' ranges measure (`duration`, in days)."""
+    combined: str | None = None
+    """The choice recorded when a typed answer names two or more others ("calf and arm")."""
 
     def choice(self, value: str) -> Choice | None:
         """The choice recording `value`, if any."""
@@ -207,12 +241,34 @@ class Rule:
 
 @dataclass(frozen=True, slots=True)
 class Interrupt:
-    """Phrases that, typed at any step, jump straight to an outcome."""
+    """An emergency concept: typed at any step, its language jumps straight to an outcome.
+
+    `phrases` and `patterns` (regular expressions over the normalised words) fire unless a
+    cue says otherwise; `unclear` phrases and `unclear_patterns` are asked about first; `unless` phrases in the
+    same clause mean it is something else ("can't breathe through my nose").
+    """
 
     id: str
     phrases: tuple[str, ...]
     outcome: str
     line: int = 0
+    patterns: tuple[str, ...] = ()
+    unclear: tuple[str, ...] = ()
+    unless: tuple[str, ...] = ()
+    unclear_patterns: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class Cues:
+    """Words that change what an emergency phrase means, after NegEx and ConText (see emergency.py)."""
+
+    negation: tuple[str, ...] = ()
+    not_negation: tuple[str, ...] = ()
+    distant_past: tuple[str, ...] = ()
+    recent_past: tuple[str, ...] = ()
+    now: tuple[str, ...] = ()
+    maybe: tuple[str, ...] = ()
+    boundary: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -255,7 +311,21 @@ class Flow:
     max_excerpts: int = 4
     source: str = "<flow>"
     lines: Mapping[str, int] = field(default_factory=dict)
+    cues: Cues = Cues()
+    synonyms: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    """Whole-answer phrasings for every choice recording a value ("not that I know of" → no)."""
+    prompts: Mapping[str, Step] = field(default_factory=dict)
+    """The engine's own questions (emergency confirmation, account review), by reserved id."""
 
     def is_outcome(self, state: str) -> bool:
         """True when `state` ends the conversation."""
         return state in self.outcomes
+
+    def question(self, state: str) -> Step | None:
+        """The step or engine prompt asked at `state`, if it is a question."""
+        return self.steps.get(state) or self.prompts.get(state)
+
+    @property
+    def account_step(self) -> Step | None:
+        """The step that invites the person's own account, if the flow has one."""
+        return next((step for step in self.steps.values() if step.kind == StepKind.ACCOUNT), None)

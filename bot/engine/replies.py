@@ -35,11 +35,31 @@ Input = Pick | Typed | Command
 
 
 @dataclass(frozen=True, slots=True)
+class Reason:
+    """One line of "why this advice": a question's topic and the answer given."""
+
+    topic: str
+    answer: str
+
+
+@dataclass(frozen=True, slots=True)
 class Question:
-    """Ask `step`; `number` counts questions answered so far plus one."""
+    """Ask `step`; `number` counts questions answered so far plus one.
+
+    `summary` lists what the engine understood, for the account review ("Where: Leg or foot").
+    """
 
     step: Step
     number: int
+    summary: tuple[Reason, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class Echo:
+    """How a typed answer was read ("➜ Leg or foot"), so the person can see it and go back."""
+
+    topic: str
+    label: str
 
 
 @dataclass(frozen=True, slots=True)
@@ -48,14 +68,6 @@ class Notice:
 
     key: str
     values: Mapping[str, str] = field(default_factory=dict)
-
-
-@dataclass(frozen=True, slots=True)
-class Reason:
-    """One line of "why this advice": a question's topic and the answer given."""
-
-    topic: str
-    answer: str
 
 
 @dataclass(frozen=True, slots=True)
@@ -69,4 +81,4 @@ class Result:
     typed_emergency: bool = False
 
 
-Reply = Question | Notice | Result
+Reply = Question | Notice | Result | Echo

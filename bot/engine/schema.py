@@ -25,20 +25,33 @@ class BranchSpec(_Spec):
 Next = str | list[BranchSpec]
 
 
+class RangeSpec(_Spec):
+    """`{from: 0 days, below: 2 weeks}`: amounts from `from` (included) up to `below` (excluded)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, str_strip_whitespace=True, populate_by_name=True)
+    start: str = Field(alias="from")
+    below: str | None = None
+
+
 class ChoiceSpec(_Spec):
     label: Text
     value: str | None = Field(default=None, description="what the answer records; defaults to the label in snake_case")
     next: Next | None = None
+    synonyms: list[str] = []
+    mentions: list[str] = []
+    range: RangeSpec | None = None
 
 
 class StepSpec(_Spec):
     id: str
     text: Text
-    kind: Literal["question", "red_flag", "emergency"] = "question"
     records: str | None = None
     topic: Text | None = None
     choices: list[ChoiceSpec] = Field(min_length=1)
     next: Next | None = None
+    kind: Literal["question", "red_flag", "emergency", "account"] = "question"
+    quantity: Literal["duration"] | None = None
+    combined: str | None = None
 
 
 class RuleSpec(_Spec):
@@ -48,8 +61,27 @@ class RuleSpec(_Spec):
 
 class InterruptSpec(_Spec):
     id: str
-    phrases: list[str] = Field(min_length=1)
     outcome: str
+    phrases: list[str] = []
+    patterns: list[str] = []
+    unclear: list[str] = []
+    unclear_patterns: list[str] = []
+    unless: list[str] = []
+
+
+class CuesSpec(_Spec):
+    negation: list[str] = []
+    not_negation: list[str] = []
+    distant_past: list[str] = []
+    recent_past: list[str] = []
+    now: list[str] = []
+    maybe: list[str] = []
+    boundary: list[str] = []
+
+
+class PromptsSpec(_Spec):
+    emergency_confirm: Text = "@questions.emergency_confirm"
+    account_review: Text = "@questions.account_review"
 
 
 class ExcerptRuleSpec(_Spec):
@@ -82,6 +114,9 @@ class FlowSpec(_Spec):
     routing: list[RuleSpec] = Field(min_length=1)
     outcomes: list[OutcomeSpec] = Field(min_length=1)
     interrupts: list[InterruptSpec] = []
+    cues: CuesSpec = CuesSpec()
+    synonyms: dict[str, list[str]] = {}
+    prompts: PromptsSpec = PromptsSpec()
     excerpts: list[ExcerptRuleSpec] = []
     max_excerpts: int = Field(default=4, ge=0, le=10)
 

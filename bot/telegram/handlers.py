@@ -340,7 +340,8 @@ class TwitchCheckBot:
             await query.answer(self.content.text("ui.forged_press"))
             return
         await query.answer()
-        step = self.service.engine.flows[conversation.flow_id].steps[step_id]
+        step = self.service.engine.flows[conversation.flow_id].question(step_id)
+        assert step is not None
         label = step.choice(choices[press.choice])
         chosen = (
             f"{self.renderer.markup.escape(step.text)}\n\n➜ {self.renderer.markup.bold(label.label if label else '')}"

@@ -27,12 +27,12 @@ class StepIndex:
     """Steps and choices by position, so callback data carries small numbers instead of names."""
 
     def __init__(self, engine: Engine) -> None:
-        self.steps = {flow_id: list(flow.steps) for flow_id, flow in engine.flows.items()}
+        self.steps = {flow_id: [*flow.steps, *flow.prompts] for flow_id, flow in engine.flows.items()}
         self.positions = {flow_id: {step: i for i, step in enumerate(ids)} for flow_id, ids in self.steps.items()}
         self.choices = {
             (flow_id, step.id): [choice.value for choice in step.choices]
             for flow_id, flow in engine.flows.items()
-            for step in flow.steps.values()
+            for step in (*flow.steps.values(), *flow.prompts.values())
         }
 
     def position(self, flow_id: str, step_id: str) -> int:
@@ -106,5 +106,5 @@ class Sender:
         language: str | None = None,
         thread_id: int | None = None,
     ) -> list[Message]:
-        messages = [m for reply in replies for m in self.renderer.render(reply, language)]
+        messages = self.renderer.render_all(replies, language)
         return await self.send(bot, chat_id, messages, owner, conversation, thread_id)

@@ -1,0 +1,103 @@
+"""ConText for one sentence: is a phrase negated, about the distant past, hedged, or happening now?
+
+After NegEx (Chapman et al. 2001) and ConText (Harkema et al. 2009), scaled to chat messages.
+Cue words come from the flow (`cues:`). A sentence is cut into clauses at `boundary` cues
+("but", "however", "and now"); a cue reaches only within its clause, except `now` cues,
+which colour the whole sentence ("since this morning my smile is lopsided").
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from bot.engine.model import Cues
+from bot.engine.text import Found, PhraseIndex, Sentence
+
+NEGATION_REACH = 5
+"""Words a negation cue reaches forward, as in NegEx's window."""
+
+NEW_SUBJECT = frozenset({"i", "im", "ive", "id", "he", "hes", "she", "shes", "they", "theyre", "we", "my", "it"})
+"""Words that start a new clause after a comma, ending a negation's reach ("never again, I can't breathe")."""
+
+
+class Cue:
+    """The kinds of cue word, as written under `cues:` in a flow."""
+
+    NEGATION, NOT_NEGATION, DISTANT_PAST, RECENT_PAST, NOW, MAYBE, BOUNDARY = range(7)
+
+
+class CueReader:
+    """Finds a flow's cue words in sentences; shared by the emergency and answer readers."""
+
+    def __init__(self, cues: Cues) -> None:
+        self.index: PhraseIndex[int] = PhraseIndex(
+            [(p, Cue.NEGATION) for p in cues.negation]
+            + [(p, Cue.NOT_NEGATION) for p in cues.not_negation]
+            + [(p, Cue.DISTANT_PAST) for p in cues.distant_past]
+            + [(p, Cue.RECENT_PAST) for p in cues.recent_past]
+            + [(p, Cue.NOW) for p in cues.now]
+            + [(p, Cue.MAYBE) for p in cues.maybe]
+            + [(p, Cue.BOUNDARY) for p in cues.boundary]
+        )
+
+    @classmethod
+    def empty(cls) -> CueReader:
+        """A reader that knows no cues (for flows that declare none)."""
+        return cls(Cues())
+
+    def vocabulary(self) -> set[str]:
+        return self.index.vocabulary()
+
+    def scan(self, sentence: Sentence, said: tuple[str, ...]) -> SentenceContext:
+        """The cues of one sentence (`said` is its words after spelling correction)."""
+        cues = list(self.index.find(said))
+        starts = sorted({0, *(cue.start for cue in cues if cue.value == Cue.BOUNDARY)})
+        return SentenceContext(sentence, said, cues, starts)
+
+
+@dataclass(slots=True)
+class SentenceContext:
+    """Answers ConText's questions about a phrase at words[start:end] of one sentence."""
+
+    sentence: Sentence
+    said: tuple[str, ...]
+    cues: list[Found[int]]
+    clause_starts: list[int]
+
+    def clause(self, index: int) -> int:
+        number = 0
+        for position, start in enumerate(self.clause_starts):
+            if start <= index:
+                number = position
+        return number
+
+    def _around(self, start: int, end: int) -> list[Found[int]]:
+        """Cues in the phrase's clause, leaving out cue words that belong to the phrase ("not breathing")."""
+        clause = self.clause(start)
+        return [
+            cue for cue in self.cues if self.clause(cue.start) == clause and not (start <= cue.start and cue.end <= end)
+        ]
+
+    def negated(self, start: int, end: int) -> bool:
+        around = self._around(start, end)
+        shields = [cue for cue in around if cue.value == Cue.NOT_NEGATION]
+        pauses = self.sentence.pauses
+        for cue in around:
+            if cue.value != Cue.NEGATION or cue.end > start or start - cue.end >= NEGATION_REACH:
+                continue
+            if any(shield.start <= cue.start < shield.end for shield in shields):
+                continue  # "can't stop", "no doubt": look like a negation, are not one
+            if cue.start == 0 and cue.end in pauses:
+                continue  # "No, I can't breathe": an answer, then the sentence
+            if any(p in pauses and self.said[p] in NEW_SUBJECT for p in range(cue.end, start + 1)):
+                continue  # "…never been this scared, I can't breathe": a new clause
+            return True
+        return False
+
+    def has(self, kind: int, start: int, end: int, before_only: bool = False) -> bool:
+        """A cue of `kind` in the phrase's clause (only before it, with `before_only`)."""
+        return any(cue.value == kind and (not before_only or cue.start < start) for cue in self._around(start, end))
+
+    def now(self, start: int, end: int) -> bool:
+        """A `now` cue anywhere in the sentence, outside the phrase."""
+        return any(cue.value == Cue.NOW and not (start <= cue.start and cue.end <= end) for cue in self.cues)

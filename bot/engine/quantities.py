@@ -1,0 +1,192 @@
+"""Durations in people's words, read by their meaning: "3 days", "a couple of weeks", "since last summer".
+
+A duration is a number of days. The number a person types is never read as an option
+number here: "1 month" is 30 days, not the first choice. Expressions that name two amounts
+("a week or two", "10-14 days") give both, so a question whose choices split them asks.
+
+`anchored` tells whether the words around the amount make it a duration of the symptom
+("for 3 days", "since Monday", "started 2 weeks ago"): a person's account also mentions
+"3 cups a day", which is no duration at all.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+DAY, WEEK, MONTH, YEAR = 1.0, 7.0, 30.0, 365.0
+NUDGE = 0.01
+"""How far "more than" and "less than" move an amount past the boundary they name."""
+
+UNITS = {
+    **dict.fromkeys(("second", "seconds", "sec", "secs", "minute", "minutes", "min", "mins"), 0.0),
+    **dict.fromkeys(("hour", "hours", "hr", "hrs", "h"), 1 / 24),
+    **dict.fromkeys(("day", "days", "d", "night", "nights"), DAY),
+    **dict.fromkeys(("week", "weeks", "wk", "wks", "w"), WEEK),
+    **dict.fromkeys(("fortnight", "fortnights"), 2 * WEEK),
+    **dict.fromkeys(("month", "months", "mo", "mos", "mth", "mths", "mnth", "mnths"), MONTH),
+    **dict.fromkeys(("year", "years", "yr", "yrs", "y"), YEAR),
+}
+NUMBERS = {
+    "a": 1,
+    "an": 1,
+    "one": 1,
+    "two": 2,
+    "three": 3,
+    "four": 4,
+    "five": 5,
+    "six": 6,
+    "seven": 7,
+    "eight": 8,
+    "nine": 9,
+    "ten": 10,
+    "eleven": 11,
+    "twelve": 12,
+    "fifteen": 15,
+    "twenty": 20,
+    "thirty": 30,
+    "couple": 2,
+    "few": 3,
+    "several": 4,
+    "half": 0.5,
+}
+VAGUE = {"days": 3 * DAY, "weeks": 3 * WEEK, "months": 2 * MONTH, "years": YEAR, "ages": 2 * MONTH}
+"""Plural units without a number, after "for" or "a few": "for weeks" is more than two."""
+
+POINTS: dict[tuple[str, ...], float] = {
+    ("today",): 0,
+    ("tonight",): 0,
+    ("this", "morning"): 0,
+    ("this", "afternoon"): 0,
+    ("this", "evening"): 0,
+    ("yesterday",): DAY,
+    ("last", "night"): DAY,
+    ("this", "week"): 3 * DAY,
+    ("the", "weekend"): 3 * DAY,
+    ("last", "week"): WEEK,
+    ("last", "month"): MONTH,
+    ("last", "year"): YEAR,
+    ("last", "summer"): 4 * MONTH,
+    ("last", "spring"): 4 * MONTH,
+    ("last", "autumn"): 4 * MONTH,
+    ("last", "fall"): 4 * MONTH,
+    ("last", "winter"): 4 * MONTH,
+    ("christmas",): 2 * MONTH,
+    **{(day,): 4 * DAY for day in ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")},
+}
+"""Points in time after "since" (or "started …"): how long ago they were, roughly."""
+
+MORE = {("more", "than"), ("over",), ("at", "least"), ("longer", "than")}
+LESS = {("less", "than"), ("under",), ("almost",), ("nearly",), ("not", "quite"), ("fewer", "than"), ("within",)}
+ANCHORS = {"for", "since", "past", "last", "about", "around", "roughly", "almost", "nearly", "over", "than", "least"}
+STARTED = {"started", "start", "starting", "began", "begun", "begin", "noticed", "going", "had", "having", "been"}
+AFTER_ANCHORS = {"ago", "now", "straight", "already", "running", "so"}
+LONG = {("a", "long", "time"), ("ages",), ("forever",), ("for", "ever"), ("as", "long", "as", "i", "can", "remember")}
+
+
+@dataclass(frozen=True, slots=True)
+class Amount:
+    """A duration in days, and whether the words around it make it the symptom's duration."""
+
+    days: float
+    anchored: bool
+
+
+def durations(said: tuple[str, ...]) -> list[Amount]:
+    """Every duration in a run of normalised words, in order."""
+    found: list[Amount] = []
+    index = 0
+    while index < len(said):
+        step, amounts = _read_at(said, index)
+        if amounts:
+            anchored = _anchored(said, index, index + step)
+            found += [Amount(days, anchored) for days in amounts]
+            index += step
+        else:
+            index += 1
+    return found
+
+
+def _read_at(said: tuple[str, ...], i: int) -> tuple[int, list[float]]:
+    """(words used, amounts) for a duration starting at `i`, or (0, [])."""
+    for phrase in LONG:
+        if said[i : i + len(phrase)] == phrase:
+            return len(phrase), [2 * MONTH]
+    if said[i] == "since":
+        for point, days in POINTS.items():
+            if said[i + 1 : i + 1 + len(point)] == point:
+                return 1 + len(point), [days]
+        return 0, []
+    if said[i] == "for" and i + 1 < len(said) and said[i + 1] in VAGUE:
+        return 2, [VAGUE[said[i + 1]]]
+    first, used = _number(said, i)
+    if first is None:
+        return 0, []
+    amounts = [first]
+    j = i + used
+    if j + 1 < len(said) and said[j] in ("or", "to") or (j < len(said) and said[j].isdigit()):
+        k = j + 1 if said[j] in ("or", "to") else j
+        second, used2 = _number(said, k)
+        if second is not None:
+            amounts.append(second)
+            j = k + used2
+    if j < len(said) and said[j] in ("more", "whole", "full", "long"):
+        j += 1
+    if j >= len(said):
+        return 0, []
+    unit = UNITS.get(said[j])
+    if unit is None and said[j] in VAGUE and said[i] in ("few", "couple", "several", "a"):
+        return j + 1 - i, [VAGUE[said[j]]]
+    if unit is None:
+        return 0, []
+    end = j + 1
+    if len(amounts) == 1 and end + 1 < len(said) and said[end] in ("or", "to"):
+        second, used2 = _number(said, end + 1)  # "a week or two": the unit counts both
+        if second is not None and said[end + 1] not in ("a", "an"):
+            amounts.append(second)
+            end += 1 + used2
+    spans = [amount * unit for amount in amounts]
+    return end - i, [_qualified(said, i, d) for d in spans]
+
+
+def _number(said: tuple[str, ...], i: int) -> tuple[float | None, int]:
+    """A number at `i` in digits or words, with "a couple of" and "a few"; (None, 0) if none."""
+    if i >= len(said):
+        return None, 0
+    word = said[i]
+    if word in ("a", "an") and i + 1 < len(said) and said[i + 1] in ("couple", "few", "half"):
+        inner, used = _number(said, i + 1)
+        return inner, used + 1
+    value: float
+    if word.isdigit() and len(word) <= 4:
+        value = int(word)
+    elif word in NUMBERS:
+        value = NUMBERS[word]
+    else:
+        return None, 0
+    used = 1
+    if i + used < len(said) and said[i + used] == "of" and word in ("couple", "few"):
+        used += 1
+    if word == "half" and i + used < len(said) and said[i + used] in ("a", "an"):
+        used += 1
+    if i + used + 2 < len(said) and said[i + used : i + used + 3] == ("and", "a", "half"):
+        value += 0.5
+        used += 3
+    return value, used
+
+
+def _qualified(said: tuple[str, ...], i: int, days: float) -> float:
+    """Apply "more than …" / "less than …" written just before the amount."""
+    before = said[max(0, i - 2) : i]
+    if any(before[-len(cue) :] == cue for cue in MORE):
+        return days + NUDGE
+    if any(before[-len(cue) :] == cue for cue in LESS):
+        return max(0.0, days - NUDGE)
+    return days
+
+
+def _anchored(said: tuple[str, ...], start: int, end: int) -> bool:
+    if said[start] == "since" or said[start : start + 1] == ("for",):
+        return True
+    before = said[max(0, start - 3) : start]
+    after = said[end : end + 1]
+    return bool(ANCHORS & set(before[-2:]) or STARTED & set(before) or AFTER_ANCHORS & set(after))

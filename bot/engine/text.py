@@ -1,0 +1,102 @@
+"""Typed text as words: normalising, splitting into sentences, and finding listed phrases fast.
+
+Every reader of free text (answers, accounts, emergency language) works on the same words,
+so a phrase written in a flow file matches however a person spells the apostrophes or cases.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from typing import Generic, TypeVar
+
+_APOSTROPHES = str.maketrans({"’": "", "'": "", "`": "", "´": "", "‘": ""})
+_NON_WORD = re.compile(r"[^\w?]+")
+_SENTENCE_END = re.compile(r"([.!?;:\n…]+|\s[-–—]+\s)")
+_WORD = re.compile(r"\w+|,")
+
+T = TypeVar("T")
+
+
+def normalize(text: str) -> str:
+    """Lower-case, drop apostrophes ("can't" → "cant"), keep words separated by one space."""
+    text = unicodedata.normalize("NFKC", text).casefold().translate(_APOSTROPHES)
+    return _NON_WORD.sub(" ", text).strip()
+
+
+def words(text: str) -> tuple[str, ...]:
+    """The words of a phrase as the readers compare them."""
+    return tuple(normalize(text).replace("?", " ").split())
+
+
+@dataclass(frozen=True, slots=True)
+class Sentence:
+    """One sentence's words; `pauses` holds the indexes of words that follow a comma."""
+
+    words: tuple[str, ...]
+    pauses: frozenset[int]
+    question: bool = False
+
+    @property
+    def text(self) -> str:
+        return " ".join(self.words)
+
+
+def sentences(text: str) -> list[Sentence]:
+    """Split typed text at sentence ends (. ! ? ; : new line, a dash between spaces)."""
+    text = unicodedata.normalize("NFKC", text).casefold().translate(_APOSTROPHES)
+    found = []
+    parts = _SENTENCE_END.split(text)
+    for index in range(0, len(parts), 2):
+        part = parts[index]
+        ending = parts[index + 1] if index + 1 < len(parts) else ""
+        tokens = _WORD.findall(part.replace("_", " "))
+        said: list[str] = []
+        pauses: set[int] = set()
+        for token in tokens:
+            if token == ",":
+                pauses.add(len(said))
+            else:
+                said.append(token)
+        if said:
+            found.append(Sentence(tuple(said), frozenset(pauses), "?" in ending))
+    return found
+
+
+@dataclass(frozen=True, slots=True)
+class Found(Generic[T]):
+    """A listed phrase found at words[start:end]."""
+
+    start: int
+    end: int
+    value: T
+
+
+class PhraseIndex(Generic[T]):
+    """Finds many listed phrases in a run of words in one pass, indexed by their first word."""
+
+    def __init__(self, phrases: Iterable[tuple[str, T]]) -> None:
+        self._by_first: dict[str, list[tuple[tuple[str, ...], T]]] = {}
+        for phrase, value in phrases:
+            said = words(phrase)
+            if said:
+                self._by_first.setdefault(said[0], []).append((said, value))
+        for listed in self._by_first.values():
+            listed.sort(key=lambda item: -len(item[0]))  # longest first: "not sure" before "not"
+
+    def __bool__(self) -> bool:
+        return bool(self._by_first)
+
+    def vocabulary(self) -> set[str]:
+        """Every word of every listed phrase."""
+        return {word for listed in self._by_first.values() for said, _ in listed for word in said}
+
+    def find(self, said: tuple[str, ...] | list[str]) -> Iterator[Found[T]]:
+        """Every listed phrase in `said`, longest first at each position (overlaps allowed)."""
+        for start, word in enumerate(said):
+            for phrase, value in self._by_first.get(word, ()):
+                end = start + len(phrase)
+                if end <= len(said) and (len(phrase) == 1 or tuple(said[start:end]) == phrase):
+                    yield Found(start, end, value)
