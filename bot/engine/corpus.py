@@ -88,7 +88,9 @@ class _Reader:
         self.problems.append(kind(self.source, line, what, fix))
 
     def items(self, raw: LineDict, key: str, fields: tuple[str, ...]) -> list[tuple[LineDict, int]]:
-        listed = raw.get(key, LineList())
+        if key not in raw:
+            return []
+        listed = raw[key]
         if not isinstance(listed, LineList):
             self.problem(ShapeError, raw.key_lines.get(key, raw.line), f"`{key}` must be a list", "write `- {...}`")
             return []

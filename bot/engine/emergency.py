@@ -96,8 +96,12 @@ class EmergencyReader:
 
     def read(self, text: str) -> Reading:
         """The strongest verdict any sentence of `text` gives."""
+        return self.read_sentences(sentences(text))
+
+    def read_sentences(self, found: Sequence[Sentence]) -> Reading:
+        """`read` for text already split into sentences (the engine splits each message once)."""
         best = CALM
-        for sentence in sentences(text):
+        for sentence in found:
             reading = self._sentence(sentence)
             if reading.verdict > best.verdict:
                 best = reading

@@ -15,7 +15,7 @@ from bot.engine.machine import FlowMachine
 from bot.engine.matching import ChoiceMatcher, Match, Parsed, TextParser
 from bot.engine.model import ACCOUNT_REVIEW, EMERGENCY_CONFIRM, NO, YES, Flow, Step, StepKind
 from bot.engine.replies import Command, Echo, Input, Notice, Pick, Question, Reason, Reply, Result, Typed
-from bot.engine.text import words
+from bot.engine.text import normalize, sentences, words
 
 INTERRUPT_KEY = "_interrupt"
 """Answer key recording which emergency phrase list fired; never the typed words themselves."""
@@ -111,12 +111,13 @@ class Engine:
     # -- typed text ------------------------------------------------------------------------------------------
 
     def _typed(self, flow: Flow, conversation: Conversation, text: str) -> tuple[Conversation, tuple[Reply, ...]]:
-        if not words(text):
+        if not normalize(text):
             return conversation, (Notice("ui.empty_text"), *self.current(conversation))
-        reading = self.emergency[flow.id].read(text)
+        split = sentences(text)
+        reading = self.emergency[flow.id].read_sentences(split)
         if reading.verdict is Verdict.EMERGENCY and reading.concept is not None:
             return self._interrupt(flow, self._resumed(conversation), reading.concept)
-        parsed = self.parsers[flow.id].parse(text)
+        parsed = self.parsers[flow.id].parse(text, split)
         step = flow.question(conversation.step)
         if step is None:  # finished
             if reading.verdict is Verdict.CONFIRM:

@@ -403,25 +403,27 @@ class _FlowBuilder:
         return {value: tuple(phrases) for value, phrases in self.spec.synonyms.items()}
 
     def _check_words(self, step: Step, flow_synonyms: Mapping[str, tuple[str, ...]], path: tuple[Any, ...]) -> None:
-        """One typed phrase must mean one choice: a word shared by two is a guess waiting to happen."""
-        for kind in ("synonyms", "mentions"):
+        """One typed phrase must mean one choice: a word shared by two is a guess waiting to happen.
+
+        Labels and values are registered first, so a clash is reported where the synonym was added.
+        """
+        own: list[tuple[str, int, list[str]]] = [
+            (c.value, j, [c.label, c.value.replace("_", " ")]) for j, c in enumerate(step.choices)
+        ]
+        own += [(c.value, j, [*c.synonyms, *flow_synonyms.get(c.value, ())]) for j, c in enumerate(step.choices)]
+        mentions = [(c.value, j, list(c.mentions)) for j, c in enumerate(step.choices)]
+        for kind, listed in (("synonyms", own), ("mentions", mentions)):
             owner: dict[str, str] = {}
-            for j, choice in enumerate(step.choices):
-                if kind == "synonyms":
-                    phrases = [choice.label, choice.value.replace("_", " "), *choice.synonyms]
-                    phrases += flow_synonyms.get(choice.value, ())
-                else:
-                    phrases = list(choice.mentions)
+            for value, j, phrases in listed:
                 for phrase in dict.fromkeys(normalize(p) for p in phrases):
-                    first = owner.get(phrase)
-                    if first is not None and first != choice.value:
+                    first = owner.setdefault(phrase, value)
+                    if first != value:
                         self.report(
                             SharedWordsError,
                             (*path, "choices", j, kind),
-                            f"'{phrase}' means both '{first}' and '{choice.value}' in step '{step.id}'",
+                            f"'{phrase}' means both '{first}' and '{value}' in step '{step.id}'",
                             f"keep it in the {kind} of one choice only",
                         )
-                    owner.setdefault(phrase, choice.value)
 
     def _prompts(self, steps: Mapping[str, Step]) -> dict[str, Step]:
         """The engine's own questions, with texts from the flow's `prompts:` and labels from content."""

@@ -18,7 +18,7 @@ An ambiguous answer comes back with its candidates so the engine can ask, never 
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from rapidfuzz import process
@@ -34,8 +34,8 @@ __all__ = ["ChoiceMatcher", "Match", "Parsed", "TextParser", "allowed_typos", "n
 _OPTION = re.compile(r"^(?:option|number|choice)?\s*(\d{1,2})$")
 _FILLER_START = ("option ", "its ", "it is ", "i would say ", "id say ", "i guess ", "answer ")
 _FILLER_END = (" please", " thanks", " thank you", " i guess", " i think")
-MAX_TYPO_WORDS = 4
-"""Whole-answer typo tolerance is for short answers; in a sentence it would find words by chance."""
+MAX_TYPO_WORDS = 8
+"""Whole-answer typo tolerance is for answers of a few words (a label with a typo), not sentences."""
 
 
 def allowed_typos(phrase: str) -> int:
@@ -73,9 +73,10 @@ class TextParser:
     def __init__(self, cues: CueReader) -> None:
         self.cues = cues
 
-    def parse(self, text: str) -> Parsed:
-        found: list[Sentence] = sentences(text)
-        return Parsed(normalize(text), tuple(self.cues.scan(sentence, sentence.words) for sentence in found))
+    def parse(self, text: str, found: Sequence[Sentence] | None = None) -> Parsed:
+        """Cues for each sentence of `text`; pass `found` when the sentences are already split."""
+        split = sentences(text) if found is None else found
+        return Parsed(normalize(text), tuple(self.cues.scan(sentence, sentence.words) for sentence in split))
 
 
 class ChoiceMatcher:
@@ -116,6 +117,10 @@ class ChoiceMatcher:
                 return Match(self.exact[candidate])
         if parsed is None:
             parsed = TextParser(cues or CueReader.empty()).parse(text)
+        if self.ranges:
+            near = self._closest(trimmed, most=1)  # "Less thn 2 weeks" is the label, not "2 weeks"
+            if near is not None:
+                return Match(near)
         for reading in (self._quantity, self._mentioned):
             found = reading(parsed)
             if found is not NOTHING:
@@ -176,8 +181,8 @@ class ChoiceMatcher:
             return NOTHING
         return Match(values[0]) if len(values) == 1 else Match(candidates=tuple(values))
 
-    def _closest(self, said: str) -> str | None:
-        limit = allowed_typos(said)
+    def _closest(self, said: str, most: int = 2) -> str | None:
+        limit = min(most, allowed_typos(said))
         if not limit or len(said.split()) > MAX_TYPO_WORDS:
             return None
         found = process.extract(said, self.phrases, scorer=DamerauLevenshtein.distance, score_cutoff=limit, limit=4)

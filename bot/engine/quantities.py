@@ -91,11 +91,18 @@ class Amount:
     anchored: bool
 
 
+STARTERS = frozenset({"since", "for", *NUMBERS, *(phrase[0] for phrase in LONG)})
+"""Words a duration can start with (besides digits): every other word is skipped at once."""
+
+
 def durations(said: tuple[str, ...]) -> list[Amount]:
     """Every duration in a run of normalised words, in order."""
     found: list[Amount] = []
     index = 0
     while index < len(said):
+        if said[index] not in STARTERS and not said[index].isdigit():
+            index += 1
+            continue
         step, amounts = _read_at(said, index)
         if amounts:
             anchored = _anchored(said, index, index + step)

@@ -12,7 +12,8 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import Generic, TypeVar
 
-_APOSTROPHES = str.maketrans({"’": "", "'": "", "`": "", "´": "", "‘": ""})
+_APOSTROPHES = re.compile("[’'`´‘]")
+"""Dropped, not spaced: "can't" → "cant" (a regular expression: str.translate is slower here)."""
 _NON_WORD = re.compile(r"[^\w?]+")
 _SENTENCE_END = re.compile(r"([.!?;:\n…]+|\s[-–—]+\s)")
 _WORD = re.compile(r"\w+|,")
@@ -22,7 +23,7 @@ T = TypeVar("T")
 
 def normalize(text: str) -> str:
     """Lower-case, drop apostrophes ("can't" → "cant"), keep words separated by one space."""
-    text = unicodedata.normalize("NFKC", text).casefold().translate(_APOSTROPHES)
+    text = _APOSTROPHES.sub("", unicodedata.normalize("NFKC", text).casefold())
     return _NON_WORD.sub(" ", text).strip()
 
 
@@ -46,7 +47,7 @@ class Sentence:
 
 def sentences(text: str) -> list[Sentence]:
     """Split typed text at sentence ends (. ! ? ; : new line, a dash between spaces)."""
-    text = unicodedata.normalize("NFKC", text).casefold().translate(_APOSTROPHES)
+    text = _APOSTROPHES.sub("", unicodedata.normalize("NFKC", text).casefold())
     found = []
     parts = _SENTENCE_END.split(text)
     for index in range(0, len(parts), 2):

@@ -1,7 +1,8 @@
 """Engine benchmarks: `python -m tests.benchmarks.bench_engine` (not collected by pytest).
 
 Targets: `Engine.advance` ≤ 50 µs median, loading and validating every shipped flow and the
-content ≤ 150 ms, `check_flow` on a generated 1,000-step flow ≤ 2 s.
+content ≤ 150 ms, `check_flow` on a generated 1,000-step flow ≤ 2 s, reading a typed
+300-character message (emergency language + answer matching) ≤ 200 µs median.
 """
 
 from __future__ import annotations
@@ -214,6 +215,50 @@ def bench_advance(rng: random.Random) -> None:
     print(f"advance, last answer (routing + recommendation), button: median {median:6.1f} µs   p95 {p95:6.1f} µs")
 
 
+def _messages(rng: random.Random, count: int, size: int = 300) -> list[str]:
+    """Messages of about `size` characters, stitched from the language corpus's sentences and accounts."""
+    import yaml
+
+    corpus = yaml.safe_load((FLOWS / "tests" / "language.yaml").read_text(encoding="utf-8"))
+    pieces = [item["text"] for item in (*corpus["emergency"], *corpus["accounts"]) if isinstance(item["text"], str)]
+    messages = []
+    for _ in range(count):
+        text = ""
+        while len(text) < size:
+            text += rng.choice(pieces).rstrip(".!") + ". "
+        messages.append(text[:size])
+    return messages
+
+
+def bench_reading(rng: random.Random) -> None:
+    """A typed 300-character message at a question: the emergency reading plus the answer matching."""
+    content = load_content(CONTENT, CONTENT / "article.txt")
+    engine = Engine(load_flows([FLOWS], content))
+    at_question = _random_conversations(engine, 200, rng)
+    at_question = [c for c in at_question if engine.flows["twitching"].steps[c.step].kind != StepKind.ACCOUNT]
+    messages = _messages(rng, 5000)
+    reader, parser = engine.emergency["twitching"], engine.parsers["twitching"]
+    for message in messages[:500]:  # warm the spelling cache as a running bot's would be
+        reader.read(message)
+    samples: dict[str, list[int]] = {"emergency language": [], "answer matching": [], "advance (both + state)": []}
+    for message in messages:
+        conversation = rng.choice(at_question)
+        matcher = engine.matchers["twitching", conversation.step]
+        started = time.perf_counter_ns()
+        reader.read(message)
+        middle = time.perf_counter_ns()
+        matcher.read(message, parser.parse(message))
+        ended = time.perf_counter_ns()
+        engine.advance(conversation, Typed(message))
+        done = time.perf_counter_ns()
+        samples["emergency language"].append(middle - started)
+        samples["answer matching"].append(ended - middle)
+        samples["advance (both + state)"].append(done - ended)
+    for label, taken in samples.items():
+        median, p95 = _percentiles(taken)
+        print(f"typed 300-character message, {label:22}: median {median:6.1f} µs   p95 {p95:6.1f} µs")
+
+
 def _median_ms(run: Callable[[], object], times: int) -> float:
     samples = []
     for _ in range(times):
@@ -257,6 +302,7 @@ def main() -> None:
     bench_load()
     bench_check()
     bench_advance(rng)
+    bench_reading(rng)
 
 
 if __name__ == "__main__":

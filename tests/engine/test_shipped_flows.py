@@ -10,6 +10,7 @@ import pytest
 from bot.content.library import Content, Excerpt
 from bot.engine.cases import Case, Expect, case_files, parse_cases, run_case, run_cases
 from bot.engine.check import check_flow, unused_excerpts
+from bot.engine.corpus import load_corpus, run_corpus
 from bot.engine.engine import Engine
 from bot.engine.errors import UnusedExcerptError
 from bot.engine.graph import edges, to_dot, to_mermaid
@@ -18,11 +19,21 @@ from bot.engine.model import Flow, Level
 from tests.engine.conftest import FLOWS_DIR, ROOT
 
 FLOW_FILES = flow_files(FLOWS_DIR)
-CASE_FILES = case_files(FLOWS_DIR / "tests")
+CORPUS_FILES = [path for path in case_files(FLOWS_DIR / "tests") if path.name.startswith("language")]
+CASE_FILES = [path for path in case_files(FLOWS_DIR / "tests") if path not in CORPUS_FILES]
 
 
-def test_there_are_flows_and_cases():
-    assert FLOW_FILES and CASE_FILES
+def test_there_are_flows_cases_and_a_language_corpus():
+    assert FLOW_FILES and CASE_FILES and CORPUS_FILES
+
+
+@pytest.mark.parametrize("path", CORPUS_FILES, ids=lambda p: p.name)
+def test_the_language_corpus_meets_its_targets(path: Path, engine: Engine):
+    corpus = load_corpus(path, engine.flows)
+    assert corpus is not None
+    report = run_corpus(engine, corpus)
+    assert report.passed, "\n".join(report.lines())
+    assert len(corpus.sentences) >= 150 and len(corpus.answers) >= 100 and len(corpus.accounts) >= 40
 
 
 @pytest.mark.parametrize("path", FLOW_FILES, ids=lambda p: p.name)
@@ -83,7 +94,7 @@ def test_the_diagram_collapses_choices_and_marks_levels_and_flags(twitching: Flo
     assert '    o_self_care(["🟢 self_care"])' in text
     assert "    class s_weakness,s_wasting,s_speech_swallow,s_cramps,s_gait red_flag" in text
     assert "    class s_emergency_now emergency" in text
-    assert '    typed_at_any_step -->|"breathing / choking / stroke / seizure"| o_emergency' in text
+    assert '    typed_at_any_step -->|"breathing / choking / stroke / seizure / collapse"| o_emergency' in text
     pairs = [(e.source, e.dest) for e in edges(twitching)]
     assert len(pairs) == len(set(pairs))
 
@@ -101,7 +112,7 @@ def test_the_dot_diagram_has_every_node_and_edge(twitching: Flow):
 def test_a_failing_case_shows_its_transcript(engine: Engine):
     case = Case(
         "expects the wrong level",
-        ("no", "arm", "purple monkey", "/back", "I can't breathe"),
+        ("no", "skip", "arm", "purple monkey", "/back", "I can't breathe"),
         Expect(level=Level.SELF_CARE, not_asked=("location",)),
         line=12,
     )
@@ -110,7 +121,10 @@ def test_a_failing_case_shows_its_transcript(engine: Engine):
     assert result.where == "flows/tests/example.yaml:12"
     assert result.transcript.splitlines() == [
         "  emergency_now: First, a safety question. Is any of this happening right now?",
-        "    > 'no'                     → location",
+        "    > 'no'                     → account",
+        "  account: In a sentence or two, what's going on? For example: where it twitches, for how long, and "
+        "anything that might play a part (coffee, stress, sleep, exercise, medicines).",
+        "    > 'skip'                   → location",
         "  location: Where is the twitching?",
         "    > 'arm'                    → duration",
         "  duration: How long has the twitching been going on?",
