@@ -324,6 +324,8 @@ class TwitchCheckBot:
         if conversation is None or choices is None or press.choice >= len(choices):
             await query.answer(self.content.text("ui.forged_press"))
             return
+        shown = self.renderer.render_all(self.service.current(conversation))
+        asked = next((message.text for message in shown if message.step == step_id), None)
         try:
             if step_id != conversation.step:
                 raise StaleVersion(conversation.version)
@@ -343,9 +345,8 @@ class TwitchCheckBot:
         step = self.service.engine.flows[conversation.flow_id].question(step_id)
         assert step is not None
         label = step.choice(choices[press.choice])
-        chosen = (
-            f"{self.renderer.markup.escape(step.text)}\n\n➜ {self.renderer.markup.bold(label.label if label else '')}"
-        )
+        question = asked if asked is not None else self.renderer.markup.escape(step.text)
+        chosen = f"{question}\n\n➜ {self.renderer.markup.bold(label.label if label else '')}"
         try:
             await query.edit_message_text(chosen, parse_mode=ParseMode.HTML, reply_markup=None)
         except BadRequest as error:
