@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 from bot.engine.conversation import Conversation
 from bot.engine.engine import INTERRUPT_KEY, Engine
 from bot.engine.model import NO, Flow, Level, StepKind
-from bot.engine.replies import Command, Input, Notice, Pick, Question, Reason, Result, Typed
+from bot.engine.replies import Command, Echo, Input, Notice, Pick, Question, Reason, Result, Typed
 
 ALL_NO = ["no", "skip", "arm", "less than 2 weeks"] + ["no"] * 12
 """Typed answers for the calmest path: every question asked, ending in 🟢 self-care."""
@@ -267,3 +267,99 @@ def test_a_pasted_essay_is_cut_to_a_telegram_message(engine: Engine):
     assert moved is conversation and notices(replies) == ["ui.not_understood"]
     moved, _ = engine.advance(conversation, Typed("arm " + "x" * 1_000_000))
     assert moved.answers["location"] == "arm"  # a place named in it is taken as the answer
+
+
+# --- typed language: echoes, confirming questions, accounts --------------------------------------
+
+
+def echoes(replies: tuple) -> list[str]:
+    return [reply.label for reply in replies if isinstance(reply, Echo)]
+
+
+def test_a_typed_answer_is_echoed_as_understood(engine: Engine):
+    conversation, replies = talk(engine, "no", "skip", "my left calf")
+    assert conversation.answers["location"] == "leg"
+    assert echoes(replies) == ["Leg or foot"]
+
+
+def test_a_duration_in_words_is_read_by_meaning_not_as_an_option_number(engine: Engine):
+    for typed, meant in [("1 month", "over_2_weeks"), ("1 year", "over_2_weeks"), ("2 days", "under_2_weeks")]:
+        conversation, _ = talk(engine, "no", "skip", "leg", typed)
+        assert conversation.answers["duration"] == meant, typed
+
+
+def test_an_ambiguous_answer_is_asked_about_and_changes_nothing(engine: Engine):
+    conversation, _ = talk(engine, "no", "skip", "leg")
+    moved, replies = engine.advance(conversation, Typed("a week or two"))
+    assert moved is conversation
+    [notice] = [reply for reply in replies if isinstance(reply, Notice)]
+    assert notice.key == "ui.ambiguous"
+    assert notice.values["options"] == "“Less than 2 weeks” or “2 weeks or more”"
+
+
+def test_unclear_emergency_language_asks_once_then_no_applies_the_answer_typed_with_it(engine: Engine):
+    conversation, replies = talk(engine, "no", "skip", "calf, my dad had a stroke")
+    assert conversation.step == "emergency_confirm"
+    assert "location" not in conversation.answers
+    moved, replies = engine.advance(conversation, Typed("no"))
+    assert moved.step == "duration" and moved.answers["location"] == "leg"
+    assert notices(replies) == ["ui.confirm_no"] and echoes(replies) == ["No", "Leg or foot"]
+
+
+def test_unclear_emergency_language_confirmed_is_an_emergency(engine: Engine):
+    conversation, _ = talk(engine, "no", "skip", "leg", "my arm went numb")
+    moved, replies = engine.advance(conversation, Pick("emergency_confirm", "yes"))
+    assert result_of(replies).outcome.level is Level.EMERGENCY
+    assert moved.history[-1] == "duration"  # /back returns to the question that was open
+
+
+def test_back_at_a_confirming_question_returns_to_the_question(engine: Engine):
+    conversation, _ = talk(engine, "no", "skip", "my arm went numb")
+    moved, _ = engine.advance(conversation, Command.BACK)
+    assert moved.step == "location" and not moved.meta
+
+
+def test_an_account_is_reviewed_then_its_questions_are_skipped(engine: Engine):
+    conversation, replies = talk(engine, "no", "Twitching in my left calf for 3 days, loads of coffee.")
+    assert conversation.step == "account_review"
+    [question] = [reply for reply in replies if isinstance(reply, Question)]
+    assert [(r.topic, r.answer) for r in question.summary] == [
+        ("Where it twitches", "Leg or foot"),
+        ("How long", "Less than 2 weeks"),
+        ("Caffeine", "Yes"),
+    ]
+    moved, replies = engine.advance(conversation, Pick("account_review", "yes"))
+    assert moved.step == "stress_sleep"
+    assert moved.answers["location"] == "leg" and moved.answers["caffeine"] == "yes"
+    assert moved.history == ("emergency_now", "account", "location", "duration", "caffeine")
+    back, _ = engine.advance(moved, Command.BACK)
+    assert back.step == "caffeine" and "caffeine" not in back.answers  # an answer taken from the account can be changed
+
+
+def test_change_at_the_review_asks_every_question(engine: Engine):
+    conversation, _ = talk(engine, "no", "Twitching in my left calf for 3 days", "change")
+    assert conversation.step == "location" and "location" not in conversation.answers
+
+
+def test_an_account_never_says_no_to_a_red_flag(engine: Engine):
+    conversation, _ = talk(engine, "no", "no weakness, my grip is weak, calf twitching, no coffee")
+    account = conversation.meta["account"]
+    assert "weakness" not in account and account["caffeine"] == "no"
+
+
+def test_an_account_with_nothing_to_take_moves_on_kindly(engine: Engine):
+    conversation, replies = talk(engine, "no", "I am just very worried about all this")
+    assert conversation.step == "location"
+    assert notices(replies) == ["ui.account_nothing"]
+
+
+def test_an_emergency_inside_an_account_goes_straight_to_the_emergency_advice(engine: Engine):
+    conversation, replies = talk(engine, "no", "twitching in my leg for a week and now I can't breathe")
+    assert result_of(replies).outcome.level is Level.EMERGENCY
+
+
+@pytest.mark.parametrize("typed", ["", "   ", "😬😬", "🙂"])
+def test_text_with_no_words_gets_a_kind_reply_and_loses_nothing(engine: Engine, typed: str):
+    conversation, _ = talk(engine, "no", "skip", "leg")
+    moved, replies = engine.advance(conversation, Typed(typed))
+    assert moved is conversation and notices(replies) == ["ui.empty_text"]
