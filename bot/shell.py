@@ -10,7 +10,9 @@ from bot.content.render import PLAIN, Message, Renderer
 from bot.engine.engine import Engine
 from bot.engine.replies import Command, Input, Typed
 
-COMMANDS = {"/back": Command.BACK, "back": Command.BACK, "/restart": Command.RESTART, "restart": Command.RESTART}
+COMMANDS = {"/back": Command.BACK, "/restart": Command.RESTART}
+"""Slash commands; "back" and "restart" typed alone go to the engine, which reads them as commands
+unless they answer the question on screen ("back" is a place at "Where is the twitching?")."""
 QUIT = {"/quit", "quit", "exit", "/exit", "/cancel"}
 
 

@@ -107,7 +107,8 @@ class Renderer:
         return self.result(reply, language)
 
     def render_all(self, replies: Iterable[Reply], language: str | None = None) -> list[Message]:
-        """The messages for a turn; an echo ("➜ Leg or foot") joins the message after it, saving a send."""
+        """The messages for a turn; an echo ("➜ Leg or foot") joins the message after it, saving a send,
+        except a recommendation, which must start with its level's mark."""
         messages: list[Message] = []
         echo: str | None = None
         for reply in replies:
@@ -115,9 +116,11 @@ class Renderer:
                 if isinstance(reply, Echo):
                     echo = message.text if echo is None else f"{echo}\n{message.text}"
                     continue
-                if echo is not None:
+                if echo is not None and isinstance(reply, Result):
+                    messages.append(Message(echo))  # the recommendation's first line is its mark (design §3)
+                elif echo is not None:
                     message = Message(f"{echo}\n\n{message.text}", message.buttons, message.step)
-                    echo = None
+                echo = None
                 messages.append(message)
         if echo is not None:
             messages.append(Message(echo))

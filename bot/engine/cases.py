@@ -281,6 +281,9 @@ def _first_line(text: str) -> str:
 
 _NOTICES = {
     "ui.not_understood": "not understood, asked again",
+    "ui.ambiguous": "could mean two answers, asked which",
+    "ui.empty_text": "no words, asked again",
+    "ui.account_nothing": "nothing to take from it, carries on",
     "ui.stale_press": "ignored (an old button)",
     "ui.forged_press": "ignored (not a choice here)",
     "ui.finished": "already finished",

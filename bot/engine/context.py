@@ -9,6 +9,7 @@ which colour the whole sentence ("since this morning my smile is lopsided").
 from __future__ import annotations
 
 from dataclasses import dataclass
+from enum import Enum
 
 from bot.engine.model import Cues
 from bot.engine.text import Found, PhraseIndex, Sentence
@@ -18,6 +19,18 @@ NEGATION_REACH = 5
 
 NEW_SUBJECT = frozenset({"i", "im", "ive", "id", "he", "hes", "she", "shes", "they", "theyre", "we", "my", "it"})
 """Words that start a new clause after a comma, ending a negation's reach ("never again, I can't breathe")."""
+
+
+JOINERS = frozenset({"and", "so", "plus", "then"})
+"""Words that may join a new clause; after one, a new subject ends a negation's reach."""
+
+
+class Negation(Enum):
+    """How a negation cue reaches a phrase."""
+
+    NONE = "none"
+    CLEAR = "clear"
+    UNSURE = "unsure"
 
 
 class Cue:
@@ -78,10 +91,17 @@ class SentenceContext:
             cue for cue in self.cues if self.clause(cue.start) == clause and not (start <= cue.start and cue.end <= end)
         ]
 
-    def negated(self, start: int, end: int) -> bool:
+    def negation(self, start: int, end: int) -> Negation:
+        """Whether a negation cue reaches the phrase: cleanly, not at all, or only across a pause.
+
+        "no trouble breathing" is negated; "No, I can't breathe" and "no pain and I can't breathe"
+        are not (an answer, then a new clause); "no pain, can't breathe" is UNSURE: the comma may
+        continue a list or start a new thought, so the emergency reader asks rather than ignores.
+        """
         around = self._around(start, end)
         shields = [cue for cue in around if cue.value == Cue.NOT_NEGATION]
         pauses = self.sentence.pauses
+        found = Negation.NONE
         for cue in around:
             if cue.value != Cue.NEGATION or cue.end > start or start - cue.end >= NEGATION_REACH:
                 continue
@@ -89,10 +109,23 @@ class SentenceContext:
                 continue  # "can't stop", "no doubt": look like a negation, are not one
             if cue.start == 0 and cue.end in pauses:
                 continue  # "No, I can't breathe": an answer, then the sentence
-            if any(p in pauses and self.said[p] in NEW_SUBJECT for p in range(cue.end, start + 1)):
+            between = range(cue.end, start + 1)
+            if any(self._new_clause(p, pauses) for p in between):
                 continue  # "…never been this scared, I can't breathe": a new clause
-            return True
-        return False
+            if any(p in pauses or self.said[p - 1] in JOINERS for p in between if p > cue.end):
+                found = Negation.UNSURE
+                continue
+            return Negation.CLEAR
+        return found
+
+    def negated(self, start: int, end: int) -> bool:
+        """A negation clearly reaches the phrase (see `negation`)."""
+        return self.negation(start, end) is Negation.CLEAR
+
+    def _new_clause(self, index: int, pauses: frozenset[int]) -> bool:
+        if index >= len(self.said) or self.said[index] not in NEW_SUBJECT:
+            return False
+        return index in pauses or (index > 0 and self.said[index - 1] in JOINERS)
 
     def has(self, kind: int, start: int, end: int, before_only: bool = False) -> bool:
         """A cue of `kind` in the phrase's clause (only before it, with `before_only`)."""

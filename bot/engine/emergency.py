@@ -13,7 +13,8 @@ to what a chat message needs and declared in the flow (`interrupts:` and `cues:`
    - an `unless` phrase in the clause means something else ("through my nose") → ignore;
    - a `negation` cue up to five words before it ("no", "not", "never") → ignore, unless the
      cue is a `not_negation` ("can't stop", "no doubt") or is followed by a comma ("No, I
-     can't breathe"), or a new clause starts between them after a comma ("…, I can't breathe");
+     can't breathe"), or a new clause starts between them ("…, I can't breathe", "no pain and
+     I can't breathe"); a comma or "and" alone between them ("no pain, can't breathe") → ask;
    - a `distant_past` cue in the clause ("years ago", "as a child") → ignore;
    - a `maybe` cue before it in the clause ("what if", "worried about"), or a question → ask;
    - a `now` cue anywhere in the sentence ("right now", "suddenly", "since this morning") → fire;
@@ -38,7 +39,7 @@ from enum import IntEnum
 from rapidfuzz import process
 from rapidfuzz.distance import DamerauLevenshtein
 
-from bot.engine.context import Cue, CueReader, SentenceContext
+from bot.engine.context import Cue, CueReader, Negation, SentenceContext
 from bot.engine.model import Cues, Interrupt
 from bot.engine.spelling import ordinary_words, word_typos
 from bot.engine.text import Found, PhraseIndex, Sentence, sentences
@@ -144,8 +145,11 @@ class EmergencyReader:
         unless = self.unless.get(match.value.concept)
         if unless and any(context.clause(hit.start) == context.clause(start) for hit in unless.find(said)):
             return Verdict.NONE
-        if context.negated(start, end) or context.has(Cue.DISTANT_PAST, start, end):
+        negation = context.negation(start, end)
+        if negation is Negation.CLEAR or context.has(Cue.DISTANT_PAST, start, end):
             return Verdict.NONE
+        if negation is Negation.UNSURE:
+            return Verdict.CONFIRM
         if context.has(Cue.MAYBE, start, end, before_only=True) or context.sentence.question:
             return Verdict.CONFIRM
         if context.now(start, end):

@@ -23,6 +23,15 @@ INTERRUPT_KEY = "_interrupt"
 MAX_TYPED_CHARS = 4096
 """Longer text is cut before matching, so a pasted essay costs the same as a Telegram message."""
 
+TYPED_COMMANDS = {
+    "back": Command.BACK,
+    "go back": Command.BACK,
+    "restart": Command.RESTART,
+    "start again": Command.RESTART,
+}
+"""Navigation typed without a slash: a command only when it is the whole message and not an answer
+here ("back" at "Where is the twitching?" is a place; "my back" always is)."""
+
 RESUME, CONCEPT, PENDING, ACCOUNT, PREFILL = "resume", "concept", "pending", "account", "prefill"
 """Conversation `meta` keys: where a prompt returns to, the concept it asks about, a typed answer
 waiting behind it, an account waiting for review, and confirmed account answers not yet reached.
@@ -137,6 +146,9 @@ class Engine:
             if moved is conversation:
                 return moved, replies
             return moved, (Echo(step.topic, _label(step, match.value)), *replies)
+        command = TYPED_COMMANDS.get(_plain(text))
+        if command is not None and not match.ambiguous:
+            return self.advance(conversation, command)
         return conversation, (self._unclear(step, match), *self.current(conversation))
 
     def _unclear(self, step: Step, match: Match) -> Notice:

@@ -131,11 +131,13 @@ class _FlowBuilder:
             self.report(
                 DuplicateIdError, ("outcomes",), f"'{name}' is both a step and an outcome", "rename one of them"
             )
-        for name in step_ids | outcome_ids:
+        named = [(s.id, ("steps", i, "id")) for i, s in enumerate(spec.steps)]
+        named += [(o.id, ("outcomes", i, "id")) for i, o in enumerate(spec.outcomes)]
+        for name, where in named:
             if name == ROUTE or name in PROMPTS:
                 self.report(
                     DuplicateIdError,
-                    ("steps",),
+                    where,
                     f"'{name}' is reserved for the engine's own questions and routing",
                     "rename the step or outcome",
                 )
@@ -339,7 +341,9 @@ class _FlowBuilder:
                 f"step '{s.id}' reads a {s.quantity} but none of its choices has a `range`",
                 "give the choices ranges, e.g. `range: {from: 0 days, below: 2 weeks}`",
             )
-        if len(ranged) > 1 or (ranged and s.quantity):
+        specified = sum(1 for c in s.choices if c.range is not None)
+        broken = len(ranged) < specified or any(c.range.high <= c.range.low for _, c in ranged if c.range)
+        if s.quantity and ranged and not broken:  # a range that didn't parse is reported once, not as a gap too
             self._check_ranges(s.id, ranged, path)
 
     def _check_ranges(self, step_id: str, ranged: list[tuple[int, Choice]], path: tuple[Any, ...]) -> None:
@@ -381,7 +385,9 @@ class _FlowBuilder:
             self.report(RangeError, path, f"range ends ({spec.below}) before it starts ({spec.start})", "swap them")
         return Range(low, high)
 
-    def _amount(self, text: str, path: tuple[Any, ...]) -> float | None:
+    def _amount(self, text: str | float, path: tuple[Any, ...]) -> float | None:
+        if str(text).strip() in ("0", "0.0"):
+            return 0.0  # nothing needs no unit
         found = durations(words(str(text)))
         if len(found) != 1:
             self.report(
@@ -490,7 +496,7 @@ class _FlowBuilder:
     def _interrupts(self, outcome_ids: set[str]) -> list[Interrupt]:
         interrupts = []
         for i, x in enumerate(self.spec.interrupts):
-            if not x.phrases and not x.patterns and not x.unclear:
+            if not x.phrases and not x.patterns and not x.unclear and not x.unclear_patterns:
                 self.report(
                     LanguageError,
                     ("interrupts", i),

@@ -4,12 +4,13 @@ The readings are tried from the most to the least certain, and the first that fi
 anything decides (so "1 month" is a duration before "1" can be an option number):
 
 1. the whole answer is a choice's label, value or synonym ("Leg or foot", "nope", "I think so");
+   on questions with ranges, also a label with one typo ("Less thn 2 weeks" is not "2 weeks");
 2. a quantity read by its meaning, on questions with ranges ("3 days", "about a month");
 3. mentions anywhere in the text ("my left calf" → leg; "no coffee at all" → caffeine: no),
    with NegEx negation; two different choices named → the step's `combined` choice if it
    has one ("calf and arm" → more than one place), otherwise the answer is ambiguous;
 4. small typos in a short answer ("yse", "not shure");
-5. a leading yes/no phrase ("no, not really", "yes I have");
+5. a leading answer that stands apart ("No, not really", "yes I have"; not "no trouble breathing");
 6. a bare number, as the option number ("2", "option 2").
 
 An ambiguous answer comes back with its candidates so the engine can ask, never guess.
@@ -24,7 +25,7 @@ from dataclasses import dataclass
 from rapidfuzz import process
 from rapidfuzz.distance import DamerauLevenshtein
 
-from bot.engine.context import Cue, CueReader, SentenceContext
+from bot.engine.context import Cue, CueReader, Negation, SentenceContext
 from bot.engine.model import NO, YES, Step
 from bot.engine.quantities import durations
 from bot.engine.text import PhraseIndex, Sentence, normalize, sentences
@@ -34,6 +35,11 @@ __all__ = ["ChoiceMatcher", "Match", "Parsed", "TextParser", "allowed_typos", "n
 _OPTION = re.compile(r"^(?:option|number|choice)?\s*(\d{1,2})$")
 _FILLER_START = ("option ", "its ", "it is ", "i would say ", "id say ", "i guess ", "answer ")
 _FILLER_END = (" please", " thanks", " thank you", " i guess", " i think")
+INTERJECTIONS = frozenset({"yes", "yeah", "yep", "yup", "ya", "yea", "no", "nope", "nah", "na"})
+"""Answer words that may run straight into the rest of a reply ("yes I have", "no never")."""
+FOLLOWERS = frozenset({"i", "im", "ive", "it", "its", "but", "and", "though", "not", "never", "thanks", "thank"})
+"""Words that, right after a yes or no, show the yes or no was the answer ("no I haven't")."""
+
 MAX_TYPO_WORDS = 8
 """Whole-answer typo tolerance is for answers of a few words (a label with a typo), not sentences."""
 
@@ -97,10 +103,7 @@ class ChoiceMatcher:
             (phrase, choice.value) for choice in step.choices for phrase in choice.mentions
         )
         self.ranges = [(choice.range, choice.value) for choice in step.choices if choice.range is not None]
-        self.leading = sorted(
-            (phrase for phrase, value in self.exact.items() if value in (YES, NO) or len(phrase.split()) > 1),
-            key=lambda phrase: -len(phrase),
-        )
+        self.leading = sorted(self.exact, key=lambda phrase: -len(phrase))
 
     def match(self, text: str) -> str | None:
         """The choice value meant by `text`, or None when it is unclear or ambiguous."""
@@ -128,13 +131,33 @@ class ChoiceMatcher:
         close = self._closest(trimmed)
         if close is not None:
             return Match(close)
-        for phrase in self.leading:
-            if trimmed.startswith(phrase + " "):
-                return Match(self.exact[phrase])
+        lead = self._leading(trimmed, parsed)
+        if lead is not None:
+            return Match(lead)
         option = _OPTION.match(trimmed)
         if option and 1 <= int(option.group(1)) <= len(self.values):
             return Match(self.values[int(option.group(1)) - 1])
         return NOTHING
+
+    def _leading(self, said: str, parsed: Parsed) -> str | None:
+        """A reply that opens with an answer: "No, not really", "yes I have", "Not sure. Maybe a bit".
+
+        The answer must stand apart: followed by a comma or the end of a sentence, or be a plain
+        yes/no word followed by a pronoun, a conjunction or more of the same answer. So "no
+        trouble breathing" and "I am worried it's ALS" answer nothing.
+        """
+        first = parsed.contexts[0].sentence if parsed.contexts else None
+        for phrase in self.leading:
+            if not said.startswith(phrase + " "):
+                continue
+            value = self.exact[phrase]
+            size = len(phrase.split())
+            if first is not None and (size in first.pauses or len(first.words) == size):
+                return value
+            rest = said[len(phrase) + 1 :]
+            if phrase in INTERJECTIONS and (rest.split(" ", 1)[0] in FOLLOWERS or self.exact.get(rest) == value):
+                return value
+        return None
 
     def mentioned(self, parsed: Parsed, *, account: bool = False) -> dict[str, int]:
         """Choices the text names, with how many times: negated yes-mentions count as "no".
@@ -151,7 +174,10 @@ class ChoiceMatcher:
                     continue
                 if account and context.has(Cue.MAYBE, hit.start, hit.end, before_only=True):
                     continue
-                if context.negated(hit.start, hit.end):
+                negation = context.negation(hit.start, hit.end)
+                if negation is Negation.UNSURE:
+                    continue  # "no coffee, stress": says nothing sure about the second
+                if negation is Negation.CLEAR:
                     if hit.value == YES and has_no:
                         found[NO] = found.get(NO, 0) + 1
                     continue

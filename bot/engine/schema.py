@@ -29,8 +29,8 @@ class RangeSpec(_Spec):
     """`{from: 0 days, below: 2 weeks}`: amounts from `from` (included) up to `below` (excluded)."""
 
     model_config = ConfigDict(extra="forbid", frozen=True, str_strip_whitespace=True, populate_by_name=True)
-    start: str = Field(alias="from")
-    below: str | None = None
+    start: str | float = Field(alias="from")
+    below: str | float | None = None
 
 
 class ChoiceSpec(_Spec):
