@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib.util
+import inspect
 import re
 from functools import cache
 from pathlib import Path
@@ -11,16 +12,20 @@ import pytest
 from pydantic import BaseModel
 
 from bot.content.library import Content, load_content
-from bot.engine.loader import parse_flow
-from bot.engine.model import Flow
+from bot.engine import schema
+from bot.engine.loader import load_flows, parse_flow
+from bot.engine.model import NO, Flow
 from bot.engine.schema import (
     BranchSpec,
     ChoiceSpec,
+    CuesSpec,
     ExcerptRuleSpec,
     FlowSpec,
     InterruptSpec,
     NoteSpec,
     OutcomeSpec,
+    PromptsSpec,
+    RangeSpec,
     RuleSpec,
     StepSpec,
 )
@@ -55,6 +60,17 @@ def test_example_flow_is_valid() -> None:
     assert {"red_flag", "emergency"} <= kinds, "the example should show the safety-relevant step kinds"
 
 
+def test_example_flow_shows_how_typed_text_is_read() -> None:
+    """The example declares the keys for typed text, so a flow copied from it understands people."""
+    flow = example_flow()
+    assert "nope" in flow.synonyms.get(NO, ()), "the example's flow-level synonyms should make 'nope' mean no"
+    choices = [choice for step in flow.steps.values() for choice in step.choices]
+    assert any(choice.mentions for choice in choices), "the example should show `mentions:`"
+    assert any(choice.range for choice in choices), "the example should show a `range:`"
+    assert flow.cues.negation, "the example should declare `cues:`, at least negation"
+    assert flow.interrupts and all(concept.phrases for concept in flow.interrupts)
+
+
 def test_example_flow_passes_the_safety_check() -> None:
     if importlib.util.find_spec("bot.engine.check") is None:
         pytest.skip("bot.engine.check is not there yet")
@@ -81,19 +97,74 @@ def test_example_cases_pass_against_the_example_flow() -> None:
     assert not failed, "\n".join(f"{result.name}\n{result.transcript}" for result in failed)
 
 
-SPECS = (FlowSpec, StepSpec, ChoiceSpec, OutcomeSpec, RuleSpec, InterruptSpec, ExcerptRuleSpec, BranchSpec, NoteSpec)
+def test_example_corpus_reads_against_the_shipped_flow() -> None:
+    """The language-corpus sample names real steps, answer keys and values of flows/twitching.yaml."""
+    from bot.engine.corpus import read_corpus
+    from bot.engine.yaml_source import read_yaml
+
+    flows = load_flows([ROOT / "flows"], content())
+    raw, problems = read_yaml(block_after("example-corpus"), SOURCE)
+    assert not problems, "\n".join(str(problem) for problem in problems)
+    corpus = read_corpus(raw, flows, SOURCE)  # raises FlowErrors, with the line, on an unknown name
+    assert corpus.sentences and corpus.answers and corpus.accounts
+    assert {case.expect for case in corpus.sentences} == {"emergency", "confirm", "calm"}
+
+
+SPECS: dict[type[BaseModel], str] = {
+    FlowSpec: "Flow (the top level of the file)",
+    StepSpec: "Step (an item of `steps:`)",
+    ChoiceSpec: "Choice (an item of a step's `choices:`)",
+    RangeSpec: "Range (a choice's `range:`)",
+    BranchSpec: "Branch (an item of a `next:` list)",
+    RuleSpec: "Routing rule (an item of `routing:`)",
+    InterruptSpec: "Emergency concept (an item of `interrupts:`)",
+    CuesSpec: "Cues (the flow's `cues:`)",
+    PromptsSpec: "Prompts (the flow's `prompts:`)",
+    ExcerptRuleSpec: "Excerpt rule (an item of the flow's or an outcome's `excerpts:`)",
+    OutcomeSpec: "Outcome (an item of `outcomes:`)",
+    NoteSpec: "Note (an item of an outcome's `notes:`)",
+}
+"""Every spec class, with the heading of its table under "Reference: every key"."""
+
+
+def keys(spec: type[BaseModel]) -> list[str]:
+    """The keys as written in a flow file: a field's alias when it has one (`from`, not `start`)."""
+    return [field.alias or name for name, field in spec.model_fields.items()]
+
+
+def reference_table(heading: str) -> str:
+    """The text under `### <heading>` in the reference section, up to the next heading."""
+    text = DOC.read_text(encoding="utf-8")
+    reference = re.search(r"^## Reference: every key\n(.*?)(?=^## )", text, re.MULTILINE | re.DOTALL)
+    assert reference, f"{SOURCE} has no '## Reference: every key' section"
+    found = re.search(rf"^### {re.escape(heading)}\n(.*?)(?=^#|\Z)", reference.group(1), re.MULTILINE | re.DOTALL)
+    assert found, f"{SOURCE} has no '### {heading}' table under 'Reference: every key'"
+    return found.group(1)
+
+
+def test_every_spec_class_is_listed() -> None:
+    """A new spec class in bot/engine/schema.py must get a reference table too."""
+    defined = {
+        cls
+        for _, cls in inspect.getmembers(schema, inspect.isclass)
+        if issubclass(cls, BaseModel) and cls.__module__ == schema.__name__ and cls.model_fields
+    }
+    missing = sorted(cls.__name__ for cls in defined - set(SPECS))
+    assert not missing, f"add {', '.join(missing)} to SPECS in {__file__} and a table to {SOURCE}"
 
 
 @pytest.mark.parametrize("spec", SPECS, ids=lambda spec: spec.__name__)
 def test_every_schema_key_is_documented(spec: type[BaseModel]) -> None:
     text = DOC.read_text(encoding="utf-8")
-    missing = [name for name in spec.model_fields if f"`{name}`" not in text]
+    missing = [name for name in keys(spec) if f"`{name}`" not in text]
     assert not missing, f"{SOURCE} does not mention {', '.join(missing)} of {spec.__name__} in backticks"
 
 
 @pytest.mark.parametrize("spec", SPECS, ids=lambda spec: spec.__name__)
 def test_every_schema_key_has_a_reference_row(spec: type[BaseModel]) -> None:
-    """Stricter than a mention: each key starts a row of a reference table."""
-    rows = set(re.findall(r"^\| `([a-z_]+)` \|", DOC.read_text(encoding="utf-8"), re.MULTILINE))
-    missing = [name for name in spec.model_fields if name not in rows]
-    assert not missing, f"{SOURCE} has no reference-table row for {', '.join(missing)} of {spec.__name__}"
+    """Stricter than a mention: each key starts a row of its own class's reference table."""
+    rows = set(re.findall(r"^\| `([a-z_]+)` \|", reference_table(SPECS[spec]), re.MULTILINE))
+    missing = [name for name in keys(spec) if name not in rows]
+    assert not missing, f"{SOURCE} has no row for {', '.join(missing)} in the table '{SPECS[spec]}'"
+    extra = sorted(rows - set(keys(spec)))
+    assert not extra, f"{SOURCE} documents {', '.join(extra)} under '{SPECS[spec]}', which {spec.__name__} lacks"

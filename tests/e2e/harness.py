@@ -14,6 +14,16 @@ from bot.telegram.webhook import WebhookServer
 from tests.botapi import BotApiStandIn, Chat, StoredMessage, User
 
 MARKS = ("🚨", "🔴", "🟠", "🟢")
+ECHO = "➜ "
+"""How a typed answer that was understood is shown back, on top of the next message."""
+
+
+def headline(message: StoredMessage) -> str:
+    """A message's text without the "➜ …" echo lines a typed answer puts on top of it."""
+    lines = message.text.split("\n")
+    while lines and (lines[0].startswith(ECHO) or not lines[0]):
+        lines.pop(0)
+    return "\n".join(lines)
 
 
 def settings_for(api: BotApiStandIn, data_dir: Path, storage: str = "sqlite", **extra: object) -> Settings:
@@ -95,17 +105,18 @@ class Person:
         return [m.text for m in self.api.bot_messages(self.chat)]
 
     def recommendation(self) -> StoredMessage:
-        """The message that starts with a level mark (there must be exactly one)."""
+        """The message that starts with a level mark (design §3: exactly one, and nothing above the mark)."""
         found = [m for m in self.api.bot_messages(self.chat) if m.text.startswith(MARKS)]
         assert len(found) == 1, [m.text[:40] for m in found]
         return found[0]
 
 
-# Button paths through the shipped flow, one per level.
+# Button paths through the shipped flow, one per level. "Skip" passes the invitation to describe it in
+# one's own words (the account step after the safety question).
 EMERGENCY = ["Yes"]
-URGENT = ["No", "Arm or hand", "Less than 2 weeks", "No", "No", "No", "No", "No", "Yes", "No", "No", "No", "No"]
-ROUTINE = ["No", "Leg or foot", "2 weeks or more", *["No"] * 12]
-SELF_CARE = ["No", "Eye or eyelid", "Less than 2 weeks", "Yes", "Yes", *["No"] * 10]
+URGENT = ["No", "Skip", "Arm or hand", "Less than 2 weeks", "No", "No", "No", "No", "No", "Yes", "No", "No", "No", "No"]
+ROUTINE = ["No", "Skip", "Leg or foot", "2 weeks or more", *["No"] * 12]
+SELF_CARE = ["No", "Skip", "Eye or eyelid", "Less than 2 weeks", "Yes", "Yes", *["No"] * 10]
 
 
 WEBHOOK_PATH = "/telegram/webhook"

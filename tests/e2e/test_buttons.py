@@ -14,7 +14,7 @@ async def test_a_forged_press_gets_a_toast_and_changes_nothing(bot: RunningBot, 
         await api.wait_until_idle_for(api.callback_query(query_id).update_id)
         assert api.callback_query(query_id).answer["text"] == "That button doesn't work any more."
     assert len(api.calls_to("sendMessage")) == sent_before
-    await alice.tap("No")
+    await alice.tap_through(["No", "Skip"])
     assert alice.question().text.startswith("Where is the twitching?")
 
 
@@ -24,7 +24,7 @@ async def test_a_stale_press_says_already_answered_and_shows_the_current_questio
     await alice.command("/start")
     first = alice.question()
     old_yes = first.callback_data[0]
-    await alice.tap("No")
+    await alice.tap_through(["No", "Skip"])
     query_id = api.press(alice.chat, alice.user, first, old_yes, on_screen=False)
     await api.wait_until_idle_for(api.callback_query(query_id).update_id)
     assert "already" in api.callback_query(query_id).answer["text"]
@@ -34,7 +34,7 @@ async def test_a_stale_press_says_already_answered_and_shows_the_current_questio
 
 async def test_a_double_tap_advances_only_once(bot: RunningBot, api, alice: Person) -> None:
     await alice.command("/start")
-    await alice.tap("No")
+    await alice.tap_through(["No", "Skip"])
     question = alice.question()
     data = question.callback_data[0]
     sent_before = len(api.calls_to("sendMessage", chat_id=alice.chat.id))
@@ -49,12 +49,13 @@ async def test_a_double_tap_advances_only_once(bot: RunningBot, api, alice: Pers
     # "How long" again; it must never advance a second time (to the caffeine question).
     assert [text.startswith("How long") for text in sent] == [True, True]
     assert not any("coffee" in text for text in sent)
-    assert len([m for m in api.bot_messages(alice.chat) if "➜" in m.text]) == 2
+    # Answered once each: the safety question, the Skip of the account step and the location.
+    assert len([m for m in api.bot_messages(alice.chat) if "➜" in m.text]) == 3
 
 
 async def test_a_restart_mid_conversation_carries_on(bot: RunningBot, api, alice: Person) -> None:
     await alice.command("/start")
-    await alice.tap_through(["No", "Arm or hand"])
+    await alice.tap_through(["No", "Skip", "Arm or hand"])
     await bot.restart()  # a new Application over the same data directory
     await alice.tap("2 weeks or more")
     assert alice.question().text.startswith("Lately, have you been having a lot of coffee")
@@ -67,8 +68,10 @@ async def test_server_errors_and_rate_limits_are_retried(bot: RunningBot, api, a
     api.fail_next("sendMessage", status=502)
     api.fail_next("editMessageText", status=429, retry_after=1)
     await alice.tap("No")
-    assert alice.question().text.startswith("Where is the twitching?")
+    assert alice.question().text.startswith("In a sentence or two, what's going on?")
     assert "➜" in api.bot_messages(alice.chat)[-2].text
+    await alice.tap("Skip")
+    assert alice.question().text.startswith("Where is the twitching?")
     statuses = [c.status for c in api.calls if c.method in ("sendMessage", "editMessageText")]
     assert statuses.count(500) == 2 and statuses.count(502) == 1 and statuses.count(429) == 1
 
@@ -93,7 +96,7 @@ async def test_forget_deletes_the_persons_rows_only(bot: RunningBot, api, alice:
     await alice.tap("Yes, delete everything", api.last_bot_message(alice.chat))
     assert rows() == 1
     assert "deleted" in api.last_bot_message(alice.chat).text.lower()
-    await bob.tap("No")  # Bob's check is untouched
+    await bob.tap_through(["No", "Skip"])  # Bob's check is untouched
     assert bob.question().text.startswith("Where is the twitching?")
 
 

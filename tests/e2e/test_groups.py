@@ -50,6 +50,7 @@ async def test_in_group_checks_belong_to_whoever_started_them(
     assert a.question().message_id == question.message_id  # unchanged: no 🚨, no new question
 
     await a.tap("No", question)
+    await a.tap("Skip")
     assert a.question().text.startswith("Where is the twitching?")
 
 

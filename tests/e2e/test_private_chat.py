@@ -64,14 +64,17 @@ async def test_caffeine_brings_the_stimulants_passage(bot: RunningBot, alice: Pe
 
 async def test_typed_answers_work_like_buttons(bot: RunningBot, alice: Person) -> None:
     await alice.command("/start")
-    for typed in ["no", "3", "less than 2 weeks", "nope", "n", "NO.", "no", "no", "yeah", "no", "no", "no", "no"]:
+    typed_answers = ["no", "skip", "3", "less than 2 weeks", "nope", "n", "NO.", "no", "no", "yeah", *["no"] * 4]
+    for typed in typed_answers:
         await alice.say(typed)
-    assert alice.recommendation().text.startswith("🔴")
+    # The last typed answer is echoed just before the recommendation, never above its mark.
+    assert alice.recommendation().text.startswith("🔴 See a doctor within a few days")
+    assert alice.texts()[alice.texts().index(alice.recommendation().text) - 1] == "➜ No"
 
 
 async def test_garbage_gets_a_hint_and_the_same_question(bot: RunningBot, alice: Person) -> None:
     await alice.command("/start")
-    await alice.tap("No")
+    await alice.tap_through(["No", "Skip"])
     before = alice.question().text
     await alice.say("purple elephant")
     texts = alice.texts()
@@ -82,14 +85,14 @@ async def test_garbage_gets_a_hint_and_the_same_question(bot: RunningBot, alice:
 
 async def test_an_emergency_phrase_interrupts_at_any_step(bot: RunningBot, alice: Person) -> None:
     await alice.command("/start")
-    await alice.tap_through(["No", "Arm or hand", "Less than 2 weeks"])
+    await alice.tap_through(["No", "Skip", "Arm or hand", "Less than 2 weeks"])
     await alice.say("I think my face is drooping")
     assert alice.recommendation().text.startswith("🚨")
 
 
 async def test_back_and_restart(bot: RunningBot, alice: Person) -> None:
     await alice.command("/start")
-    await alice.tap_through(["No", "Arm or hand"])
+    await alice.tap_through(["No", "Skip", "Arm or hand"])
     await alice.command("/back")
     assert alice.question().text.startswith("Where is the twitching?")
     await alice.command("/restart")
@@ -98,7 +101,7 @@ async def test_back_and_restart(bot: RunningBot, alice: Person) -> None:
 
 async def test_stickers_and_photos_get_a_hint_and_lose_nothing(bot: RunningBot, api, alice: Person) -> None:
     await alice.command("/start")
-    await alice.tap("No")
+    await alice.tap_through(["No", "Skip"])
     update_id = api.send_sticker(alice.chat, alice.user)
     await api.wait_until_idle_for(update_id)
     update_id = api.send_photo(alice.chat, alice.user)
@@ -118,7 +121,7 @@ async def test_very_long_text_is_answered_kindly(bot: RunningBot, alice: Person)
 
 async def test_resuming_with_start_shows_the_open_question(bot: RunningBot, alice: Person) -> None:
     await alice.command("/start")
-    await alice.tap_through(["No", "Face"])
+    await alice.tap_through(["No", "Skip", "Face"])
     await alice.command("/start")
     assert alice.question().text.startswith("How long")
 

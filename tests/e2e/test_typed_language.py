@@ -1,0 +1,386 @@
+"""What people type, read through the real Telegram stack: own words, an account, emergencies, bad input.
+
+Every assertion is on what the person sees: the bot's message texts and buttons.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.botapi import BotApiStandIn, StoredMessage
+from tests.botapi.html_check import utf16_len
+from tests.e2e.harness import MARKS, Person, RunningBot, headline
+
+SAFETY = "First, a safety question."
+ACCOUNT = "In a sentence or two, what's going on?"
+LOCATION = "Where is the twitching?"
+DURATION = "How long has the twitching been going on?"
+CAFFEINE = "Lately, have you been having a lot of coffee"
+STRESS = "Lately, have you been stressed"
+EXERCISE = "In the last few days, have you done hard exercise"
+WEAKNESS = "Have you noticed weakness that stays or gets worse?"
+CONFIRM = "Just to be safe: is this happening now, or did it start suddenly today?"
+CARRY_ON = "Thank you for checking. Let's carry on."
+REVIEW = "Here's what I understood:"
+NOT_UNDERSTOOD = "Sorry, I didn't catch that."
+NO_WORDS = "I didn't find any words in that message. Please tap a button or type your answer."
+AMBIGUOUS = "That could mean “Less than 2 weeks” or “2 weeks or more”. Which one do you mean? Please tap a button."
+ACCOUNT_EXAMPLE = "twitching in my left calf for about a month, lots of coffee and stress at work"
+MAX_REPLIES = 30
+"""More replies than any check needs: a loop that taps past it has gone round in circles."""
+
+
+def person(api: BotApiStandIn, user_id: int, name: str, language: str = "en") -> Person:
+    user = api.user(user_id, name, language_code=language)
+    return Person(api, user, api.private(user))
+
+
+def last(who: Person) -> StoredMessage:
+    return who.api.last_bot_message(who.chat)
+
+
+def is_bold(message: StoredMessage, line: str) -> bool:
+    """True when `line` starts the message and Telegram shows it in bold."""
+    length = utf16_len(line)
+    return message.text.startswith(line) and any(
+        e["type"] == "bold" and e["offset"] == 0 and e["length"] >= length for e in message.entities
+    )
+
+
+def asked(who: Person, question: str) -> bool:
+    """Whether any bot message put `question` to the person (below any echo)."""
+    return any(headline(m).startswith(question) for m in who.api.bot_messages(who.chat))
+
+
+def alarms(who: Person) -> list[str]:
+    return [m.text[:60] for m in who.api.bot_messages(who.chat) if headline(m).startswith("🚨")]
+
+
+async def say_ok(who: Person, text: str, then: str) -> StoredMessage:
+    """Type `text`; the newest bot message asks `then` (below any "➜ …" echo); return it."""
+    await who.say(text)
+    message = last(who)
+    assert headline(message).startswith(then), (text, message.text[:120])
+    return message
+
+
+async def tap_no_until_the_end(who: Person) -> int:
+    """Answer "No" to every question left; return how many replies that took."""
+    replies = 0
+    while not any(headline(m).startswith(MARKS) for m in who.api.bot_messages(who.chat)):
+        assert replies < MAX_REPLIES, who.texts()[-1][:120]
+        await who.tap("No")
+        replies += 1
+    return replies
+
+
+async def why(who: Person) -> str:
+    await who.tap("Why this advice", last(who))
+    text = who.texts()[-1]
+    assert text.startswith("Why this advice\n"), text[:80]
+    return text
+
+
+# -- answers in people's own words ------------------------------------------------------------------------------
+
+
+async def test_a_whole_check_typed_in_own_words_is_understood_and_echoed(bot: RunningBot, alice: Person) -> None:
+    await alice.command("/start")
+    await alice.say("nope")
+    message = last(alice)
+    assert message.text.startswith(f"➜ No\n\n{ACCOUNT}") and is_bold(message, "➜ No")
+    assert message.button_texts == ["Skip"]
+
+    await alice.say("skip")
+    assert last(alice).text.startswith(LOCATION)
+    await alice.say("my left calf")
+    message = last(alice)
+    assert message.text.startswith(f"➜ Leg or foot\n\n{DURATION}") and is_bold(message, "➜ Leg or foot")
+    assert message.button_texts == ["Less than 2 weeks", "2 weeks or more", "Not sure"]
+    await alice.say("about a month")
+    message = last(alice)
+    assert message.text.startswith(f"➜ 2 weeks or more\n\n{CAFFEINE}") and is_bold(message, "➜ 2 weeks or more")
+
+    for _ in range(MAX_REPLIES):
+        if any(headline(m).startswith(MARKS) for m in alice.api.bot_messages(alice.chat)):
+            break
+        await alice.say("no")
+        assert last(alice).text.startswith(("➜ No\n\n", "🟠"))
+    result = alice.recommendation()
+    assert result.text.startswith("🟠 Book a routine GP appointment")
+    assert "• How long: 2 weeks or more" in await why(alice)
+    assert not any("Less than 2 weeks" in line for m in alice.texts() for line in m.split("\n") if "➜" in line)
+
+
+@pytest.mark.parametrize(
+    ("typed", "understood"),
+    [
+        ("1 month", "2 weeks or more"),
+        ("1 year", "2 weeks or more"),
+        ("for 6 weeks now", "2 weeks or more"),
+        ("since last summer", "2 weeks or more"),
+        ("2 days", "Less than 2 weeks"),
+        ("3 days", "Less than 2 weeks"),
+    ],
+)
+async def test_a_duration_is_read_by_its_meaning_not_its_leading_number(
+    bot: RunningBot, alice: Person, typed: str, understood: str
+) -> None:
+    await alice.command("/start")
+    await alice.tap_through(["No", "Skip", "Face"])
+    message = await say_ok(alice, typed, CAFFEINE)
+    assert message.text.startswith(f"➜ {understood}\n\n")
+
+
+async def test_an_answer_that_could_mean_two_things_is_asked_about(bot: RunningBot, alice: Person) -> None:
+    await alice.command("/start")
+    await alice.tap_through(["No", "Skip", "Face"])
+    await alice.say("a week or two")
+    hint, again = alice.api.bot_messages(alice.chat)[-2:]
+    assert hint.text == AMBIGUOUS
+    assert again.text == DURATION and again.button_texts == ["Less than 2 weeks", "2 weeks or more", "Not sure"]
+    await alice.tap("2 weeks or more")
+    assert alice.question().text.startswith(CAFFEINE)
+
+
+# -- the person's own account -----------------------------------------------------------------------------------
+
+
+async def test_an_account_is_reviewed_then_its_questions_are_skipped(bot: RunningBot, api, alice: Person) -> None:
+    await alice.command("/start")
+    await alice.tap("No")
+    assert alice.question().text.startswith(ACCOUNT)
+    await alice.say(ACCOUNT_EXAMPLE)
+    review = last(alice)
+    assert review.text == (
+        f"{REVIEW}\n"
+        "• Where it twitches: Leg or foot\n"
+        "• How long: 2 weeks or more\n"
+        "• Caffeine: Yes\n"
+        "• Stress or poor sleep: Yes\n"
+        "\n"
+        "Is that right? If it is, I'll skip those questions."
+    )
+    assert review.button_texts == ["Yes, that's right", "Change"]
+
+    await alice.tap("Yes, that's right")
+    assert alice.question().text.startswith(EXERCISE)
+    replies = 3 + await tap_no_until_the_end(alice)  # "No", the account and "Yes, that's right" came first
+    assert headline(alice.recommendation()).startswith("🟠 Book a routine GP appointment")
+    for skipped in (LOCATION, DURATION, CAFFEINE, STRESS):
+        assert not asked(alice, skipped), skipped
+
+    # The same answers by buttons take three more replies: four questions skipped, one review tap added.
+    bob = person(api, 1002, "Bob")
+    await bob.command("/start")
+    await bob.tap_through(["No", "Skip", "Leg or foot", "2 weeks or more", "Yes", "Yes"])
+    by_buttons = 6 + await tap_no_until_the_end(bob)
+    assert headline(bob.recommendation()).startswith("🟠 Book a routine GP appointment")
+    assert replies == by_buttons - 3
+    assert "• How long: 2 weeks or more" in await why(alice)
+
+
+async def test_change_after_an_account_asks_every_question(bot: RunningBot, alice: Person) -> None:
+    await alice.command("/start")
+    await alice.tap("No")
+    await alice.say(ACCOUNT_EXAMPLE)
+    await alice.tap("Change")
+    assert alice.texts()[-2] == "Okay, I'll ask each question instead."
+    assert alice.question().text == LOCATION
+    await alice.tap_through(["Leg or foot", "2 weeks or more"])
+    assert alice.question().text.startswith(CAFFEINE)
+    await tap_no_until_the_end(alice)
+    for question in (LOCATION, DURATION, CAFFEINE, STRESS, EXERCISE, WEAKNESS):
+        assert asked(alice, question), question
+
+
+async def test_an_account_that_states_nothing_still_asks_every_question(bot: RunningBot, alice: Person) -> None:
+    await alice.command("/start")
+    await alice.tap("No")
+    await alice.say("purple elephant")
+    assert alice.texts()[-2] == "Thank you for telling me. I'll ask a few short questions to be sure."
+    assert alice.question().text == LOCATION
+
+
+async def test_an_emergency_inside_an_account_goes_straight_to_the_emergency_advice(
+    bot: RunningBot, api: BotApiStandIn
+) -> None:
+    sam = person(api, 1004, "Sam", "en-US")
+    await sam.command("/start")
+    await sam.tap("No")
+    await sam.say("twitching in my leg and now I can't breathe")
+    result = sam.recommendation()
+    assert result.text.startswith("🚨 Call emergency services now")
+    assert "Call 911 now. (112 also works" in result.text
+    assert not any(m.text.startswith(REVIEW) for m in api.bot_messages(sam.chat))
+    assert not asked(sam, CONFIRM)
+    assert "• Your message mentioned something that can be a sign of an emergency." in await why(sam)
+
+
+# -- emergency language: the one confirming question -------------------------------------------------------------
+
+
+async def test_unclear_emergency_language_asks_once_and_no_carries_on(bot: RunningBot, alice: Person) -> None:
+    await alice.command("/start")
+    await alice.tap_through(["No", "Skip", "Leg or foot"])
+    await alice.say("my dad had a stroke")
+    confirm = last(alice)
+    assert confirm.text.startswith(CONFIRM) and "call your emergency number now" in confirm.text
+    assert confirm.button_texts == ["Yes", "No"]
+    await alice.tap("No")
+    assert alice.texts()[-2] == CARRY_ON
+    assert alice.question().text == DURATION  # the same question again: nothing lost
+    assert alarms(alice) == []
+    await alice.command("/back")
+    assert alice.question().text == LOCATION  # the location answer was still there to go back over
+
+
+async def test_an_answer_typed_with_unclear_emergency_language_is_kept_after_no(bot: RunningBot, alice: Person) -> None:
+    await alice.command("/start")
+    await alice.tap_through(["No", "Skip"])
+    await alice.say("calf, my dad had a stroke")
+    assert last(alice).text.startswith(CONFIRM)
+    await alice.tap("No")
+    carry_on, question = alice.api.bot_messages(alice.chat)[-2:]
+    assert carry_on.text == CARRY_ON
+    assert question.text.startswith(f"➜ Leg or foot\n\n{DURATION}") and is_bold(question, "➜ Leg or foot")
+
+
+@pytest.mark.parametrize("typed", ["my dad had a stroke", "my arm went numb"])
+async def test_yes_to_the_confirming_question_gives_the_emergency_advice(
+    bot: RunningBot, alice: Person, typed: str
+) -> None:
+    await alice.command("/start")
+    await alice.tap_through(["No", "Skip", "Arm or hand"])
+    await alice.say(typed)
+    assert last(alice).text.startswith(CONFIRM)
+    await alice.tap("Yes")
+    assert alice.recommendation().text.startswith("🚨 Call emergency services now")
+    assert alice.recommendation().message_id == last(alice).message_id
+
+
+@pytest.mark.parametrize(
+    "typed",
+    [
+        "I keep checking it",
+        "no trouble breathing",
+        "had a bit of twitching",
+        "my dad had a stroke years ago",
+        "I am not choking",
+        "shaking a bit from coffee",
+        "I was smoking a lot this week",
+    ],
+)
+async def test_everyday_sentences_raise_no_alarm(bot: RunningBot, alice: Person, typed: str) -> None:
+    await alice.command("/start")
+    await alice.tap_through(["No", "Skip"])
+    await alice.say(typed)
+    hint, again = alice.api.bot_messages(alice.chat)[-2:]
+    assert hint.text.startswith(NOT_UNDERSTOOD) and "4) Leg or foot" in hint.text
+    assert again.text == LOCATION
+    assert alarms(alice) == [] and not asked(alice, CONFIRM)
+
+
+async def test_everyday_sentences_at_the_safety_question_raise_no_alarm(bot: RunningBot, alice: Person) -> None:
+    await alice.command("/start")
+    await alice.say("no trouble breathing")
+    assert last(alice).text.startswith(f"➜ No\n\n{ACCOUNT}")
+    await alice.command("/restart")
+    await alice.say("I keep checking it")
+    assert alice.texts()[-2].startswith(NOT_UNDERSTOOD)
+    assert alice.question().text.startswith(SAFETY)
+    assert alarms(alice) == []
+
+
+# -- bad input ----------------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("typed", ["😬😬😬", "👍", "...", "—  !!"])
+async def test_a_message_without_words_is_told_so_and_loses_nothing(bot: RunningBot, alice: Person, typed: str) -> None:
+    await alice.command("/start")
+    await alice.tap_through(["No", "Skip", "Leg or foot"])
+    await alice.say(typed)
+    hint, again = alice.api.bot_messages(alice.chat)[-2:]
+    assert hint.text == NO_WORDS
+    assert again.text == DURATION and again.button_texts == ["Less than 2 weeks", "2 weeks or more", "Not sure"]
+    await alice.command("/back")
+    assert alice.question().text == LOCATION
+
+
+async def test_4096_characters_get_a_kind_reply_and_lose_nothing(bot: RunningBot, alice: Person) -> None:
+    await alice.command("/start")
+    await alice.tap_through(["No", "Skip", "Eye or eyelid", "Less than 2 weeks"])
+    essay = ("Honestly the internet says so many different things and nothing seems clear to me. " * 60)[:4096]
+    assert len(essay) == 4096
+    await alice.say(essay)
+    hint, again = alice.api.bot_messages(alice.chat)[-2:]
+    assert hint.text == "That message is very long. Please answer with a short reply, or tap a button."
+    assert again.text.startswith(CAFFEINE)
+    assert alarms(alice) == []
+    await alice.tap("Yes")
+    await tap_no_until_the_end(alice)
+    assert headline(alice.recommendation()).startswith("🟢")
+    reasons = await why(alice)
+    assert "• Where it twitches: Eye or eyelid" in reasons and "• How long: Less than 2 weeks" in reasons
+
+
+async def test_a_4096_character_account_is_still_read(bot: RunningBot, alice: Person) -> None:
+    await alice.command("/start")
+    await alice.tap("No")
+    ramble = "My left eyelid keeps twitching since yesterday and I have been drinking a lot of coffee. "
+    account = (ramble + "It is really annoying and I keep thinking about it all day long at work. " * 60)[:4096]
+    await alice.say(account)
+    review = last(alice)
+    assert review.text.startswith(f"{REVIEW}\n• Where it twitches: Eye or eyelid\n• How long: Less than 2 weeks")
+    assert review.button_texts == ["Yes, that's right", "Change"]
+    assert alarms(alice) == []
+
+
+async def test_text_in_another_script_gets_the_choices_and_loses_nothing(bot: RunningBot, alice: Person) -> None:
+    await alice.command("/start")
+    await alice.tap_through(["No", "Skip", "Arm or hand"])
+    await alice.say("Мышца на руке дёргается уже неделю")
+    hint, again = alice.api.bot_messages(alice.chat)[-2:]
+    assert hint.text.startswith(NOT_UNDERSTOOD)
+    assert "1) Less than 2 weeks, 2) 2 weeks or more, 3) Not sure" in hint.text
+    assert again.text == DURATION
+    await alice.command("/back")
+    assert alice.question().text == LOCATION
+
+
+async def test_a_contradictory_account_does_not_answer_the_weakness_question(bot: RunningBot, alice: Person) -> None:
+    await alice.command("/start")
+    await alice.tap("No")
+    await alice.say("twitching in my thumb, no weakness, but my grip is weak")
+    review = last(alice)
+    assert review.text.startswith(f"{REVIEW}\n• Where it twitches: Arm or hand\n")
+    assert "weakness" not in review.text.lower()
+    await alice.tap("Yes, that's right")
+    assert alice.question().text == DURATION
+    await alice.tap_through(["Less than 2 weeks", "No", "No", "No", "No", "No"])
+    assert alice.question().text.startswith(WEAKNESS)
+    await alice.tap("Yes")
+    await tap_no_until_the_end(alice)
+    assert headline(alice.recommendation()).startswith("🔴")
+    assert "• Lasting weakness: Yes" in await why(alice)
+
+
+# A sentence that merely starts with a yes/no word ("I am", "I have", "no", "right") is not an answer.
+@pytest.mark.parametrize(
+    ("before", "question", "typed"),
+    [
+        (["Less than 2 weeks", "No", "No", "No", "No", "No"], WEAKNESS, "no trouble breathing"),
+        (["Less than 2 weeks", "No", "No", "No", "No", "No"], WEAKNESS, "I am worried it's ALS"),
+        (["Less than 2 weeks", "No", "No", "No", "No", "No"], WEAKNESS, "I have been reading about ALS online"),
+        (["Less than 2 weeks"], CAFFEINE, "I have no idea"),
+        (["Less than 2 weeks"], CAFFEINE, "right leg actually"),
+    ],
+)
+async def test_a_sentence_about_something_else_is_not_taken_as_the_answer(
+    bot: RunningBot, alice: Person, before: list[str], question: str, typed: str
+) -> None:
+    await alice.command("/start")
+    await alice.tap_through(["No", "Skip", "Leg or foot", *before])
+    assert alice.question().text.startswith(question)
+    await alice.say(typed)
+    assert alice.question().text.startswith(question), alice.texts()[-1][:80]

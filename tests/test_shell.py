@@ -1,0 +1,106 @@
+"""`twitchcheck shell`: typed answers, an account, back vs "my back", and an emergency, as a person reads them."""
+
+from __future__ import annotations
+
+import io
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from bot.bootstrap import Loaded, load_all
+from bot.config import DEFAULT_CONTENT, DEFAULT_FLOWS
+from bot.shell import run_shell
+
+LOCATION = "Where is the twitching?"
+DURATION = "How long has the twitching been going on?"
+EXERCISE = "In the last few days, have you done hard exercise or a tough workout?"
+END_OF_INPUT = "End of input: the check stopped before the end."
+
+
+@pytest.fixture(scope="module")
+def loaded() -> Loaded:
+    return load_all([DEFAULT_FLOWS], DEFAULT_CONTENT)
+
+
+def shell(loaded: Loaded, *lines: str) -> tuple[int, str, io.StringIO]:
+    """Run the shell on `lines` typed one by one; the exit code, everything printed, and stdin."""
+    stdin, stdout = io.StringIO("".join(f"{line}\n" for line in lines)), io.StringIO()
+    code = run_shell(loaded.engine(), loaded.content, stdin=stdin, stdout=stdout)
+    return code, stdout.getvalue(), stdin
+
+
+def blocks(out: str) -> list[str]:
+    """What the shell printed, one block per message (messages are separated by a blank line)."""
+    return [block for block in out.split("\n\n") if block.strip()]
+
+
+def test_answers_in_own_words_are_echoed_and_end_in_a_level(loaded: Loaded) -> None:
+    code, out, _ = shell(loaded, "nope", "skip", "my left calf", "about a month", *["no"] * 12)
+    assert code == 0
+    assert "➜ No\n\nIn a sentence or two, what's going on?" in out
+    assert f"➜ Leg or foot\n\n{DURATION}\n  1) Less than 2 weeks\n  2) 2 weeks or more\n  3) Not sure\n" in out
+    assert "➜ 2 weeks or more\n\nLately, have you been having a lot of coffee" in out
+    assert "➜ Less than 2 weeks" not in out
+    assert "🟠 Book a routine GP appointment" in out
+    assert END_OF_INPUT not in out
+    assert "Why this advice\n• How long: 2 weeks or more" in out
+    assert "Start again" not in out  # result buttons are Telegram-only
+
+
+def test_an_account_is_reviewed_and_yes_skips_its_questions(loaded: Loaded) -> None:
+    account = "twitching in my left calf for about a month, lots of coffee and stress at work"
+    code, out, _ = shell(loaded, "no", account, "yes", *["no"] * 12)
+    assert code == 0
+    assert (
+        "Here's what I understood:\n"
+        "• Where it twitches: Leg or foot\n"
+        "• How long: 2 weeks or more\n"
+        "• Caffeine: Yes\n"
+        "• Stress or poor sleep: Yes\n"
+        "\n"
+        "Is that right? If it is, I'll skip those questions.\n"
+        "  1) Yes, that's right\n"
+        "  2) Change\n"
+    ) in out
+    assert f"➜ Yes, that's right\n\n{EXERCISE}" in out
+    assert LOCATION not in out and DURATION not in out
+    assert "🟠 Book a routine GP appointment" in out
+
+
+def test_back_alone_goes_back_but_my_back_is_a_place(loaded: Loaded) -> None:
+    code, out, _ = shell(loaded, "no", "skip", "my back", "back", "calf")
+    assert code == 0
+    printed = blocks(out)
+    at = printed.index("➜ Chest, back or tummy")
+    assert printed[at + 1].startswith(DURATION)
+    assert printed[at + 2] == "Okay, let's go back one question."
+    assert printed[at + 3].startswith(LOCATION)
+    assert printed[at + 4] == "➜ Leg or foot"
+    assert printed[at + 5].startswith(DURATION)
+    assert out.rstrip().endswith("Run `twitchcheck shell` to start again.")
+
+
+def test_an_emergency_typed_mid_check_ends_with_the_emergency_advice(loaded: Loaded) -> None:
+    code, out, stdin = shell(loaded, "no", "skip", "calf", "3 days", "yes", "my husband can't breathe", "no", "no")
+    assert code == 0
+    printed = blocks(out)
+    alarm = next(i for i, block in enumerate(printed) if block.startswith("🚨"))
+    assert printed[alarm].startswith("🚨 Call emergency services now\n")
+    assert "Call 112 now." in out[out.index("🚨") :]
+    assert "• Your message mentioned something that can be a sign of an emergency." in out
+    assert END_OF_INPUT not in out
+    assert stdin.read() == "no\nno\n"  # it stopped reading at the emergency
+
+
+def test_the_installed_console_script_holds_a_check(tmp_path: Path) -> None:
+    script = Path(sys.executable).with_name("twitchcheck")
+    typed = "\n".join(["no", "skip", "my calf", "1 month", *["no"] * 12]) + "\n"
+    done = subprocess.run(
+        [str(script), "shell"], input=typed, capture_output=True, text=True, cwd=tmp_path, timeout=60, check=False
+    )
+    assert done.returncode == 0, done.stderr
+    assert "➜ Leg or foot" in done.stdout and "➜ 2 weeks or more" in done.stdout
+    assert "🟠 Book a routine GP appointment" in done.stdout
+    assert END_OF_INPUT not in done.stdout
