@@ -127,6 +127,21 @@ class SentenceContext:
             return False
         return index in pauses or (index > 0 and self.said[index - 1] in JOINERS)
 
+    def segment(self, index: int, *, fine: bool = False) -> tuple[int, int]:
+        """The words around `index` up to the nearest comma or clause boundary on each side;
+        with `fine`, also up to "and" + a new subject ("… and my hand looks thinner")."""
+        cuts = {0, len(self.said), *self.sentence.pauses, *self.clause_starts}
+        if fine:
+            cuts |= {p - 1 for p in range(1, len(self.said)) if self._new_clause(p, frozenset())}
+        start = max(cut for cut in cuts if cut <= index)
+        end = min((cut for cut in cuts if cut > index), default=len(self.said))
+        return start, end
+
+    def has_near(self, kind: int, start: int, end: int) -> bool:
+        """A cue of `kind` in the comma-bounded part around the phrase (narrower than its clause)."""
+        low, high = self.segment(start)
+        return any(cue.value == kind and low <= cue.start < high for cue in self._around(start, end))
+
     def has(self, kind: int, start: int, end: int, before_only: bool = False) -> bool:
         """A cue of `kind` in the phrase's clause (only before it, with `before_only`)."""
         return any(cue.value == kind and (not before_only or cue.start < start) for cue in self._around(start, end))

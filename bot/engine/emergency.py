@@ -135,6 +135,8 @@ class EmergencyReader:
         found = []
         for pattern, phrase in self.patterns:
             for hit in pattern.finditer(joined):
+                if hit.start() and joined[hit.start() - 1] != " ":
+                    continue
                 start = _word_at(starts, hit.start())
                 end = max(start + 1, _word_at(starts, hit.end() - 1) + 1)
                 found.append(Found(start, end, phrase))

@@ -297,6 +297,7 @@ class _FlowBuilder:
                     self.line(path),
                     quantity=s.quantity,
                     combined=s.combined,
+                    symptom_words=tuple(normalize(w) for w in s.symptom_words),
                 )
             )
         accounts = [i for i, s in enumerate(self.spec.steps) if s.kind == StepKind.ACCOUNT]
@@ -312,6 +313,13 @@ class _FlowBuilder:
     def _check_step_kind(self, s: StepSpec, choices: list[Choice], path: tuple[Any, ...]) -> None:
         """Accounts have one way on (Skip); quantities need ranges; `combined` names a choice."""
         values = [c.value for c in choices]
+        if s.symptom_words and s.kind != StepKind.ACCOUNT:
+            self.report(
+                ShapeError,
+                (*path, "symptom_words"),
+                f"step '{s.id}' has `symptom_words`, which only an account step uses",
+                "move them to the step of kind `account`, or remove them",
+            )
         if s.kind == StepKind.ACCOUNT and len(choices) != 1:
             self.report(
                 ShapeError,

@@ -19,7 +19,7 @@ An ambiguous answer comes back with its candidates so the engine can ask, never 
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
 from rapidfuzz import process
@@ -37,7 +37,10 @@ _FILLER_START = ("option ", "its ", "it is ", "i would say ", "id say ", "i gues
 _FILLER_END = (" please", " thanks", " thank you", " i guess", " i think")
 INTERJECTIONS = frozenset({"yes", "yeah", "yep", "yup", "ya", "yea", "no", "nope", "nah", "na"})
 """Answer words that may run straight into the rest of a reply ("yes I have", "no never")."""
-FOLLOWERS = frozenset({"i", "im", "ive", "it", "its", "but", "and", "though", "not", "never", "thanks", "thank"})
+FOLLOWERS = frozenset(
+    {"i", "im", "ive", "it", "its", "but", "and", "though", "not", "never", "thanks", "thank", "all", "everything"}
+    | {"nothing", "none", "fine", "definitely", "really", "totally", "absolutely", "thats", "a", "quite", "very"}
+)
 """Words that, right after a yes or no, show the yes or no was the answer ("no I haven't")."""
 
 MAX_TYPO_WORDS = 8
@@ -159,19 +162,27 @@ class ChoiceMatcher:
                 return value
         return None
 
-    def mentioned(self, parsed: Parsed, *, account: bool = False) -> dict[str, int]:
+    def mentioned(
+        self,
+        parsed: Parsed,
+        *,
+        account: bool = False,
+        where: Callable[[SentenceContext, int], bool] | None = None,
+    ) -> dict[str, int]:
         """Choices the text names, with how many times: negated yes-mentions count as "no".
 
-        In an account (`account=True`), hedged ("worried about…") and long-past mentions
-        ("years ago") say nothing about now, and are left out.
+        Long-past mentions ("years ago") say nothing about now; in an account (`account=True`),
+        neither do hedged ones ("worried about…"). `where` can keep only mentions in some parts.
         """
         found: dict[str, int] = {}
         has_no = NO in self.values
         for context in parsed.contexts:
             said = context.said
             for hit in self.mentions.find(said):
-                if context.has(Cue.DISTANT_PAST, hit.start, hit.end):
+                if where is not None and not where(context, hit.start):
                     continue
+                if context.has_near(Cue.DISTANT_PAST, hit.start, hit.end):
+                    continue  # "…, 3 cups a day like always": a habit, not "lately"
                 if account and context.has(Cue.MAYBE, hit.start, hit.end, before_only=True):
                     continue
                 negation = context.negation(hit.start, hit.end)

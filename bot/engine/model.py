@@ -216,6 +216,8 @@ class Step:
     """The kind of quantity its choices' ranges measure (`duration`, in days)."""
     combined: str | None = None
     """The choice recorded when a typed answer names two or more others ("calf and arm")."""
+    symptom_words: tuple[str, ...] = ()
+    """On an account step: places and durations count only in a part of the account naming one."""
 
     def choice(self, value: str) -> Choice | None:
         """The choice recording `value`, if any."""

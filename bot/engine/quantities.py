@@ -85,13 +85,15 @@ LONG = {("a", "long", "time"), ("ages",), ("forever",), ("for", "ever"), ("as", 
 
 @dataclass(frozen=True, slots=True)
 class Amount:
-    """A duration in days, and whether the words around it make it the symptom's duration."""
+    """A duration in days, whether the words around it make it the symptom's duration, and where it starts."""
 
     days: float
     anchored: bool
+    start: int = 0
 
 
-STARTERS = frozenset({"since", "for", *NUMBERS, *(phrase[0] for phrase in LONG)})
+POINT_STARTS = frozenset(point[0] for point in POINTS)
+STARTERS = frozenset({"since", "for", *NUMBERS, *POINT_STARTS, *(phrase[0] for phrase in LONG)})
 """Words a duration can start with (besides digits): every other word is skipped at once."""
 
 
@@ -106,7 +108,7 @@ def durations(said: tuple[str, ...]) -> list[Amount]:
         step, amounts = _read_at(said, index)
         if amounts:
             anchored = _anchored(said, index, index + step)
-            found += [Amount(days, anchored) for days in amounts]
+            found += [Amount(days, anchored, index) for days in amounts]
             index += step
         else:
             index += 1
@@ -118,10 +120,14 @@ def _read_at(said: tuple[str, ...], i: int) -> tuple[int, list[float]]:
     for phrase in LONG:
         if said[i : i + len(phrase)] == phrase:
             return len(phrase), [2 * MONTH]
-    if said[i] == "since":
-        for point, days in POINTS.items():
-            if said[i + 1 : i + 1 + len(point)] == point:
-                return 1 + len(point), [days]
+    if said[i] == "since" or (said[i] in POINT_STARTS and i > 0 and said[i - 1] in STARTED | {"on"}):
+        skip = 1 if said[i] == "since" else 0
+        for gap in range(skip, skip + 4):  # "since leg day on Monday": the point may come a few words on
+            for point, days in POINTS.items():
+                if said[i + gap : i + gap + len(point)] == point:
+                    return gap + len(point), [days]
+            if skip == 0:
+                break
         return 0, []
     if said[i] == "for" and i + 1 < len(said) and said[i + 1] in VAGUE:
         return 2, [VAGUE[said[i + 1]]]

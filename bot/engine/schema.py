@@ -52,6 +52,7 @@ class StepSpec(_Spec):
     kind: Literal["question", "red_flag", "emergency", "account"] = "question"
     quantity: Literal["duration"] | None = None
     combined: str | None = None
+    symptom_words: list[str] = []
 
 
 class RuleSpec(_Spec):
