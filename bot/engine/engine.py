@@ -196,8 +196,10 @@ class Engine:
         meta = conversation.meta
         origin = self._resumed(conversation)
         if conversation.step == EMERGENCY_CONFIRM:
-            if value != NO:
-                return self._interrupt(flow, origin, str(meta.get(CONCEPT)))
+            if value != NO:  # yes, or not sure: the cautious answer is the emergency advice
+                concept = meta.get(CONCEPT)
+                known = [x.id for x in flow.interrupts]
+                return self._interrupt(flow, origin, concept if concept in known else known[0])
             if flow.is_outcome(origin.step):
                 return origin.bumped(), (Notice("ui.confirm_no"), Notice("ui.finished"))
             account = meta.get(ACCOUNT)
@@ -280,7 +282,9 @@ class Engine:
         previous = conversation.history[-1]
         forget = {flow.steps[previous].key, INTERRUPT_KEY}
         answers = {k: v for k, v in conversation.answers.items() if k not in forget}
-        moved = conversation.bumped(step=previous, answers=answers, history=conversation.history[:-1], meta={})
+        prefill = conversation.meta.get(PREFILL)  # account answers not reached yet stay taken
+        meta = {PREFILL: prefill} if prefill else {}
+        moved = conversation.bumped(step=previous, answers=answers, history=conversation.history[:-1], meta=meta)
         return moved, (Notice("ui.went_back"), *self.current(moved))
 
     def _result(self, flow: Flow, conversation: Conversation) -> Result:

@@ -36,6 +36,7 @@ from bot.engine.model import (
     EMERGENCY_CONFIRM,
     FLAG_VALUES,
     NO,
+    NOT_SURE,
     PROMPTS,
     ROUTE,
     YES,
@@ -445,8 +446,9 @@ class _FlowBuilder:
         yes_no = (
             Choice(YES, self._label("buttons.yes", "Yes"), (), 0),
             Choice(NO, self._label("buttons.no", "No"), (), 0),
+            Choice(NOT_SURE, self._label("buttons.not_sure", "Not sure"), (), 0),
         )
-        prompts = {
+        prompts = {  # "Not sure" whether it is happening now is answered like "yes": the emergency advice
             EMERGENCY_CONFIRM: Step(
                 EMERGENCY_CONFIRM,
                 self.text(spec.emergency_confirm, ("prompts", "emergency_confirm")),

@@ -226,7 +226,7 @@ async def test_unclear_emergency_language_asks_once_and_no_carries_on(bot: Runni
     await alice.say("my dad had a stroke")
     confirm = last(alice)
     assert confirm.text.startswith(CONFIRM) and "call your emergency number now" in confirm.text
-    assert confirm.button_texts == ["Yes", "No"]
+    assert confirm.button_texts == ["Yes", "No", "Not sure"]
     await alice.tap("No")
     assert alice.texts()[-2] == CARRY_ON
     assert alice.question().text == DURATION  # the same question again: nothing lost

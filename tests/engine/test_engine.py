@@ -363,3 +363,16 @@ def test_text_with_no_words_gets_a_kind_reply_and_loses_nothing(engine: Engine, 
     conversation, _ = talk(engine, "no", "skip", "leg")
     moved, replies = engine.advance(conversation, Typed(typed))
     assert moved is conversation and notices(replies) == ["ui.empty_text"]
+
+
+def test_not_sure_at_the_confirming_question_is_answered_like_yes(engine: Engine):
+    conversation, _ = talk(engine, "no", "skip", "my arm went numb")
+    _, replies = engine.advance(conversation, Typed("not sure"))
+    assert result_of(replies).outcome.level is Level.EMERGENCY
+
+
+def test_back_keeps_account_answers_not_reached_yet(engine: Engine):
+    conversation, _ = talk(engine, "no", "calf twitching for 3 days and my grip is weak", "yes")
+    assert conversation.step == "caffeine" and conversation.meta["prefill"] == {"weakness": "yes"}
+    moved, _ = engine.advance(conversation, Command.BACK)
+    assert moved.step == "duration" and moved.meta["prefill"] == {"weakness": "yes"}
