@@ -1,17 +1,26 @@
 """Compact, signed callback data: `kind.owner.version.step.choice.mac`, at most 64 bytes.
 
 The version lets a press on an old question be recognised as stale; the owner lets groups
-refuse other members' presses; the MAC makes forged data fail to decode.
+refuse other members' presses; the MAC makes forged data fail to decode. `step` and `choice`
+are short tags of the question's id and the choice's value (never positions), so a flow edited
+under an old button can only make the button stale, never make it mean another answer.
 """
 
 from __future__ import annotations
 
+import hashlib
 import hmac
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
 MAX_CALLBACK_BYTES = 64
 SEPARATOR = "."
+TAG_CHARS = 8
+"""Hex characters of a tag: 32 bits keep the longest data near 47 bytes, and the handler refuses
+a tag that matches two choices of one question rather than guess."""
+_NUMBER = re.compile(r"-?[0-9a-z]+")
+_TAG = re.compile(rf"[0-9a-f]{{0,{TAG_CHARS}}}")
 
 
 class Kind:
@@ -28,13 +37,18 @@ class Kind:
 
 @dataclass(frozen=True, slots=True)
 class Press:
-    """A decoded button press."""
+    """A decoded button press; `step` and `choice` are tags (see `tag`), empty for non-answers."""
 
     kind: str
     owner: int
     version: int = 0
-    step: int = 0
-    choice: int = 0
+    step: str = ""
+    choice: str = ""
+
+
+def tag(*names: str) -> str:
+    """A short stable tag of names such as a flow and step id, or a choice value."""
+    return hashlib.sha256("\n".join(names).encode()).hexdigest()[:TAG_CHARS]
 
 
 def _b36(number: int) -> str:
@@ -56,24 +70,26 @@ class CallbackCodec:
         self._sign = sign
 
     def encode(self, press: Press) -> str:
-        body = SEPARATOR.join(
-            [press.kind, _b36(press.owner), _b36(press.version), _b36(press.step), _b36(press.choice)]
-        )
+        """The signed callback data of a press (ValueError if its tags are malformed or it is too long)."""
+        if not (_TAG.fullmatch(press.step) and _TAG.fullmatch(press.choice)):
+            raise ValueError("step and choice must be tags (see tag())")
+        body = SEPARATOR.join([press.kind, _b36(press.owner), _b36(press.version), press.step, press.choice])
         data = f"{body}{SEPARATOR}{self._sign(body)}"
         if len(data.encode()) > MAX_CALLBACK_BYTES:
             raise ValueError(f"callback data would be {len(data.encode())} bytes")
         return data
 
     def decode(self, data: str | None) -> Press | None:
-        """The press, or None when the data is unreadable or its signature does not match."""
-        if not data or len(data) > MAX_CALLBACK_BYTES:
+        """The press, or None when the data is unreadable or its signature does not match; never raises."""
+        # Everything we encode is ASCII; anything else is forged (and would make compare_digest raise).
+        if not data or not data.isascii() or len(data) > MAX_CALLBACK_BYTES:
             return None
         body, _, mac = data.rpartition(SEPARATOR)
         parts = body.split(SEPARATOR)
         if len(parts) != 5 or parts[0] not in Kind.ALL or not hmac.compare_digest(mac, self._sign(body)):
             return None
-        try:
-            owner, version, step, choice = (int(part, 36) for part in parts[1:])
-        except ValueError:
+        kind, owner, version, step, choice = parts
+        numbers, tags = (owner, version), (step, choice)
+        if not (all(_NUMBER.fullmatch(n) for n in numbers) and all(_TAG.fullmatch(t) for t in tags)):
             return None
-        return Press(parts[0], owner, version, step, choice)
+        return Press(kind, int(owner, 36), int(version, 36), step, choice)

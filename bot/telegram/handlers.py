@@ -6,9 +6,9 @@ import contextlib
 import logging
 from dataclasses import dataclass
 
-from telegram import Chat, InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram import CallbackQuery, Chat, InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.constants import ChatMemberStatus, ChatType, ParseMode
-from telegram.error import BadRequest
+from telegram.error import BadRequest, TelegramError
 from telegram.ext import ContextTypes
 
 from bot.content.library import Content
@@ -296,20 +296,20 @@ class TwitchCheckBot:
             return
         press = self.codec.decode(query.data)
         if press is None:
-            await query.answer(self.content.text("ui.forged_press"))
+            await self.acknowledge(query, self.content.text("ui.forged_press"))
             return
         if press.owner != who.user_id:
-            await query.answer(self.content.text("ui.not_your_check"), url=self.deep_link(context))
+            await self.acknowledge(query, self.content.text("ui.not_your_check"), url=self.deep_link(context))
             return
         if press.kind in (Kind.FORGET_YES, Kind.FORGET_NO):
             await self.forget(update, context, who, press)
         elif press.kind == Kind.FORGET:
-            await query.answer()
+            await self.acknowledge(query)
             await self.on_forget(update, context)
         elif press.kind == Kind.ANSWER:
             await self.answer(update, context, who, press)
         elif press.kind == Kind.RESTART:
-            await query.answer()
+            await self.acknowledge(query)
             turn = await self.service.apply(who.key, who.user, Command.RESTART)
             await self.show(context, who, turn or await self.service.start(who.key, who.user))
         else:
@@ -319,32 +319,36 @@ class TwitchCheckBot:
         query = update.callback_query
         assert query is not None
         conversation = await self.service.load(who.key)
-        step_id = self.sender.index.step_at(conversation.flow_id, press.step) if conversation else None
-        choices = self.sender.index.choices.get((conversation.flow_id, step_id or "")) if conversation else None
-        if conversation is None or choices is None or press.choice >= len(choices):
-            await query.answer(self.content.text("ui.forged_press"))
+        if conversation is None:
+            await self.acknowledge(query, self.content.text("ui.forged_press"))
+            return
+        tags = self.sender.index
+        step_id = tags.step(conversation.flow_id, press.step)
+        if step_id is not None and (step_id != conversation.step or press.version != conversation.version):
+            await self.refuse_stale(context, who, query)
+            return
+        value = tags.choice(conversation.flow_id, step_id, press.choice) if step_id else None
+        if step_id is None or value is None:
+            # Our own button, for a question or choice the flow no longer has (edited since): ask again.
+            await self.acknowledge(query, self.content.text("ui.forged_press"))
+            await self.show(context, who, Turn(conversation, self.service.current(conversation), changed=False))
             return
         shown = self.renderer.render_all(self.service.current(conversation))
         asked = next((message.text for message in shown if message.step == step_id), None)
         try:
-            if step_id != conversation.step:
-                raise StaleVersion(conversation.version)
             turn = await self.service.apply(
-                who.key, who.user, Pick(step_id, choices[press.choice]), version=press.version, loaded=conversation
+                who.key, who.user, Pick(step_id, value), version=press.version, loaded=conversation
             )
         except StaleVersion:
-            await query.answer(self.content.text("ui.stale_press"))
-            current = await self.service.load(who.key)
-            if current is not None:
-                await self.show(context, who, Turn(current, self.service.current(current), changed=False))
+            await self.refuse_stale(context, who, query)
             return
         if turn is None:
-            await query.answer(self.content.text("ui.forged_press"))
+            await self.acknowledge(query, self.content.text("ui.forged_press"))
             return
-        await query.answer()
+        await self.acknowledge(query)
         step = self.service.engine.flows[conversation.flow_id].question(step_id)
         assert step is not None
-        label = step.choice(choices[press.choice])
+        label = step.choice(value)
         question = asked if asked is not None else self.renderer.markup.escape(step.text)
         chosen = f"{question}\n\n➜ {self.renderer.markup.bold(label.label if label else '')}"
         try:
@@ -353,10 +357,24 @@ class TwitchCheckBot:
             log_event(logger, "edit_failed", logging.WARNING, error=type(error).__name__)
         await self.show(context, who, turn)
 
+    async def refuse_stale(self, context: ContextTypes.DEFAULT_TYPE, who: Who, query: CallbackQuery) -> None:
+        """Tell the person that question was already answered, and show where they are now."""
+        await self.acknowledge(query, self.content.text("ui.stale_press"))
+        current = await self.service.load(who.key)
+        if current is not None:
+            await self.show(context, who, Turn(current, self.service.current(current), changed=False))
+
+    async def acknowledge(self, query: CallbackQuery, text: str | None = None, url: str | None = None) -> None:
+        """Answer a press; Telegram refusing the answer (a press handled too late) must not stop the press."""
+        try:
+            await query.answer(text, url=url)
+        except TelegramError as error:
+            log_event(logger, "press_answer_failed", logging.WARNING, error=type(error).__name__)
+
     async def why(self, update: Update, context: ContextTypes.DEFAULT_TYPE, who: Who) -> None:
         query = update.callback_query
         assert query is not None
-        await query.answer()
+        await self.acknowledge(query)
         conversation = await self.service.load(who.key)
         replies = self.service.current(conversation) if conversation else ()
         result = next((r for r in replies if isinstance(r, Result)), None)
@@ -366,7 +384,7 @@ class TwitchCheckBot:
     async def forget(self, update: Update, context: ContextTypes.DEFAULT_TYPE, who: Who, press: Press) -> None:
         query = update.callback_query
         assert query is not None
-        await query.answer()
+        await self.acknowledge(query)
         if press.kind == Kind.FORGET_YES:
             removed = await self.service.store.forget_user(who.user)
             log_event(logger, "forgotten", user=who.user, rows=removed)

@@ -12,7 +12,7 @@ from bot.content.render import Message as Rendered
 from bot.engine.conversation import Conversation
 from bot.engine.engine import Engine
 from bot.engine.replies import Reply
-from bot.telegram.callback_data import CallbackCodec, Kind, Press
+from bot.telegram.callback_data import CallbackCodec, Kind, Press, tag
 
 ACTION_KINDS = {
     Action.WHY: Kind.WHY,
@@ -23,30 +23,48 @@ ACTION_KINDS = {
 }
 
 
-class StepIndex:
-    """Steps and choices by position, so callback data carries small numbers instead of names."""
+class ButtonTags:
+    """Each flow's questions (steps and engine prompts) and choices by tag, so a button names
+    the question and the choice it answers by id and value, never by position."""
 
     def __init__(self, engine: Engine) -> None:
-        self.steps = {flow_id: [*flow.steps, *flow.prompts] for flow_id, flow in engine.flows.items()}
-        self.positions = {flow_id: {step: i for i, step in enumerate(ids)} for flow_id, ids in self.steps.items()}
-        self.choices = {
-            (flow_id, step.id): [choice.value for choice in step.choices]
-            for flow_id, flow in engine.flows.items()
-            for step in (*flow.steps.values(), *flow.prompts.values())
-        }
+        self._steps: dict[tuple[str, str], str] = {}
+        self._choices: dict[tuple[str, str], dict[str, list[str]]] = {}
+        for flow_id, flow in engine.flows.items():
+            for step in (*flow.steps.values(), *flow.prompts.values()):
+                self._steps[flow_id, self.step_tag(flow_id, step.id)] = step.id
+                by_tag = self._choices[flow_id, step.id] = {}
+                for choice in step.choices:
+                    by_tag.setdefault(self.choice_tag(choice.value), []).append(choice.value)
 
-    def position(self, flow_id: str, step_id: str) -> int:
-        return self.positions[flow_id][step_id]
+    @staticmethod
+    def step_tag(flow_id: str, step_id: str) -> str:
+        """The tag a button carries for a question."""
+        return tag(flow_id, step_id)
 
-    def step_at(self, flow_id: str, position: int) -> str | None:
-        steps = self.steps.get(flow_id, [])
-        return steps[position] if 0 <= position < len(steps) else None
+    @staticmethod
+    def choice_tag(value: str) -> str:
+        """The tag a button carries for a choice's value."""
+        return tag(value)
+
+    def step(self, flow_id: str, step_tag: str) -> str | None:
+        """The id of the flow's question with this tag, if the flow still has it."""
+        return self._steps.get((flow_id, step_tag))
+
+    def choice(self, flow_id: str, step_id: str, choice_tag: str) -> str | None:
+        """The value of the question's choice with this tag, if exactly one choice has it."""
+        values = self._choices.get((flow_id, step_id), {}).get(choice_tag, [])
+        return values[0] if len(values) == 1 else None
+
+
+StepIndex = ButtonTags
+"""The name `bot/telegram/app.py` still builds the sender with."""
 
 
 class Sender:
     """Sends replies as HTML messages with signed inline keyboards."""
 
-    def __init__(self, renderer: Renderer, codec: CallbackCodec, index: StepIndex) -> None:
+    def __init__(self, renderer: Renderer, codec: CallbackCodec, index: ButtonTags) -> None:
         self.renderer = renderer
         self.codec = codec
         self.index = index
@@ -66,9 +84,8 @@ class Sender:
         self, button: Button, owner: int, version: int, conversation: Conversation | None, rendered: Rendered
     ) -> InlineKeyboardButton:
         if button.action == Action.ANSWER and conversation is not None and rendered.step is not None:
-            step = self.index.position(conversation.flow_id, rendered.step)
-            choice = self.index.choices[conversation.flow_id, rendered.step].index(button.value)
-            press = Press(Kind.ANSWER, owner, version, step, choice)
+            step = self.index.step_tag(conversation.flow_id, rendered.step)
+            press = Press(Kind.ANSWER, owner, version, step, self.index.choice_tag(button.value))
         else:
             press = Press(ACTION_KINDS[button.action], owner, version)
         return InlineKeyboardButton(button.label, callback_data=self.codec.encode(press))

@@ -9,7 +9,8 @@ async def test_a_forged_press_gets_a_toast_and_changes_nothing(bot: RunningBot, 
     await alice.command("/start")
     question = alice.question()
     sent_before = len(api.calls_to("sendMessage"))
-    for forged in ["garbage", "a.1.1.0.0.deadbeef", question.callback_data[0][:-1] + "x"]:
+    data = question.callback_data[0]
+    for forged in ["garbage", "a.1.1.0.0.deadbeef", data[:-1] + "x", data[:-1] + "é", data[:-8] + "ünïcödé!"]:
         query_id = api.press(alice.chat, alice.user, question, forged, on_screen=False)
         await api.wait_until_idle_for(api.callback_query(query_id).update_id)
         assert api.callback_query(query_id).answer["text"] == "That button doesn't work any more."
