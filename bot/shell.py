@@ -1,7 +1,12 @@
-"""`twitchcheck shell`: the whole check in a terminal, no token needed; also works with piped stdin."""
+"""`twitchcheck shell`: the whole check in a terminal, no token needed; also works with piped stdin.
+
+The shell speaks as a terminal does: `shell.*` texts replace the Telegram wording of `ui.*`
+(no buttons to tap, nothing stored, only the commands below).
+"""
 
 from __future__ import annotations
 
+import re
 import sys
 from typing import TextIO
 
@@ -10,10 +15,18 @@ from bot.content.render import PLAIN, Message, Renderer
 from bot.engine.engine import Engine
 from bot.engine.replies import Command, Input, Typed
 
+TEXTS = "shell"
+"""The content section whose texts replace `ui.*` ones in the shell."""
+
 COMMANDS = {"/back": Command.BACK, "/restart": Command.RESTART}
 """Slash commands; "back" and "restart" typed alone go to the engine, which reads them as commands
 unless they answer the question on screen ("back" is a place at "Where is the twitching?")."""
 QUIT = {"/quit", "quit", "exit", "/exit", "/cancel"}
+HELP = {"/help", "help"}
+SLASH_COMMAND = re.compile(r"/[A-Za-z]\w*(?:@\w+)?")
+"""A word shaped like a Telegram command (/forget, /start@TwitchCheckBot): never an answer here."""
+TAP = re.compile(r"\b([Tt])ap\b")
+"""Flow questions are written for Telegram ("Or tap Skip"); in the shell a choice is typed."""
 
 
 def _show(message: Message, out: TextIO) -> None:
@@ -24,19 +37,25 @@ def _show(message: Message, out: TextIO) -> None:
     out.write("\n")
 
 
+def _for_the_shell(message: Message) -> Message:
+    """A question typed rather than tapped; a result without its Telegram-only buttons."""
+    if message.step is None:
+        return Message(message.text)
+    text = TAP.sub(lambda match: "Type" if match.group(1) == "T" else "type", message.text)
+    return Message(text, message.buttons, message.step)
+
+
 def run_shell(
     engine: Engine, content: Content, flow_id: str | None = None, stdin: TextIO = sys.stdin, stdout: TextIO = sys.stdout
 ) -> int:
     """Hold one conversation on stdin/stdout; return the exit code (0 at the outcome or at EOF)."""
-    renderer = Renderer(content, PLAIN)
+    renderer = Renderer(content, PLAIN, texts=TEXTS)
     conversation, replies = engine.start(flow_id or engine.default_flow)
-    stdout.write(content.text("ui.welcome") + "\n\n")
+    stdout.write(renderer.text("ui.welcome") + "\n\n")
     try:
         while True:
             for message in renderer.render_all(replies):
-                if message.step is None and message.buttons:
-                    message = Message(message.text)  # result buttons are Telegram-only
-                _show(message, stdout)
+                _show(_for_the_shell(message), stdout)
             if engine.flows[conversation.flow_id].is_outcome(conversation.step):
                 return 0
             if stdin.isatty():
@@ -44,20 +63,24 @@ def run_shell(
                 stdout.flush()
             line = stdin.readline()
             if not line:
-                stdout.write(
-                    "\nEnd of input: the check stopped before the end. Run `twitchcheck shell` to start again.\n"
-                )
+                stdout.write("\n" + renderer.text("shell.end_of_input") + "\n")
                 return 0
             text = line.strip()
-            if text.lower() in QUIT:
-                stdout.write("Check stopped. Nothing was saved.\n")
+            word = text.lower()
+            first = text.split()[0] if text else ""
+            if word in QUIT:
+                stdout.write(renderer.text("shell.stopped") + "\n")
                 return 0
-            if text.lower() in ("/help", "help"):
-                stdout.write(content.text("ui.help") + "\n\n")
+            if word in HELP:
+                stdout.write(renderer.text("ui.help") + "\n\n")
                 replies = engine.current(conversation)
                 continue
-            given: Input = COMMANDS.get(text.lower(), Typed(text))
+            if SLASH_COMMAND.fullmatch(first) and first.lower() not in (*COMMANDS, *QUIT):
+                stdout.write(renderer.text("shell.unknown_command", command=first) + "\n\n")
+                replies = engine.current(conversation)
+                continue
+            given: Input = COMMANDS.get(word, Typed(text))
             conversation, replies = engine.advance(conversation, given)
     except KeyboardInterrupt:
-        stdout.write("\nCheck stopped (Ctrl-C). Nothing was saved.\n")
+        stdout.write("\n" + renderer.text("shell.interrupted") + "\n")
         return 130

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -104,3 +105,46 @@ def test_the_installed_console_script_holds_a_check(tmp_path: Path) -> None:
     assert "➜ Leg or foot" in done.stdout and "➜ 2 weeks or more" in done.stdout
     assert "🟠 Book a routine GP appointment" in done.stdout
     assert END_OF_INPUT not in done.stdout
+
+
+TELEGRAM_ONLY = ("/forget", "/start", "/privacy", "/about", "/twitch", "/excerpt", "/cancel", "group", "button")
+
+
+def test_the_shell_speaks_of_typing_not_tapping(loaded: Loaded) -> None:
+    code, out, _ = shell(loaded, "purple", "", "no", "skip", "somewhere", "yes an", "calf")
+    assert code == 0
+    assert not re.search(r"\btap", out, re.IGNORECASE)
+    assert not [word for word in TELEGRAM_ONLY if word in out.lower()]
+    assert "Sorry, I didn't catch that. Please type a number or an answer: 1) Yes, 2) No, 3) Not sure" in out
+    assert "I didn't find any words there. Please type the number of a choice, or your answer." in out
+    assert "Or type Skip, and I'll just ask the questions.\n  1) Skip\n" in out
+
+
+def test_help_lists_the_shell_commands_only(loaded: Loaded) -> None:
+    code, out, _ = shell(loaded, "help")
+    assert code == 0
+    help_text = blocks(out)[2]
+    assert help_text.startswith("How to answer: type the number of a choice, or the answer itself")
+    for command in ("/back", "/restart", "/help", "/quit"):
+        assert f"• {command} - " in help_text
+    assert not [word for word in TELEGRAM_ONLY if word in help_text.lower()]
+    assert blocks(out)[3].startswith("First, a safety question.")  # and the question again
+
+
+@pytest.mark.parametrize("command", ["/forget", "/privacy", "/start", "/twitch"])
+def test_a_telegram_command_is_explained_not_read_as_an_answer(loaded: Loaded, command: str) -> None:
+    code, out, _ = shell(loaded, "no", command)
+    assert code == 0
+    printed = blocks(out)
+    at = printed.index(f"There's no {command} in the shell. You can type /back, /restart, /help or /quit.")
+    assert printed[at - 1].startswith("In a sentence or two, what's going on?")
+    assert printed[at + 1].startswith("In a sentence or two, what's going on?")  # not taken as the account
+    assert "Thank you for telling me" not in out
+
+
+def test_telegram_users_still_see_the_telegram_wording(loaded: Loaded) -> None:
+    from bot.content.render import Renderer
+    from bot.engine.replies import Notice
+
+    [message] = Renderer(loaded.content).render(Notice("ui.not_understood", {"options": "1) Yes"}))
+    assert message.text == "Sorry, I didn't catch that. Please tap a button, or type one of: 1) Yes"

@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from bot.engine.errors import FlowErrors, FlowProblem, MissingContentError, ShapeError
-from bot.engine.yaml_source import LineDict, LineList, read_yaml
+from bot.engine.yaml_source import LineDict, LineList, read_source, read_yaml
 
 DEFAULT_LANGUAGE = "en"
 REQUIRED_TEXTS = (
@@ -53,6 +53,10 @@ REQUIRED_TEXTS = (
     "buttons.forget_no",
     "buttons.continue_private",
     "buttons.start_private_check",
+    "shell.unknown_command",
+    "shell.stopped",
+    "shell.interrupted",
+    "shell.end_of_input",
 )
 """Texts the code itself shows; a content folder without them is refused at start-up."""
 
@@ -120,14 +124,32 @@ def _read(path: Path, problems: list[FlowProblem]) -> Any:
     if not path.is_file():
         problems.append(MissingContentError(str(path), 1, "content file is missing", f"create {path.name}"))
         return None
-    data, found = read_yaml(path.read_text(encoding="utf-8"), str(path))
+    try:
+        text = read_source(path)
+    except FlowErrors as errors:
+        problems.extend(errors.problems)
+        return None
+    data, found = read_yaml(text, str(path))
     problems.extend(found)
     return data
+
+
+def _article(path: Path | None, problems: list[FlowProblem]) -> str | None:
+    """The article excerpts must quote, if there is one."""
+    if path is None or not path.is_file():
+        return None
+    try:
+        return read_source(path)
+    except FlowErrors as errors:
+        problems.extend(errors.problems)
+        return None
 
 
 def _records(
     data: Any, path: Path, fields: tuple[str, ...], problems: list[FlowProblem]
 ) -> list[tuple[dict[str, str], int]]:
+    if data is None and any(problem.source == str(path) for problem in problems):
+        return []  # already reported: missing or unreadable
     if not isinstance(data, LineList):
         problems.append(ShapeError(str(path), 1, "expected a list of entries", "start each entry with '- id: ...'"))
         return []
@@ -145,9 +167,11 @@ def load_content(folder: Path, article: Path | None = None) -> Content:
     """Read content/<language>/; raise FlowErrors listing every problem at once."""
     problems: list[FlowProblem] = []
     texts: dict[str, str] = {}
-    _flatten(_read(folder / "texts.yaml", problems), "", texts, str(folder / "texts.yaml"), problems)
+    raw_texts = _read(folder / "texts.yaml", problems)
+    _flatten(raw_texts, "", texts, str(folder / "texts.yaml"), problems)
+    readable = raw_texts is not None or not problems  # an unreadable file is one error, not one per text
     for key in REQUIRED_TEXTS:
-        if key not in texts and (folder / "texts.yaml").is_file():
+        if key not in texts and readable and (folder / "texts.yaml").is_file():
             problems.append(
                 MissingContentError(str(folder / "texts.yaml"), 1, f"text '{key}' is missing", "add it to texts.yaml")
             )
@@ -155,7 +179,7 @@ def load_content(folder: Path, article: Path | None = None) -> Content:
     excerpt_path = folder / "excerpts.yaml"
     excerpts: dict[str, Excerpt] = {}
     excerpt_lines: dict[str, tuple[str, int]] = {}
-    article_text = article.read_text(encoding="utf-8") if article and article.is_file() else None
+    article_text = _article(article, problems)
     for record, line in _records(_read(excerpt_path, problems), excerpt_path, ("id", "topic", "text"), problems):
         if record["id"] in excerpts:
             problems.append(

@@ -57,7 +57,7 @@ from bot.engine.quantities import durations
 from bot.engine.schema import ExcerptRuleSpec, FlowSpec, Next, StepSpec
 from bot.engine.suggest import did_you_mean
 from bot.engine.text import normalize, words
-from bot.engine.yaml_source import line_at, read_yaml
+from bot.engine.yaml_source import line_at, read_source, read_yaml
 
 MAX_LABEL_BYTES = 64
 MAX_TEXT_CHARS = 4096
@@ -678,7 +678,7 @@ def parse_flow(text: str, content: Content, source: str = "<flow>") -> Flow:
 
 def load_flow(path: Path, content: Content) -> Flow:
     """Read one flow file."""
-    return parse_flow(path.read_text(encoding="utf-8"), content, source=str(path))
+    return parse_flow(read_source(path), content, source=str(path))
 
 
 def flow_files(folder: Path) -> list[Path]:

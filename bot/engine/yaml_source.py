@@ -1,15 +1,32 @@
-"""YAML reading that remembers line numbers, so every error can point at the maintainer's line."""
+"""YAML reading that remembers line numbers, so every error can point at the maintainer's line.
+
+Whatever the file holds, reading it ends in data or in located problems, never in a traceback:
+bytes that are not UTF-8, characters YAML refuses, nesting deeper than `MAX_DEPTH` and aliases
+that would expand past `ALIAS_ALLOWANCE` all become one `file:line` error. The alias budget keeps
+loading linear in the file size: an alias costs O(1) to read, but everything after reading (the
+schema, conditions, the safety proof) walks each copy, so ten aliases of ten aliases of ... would
+cost 10x per level.
+"""
 
 from __future__ import annotations
 
 import re
+from pathlib import Path
 from typing import Any
 
 import yaml
 
-from bot.engine.errors import DuplicateIdError, FlowProblem, YamlSyntaxError
+from bot.engine.errors import DuplicateIdError, FlowErrors, FlowProblem, YamlSyntaxError
 
 _BOOL_TAG = "tag:yaml.org,2002:bool"
+
+MAX_DEPTH = 50
+"""Deepest nesting of lists and mappings accepted; real flows use under 15, and deeper input would
+exhaust Python's recursion limit in the reader or in the checks that walk conditions."""
+
+ALIAS_ALLOWANCE = 1000
+"""Nodes that aliases may add beyond the file's own nodes (the file's own count is allowed again),
+so the expanded document is at most about twice the written one."""
 
 
 class LineDict(dict[str, Any]):
@@ -37,6 +54,51 @@ class _LineLoader(yaml.SafeLoader):
         super().__init__(stream)
         self.source = source
         self.problems: list[FlowProblem] = []
+        self.depth = 0
+        self.written = 0  # nodes written out in the file
+        self.expanded = 0  # nodes once every alias is replaced by a copy of its anchor
+        self.sizes: dict[int, int] = {}  # id(node) -> its expanded size, for aliases to it
+
+    def compose_node(self, parent: yaml.Node | None, index: Any) -> yaml.Node | None:
+        """Compose as PyYAML does, refusing deep nesting and aliases that would multiply the document."""
+        event = self.peek_event()
+        if isinstance(event, yaml.AliasEvent):
+            node = super().compose_node(parent, index)
+            size = self.sizes.get(id(node), 1)  # an anchor still open (a recursive alias) counts 1
+            self.expanded += size
+            if self.expanded > 2 * self.written + ALIAS_ALLOWANCE:
+                raise _Refused(
+                    event.start_mark,
+                    f"alias '*{event.anchor}' makes the file too big once expanded ({size} nodes per copy, "
+                    f"{self.expanded} in all for {self.written} written)",
+                    "repeat the part in full, or use fewer aliases of aliases",
+                )
+            return node
+        nests = isinstance(event, yaml.CollectionStartEvent)
+        if nests and self.depth >= MAX_DEPTH:
+            raise _Refused(
+                event.start_mark,
+                f"lists and mappings nested more than {MAX_DEPTH} deep",
+                "flatten the structure; a condition rarely needs more than a few levels of any/all/not",
+            )
+        self.depth += nests
+        before = self.expanded
+        try:
+            node = super().compose_node(parent, index)
+        finally:
+            self.depth -= nests
+        self.written += 1
+        self.expanded += 1
+        self.sizes[id(node)] = self.expanded - before
+        return node
+
+
+class _Refused(Exception):
+    """Input we read no further, at a YAML mark."""
+
+    def __init__(self, mark: Any, what: str, fix: str) -> None:
+        super().__init__(what)
+        self.mark, self.what, self.fix = mark, what, fix
 
 
 _LineLoader.yaml_implicit_resolvers = {
@@ -80,11 +142,34 @@ _LineLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _con
 _LineLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_SEQUENCE_TAG, _construct_sequence)
 
 
+def read_source(path: Path) -> str:
+    """The text of a flow or content file; raise FlowErrors (one located problem) if it can't be read as UTF-8."""
+    try:
+        raw = path.read_bytes()
+    except OSError as error:
+        what = f"cannot read the file ({error.strerror or error})"
+        raise FlowErrors([YamlSyntaxError(str(path), 1, what, "check the path and its permissions")]) from None
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError as error:
+        line = raw.count(b"\n", 0, error.start) + 1
+        column = error.start - (raw.rfind(b"\n", 0, error.start) + 1) + 1
+        what = f"the file is not UTF-8 text (byte 0x{raw[error.start]:02x})"
+        fix = "save it as UTF-8 (Latin-1 and Windows-1252 are not accepted)"
+        raise FlowErrors([YamlSyntaxError(str(path), line, what, fix, column)]) from None
+
+
 def read_yaml(text: str, source: str) -> tuple[Any, list[FlowProblem]]:
     """Parse YAML text into LineDict/LineList trees; return the data and any problems found."""
-    loader = _LineLoader(text, source)
+    try:
+        loader = _LineLoader(text, source)
+    except yaml.reader.ReaderError as exc:  # checked up front, for the whole text
+        return None, [_bad_character(text, source, exc.position)]
     try:
         data = loader.get_single_data()
+    except _Refused as exc:
+        line, column = (exc.mark.line + 1, exc.mark.column + 1) if exc.mark else (1, None)
+        return None, [YamlSyntaxError(source, line, exc.what, exc.fix, column)]
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 if mark else 1
@@ -97,6 +182,13 @@ def read_yaml(text: str, source: str) -> tuple[Any, list[FlowProblem]]:
     finally:
         loader.dispose()
     return data, loader.problems
+
+
+def _bad_character(text: str, source: str, position: int) -> FlowProblem:
+    line = text.count("\n", 0, position) + 1
+    column = position - (text.rfind("\n", 0, position) + 1) + 1
+    what = f"the file contains the control character U+{ord(text[position]):04X}, which YAML does not allow"
+    return YamlSyntaxError(source, line, what, "delete it (it often comes from pasting out of another program)", column)
 
 
 def line_at(root: Any, path: tuple[Any, ...]) -> int:

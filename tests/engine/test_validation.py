@@ -5,6 +5,7 @@ Every test starts from `TINY`, a valid flow, and breaks exactly one thing in it.
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 
 import pytest
@@ -26,6 +27,7 @@ from bot.engine.errors import (
 )
 from bot.engine.loader import load_flows
 from bot.engine.model import Level
+from bot.engine.yaml_source import MAX_DEPTH
 from tests.engine.conftest import TINY
 
 
@@ -247,6 +249,56 @@ def test_empty_flows_folder(content: Content, tmp_path: Path):
     assert isinstance(problem, NoFlowsError)
     assert (problem.source, problem.line) == (str(tmp_path), 0)
     assert problem.what == "no flow files (*.yaml) in this folder"
+
+
+def test_control_character_is_one_located_error(problems, line_of):
+    text = TINY.replace('text: "Any weakness?"', 'text: "Any\x0bweakness?"')
+    [problem] = problems(text)
+    assert isinstance(problem, YamlSyntaxError)
+    assert (problem.line, problem.column) == (line_of(text, 'text: "Any'), 15)
+    assert str(problem) == (
+        f"flow.yaml:{problem.line}:15: the file contains the control character U+000B, which YAML does not "
+        "allow; delete it (it often comes from pasting out of another program)"
+    )
+
+
+def test_nesting_deeper_than_the_limit_is_one_located_error(problems, line_of):
+    text = TINY.replace('    when: {weakness: "yes"}', "    when: " + "{not: " * 300 + '{weakness: "yes"}' + "}" * 300)
+    [problem] = problems(text)
+    assert isinstance(problem, YamlSyntaxError)
+    assert problem.line == line_of(text, "{not: {not:")
+    assert problem.what == f"lists and mappings nested more than {MAX_DEPTH} deep"
+
+
+def test_nesting_just_under_the_limit_still_loads_and_runs(parse):
+    # the file, the routing list, the rule, 46 `not`s and the condition: 50 levels
+    when = "{not: " * 46 + '{weakness: "no"}' + "}" * 46
+    flow = parse(TINY.replace('    when: {weakness: "yes"}', f"    when: {when}"))
+    assert flow.rules[0].when.holds({"weakness": "no"})
+
+
+def laughing_when(levels: int) -> str:
+    """A `when:` whose alias `*a<n>` stands for ten copies of `*a<n-1>`: 10**levels conditions in 1 KB."""
+    node = '&a0 {weakness: "yes"}'
+    for level in range(1, levels + 1):
+        node = f"&a{level} {{any: [{node}, {', '.join([f'*a{level - 1}'] * 9)}]}}"
+    return TINY.replace('    when: {weakness: "yes"}', f"    when: {node}")
+
+
+def test_aliases_that_multiply_the_file_are_refused_quickly(problems, line_of):
+    text = laughing_when(5)
+    started = time.perf_counter()
+    [problem] = problems(text)
+    assert time.perf_counter() - started < 1  # 10x per level before: 5 levels took seconds, 7 took minutes
+    assert isinstance(problem, YamlSyntaxError)
+    assert problem.line == line_of(text, "&a5")
+    assert problem.what.startswith("alias '*a2' makes the file too big once expanded")
+    assert problem.fix == "repeat the part in full, or use fewer aliases of aliases"
+
+
+def test_a_few_aliases_of_aliases_still_load(parse):
+    flow = parse(laughing_when(1))
+    assert flow.rules[0].when.holds({"weakness": "yes"})
 
 
 def test_several_problems_are_reported_at_once(problems, line_of):
