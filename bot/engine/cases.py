@@ -27,7 +27,7 @@ from bot.engine.errors import DuplicateIdError, FlowErrors, FlowProblem, ShapeEr
 from bot.engine.model import Flow, Level
 from bot.engine.replies import Command, Input, Notice, Question, Reply, Result, Typed
 from bot.engine.suggest import did_you_mean
-from bot.engine.yaml_source import LineDict, LineList, read_yaml
+from bot.engine.yaml_source import LineDict, LineList, read_source, read_yaml
 
 COMMANDS = {"/back": Command.BACK, "/restart": Command.RESTART, "/start": Command.RESTART}
 """What a typed command means in a case; `/start@bot` works too, as in a group chat."""
@@ -355,5 +355,5 @@ def run_case(engine: Engine, flow_id: str, case: Case, source: str = "") -> Case
 
 def run_cases(engine: Engine, path: Path) -> list[CaseResult]:
     """Run every case in a file; raise FlowErrors (file:line) if the file itself is wrong."""
-    cases = parse_cases(path.read_text(encoding="utf-8"), engine.flows, source=str(path))
+    cases = parse_cases(read_source(path), engine.flows, source=str(path))
     return [run_case(engine, cases.flow, case, str(path)) for case in cases.cases]

@@ -27,7 +27,7 @@ from bot.engine.errors import FlowErrors, FlowProblem, ShapeError, UnknownTarget
 from bot.engine.model import ACCOUNT_REVIEW, EMERGENCY_CONFIRM, NO, YES, Flow, StepKind
 from bot.engine.replies import Pick, Typed
 from bot.engine.suggest import did_you_mean
-from bot.engine.yaml_source import LineDict, LineList, read_yaml
+from bot.engine.yaml_source import LineDict, LineList, read_source, read_yaml
 
 CORPUS_KEYS = ("flow", "emergency", "answers", "accounts")
 CLASSES = {"emergency": Verdict.EMERGENCY, "confirm": Verdict.CONFIRM, "calm": Verdict.NONE}
@@ -174,7 +174,7 @@ class _Reader:
 
 def load_corpus(path: Path, flows: Mapping[str, Flow]) -> Corpus | None:
     """The corpus in a case file, or None when the file holds conversation cases instead."""
-    raw, problems = read_yaml(path.read_text(encoding="utf-8"), str(path))
+    raw, problems = read_yaml(read_source(path), str(path))
     if not is_corpus(raw):
         return None
     if problems:
