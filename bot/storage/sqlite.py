@@ -9,6 +9,20 @@ writes, and purging expired rows, in small batches so the loop's writes never wa
 for the lock. SQLite's automatic checkpoint stays on as a safety net, at a WAL size the
 off-loop ones never let it reach while the loop has time to run them.
 
+The loop's connection never waits inside SQLite for a lock (busy_timeout 0): that wait would
+freeze every chat while another process, or our own purge, holds the write lock. A statement
+that finds the database locked is retried with awaits in between, so the loop goes on serving
+meanwhile, until it succeeds or LOCKED_DEADLINE_SECONDS pass (then StoreLockedError, one clear
+line). A locked statement changes nothing, so retrying it keeps compare-and-set exact.
+
+Deleted answers must leave the disk, not only the tables. `secure_delete` overwrites deleted
+rows with zeros (its default depends on how SQLite was built, so it is set here), but the WAL
+still holds the pages as they were before the delete, and a file copy or backup would take
+them along. So after /forget, /cancel or a purge that removed conversations, a checkpoint
+copies the zeroed pages into the database file and truncates the WAL to nothing. It needs
+every reader to be done with the WAL; if one (a backup, say) is not, it gives up quickly and
+every later checkpoint tries again, close() included, until one succeeds.
+
 A worker thread cannot be interrupted, so cancelling the task that awaits it does not stop
 it. The maintenance connection is therefore guarded by a lock held until the thread itself
 is done, not merely until its awaiting task is: a cancelled purge keeps it until its current
@@ -45,10 +59,22 @@ _PRAGMAS = (
     # commit does not fsync, and a power cut can lose at most the last commits, not corrupt.
     "PRAGMA journal_mode=WAL",
     "PRAGMA synchronous=NORMAL",
+    # Overwrite deleted rows with zeros instead of only unlinking them (see the module docstring).
+    "PRAGMA secure_delete=ON",
 )
-LOOP_BUSY_TIMEOUT_MS = 1000
-"""The loop's connection waits at most this long for the lock (held only by one purge batch)."""
+OPEN_BUSY_TIMEOUT_MS = 5000
+"""Opening may wait this long for another writer: nothing is being served yet."""
+LOOP_BUSY_TIMEOUT_MS = 0
+"""The loop's connection never waits inside SQLite; a locked statement is retried between awaits."""
+LOCKED_RETRY_FIRST_DELAY = 0.001
+LOCKED_RETRY_MAX_DELAY = 0.05
+"""Retries back off from LOCKED_RETRY_FIRST_DELAY to this: a waiting statement costs the loop microseconds per try."""
+LOCKED_DEADLINE_SECONDS = 10.0
+"""A statement gives up after the database has been locked this long: far longer than any of our own
+purge batches or checkpoints holds it, short enough that a person gets an answer, not silence."""
 MAINTENANCE_BUSY_TIMEOUT_MS = 5000
+SCRUB_BUSY_TIMEOUT_MS = 200
+"""A truncating checkpoint blocks new writers while it waits for readers, so it waits only this long."""
 CHECKPOINT_EVERY_WRITES = 250
 """About SQLite's own automatic interval (1,000 WAL pages; a save writes about four), done off the loop."""
 SAFETY_NET_CHECKPOINT_PAGES = 4000
@@ -105,6 +131,14 @@ class StoreClosedError(sqlite3.ProgrammingError):
     """Background work asked of a store that `close()` has started to close."""
 
 
+class StoreLockedError(sqlite3.OperationalError):
+    """Another writer held the database's lock for longer than LOCKED_DEADLINE_SECONDS."""
+
+
+def _is_locked(error: sqlite3.OperationalError) -> bool:
+    return getattr(error, "sqlite_errorcode", 0) & 0xFF == sqlite3.SQLITE_BUSY
+
+
 class SqliteStore:
     """A `ConversationStore` on one SQLite file: per-update statements on the loop, maintenance off it."""
 
@@ -129,6 +163,9 @@ class SqliteStore:
         self._maintenance_closed = False
         self._writes_since_checkpoint = 0
         self._checkpoint: asyncio.Task[None] | None = None
+        # Deletes whose old pages must leave the WAL, and how many of them a truncation has covered.
+        self._scrubs_wanted = 0
+        self._scrubs_done = 0
         self.path = path
         self._ttl = ttl_seconds
         self._dedup_ttl = dedup_ttl_seconds
@@ -152,19 +189,21 @@ class SqliteStore:
             db = sqlite3.connect(path, isolation_level=None)
             connections.append(db)
             loop_pragmas = (
-                f"PRAGMA busy_timeout={LOOP_BUSY_TIMEOUT_MS}",
+                f"PRAGMA busy_timeout={OPEN_BUSY_TIMEOUT_MS}",
+                *_PRAGMAS,
                 f"PRAGMA wal_autocheckpoint={SAFETY_NET_CHECKPOINT_PAGES}",
                 f"PRAGMA journal_size_limit={WAL_SIZE_LIMIT_BYTES}",
+                *_SCHEMA,
+                f"PRAGMA busy_timeout={LOOP_BUSY_TIMEOUT_MS}",
             )
-            for statement in (*_PRAGMAS, *loop_pragmas):
-                db.execute(statement)
-            for statement in _SCHEMA:
+            for statement in loop_pragmas:
                 db.execute(statement)
             # Used from one worker thread at a time (see _off_loop), never concurrently.
             maintenance = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
             connections.append(maintenance)
-            maintenance.execute("PRAGMA synchronous=NORMAL")
             maintenance.execute(f"PRAGMA busy_timeout={MAINTENANCE_BUSY_TIMEOUT_MS}")
+            for statement in _PRAGMAS:
+                maintenance.execute(statement)
             return cls(db, maintenance, path, ttl_seconds=ttl_seconds, dedup_ttl_seconds=dedup_ttl_seconds, clock=clock)
         except BaseException:
             for connection in connections:
@@ -173,7 +212,7 @@ class SqliteStore:
 
     async def load(self, key: str) -> Conversation | None:
         """Return the live conversation under `key`, or None."""
-        row = self._db.execute(_LOAD, (key, self._clock())).fetchone()
+        row = (await self._execute(_LOAD, (key, self._clock()))).fetchone()
         return Conversation.from_dict(json.loads(row[0])) if row else None
 
     async def save(self, key: str, conversation: Conversation, *, expected_version: int | None, user: str) -> bool:
@@ -184,39 +223,48 @@ class SqliteStore:
         expires_at = now + self._ttl
         if expected_version is None:
             params: tuple[Any, ...] = (key, user, conversation.version, data, expires_at, now)
-            return self._write(_CREATE, params).fetchone() is not None
+            return (await self._write(_CREATE, params)).fetchone() is not None
         params = (user, conversation.version, data, expires_at, key, expected_version, now)
-        return self._write(_UPDATE, params).fetchone() is not None
+        return (await self._write(_UPDATE, params)).fetchone() is not None
 
     async def delete(self, key: str) -> None:
-        """Drop one conversation."""
-        self._write("DELETE FROM conversations WHERE key = ?", (key,))
+        """Drop one conversation, from the disk too (people are told their answers are deleted)."""
+        if (await self._write("DELETE FROM conversations WHERE key = ?", (key,))).rowcount:
+            await self._scrub_wal()
 
     async def forget_user(self, user: str) -> int:
-        """Delete the user's conversations, expired ones too; chat settings belong to chats, not users."""
-        return self._write("DELETE FROM conversations WHERE user = ?", (user,)).rowcount
+        """Delete the user's conversations, expired ones too, and leave none of it readable on disk.
+
+        Chat settings belong to chats, not users, and stay.
+        """
+        removed = (await self._write("DELETE FROM conversations WHERE user = ?", (user,))).rowcount
+        if removed:
+            await self._scrub_wal()
+        return removed
 
     async def purge_expired(self) -> int:
         """Delete expired conversations (and expired update ids) off the loop; return the conversations count."""
         now = self._clock()
         await self._off_loop(_purge_table, "seen_updates", now)
         removed = await self._off_loop(_purge_table, "conversations", now)
-        await self._off_loop(_checkpoint)
+        if removed:
+            self._scrubs_wanted += 1
+        await self._run_checkpoint()
         return removed
 
     async def mark_update_seen(self, update_id: int) -> bool:
         """Record `update_id`; False if it is already recorded and not yet past the dedup window."""
         now = self._clock()
-        return self._write(_MARK_SEEN, (update_id, now + self._dedup_ttl, now)).fetchone() is not None
+        return (await self._write(_MARK_SEEN, (update_id, now + self._dedup_ttl, now))).fetchone() is not None
 
     async def load_chat_settings(self, chat: str) -> dict[str, Any]:
         """Return a group's settings, or {}."""
-        row = self._db.execute("SELECT data FROM chat_settings WHERE chat = ?", (chat,)).fetchone()
+        row = (await self._execute("SELECT data FROM chat_settings WHERE chat = ?", (chat,))).fetchone()
         return dict(json.loads(row[0])) if row else {}
 
     async def save_chat_settings(self, chat: str, settings: dict[str, Any]) -> None:
         """Replace a group's settings."""
-        self._write(_SAVE_CHAT, (chat, _dumps(settings)))
+        await self._write(_SAVE_CHAT, (chat, _dumps(settings)))
 
     async def close(self) -> None:
         """Stop background work, wait for its thread, checkpoint what is left, and close both connections.
@@ -232,12 +280,42 @@ class SqliteStore:
         else:
             self._maintenance_closed = True
             with contextlib.suppress(sqlite3.Error):
-                await self._in_thread(_checkpoint_and_close)
+                await self._in_thread(_checkpoint_and_close, self._wal_scrub_pending)
         self._db.close()
 
-    def _write(self, sql: str, params: tuple[Any, ...]) -> sqlite3.Cursor:
+    @property
+    def _wal_scrub_pending(self) -> bool:
+        """True while the WAL may still hold pages from before a delete that must leave the disk."""
+        return self._scrubs_done < self._scrubs_wanted
+
+    async def _execute(self, sql: str, params: tuple[Any, ...]) -> sqlite3.Cursor:
+        """Run one statement on the loop; if another writer holds the lock, retry it between awaits."""
+        try:
+            return self._db.execute(sql, params)
+        except sqlite3.OperationalError as error:
+            if not _is_locked(error):
+                raise
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + LOCKED_DEADLINE_SECONDS
+        delay = LOCKED_RETRY_FIRST_DELAY
+        while True:
+            await asyncio.sleep(delay)
+            try:
+                return self._db.execute(sql, params)
+            except sqlite3.OperationalError as error:
+                if not _is_locked(error):
+                    raise
+                if loop.time() >= deadline:
+                    raise StoreLockedError(
+                        f"the SQLite database {self.path} stayed locked by another writer for "
+                        f"{LOCKED_DEADLINE_SECONDS:g} s; is another process (a second bot on the same "
+                        "data folder, or a sqlite3 shell) writing to it?"
+                    ) from error
+            delay = min(delay * 2, LOCKED_RETRY_MAX_DELAY)
+
+    async def _write(self, sql: str, params: tuple[Any, ...]) -> sqlite3.Cursor:
         """Run one write on the loop; every CHECKPOINT_EVERY_WRITES, start a checkpoint off it."""
-        cursor = self._db.execute(sql, params)
+        cursor = await self._execute(sql, params)
         self._writes_since_checkpoint += 1
         if (
             self._writes_since_checkpoint >= CHECKPOINT_EVERY_WRITES
@@ -250,7 +328,21 @@ class SqliteStore:
 
     async def _background_checkpoint(self) -> None:
         with contextlib.suppress(StoreClosedError):  # close() came first, and checkpoints itself
-            await self._off_loop(_checkpoint)
+            await self._run_checkpoint()
+
+    async def _run_checkpoint(self) -> None:
+        """Checkpoint off the loop, truncating the WAL if a delete still has pages in it."""
+        wanted = self._scrubs_wanted
+        scrub = self._scrubs_done < wanted
+        if await self._off_loop(_checkpoint, scrub) and scrub:
+            self._scrubs_done = max(self._scrubs_done, wanted)
+
+    async def _scrub_wal(self) -> None:
+        """After a delete: copy the zeroed pages into the file and empty the WAL (or leave it to a later checkpoint)."""
+        self._scrubs_wanted += 1
+        # The rows are gone from the tables either way; a failed or refused checkpoint is retried later.
+        with contextlib.suppress(sqlite3.Error):  # StoreClosedError too: close() scrubs as its last job
+            await self._run_checkpoint()
 
     async def _off_loop(self, work: Callable[..., T], *args: Any) -> T:
         """Run `work(maintenance_connection, stop_event, *args)` in a worker thread, one job at a time."""
@@ -307,14 +399,26 @@ def _purge_table(db: sqlite3.Connection, stop: threading.Event, table: str, now:
     return removed
 
 
-def _checkpoint(db: sqlite3.Connection, _stop: threading.Event) -> None:
-    """Copy the WAL into the database file (and fsync) without blocking readers or writers."""
-    db.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchall()
+def _checkpoint(db: sqlite3.Connection, _stop: threading.Event, scrub: bool = False) -> bool:
+    """Copy the WAL into the database file (and fsync); with `scrub`, also empty the WAL file.
+
+    Without `scrub` this never blocks readers or writers. With it, it waits up to
+    SCRUB_BUSY_TIMEOUT_MS for readers to leave the WAL; False if they did not.
+    """
+    if not scrub:
+        db.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchall()
+        return True
+    db.execute(f"PRAGMA busy_timeout={SCRUB_BUSY_TIMEOUT_MS}")
+    try:
+        busy, _, _ = db.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()
+    finally:
+        db.execute(f"PRAGMA busy_timeout={MAINTENANCE_BUSY_TIMEOUT_MS}")
+    return bool(busy == 0)
 
 
-def _checkpoint_and_close(db: sqlite3.Connection, stop: threading.Event) -> None:
+def _checkpoint_and_close(db: sqlite3.Connection, stop: threading.Event, scrub: bool) -> None:
     """The last job: a final checkpoint, then close the connection in the thread that used it last."""
     try:
-        _checkpoint(db, stop)
+        _checkpoint(db, stop, scrub)
     finally:
         db.close()
