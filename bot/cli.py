@@ -1,13 +1,33 @@
-"""`twitchcheck run | shell | validate | check | graph | test` (design §3)."""
+"""`twitchcheck run | shell | validate | check | graph | test` (design §3).
+
+Exit statuses, for scripts and service managers (docs/deploy.md's systemd unit relies on them):
+0 done; 1 a flow, content or case file is wrong (or a test failed); 2 a setting is wrong;
+70 an unexpected error; 75 Telegram or the store stayed unreachable at start-up, try again later.
+"""
 
 from __future__ import annotations
 
 import argparse
+import logging
 import sys
+from collections.abc import Mapping
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from bot.config import ConfigError, Settings
-from bot.engine.errors import FlowErrors
+from bot.config import ConfigError, Settings, TryAgainLater
+from bot.engine.errors import FlowErrors, ShapeError
+from bot.logs import failure_line
+
+if TYPE_CHECKING:  # imported where used, so `twitchcheck validate` starts fast
+    from bot.engine.cases import CaseFile
+    from bot.engine.corpus import Corpus
+    from bot.engine.model import Flow
+
+EXIT_FLOW_ERRORS = 1
+EXIT_CONFIG = 2
+EXIT_SOFTWARE = 70
+EXIT_TRY_AGAIN_LATER = 75
+"""EX_TEMPFAIL from sysexits.h: "a temporary failure; the user is invited to retry"."""
 
 
 def _paths(args: argparse.Namespace, settings: Settings) -> list[Path]:
@@ -65,23 +85,24 @@ def cmd_graph(args: argparse.Namespace, settings: Settings) -> int:
 def cmd_test(args: argparse.Namespace, settings: Settings) -> int:
     """Run the YAML conversation cases in flows/tests/."""
     from bot.bootstrap import load_all
-    from bot.engine.cases import case_files, run_cases
-    from bot.engine.corpus import load_corpus, run_corpus
+    from bot.engine.cases import case_files, run_case
+    from bot.engine.corpus import Corpus, run_corpus
 
     loaded = load_all([settings.flows_dir], settings.content_dir, prove=False)
     engine = loaded.engine()
-    files = [Path(p) for p in args.paths] if args.paths else case_files(settings.flows_dir / "tests")
+    files = _test_files(args.paths) if args.paths else case_files(settings.flows_dir / "tests")
     passed = failed = 0
     for file in files:
-        corpus = load_corpus(file, engine.flows)
-        if corpus is not None:
-            report = run_corpus(engine, corpus)
+        tests = read_test_file(file, engine.flows)
+        if isinstance(tests, Corpus):
+            report = run_corpus(engine, tests)
             verdict = "PASS" if report.passed else "FAIL"
             print(f"{verdict} {file.name}: language corpus")
             print("\n".join(report.lines()))
             passed, failed = passed + report.passed, failed + (not report.passed)
             continue
-        for result in run_cases(engine, file):
+        for case in tests.cases:
+            result = run_case(engine, tests.flow, case, str(file))
             if result.passed:
                 passed += 1
                 print(f"PASS {file.name}: {result.name}")
@@ -89,7 +110,56 @@ def cmd_test(args: argparse.Namespace, settings: Settings) -> int:
                 failed += 1
                 print(f"FAIL {file.name}: {result.name}\n{result.transcript}")
     print(f"{passed} passed, {failed} failed")
+    if not passed and not failed:
+        print("error: no test cases found; add cases to a file in flows/tests/", file=sys.stderr)
     return 1 if failed or not passed else 0
+
+
+def _test_files(paths: list[str]) -> list[Path]:
+    """The files named, with each folder replaced by the case files in it."""
+    from bot.engine.cases import case_files
+
+    files: list[Path] = []
+    for name in paths:
+        path = Path(name)
+        if path.is_dir():
+            found = case_files(path)
+            if not found:
+                raise FlowErrors([ShapeError(name, 1, "this folder holds no case files", "name a .yaml case file")])
+            files += found
+        else:
+            files.append(path)
+    return files
+
+
+def read_test_file(path: Path, flows: Mapping[str, Flow]) -> CaseFile | Corpus:
+    """A case file's conversation cases or language corpus; FlowErrors (`file:line`) if it holds neither."""
+    from bot.engine.cases import parse_cases
+    from bot.engine.corpus import is_corpus, read_corpus
+    from bot.engine.yaml_source import LineDict, read_source, read_yaml
+
+    text = read_source(path)
+    raw, problems = read_yaml(text, str(path))
+    if problems:
+        raise FlowErrors(problems)
+    if is_corpus(raw):
+        return read_corpus(raw, flows, str(path))
+    if isinstance(raw, LineDict) and "steps" in raw:
+        raise FlowErrors(
+            [ShapeError(str(path), raw.key_lines["steps"], "this is a flow file, not a case file", _CASE_FILE_HINT)]
+        )
+    if isinstance(raw, LineDict) and "cases" not in raw:
+        raise FlowErrors([ShapeError(str(path), raw.line, "the case file has no `cases:`", _CASE_FILE_HINT)])
+    tests = parse_cases(text, flows, source=str(path))
+    if not tests.cases:
+        line = raw.key_lines["cases"] if isinstance(raw, LineDict) else 1
+        raise FlowErrors([ShapeError(str(path), line, "`cases` is empty", "add at least one case: `- name: ...`")])
+    return tests
+
+
+_CASE_FILE_HINT = (
+    "give `twitchcheck test` a case file (`flow:` and `cases:`, see flows/tests/); check flows with `twitchcheck check`"
+)
 
 
 def cmd_shell(args: argparse.Namespace, settings: Settings) -> int:
@@ -140,14 +210,30 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    settings: Settings | None = None
     try:
         settings = Settings.from_env()
         return int(args.func(args, settings))
     except ConfigError as error:
-        print(f"error: {error}", file=sys.stderr)
-        return 2
+        return _refuse(str(error), EXIT_CONFIG, settings, args)
+    except TryAgainLater as error:
+        return _refuse(str(error), EXIT_TRY_AGAIN_LATER, settings, args)
     except FlowErrors as errors:
         return _report(errors)
+    except Exception as error:
+        if args.command != "run":
+            raise
+        # The bot's own log handler (redacting) keeps the traceback for DEBUG runs; stderr gets one line.
+        logging.getLogger("twitchcheck").debug("unexpected error", exc_info=True)
+        return _refuse(f"unexpected {type(error).__name__}: {error}", EXIT_SOFTWARE, settings, args)
+
+
+def _refuse(message: str, status: int, settings: Settings | None, args: argparse.Namespace) -> int:
+    """Print the one line a refusal gets (secrets removed, JSON for a `run` that logs JSON); return `status`."""
+    json_logs = settings is not None and settings.log_format == "json" and args.command == "run"
+    secrets = settings.secrets if settings is not None else ()
+    print(failure_line(message, "json" if json_logs else "text", secrets, status), file=sys.stderr)
+    return status
 
 
 if __name__ == "__main__":

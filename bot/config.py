@@ -14,20 +14,38 @@ DEFAULT_FLOWS = PROJECT_ROOT / "flows"
 DEFAULT_CONTENT = PROJECT_ROOT / "content" / "en"
 DEFAULT_API_BASE_URL = "https://api.telegram.org/bot"
 WEBHOOK_SECRET_SHAPE = re.compile(r"[A-Za-z0-9_-]{1,256}")
+LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")
+_URL_PASSWORD = re.compile(r"://[^/@\s:]*:([^/@\s]+)@|[?&]password=([^&\s]+)", re.IGNORECASE)
+_MIN_SECRET_CHARS = 4
+"""Shorter passwords are left to the URL-shaped redaction in logs.py: replacing every "ab" in a
+line would mangle it without hiding anything worth hiding."""
 
 
 class ConfigError(Exception):
     """A setting is missing or wrong; the message is one line an operator can act on."""
 
 
-def _int(name: str, default: int) -> int:
+class TryAgainLater(Exception):
+    """Telegram or the store stayed unreachable through start-up's retries; a restart later may work."""
+
+
+def _int(name: str, default: int, lowest: int | None = None, highest: int | None = None) -> int:
     raw = os.environ.get(name, "").strip()
     if not raw:
         return default
     try:
-        return int(raw)
+        value = int(raw)
     except ValueError:
         raise ConfigError(f"{name} must be a whole number, got {raw!r}") from None
+    if (lowest is not None and value < lowest) or (highest is not None and value > highest):
+        bounds = f"between {lowest} and {highest}" if highest is not None else f"at least {lowest}"
+        raise ConfigError(f"{name} must be {bounds}, got {value}")
+    return value
+
+
+def url_passwords(url: str) -> tuple[str, ...]:
+    """The passwords written in a storage URL (`redis://:pw@host`, `?password=pw`), to keep out of messages."""
+    return tuple(found for match in _URL_PASSWORD.finditer(url) for found in match.groups() if found)
 
 
 @dataclass(frozen=True)
@@ -47,6 +65,12 @@ class Settings:
     content_dir: Path = DEFAULT_CONTENT
     id_salt: str = ""
 
+    @property
+    def secrets(self) -> tuple[str, ...]:
+        """Every secret a setting holds, for redaction: the token, the webhook secret, a store password."""
+        found = (self.token, self.webhook_secret, *url_passwords(self.storage))
+        return tuple(secret for secret in found if len(secret) >= _MIN_SECRET_CHARS)
+
     def __repr__(self) -> str:
         return f"Settings(storage={self.storage!r}, data_dir={str(self.data_dir)!r}, token=<redacted>)"
 
@@ -59,18 +83,21 @@ class Settings:
         log_format = env("LOG_FORMAT", "text").strip().lower() or "text"
         if log_format not in ("text", "json"):
             raise ConfigError(f"LOG_FORMAT must be 'text' or 'json', got {log_format!r}")
+        log_level = (env("LOG_LEVEL", "").strip() or "INFO").upper()
+        if log_level not in LOG_LEVELS:
+            raise ConfigError(f"LOG_LEVEL must be one of {', '.join(LOG_LEVELS)}, got {log_level!r}")
         return cls(
             token=env("TELEGRAM_BOT_TOKEN", "").strip(),
             api_base_url=env("TELEGRAM_API_BASE_URL", "").strip() or DEFAULT_API_BASE_URL,
             data_dir=Path(env("TWITCHCHECK_DATA_DIR", "").strip() or "./data"),
             storage=env("TWITCHCHECK_STORAGE", "").strip() or "sqlite",
-            log_level=(env("LOG_LEVEL", "").strip() or "INFO").upper(),
+            log_level=log_level,
             log_format=log_format,
             webhook_url=env("TWITCHCHECK_WEBHOOK_URL", "").strip(),
             webhook_secret=env("TWITCHCHECK_WEBHOOK_SECRET", "").strip(),
             webhook_listen=env("TWITCHCHECK_WEBHOOK_LISTEN", "").strip() or "0.0.0.0",
-            webhook_port=_int("TWITCHCHECK_WEBHOOK_PORT", 8443),
-            ttl_days=_int("TWITCHCHECK_TTL_DAYS", 7),
+            webhook_port=_int("TWITCHCHECK_WEBHOOK_PORT", 8443, 0, 65535),
+            ttl_days=_int("TWITCHCHECK_TTL_DAYS", 7, 1),
             flows_dir=Path(env("TWITCHCHECK_FLOWS_DIR", "").strip() or DEFAULT_FLOWS),
             content_dir=Path(env("TWITCHCHECK_CONTENT_DIR", "").strip() or DEFAULT_CONTENT),
             id_salt=env("TWITCHCHECK_ID_SALT", "").strip(),

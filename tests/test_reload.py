@@ -1,0 +1,80 @@
+"""SIGHUP reloads the flows; whatever is wrong with the new files, `reload_refused` is logged and the old ones stay."""
+
+from __future__ import annotations
+
+import logging
+import shutil
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from bot.bootstrap import Loaded
+from bot.config import DEFAULT_CONTENT, DEFAULT_FLOWS, Settings
+from bot.telegram.runner import reload_flows
+
+
+class RecordingRuntime:
+    """Stands in for BotRuntime: remembers what it was given to reload."""
+
+    def __init__(self) -> None:
+        self.reloaded: list[Loaded] = []
+
+    def reload(self, loaded: Loaded) -> None:
+        self.reloaded.append(loaded)
+
+
+@pytest.fixture
+def flows(tmp_path: Path) -> Path:
+    folder = tmp_path / "flows"
+    folder.mkdir()
+    shutil.copy(DEFAULT_FLOWS / "twitching.yaml", folder / "twitching.yaml")
+    return folder
+
+
+def reload(flows: Path, caplog: pytest.LogCaptureFixture, load: Callable[..., Loaded] | None = None) -> list[str]:
+    """Reload from `flows`; return the `reload_refused` problems logged, checking the old flows were kept."""
+    runtime = RecordingRuntime()
+    settings = Settings(flows_dir=flows, content_dir=DEFAULT_CONTENT)
+    with caplog.at_level(logging.ERROR, logger="twitchcheck"):
+        kept = not (reload_flows(runtime, settings, load) if load else reload_flows(runtime, settings))  # type: ignore[arg-type]
+    refused = [r.fields["problem"] for r in caplog.records if getattr(r, "event", "") == "reload_refused"]  # type: ignore[attr-defined]
+    assert kept == bool(refused) and kept == (not runtime.reloaded)
+    return refused
+
+
+def test_good_flows_are_swapped_in(flows: Path, caplog: pytest.LogCaptureFixture) -> None:
+    assert reload(flows, caplog) == []
+
+
+def test_a_yaml_syntax_error(flows: Path, caplog: pytest.LogCaptureFixture) -> None:
+    (flows / "twitching.yaml").write_text("flow: twitching\nsteps: [\n", encoding="utf-8")
+    [problem] = reload(flows, caplog)
+    assert problem.startswith(f"{flows / 'twitching.yaml'}:3") and "YAML syntax error" in problem
+
+
+def test_a_file_that_is_not_utf8(flows: Path, caplog: pytest.LogCaptureFixture) -> None:
+    path = flows / "twitching.yaml"
+    path.write_bytes(path.read_bytes().replace(b"Muscle", "Musclé".encode("latin-1"), 1))
+    [problem] = reload(flows, caplog)
+    assert str(path) in problem
+
+
+def test_a_meaning_error(flows: Path, caplog: pytest.LogCaptureFixture) -> None:
+    path = flows / "twitching.yaml"
+    path.write_text(path.read_text(encoding="utf-8").replace("start: emergency_now", "start: nowhere"), "utf-8")
+    assert any("nowhere" in problem for problem in reload(flows, caplog))
+
+
+def test_a_flows_folder_that_is_gone(flows: Path, caplog: pytest.LogCaptureFixture) -> None:
+    shutil.rmtree(flows)
+    assert len(reload(flows, caplog)) >= 1
+
+
+@pytest.mark.parametrize("error", [RecursionError("maximum recursion depth exceeded"), OSError(5, "I/O error")])
+def test_anything_else_the_loader_raises(error: Exception, flows: Path, caplog: pytest.LogCaptureFixture) -> None:
+    def load(*args: object, **kwargs: object) -> Loaded:
+        raise error
+
+    [problem] = reload(flows, caplog, load)
+    assert problem.startswith(f"{flows}: {type(error).__name__}: ")
