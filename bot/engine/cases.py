@@ -125,7 +125,7 @@ class _Reader:
                 f"no flow '{flow_id}'",
                 did_you_mean(str(flow_id), self.flows) or f"flows: {', '.join(sorted(self.flows))}",
             )
-        cases = raw.get("cases", LineList())
+        cases = raw.get("cases", _empty())
         if not isinstance(cases, LineList):
             self.problem(
                 ShapeError,
@@ -167,7 +167,7 @@ class _Reader:
         return Case(name, inputs, expect, line)
 
     def inputs(self, item: LineDict) -> tuple[str, ...]:
-        raw = item.get("inputs", LineList())
+        raw = item.get("inputs", _empty())
         if not isinstance(raw, LineList):
             self.problem(
                 ShapeError,
@@ -246,6 +246,13 @@ class _Reader:
                     did_you_mean(str(name), known) or "use an id from the flow file",
                 )
         return tuple(str(name) for name in values)
+
+
+def _empty() -> LineList:
+    """An empty list that still knows its (no) item lines, for a key left out."""
+    empty = LineList()
+    empty.item_lines = []
+    return empty
 
 
 def parse_cases(text: str, flows: Mapping[str, Flow], source: str = "<cases>") -> CaseFile:

@@ -22,3 +22,11 @@ def test_a_latin_1_case_file_is_one_located_error(engine: Engine, tmp_path: Path
     [problem] = caught.value.problems
     assert problem.source == str(path) and problem.line == 3
     assert "not UTF-8" in problem.what
+
+
+def test_a_case_file_without_cases_is_a_located_error_not_a_crash(engine: Engine, tmp_path: Path):
+    path = tmp_path / "no_cases.yaml"
+    path.write_text("flow: twitching\n", encoding="utf-8")
+    with pytest.raises(FlowErrors) as caught:
+        run_cases(engine, path)
+    assert [p.what for p in caught.value.problems] == ["the case file is missing 'cases'"]
