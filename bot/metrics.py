@@ -1,4 +1,4 @@
-"""Prometheus metrics: updates, outcomes by level, errors, duplicates and update latency."""
+"""Prometheus metrics: updates, outcomes by level, errors, duplicates, flood drops and update latency."""
 
 from __future__ import annotations
 
@@ -20,6 +20,17 @@ class Metrics:
         self.errors = Counter("twitchcheck_errors", "Errors raised while handling updates", registry=self.registry)
         self.duplicates = Counter(
             "twitchcheck_duplicate_updates", "Redelivered updates ignored", registry=self.registry
+        )
+        self.dropped = Counter(
+            "twitchcheck_dropped_updates",
+            "Updates dropped unhandled because their chat already had too many queued",
+            registry=self.registry,
+        )
+        self.webhook_refused = Counter(
+            "twitchcheck_webhook_refused",
+            "Webhook requests or connections refused, by reason",
+            ["reason"],
+            registry=self.registry,
         )
         self.latency = Histogram(
             "twitchcheck_update_seconds",

@@ -5,9 +5,10 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 
 from telegram import BotCommand, Update
+from telegram.constants import ChatType
 from telegram.ext import (
     AIORateLimiter,
     Application,
@@ -40,6 +41,8 @@ CONNECTION_POOL_SIZE = 16
 16 connections carry even at 500 ms round trips. httpcore checks every open connection on each
 request, so PTB's default of 256 costs more CPU per update under load (the 1-call floor in
 `python -m tests.benchmarks.bench_e2e` shows the difference)."""
+FLOOD_REPLY = "You've sent a lot at once, so I'll answer the first ones. Please wait for my reply before sending more."
+"""Told once to a chat whose queue is full (see bot/telegram/ordering.py); plain text, shown as is."""
 COMMANDS = (
     ("start", "Start the twitching check"),
     ("back", "Go back one question"),
@@ -81,6 +84,7 @@ def build_application(
     on_update_handled: Callable[[int], None] | None = None,
 ) -> Application:  # type: ignore[type-arg]
     """A PTB Application with our handlers; `updater=None` callers (webhooks) just skip polling."""
+    processor = PerChatOrderedProcessor(handlers.metrics, on_handled=on_update_handled)
     request = RetryingRequest(backoff=retry_backoff, connection_pool_size=CONNECTION_POOL_SIZE)
     updates_request = RetryingRequest(backoff=retry_backoff, read_timeout=poll_timeout + 10)
     application = (
@@ -94,9 +98,10 @@ def build_application(
             if rate_limited
             else AIORateLimiter(overall_max_rate=0, group_max_rate=0, max_retries=5)
         )
-        .concurrent_updates(PerChatOrderedProcessor(handlers.metrics, on_handled=on_update_handled))
+        .concurrent_updates(processor)
         .build()
     )
+    processor.on_flood = tell_to_wait(application)
     new = filters.UpdateType.MESSAGE
     private = filters.ChatType.PRIVATE
     h = handlers
@@ -121,6 +126,19 @@ def build_application(
     )
     application.add_error_handler(h.on_error)
     return application
+
+
+def tell_to_wait(application: Application) -> Callable[[Update], Awaitable[None]]:  # type: ignore[type-arg]
+    """The "please wait" for a flooding chat: a toast on a button press, a message in a private chat."""
+
+    async def tell(update: Update) -> None:
+        bot = application.bot
+        if update.callback_query is not None:
+            await bot.answer_callback_query(update.callback_query.id, FLOOD_REPLY)
+        elif update.effective_chat is not None and update.effective_chat.type == ChatType.PRIVATE:
+            await bot.send_message(update.effective_chat.id, FLOOD_REPLY)
+
+    return tell
 
 
 class BotRuntime:

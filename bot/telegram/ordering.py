@@ -1,63 +1,124 @@
-"""Different chats concurrently, one chat's updates strictly in order."""
+"""Per-chat queues in front of a global concurrency limit: `process_update(update, coroutine)`.
+
+One chat's updates run strictly one after another, in arrival order; different chats run
+concurrently, at most `max_concurrent_updates` at a time. An update waits for its chat's turn
+*before* it takes one of those slots, so a chat with a long queue holds one slot, never all
+of them: python-telegram-bot's own semaphore wraps `do_process_update`, and a chat lock taken
+inside it let 400 queued updates of one chat fill every slot while everyone else waited.
+
+A chat may have at most `per_chat_cap` updates queued or running. Beyond that the update is
+dropped without running, counted, and the chat is told once to wait (until its queue drains).
+"""
 
 from __future__ import annotations
 
-import asyncio
+import inspect
+import logging
 import time
+from asyncio import Lock, Semaphore
 from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
 from typing import Any
 
 from telegram import Update
 from telegram.ext import BaseUpdateProcessor
 
+from bot.logs import log_event
 from bot.metrics import Metrics
+
+logger = logging.getLogger("twitchcheck")
+
+PER_CHAT_CAP = 32
+"""Updates one chat may have queued or running. A person taps or types a few at a time, and even
+a backlog after downtime is rarely more than ten; a script sending hundreds is cut off here, so
+its queue costs a few dozen handler runs instead of minutes of everyone's Bot API budget."""
+
+ADMITTED_LIMIT = 1 << 30
+"""python-telegram-bot's own semaphore: set so high it never binds; our slots do the limiting."""
+
+
+@dataclass
+class _ChatLine:
+    """One chat's queue: a FIFO lock for its turn, how many are in it, and whether it was told to wait."""
+
+    turn: Lock = field(default_factory=Lock)
+    queued: int = 0
+    told: bool = False
 
 
 class PerChatOrderedProcessor(BaseUpdateProcessor):
-    """Run updates concurrently, but serialise those of the same chat behind a per-chat lock.
+    """Run updates concurrently, one chat's in order, a flooding chat capped and never in others' way.
 
-    Locks live only while a chat has updates in flight, so memory stays bounded by the
-    number of concurrent updates, not by the number of chats ever seen.
+    Lines live only while a chat has updates in flight, so memory stays bounded by the number
+    of updates in flight, not by the number of chats ever seen.
     """
 
     def __init__(
-        self, metrics: Metrics, max_concurrent_updates: int = 256, on_handled: Callable[[int], None] | None = None
+        self,
+        metrics: Metrics,
+        max_concurrent_updates: int = 256,
+        on_handled: Callable[[int], None] | None = None,
+        *,
+        per_chat_cap: int = PER_CHAT_CAP,
+        on_flood: Callable[[Update], Awaitable[None]] | None = None,
     ) -> None:
-        super().__init__(max_concurrent_updates)
+        if per_chat_cap < 1:
+            raise ValueError("per_chat_cap must be at least 1")
+        super().__init__(ADMITTED_LIMIT)
         self.metrics = metrics
         self.on_handled = on_handled
-        self._locks: dict[int, tuple[asyncio.Lock, int]] = {}
+        self.on_flood = on_flood
+        self.per_chat_cap = per_chat_cap
+        self.running_limit = max_concurrent_updates
+        self._slots = Semaphore(max_concurrent_updates)
+        self._lines: dict[int, _ChatLine] = {}
 
     async def do_process_update(self, update: object, coroutine: Awaitable[Any]) -> None:
         started = time.perf_counter()
+        kind = _kind(update)
         try:
-            await self._in_chat_order(update, coroutine)
+            chat = update.effective_chat if isinstance(update, Update) else None
+            if chat is None:
+                async with self._slots:
+                    await coroutine
+            else:
+                await self._in_chat_order(chat.id, update, coroutine)
         finally:
             self.metrics.latency.observe(time.perf_counter() - started)
-            self.metrics.updates.labels(kind=_kind(update)).inc()
+            self.metrics.updates.labels(kind=kind).inc()
             if self.on_handled is not None and isinstance(update, Update):
                 self.on_handled(update.update_id)
 
-    async def _in_chat_order(self, update: object, coroutine: Awaitable[Any]) -> None:
-        chat = update.effective_chat if isinstance(update, Update) else None
-        if chat is None:
-            await coroutine
+    async def _in_chat_order(self, chat_id: int, update: object, coroutine: Awaitable[Any]) -> None:
+        line = self._lines.setdefault(chat_id, _ChatLine())
+        if line.queued >= self.per_chat_cap:
+            await self._drop(line, update, coroutine)
             return
-        lock, users = self._locks.get(chat.id, (asyncio.Lock(), 0))
-        self._locks[chat.id] = (lock, users + 1)
+        line.queued += 1
         try:
-            async with lock:
+            async with line.turn, self._slots:
                 await coroutine
         finally:
-            lock, users = self._locks[chat.id]
-            if users == 1:
-                del self._locks[chat.id]
-            else:
-                self._locks[chat.id] = (lock, users - 1)
+            line.queued -= 1
+            if line.queued == 0:
+                del self._lines[chat_id]
+
+    async def _drop(self, line: _ChatLine, update: object, coroutine: Awaitable[Any]) -> None:
+        """Drop an update over the cap without running it; tell the chat once per flood."""
+        if inspect.iscoroutine(coroutine):
+            coroutine.close()
+        self.metrics.dropped.inc()
+        if line.told or self.on_flood is None or not isinstance(update, Update):
+            return
+        line.told = True
+        try:
+            await self.on_flood(update)
+        except Exception as error:  # noqa: BLE001 - a failed "please wait" must not touch the chat's queue
+            log_event(logger, "error", logging.ERROR, error=type(error).__name__, where="flood_reply")
 
     @property
     def chats_in_flight(self) -> int:
-        return len(self._locks)
+        return len(self._lines)
 
     async def initialize(self) -> None:
         """Nothing to set up."""

@@ -36,9 +36,14 @@ class Handler:
 
 async def run_all(processor: PerChatOrderedProcessor, handler: Handler, updates: list[Update]) -> list[asyncio.Task]:
     tasks = [asyncio.create_task(processor.process_update(u, handler.handle(u))) for u in updates]
-    for _ in range(5):
-        await asyncio.sleep(0)  # let every task run up to its first wait (no timing involved)
+    await settle()
     return tasks
+
+
+async def settle() -> None:
+    """Let every task run up to its next wait (a bounded number of loop turns, no timing involved)."""
+    for _ in range(20):
+        await asyncio.sleep(0)
 
 
 async def test_one_chats_updates_run_one_after_another_in_arrival_order() -> None:
@@ -76,3 +81,88 @@ async def test_locks_are_dropped_once_a_chat_is_idle_and_every_update_is_counted
     await asyncio.gather(*tasks)
     assert processor.chats_in_flight == 0
     assert metrics.registry.get_sample_value("twitchcheck_updates_total", {"kind": "message"}) == 9
+
+
+async def test_a_flooding_chat_holds_one_slot_so_another_chat_starts_at_once() -> None:
+    processor, handler = PerChatOrderedProcessor(Metrics(), max_concurrent_updates=4), Handler()
+    flood = [message_update(i, chat_id=7) for i in range(1, 11)]
+    tasks = await run_all(processor, handler, [*flood, message_update(100, chat_id=8)])
+    assert handler.log == ["start 1", "start 100"]
+    handler.let_finish(100)
+    await tasks[-1]
+    for update in flood:
+        handler.let_finish(update.update_id)
+    await asyncio.gather(*tasks)
+    assert [entry for entry in handler.log if entry.startswith("start")] == [
+        "start 1",
+        "start 100",
+        *(f"start {i}" for i in range(2, 11)),
+    ]
+
+
+async def test_no_more_than_max_concurrent_updates_run_at_once() -> None:
+    processor, handler = PerChatOrderedProcessor(Metrics(), max_concurrent_updates=2), Handler()
+    tasks = await run_all(processor, handler, [message_update(i, chat_id=i) for i in (1, 2, 3)])
+    assert handler.log == ["start 1", "start 2"]
+    handler.let_finish(2)
+    await tasks[1]
+    await settle()
+    assert handler.log == ["start 1", "start 2", "end 2", "start 3"]
+    handler.let_finish(1)
+    handler.let_finish(3)
+    await asyncio.gather(*tasks)
+
+
+class Told:
+    """Records the updates a flooding chat was told to wait on."""
+
+    def __init__(self) -> None:
+        self.updates: list[int] = []
+
+    async def tell(self, update: Update) -> None:
+        self.updates.append(update.update_id)
+
+
+async def test_beyond_the_per_chat_cap_the_excess_is_dropped_and_the_chat_told_once() -> None:
+    metrics, told, handled = Metrics(), Told(), []
+    processor = PerChatOrderedProcessor(metrics, per_chat_cap=3, on_flood=told.tell, on_handled=handled.append)
+    handler = Handler()
+    tasks = await run_all(processor, handler, [message_update(i, chat_id=7) for i in range(1, 11)])
+    assert all(task.done() for task in tasks[3:])  # dropped at once, never waiting for the chat's turn
+    assert told.updates == [4]
+    for update_id in (1, 2, 3):
+        handler.let_finish(update_id)
+    await asyncio.gather(*tasks)
+    assert handler.log == ["start 1", "end 1", "start 2", "end 2", "start 3", "end 3"]
+    assert sorted(handled) == list(range(1, 11))  # dropped updates are finished with too
+    assert metrics.registry.get_sample_value("twitchcheck_dropped_updates_total") == 7
+    # The chat has gone quiet: a new flood is told again.
+    tasks = await run_all(processor, handler, [message_update(i, chat_id=7) for i in range(11, 16)])
+    assert told.updates == [4, 14]
+    for update_id in (11, 12, 13):
+        handler.let_finish(update_id)
+    await asyncio.gather(*tasks)
+
+
+async def test_other_chats_are_never_dropped_or_told_when_one_chat_floods() -> None:
+    told = Told()
+    processor, handler = PerChatOrderedProcessor(Metrics(), per_chat_cap=2, on_flood=told.tell), Handler()
+    updates = [message_update(i, chat_id=7) for i in range(1, 6)] + [message_update(i, chat_id=i) for i in (20, 21)]
+    tasks = await run_all(processor, handler, updates)
+    assert handler.log == ["start 1", "start 20", "start 21"]
+    assert told.updates == [3]
+    for update in updates:
+        handler.let_finish(update.update_id)
+    await asyncio.gather(*tasks)
+    assert [entry for entry in handler.log if entry.startswith("end")] == ["end 1", "end 20", "end 21", "end 2"]
+
+
+async def test_a_failing_wait_reply_never_stops_the_chat() -> None:
+    async def broken(update: Update) -> None:
+        raise RuntimeError("Telegram is down")
+
+    processor, handler = PerChatOrderedProcessor(Metrics(), per_chat_cap=1, on_flood=broken), Handler()
+    tasks = await run_all(processor, handler, [message_update(i, chat_id=7) for i in (1, 2)])
+    handler.let_finish(1)
+    await asyncio.gather(*tasks)
+    assert handler.log == ["start 1", "end 1"]
