@@ -37,7 +37,6 @@ from tornado.netutil import bind_sockets
 from tornado.web import Application as WebApplication
 from tornado.web import RequestHandler
 
-from bot.bootstrap import Loaded
 from bot.config import Settings
 from bot.logs import log_event
 from bot.metrics import CONTENT_TYPE, Metrics
@@ -419,21 +418,3 @@ class _OverloadLog:
                 logger, "webhook_overloaded", logging.WARNING, reason=reason, refused=self._since, open=open_connections
             )
             self._last, self._since = now, 0
-
-
-async def serve_webhook(settings: Settings, loaded: Loaded) -> int:
-    """Serve until SIGTERM (settings were checked by `run_bot` before anything started)."""
-    from bot.telegram.runner import install_signals, open_configured_store
-
-    store = await open_configured_store(settings)
-    runtime = BotRuntime(settings, loaded, store)
-    server = WebhookServer(settings, runtime)
-    stop = asyncio.Event()
-    install_signals(stop, runtime, settings)
-    try:
-        await server.start()
-        await stop.wait()
-    finally:
-        await server.stop()
-        await store.close()
-    return 0
