@@ -58,7 +58,7 @@ class Settings:
     log_format: str = "text"
     webhook_url: str = ""
     webhook_secret: str = ""
-    webhook_listen: str = "0.0.0.0"
+    webhook_listen: str = "127.0.0.1"
     webhook_port: int = 8443
     ttl_days: int = 7
     flows_dir: Path = DEFAULT_FLOWS
@@ -95,7 +95,7 @@ class Settings:
             log_format=log_format,
             webhook_url=env("TWITCHCHECK_WEBHOOK_URL", "").strip(),
             webhook_secret=env("TWITCHCHECK_WEBHOOK_SECRET", "").strip(),
-            webhook_listen=env("TWITCHCHECK_WEBHOOK_LISTEN", "").strip() or "0.0.0.0",
+            webhook_listen=env("TWITCHCHECK_WEBHOOK_LISTEN", "").strip() or "127.0.0.1",
             webhook_port=_int("TWITCHCHECK_WEBHOOK_PORT", 8443, 0, 65535),
             ttl_days=_int("TWITCHCHECK_TTL_DAYS", 7, 1),
             flows_dir=Path(env("TWITCHCHECK_FLOWS_DIR", "").strip() or DEFAULT_FLOWS),

@@ -32,7 +32,7 @@ from bot.telegram.callback_data import CallbackCodec
 from bot.telegram.handlers import TwitchCheckBot
 from bot.telegram.ordering import PerChatOrderedProcessor
 from bot.telegram.request import RetryingRequest
-from bot.telegram.sender import Sender, StepIndex
+from bot.telegram.sender import ButtonTags, Sender
 
 logger = logging.getLogger("twitchcheck")
 PURGE_EVERY_SECONDS = 3600
@@ -61,7 +61,7 @@ def build_handlers(loaded: Loaded, store: ConversationStore, settings: Settings,
     anonymizer = Anonymizer(salt_from(settings.token, settings.id_salt))
     renderer = Renderer(loaded.content, HTML)
     codec = CallbackCodec(anonymizer.sign)
-    sender = Sender(renderer, codec, StepIndex(engine))
+    sender = Sender(renderer, codec, ButtonTags(engine))
     return TwitchCheckBot(
         ConversationService(engine, store),
         loaded.content,

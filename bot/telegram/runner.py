@@ -277,11 +277,3 @@ def reload_flows(runtime: BotRuntime, settings: Settings, load: Callable[..., Lo
         log_event(logger, "reload_refused", logging.ERROR, problem=what)
         return False
     return True
-
-
-def install_signals(stop: asyncio.Event, runtime: BotRuntime, settings: Settings) -> None:
-    """SIGTERM/SIGINT set `stop`; SIGHUP reloads flows (for `webhook.serve_webhook`, which `run` no longer uses)."""
-    loop = asyncio.get_running_loop()
-    for sig in STOP_SIGNALS:
-        loop.add_signal_handler(sig, stop.set)
-    loop.add_signal_handler(signal.SIGHUP, reload_flows, runtime, settings)

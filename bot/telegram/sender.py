@@ -57,10 +57,6 @@ class ButtonTags:
         return values[0] if len(values) == 1 else None
 
 
-StepIndex = ButtonTags
-"""The name `bot/telegram/app.py` still builds the sender with."""
-
-
 class Sender:
     """Sends replies as HTML messages with signed inline keyboards."""
 
