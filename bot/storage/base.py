@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any, Protocol
+from typing import Any, Literal, Protocol
 
 from bot.engine.conversation import Conversation
 
@@ -11,6 +11,9 @@ DEFAULT_TTL_SECONDS = 7 * 24 * 3600
 
 DEDUP_TTL_SECONDS = 24 * 3600
 """Telegram redelivers an update for at most a day, so remembering ids longer is waste."""
+
+UpdateClaim = Literal["claimed", "busy", "seen"]
+"""What claiming an update found: handle it now, someone else is handling it, or it was handled."""
 
 
 class ConversationStore(Protocol):
@@ -46,6 +49,17 @@ class ConversationStore(Protocol):
 
     async def mark_update_seen(self, update_id: int) -> bool:
         """Record `update_id`; return False if it was already recorded (a redelivery)."""
+        ...
+
+    async def claim_update(self, update_id: int, lease_seconds: int) -> UpdateClaim:
+        """'seen' if handled within the dedup window; 'busy' if claimed and the claim has not expired; else claim it.
+
+        A claim lasts `lease_seconds`, so an update whose replica crashed is handled again on redelivery.
+        """
+        ...
+
+    async def settle_update(self, update_id: int, handled: bool) -> None:
+        """Drop the claim; if `handled`, also record the update as seen for the dedup window."""
         ...
 
     async def load_chat_settings(self, chat: str) -> dict[str, Any]:

@@ -5,7 +5,8 @@ Layout (all keys are opaque hashes handed in by the adapter):
     tc:conv:<key>   HASH v=version d=JSON u=user, expires by Redis TTL
     tc:user:<user>  SET of tc:conv:* keys, so /forget finds a user's rows without SCAN
     tc:chat:<chat>  STRING JSON group settings, no TTL
-    tc:seen:<id>    STRING, SET NX EX for update de-duplication
+    tc:seen:<id>    STRING, an update handled (or recorded on arrival), expires after the dedup window
+    tc:claim:<id>   STRING, an update a replica is handling, expires with its lease if that replica dies
 
 Writes that read-then-write run as Lua scripts, which Redis executes atomically. The
 scripts touch keys named inside the data (a user set's members), so they assume a
@@ -15,18 +16,19 @@ single Redis (or a primary with replicas), not Redis Cluster.
 from __future__ import annotations
 
 import json
-from typing import Any
+from typing import Any, Final
 
 import redis.asyncio as aioredis
 
 from bot.engine.conversation import Conversation
-from bot.storage.base import DEDUP_TTL_SECONDS, DEFAULT_TTL_SECONDS
+from bot.storage.base import DEDUP_TTL_SECONDS, DEFAULT_TTL_SECONDS, UpdateClaim
 from bot.storage.sqlite import check_bumped
 
 CONV_PREFIX = "tc:conv:"
 USER_PREFIX = "tc:user:"
 CHAT_PREFIX = "tc:chat:"
 SEEN_PREFIX = "tc:seen:"
+CLAIM_PREFIX = "tc:claim:"
 
 # KEYS: conversation, user set. ARGV: expected version ('' = must be absent), new version,
 # JSON, user, ttl ms. The user set lives as long as its newest member, so it never outlives them all.
@@ -74,6 +76,15 @@ return pruned
 """
 
 
+# KEYS: seen, claim. ARGV: lease seconds. Returns an index into _CLAIM_RESULTS.
+_CLAIM = """
+if redis.call('EXISTS', KEYS[1]) == 1 then return 2 end
+if redis.call('SET', KEYS[2], '1', 'NX', 'EX', ARGV[1]) then return 0 end
+return 1
+"""
+_CLAIM_RESULTS: Final[tuple[UpdateClaim, UpdateClaim, UpdateClaim]] = ("claimed", "busy", "seen")
+
+
 def _dumps(data: Any) -> str:
     return json.dumps(data, ensure_ascii=False, separators=(",", ":"))
 
@@ -97,6 +108,7 @@ class RedisStore:
         self._delete = client.register_script(_DELETE)
         self._forget = client.register_script(_FORGET)
         self._prune = client.register_script(_PRUNE)
+        self._claim = client.register_script(_CLAIM)
 
     @classmethod
     async def open(
@@ -149,6 +161,19 @@ class RedisStore:
     async def mark_update_seen(self, update_id: int) -> bool:
         """Record `update_id` for the dedup window; False if it is already recorded."""
         return bool(await self._redis.set(f"{SEEN_PREFIX}{update_id}", b"1", nx=True, ex=self._dedup_ttl))
+
+    async def claim_update(self, update_id: int, lease_seconds: int) -> UpdateClaim:
+        """'seen' if handled within the dedup window, 'busy' while another claim's lease lasts, else claim it."""
+        keys = [f"{SEEN_PREFIX}{update_id}", f"{CLAIM_PREFIX}{update_id}"]
+        return _CLAIM_RESULTS[int(await self._claim(keys=keys, args=[lease_seconds]))]
+
+    async def settle_update(self, update_id: int, handled: bool) -> None:
+        """Drop the claim; if `handled`, record the update as seen for the dedup window (both at once)."""
+        async with self._redis.pipeline(transaction=True) as pipe:
+            if handled:
+                pipe.set(f"{SEEN_PREFIX}{update_id}", b"1", ex=self._dedup_ttl)
+            pipe.delete(f"{CLAIM_PREFIX}{update_id}")
+            await pipe.execute()
 
     async def load_chat_settings(self, chat: str) -> dict[str, Any]:
         """Return a group's settings, or {}."""

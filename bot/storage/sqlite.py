@@ -31,7 +31,10 @@ stop flag between batches, set on cancellation and by `close()`, so shutting dow
 waits for a long purge, and no connection is ever closed while a thread is using it.
 
 Every write is one SQL statement, so compare-and-set is atomic without explicit
-transactions (`RETURNING` tells whether a conditional write happened).
+transactions (`RETURNING` tells whether a conditional write happened). Claiming and settling
+an update touch two tables, so each is one BEGIN IMMEDIATE transaction, run without an await
+inside: it takes the write lock before reading, so a second process on the file cannot slip
+in between, and a locked BEGIN is retried like any statement.
 """
 
 from __future__ import annotations
@@ -48,7 +51,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from bot.engine.conversation import Conversation
-from bot.storage.base import DEDUP_TTL_SECONDS, DEFAULT_TTL_SECONDS
+from bot.storage.base import DEDUP_TTL_SECONDS, DEFAULT_TTL_SECONDS, UpdateClaim
 
 T = TypeVar("T")
 
@@ -94,6 +97,8 @@ _SCHEMA = (
     "CREATE INDEX IF NOT EXISTS conversations_user ON conversations (user)",
     "CREATE TABLE IF NOT EXISTS chat_settings (chat TEXT PRIMARY KEY, data TEXT NOT NULL)",
     "CREATE TABLE IF NOT EXISTS seen_updates (update_id INTEGER PRIMARY KEY, expires_at REAL NOT NULL)",
+    # An update a replica is handling; the lease (expires_at) frees it if that replica dies.
+    "CREATE TABLE IF NOT EXISTS update_claims (update_id INTEGER PRIMARY KEY, expires_at REAL NOT NULL)",
 )
 
 _LOAD = "SELECT data FROM conversations WHERE key = ? AND expires_at > ?"
@@ -110,6 +115,15 @@ _MARK_SEEN = """INSERT INTO seen_updates (update_id, expires_at) VALUES (?, ?)
     ON CONFLICT (update_id) DO UPDATE SET expires_at = excluded.expires_at
     WHERE seen_updates.expires_at <= ?
     RETURNING 1"""
+_IS_SEEN = "SELECT 1 FROM seen_updates WHERE update_id = ? AND expires_at > ?"
+# A live claim stays as it is (and nothing is returned); an expired one is taken over.
+_CLAIM = """INSERT INTO update_claims (update_id, expires_at) VALUES (?, ?)
+    ON CONFLICT (update_id) DO UPDATE SET expires_at = excluded.expires_at
+    WHERE update_claims.expires_at <= ?
+    RETURNING 1"""
+_RECORD_SEEN = """INSERT INTO seen_updates (update_id, expires_at) VALUES (?, ?)
+    ON CONFLICT (update_id) DO UPDATE SET expires_at = excluded.expires_at"""
+_RELEASE = "DELETE FROM update_claims WHERE update_id = ?"
 _SAVE_CHAT = """INSERT INTO chat_settings (chat, data) VALUES (?, ?)
     ON CONFLICT (chat) DO UPDATE SET data = excluded.data"""
 
@@ -243,9 +257,9 @@ class SqliteStore:
         return removed
 
     async def purge_expired(self) -> int:
-        """Delete expired conversations (and expired update ids) off the loop; return the conversations count."""
+        """Delete expired conversations, update ids and claims off the loop; return how many conversations went."""
         now = self._clock()
-        await self._off_loop(_purge_table, "seen_updates", now)
+        await self._off_loop(_purge_update_ids, now)
         removed = await self._off_loop(_purge_table, "conversations", now)
         if removed:
             self._scrubs_wanted += 1
@@ -256,6 +270,16 @@ class SqliteStore:
         """Record `update_id`; False if it is already recorded and not yet past the dedup window."""
         now = self._clock()
         return (await self._write(_MARK_SEEN, (update_id, now + self._dedup_ttl, now))).fetchone() is not None
+
+    async def claim_update(self, update_id: int, lease_seconds: int) -> UpdateClaim:
+        """'seen' if handled within the dedup window, 'busy' while another claim's lease lasts, else claim it."""
+        claim = functools.partial(_claim, update_id=update_id, now=self._clock(), lease=lease_seconds)
+        return await self._write_transaction(claim)
+
+    async def settle_update(self, update_id: int, handled: bool) -> None:
+        """Drop the claim; if `handled`, record the update as seen for the dedup window from now."""
+        seen_until = self._clock() + self._dedup_ttl if handled else None
+        await self._write_transaction(functools.partial(_settle, update_id=update_id, seen_until=seen_until))
 
     async def load_chat_settings(self, chat: str) -> dict[str, Any]:
         """Return a group's settings, or {}."""
@@ -290,8 +314,16 @@ class SqliteStore:
 
     async def _execute(self, sql: str, params: tuple[Any, ...]) -> sqlite3.Cursor:
         """Run one statement on the loop; if another writer holds the lock, retry it between awaits."""
+        return await self._retry_locked(functools.partial(self._db.execute, sql, params))
+
+    async def _retry_locked(self, attempt: Callable[[], T]) -> T:
+        """Run `attempt` on the loop, and again between awaits while another writer holds the lock.
+
+        `attempt` must change nothing when it finds the database locked (one statement, or a
+        transaction rolled back whole), so retrying it is exact.
+        """
         try:
-            return self._db.execute(sql, params)
+            return attempt()
         except sqlite3.OperationalError as error:
             if not _is_locked(error):
                 raise
@@ -301,7 +333,7 @@ class SqliteStore:
         while True:
             await asyncio.sleep(delay)
             try:
-                return self._db.execute(sql, params)
+                return attempt()
             except sqlite3.OperationalError as error:
                 if not _is_locked(error):
                     raise
@@ -316,6 +348,17 @@ class SqliteStore:
     async def _write(self, sql: str, params: tuple[Any, ...]) -> sqlite3.Cursor:
         """Run one write on the loop; every CHECKPOINT_EVERY_WRITES, start a checkpoint off it."""
         cursor = await self._execute(sql, params)
+        self._count_write()
+        return cursor
+
+    async def _write_transaction(self, work: Callable[[sqlite3.Connection], T]) -> T:
+        """Run `work(connection)` on the loop as one write transaction, counted as one write."""
+        result = await self._retry_locked(functools.partial(_in_transaction, self._db, work))
+        self._count_write()
+        return result
+
+    def _count_write(self) -> None:
+        """Every CHECKPOINT_EVERY_WRITES writes, start a checkpoint off the loop."""
         self._writes_since_checkpoint += 1
         if (
             self._writes_since_checkpoint >= CHECKPOINT_EVERY_WRITES
@@ -324,7 +367,6 @@ class SqliteStore:
         ):
             self._writes_since_checkpoint = 0
             self._checkpoint = asyncio.get_running_loop().create_task(self._background_checkpoint())
-        return cursor
 
     async def _background_checkpoint(self) -> None:
         with contextlib.suppress(StoreClosedError):  # close() came first, and checkpoints itself
@@ -384,12 +426,42 @@ class SqliteStore:
             raise
 
 
+def _in_transaction(db: sqlite3.Connection, work: Callable[[sqlite3.Connection], T]) -> T:
+    """BEGIN IMMEDIATE, `work`, COMMIT; rolled back whole if anything in it fails (a locked BEGIN included)."""
+    db.execute("BEGIN IMMEDIATE")
+    try:
+        result = work(db)
+        db.execute("COMMIT")
+    except BaseException:
+        if db.in_transaction:
+            db.execute("ROLLBACK")
+        raise
+    return result
+
+
+def _claim(db: sqlite3.Connection, *, update_id: int, now: float, lease: int) -> UpdateClaim:
+    if db.execute(_IS_SEEN, (update_id, now)).fetchall():
+        return "seen"
+    return "claimed" if db.execute(_CLAIM, (update_id, now + lease, now)).fetchall() else "busy"
+
+
+def _settle(db: sqlite3.Connection, *, update_id: int, seen_until: float | None) -> None:
+    if seen_until is not None:
+        db.execute(_RECORD_SEEN, (update_id, seen_until))
+    db.execute(_RELEASE, (update_id,))
+
+
+def _purge_update_ids(db: sqlite3.Connection, stop: threading.Event, now: float) -> int:
+    """Expired seen ids, and claims whose replica died before settling them."""
+    return sum(_purge_table(db, stop, table, now) for table in ("seen_updates", "update_claims"))
+
+
 def _purge_table(db: sqlite3.Connection, stop: threading.Event, table: str, now: float) -> int:
     """Delete expired rows in short batches, so each holds the write lock only briefly; end early on `stop`."""
     removed = 0
     while not stop.is_set():
         batch = db.execute(
-            f"DELETE FROM {table} WHERE rowid IN "  # noqa: S608 - table is one of two fixed names
+            f"DELETE FROM {table} WHERE rowid IN "  # noqa: S608 - table is one of three fixed names
             f"(SELECT rowid FROM {table} WHERE expires_at <= ? LIMIT {PURGE_BATCH_ROWS})",
             (now,),
         ).rowcount

@@ -1,14 +1,18 @@
 """Stopping a webhook replica loses no update: the one in flight finishes, and one cut off is handled on redelivery.
 
-An update is claimed when it arrives and recorded as seen once handled. A store that can hold a
-claim (`UpdateLeases`) lets a redelivery of an unfinished update through; with one that cannot,
-the update counts as seen when it arrives, as before.
+An update is claimed in the store when it arrives and recorded as seen once handled. The real
+SQLite store holds the claim, so a redelivery of an update that was cut off, or whose replica
+crashed (once its lease runs out), is handled; each replica has its own connection to the one
+file, as separate processes would. A store without leases counts an update as seen when it arrives.
 """
 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
+import sqlite3
+import time
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import closing
 from pathlib import Path
 from typing import Any
 
@@ -17,10 +21,10 @@ from telegram import Update
 from telegram.ext import ContextTypes, TypeHandler
 
 from bot.bootstrap import Loaded
-from bot.storage import open_store
-from bot.storage.base import ConversationStore
+from bot.storage import SqliteStore
+from bot.storage.sqlite import FILE_NAME
 from bot.telegram.app import BotRuntime
-from bot.telegram.webhook import Claim, UpdateLeases, WebhookLimits, WebhookServer
+from bot.telegram.webhook import UpdateLeases, WebhookLimits, WebhookServer
 from tests.botapi import BotApiStandIn
 from tests.e2e.harness import WEBHOOK_PATH, WEBHOOK_SECRET, Person, Replica, settings_for
 
@@ -46,35 +50,63 @@ def gate_updates(server: WebhookServer) -> Gate:
     return gate
 
 
-class LeasingStore:
-    """A real store plus claims held in memory, shared by every replica given the same `leases`."""
+class Clock:
+    """time.time, but one a test can move forward, so a lease runs out without waiting for it."""
 
-    def __init__(self, store: ConversationStore, leases: dict[int, str]) -> None:
+    def __init__(self) -> None:
+        self.ahead = 0.0
+
+    def __call__(self) -> float:
+        return time.time() + self.ahead
+
+
+class WithoutLeases:
+    """A real store with its claim methods hidden, as a store that has none."""
+
+    def __init__(self, store: SqliteStore) -> None:
         self.store = store
-        self.leases = leases
 
     def __getattr__(self, name: str) -> Any:
+        if name in ("claim_update", "settle_update"):
+            raise AttributeError(name)
         return getattr(self.store, name)
 
-    async def claim_update(self, update_id: int, lease_seconds: int) -> Claim:
-        state = self.leases.get(update_id)
-        if state is not None:
-            return "seen" if state == "seen" else "busy"
-        self.leases[update_id] = "held"
-        return "claimed"
 
-    async def settle_update(self, update_id: int, handled: bool) -> None:
-        if handled:
-            self.leases[update_id] = "seen"
-        else:
-            del self.leases[update_id]
+OpenStore = Callable[[], Awaitable[SqliteStore]]
 
 
 @pytest.fixture
-async def store(tmp_path: Path) -> AsyncIterator[ConversationStore]:
-    opened = await open_store("sqlite", tmp_path)
-    yield opened
-    await opened.close()
+def clock() -> Clock:
+    return Clock()
+
+
+@pytest.fixture
+async def open_sqlite(tmp_path: Path, clock: Clock) -> AsyncIterator[OpenStore]:
+    """Opens one more connection to the shared SQLite file, as another replica's process would."""
+    opened: list[SqliteStore] = []
+
+    async def open_one() -> SqliteStore:
+        opened.append(await SqliteStore.open(tmp_path, clock=clock))
+        return opened[-1]
+
+    yield open_one
+    for store in opened:
+        await store.close()
+
+
+@pytest.fixture
+async def store(open_sqlite: OpenStore) -> SqliteStore:
+    return await open_sqlite()
+
+
+def claimed_updates(data_dir: Path) -> list[int]:
+    """Update ids with a claim in the file, read as an operator would."""
+    with closing(sqlite3.connect(data_dir / FILE_NAME)) as db:
+        return [row[0] for row in db.execute("SELECT update_id FROM update_claims")]
+
+
+def safety_questions(api: BotApiStandIn, person: Person) -> int:
+    return len([m for m in api.bot_messages(person.chat) if m.text.startswith("First, a safety question")])
 
 
 async def start_replica(
@@ -122,34 +154,60 @@ async def test_stopping_a_replica_finishes_the_update_in_flight(
 
 
 async def test_an_update_cut_off_by_a_stop_is_handled_when_telegram_redelivers_it(
-    api: BotApiStandIn, loaded: Loaded, tmp_path: Path, store: ConversationStore, alice: Person
+    api: BotApiStandIn, loaded: Loaded, tmp_path: Path, open_sqlite: OpenStore, alice: Person
 ) -> None:
-    leases: dict[int, str] = {}
-    first = await start_replica(api, loaded, LeasingStore(store, leases), tmp_path, WebhookLimits(stop_grace=0))
-    second = await start_replica(api, loaded, LeasingStore(store, leases), tmp_path)
+    first = await start_replica(api, loaded, await open_sqlite(), tmp_path, WebhookLimits(stop_grace=0))
+    second = await start_replica(api, loaded, await open_sqlite(), tmp_path)
     try:
         gate = gate_updates(first)
         update_id = api.send_command(alice.chat, alice.user, "/start")
         update = api.pending_update(update_id)
         delivery = asyncio.create_task(api.deliver_webhook(url(first), update, WEBHOOK_SECRET))
         await asyncio.wait_for(gate.entered.wait(), WAIT)
-        assert leases == {update_id: "held"}
+        assert claimed_updates(tmp_path) == [update_id]
         await first.stop()  # no grace: the update is cut off, and its claim released
         status, _ = await asyncio.wait_for(delivery, WAIT)
         assert status != 200  # so Telegram delivers it again
-        assert update_id not in leases
+        assert claimed_updates(tmp_path) == []
         assert await api.deliver_webhook(url(second), update, WEBHOOK_SECRET) == (200, "ok")
         assert alice.question().text.startswith("First, a safety question")
+        assert await api.deliver_webhook(url(second), update, WEBHOOK_SECRET) == (200, "duplicate")
+        assert safety_questions(api, alice) == 1
     finally:
         await second.stop()
 
 
-async def test_a_redelivery_while_another_replica_handles_the_update_is_asked_to_come_back(
-    api: BotApiStandIn, loaded: Loaded, tmp_path: Path, store: ConversationStore, alice: Person
+async def test_an_update_whose_replica_crashed_before_settling_is_handled_once_when_its_lease_runs_out(
+    api: BotApiStandIn, loaded: Loaded, tmp_path: Path, open_sqlite: OpenStore, clock: Clock, alice: Person
 ) -> None:
-    leases: dict[int, str] = {}
-    first = await start_replica(api, loaded, LeasingStore(store, leases), tmp_path)
-    second = await start_replica(api, loaded, LeasingStore(store, leases), tmp_path)
+    crashing = await open_sqlite()
+    first = await start_replica(api, loaded, crashing, tmp_path, WebhookLimits(stop_grace=0))
+    second = await start_replica(api, loaded, await open_sqlite(), tmp_path)
+    gate = gate_updates(first)
+    update = api.pending_update(api.send_command(alice.chat, alice.user, "/start"))
+    delivery = asyncio.create_task(api.deliver_webhook(url(first), update, WEBHOOK_SECRET))
+    try:
+        await asyncio.wait_for(gate.entered.wait(), WAIT)
+        # The replica dies between claim and settle: from here on nothing it does reaches the file.
+        await crashing.close()
+        assert await api.deliver_webhook(url(second), update, WEBHOOK_SECRET) == (503, "in progress")
+        clock.ahead += first.limits.lease_seconds
+        assert await api.deliver_webhook(url(second), update, WEBHOOK_SECRET) == (200, "ok")
+        assert await api.deliver_webhook(url(second), update, WEBHOOK_SECRET) == (200, "duplicate")
+        assert alice.question().text.startswith("First, a safety question")
+        assert safety_questions(api, alice) == 1
+    finally:
+        await first.stop()  # cancels what the dead replica still held; its answer is not a 200
+        assert (await asyncio.wait_for(delivery, WAIT))[0] != 200
+        await second.stop()
+    assert safety_questions(api, alice) == 1
+
+
+async def test_a_redelivery_while_another_replica_handles_the_update_is_asked_to_come_back(
+    api: BotApiStandIn, loaded: Loaded, tmp_path: Path, open_sqlite: OpenStore, alice: Person
+) -> None:
+    first = await start_replica(api, loaded, await open_sqlite(), tmp_path)
+    second = await start_replica(api, loaded, await open_sqlite(), tmp_path)
     try:
         gate = gate_updates(first)
         update = api.pending_update(api.send_command(alice.chat, alice.user, "/start"))
@@ -159,18 +217,20 @@ async def test_a_redelivery_while_another_replica_handles_the_update_is_asked_to
         gate.opened.set()
         assert await asyncio.wait_for(delivery, WAIT) == (200, "ok")
         assert await api.deliver_webhook(url(second), update, WEBHOOK_SECRET) == (200, "duplicate")
-        assert len([m for m in api.bot_messages(alice.chat) if m.text.startswith("First, a safety question")]) == 1
+        assert safety_questions(api, alice) == 1
     finally:
         await first.stop()
         await second.stop()
 
 
 async def test_a_store_without_leases_counts_an_update_as_seen_when_it_arrives(
-    api: BotApiStandIn, loaded: Loaded, tmp_path: Path, store: ConversationStore, alice: Person
+    api: BotApiStandIn, loaded: Loaded, tmp_path: Path, store: SqliteStore, alice: Person
 ) -> None:
-    assert not isinstance(store, UpdateLeases)
-    first = await start_replica(api, loaded, store, tmp_path)
-    second = await start_replica(api, loaded, store, tmp_path)
+    assert isinstance(store, UpdateLeases)
+    without = WithoutLeases(store)
+    assert not isinstance(without, UpdateLeases)
+    first = await start_replica(api, loaded, without, tmp_path)
+    second = await start_replica(api, loaded, without, tmp_path)
     try:
         gate = gate_updates(first)
         update = api.pending_update(api.send_command(alice.chat, alice.user, "/start"))
@@ -185,7 +245,7 @@ async def test_a_store_without_leases_counts_an_update_as_seen_when_it_arrives(
 
 
 async def test_while_stopping_a_request_on_an_open_connection_is_refused_and_not_recorded(
-    api: BotApiStandIn, loaded: Loaded, tmp_path: Path, store: ConversationStore, alice: Person
+    api: BotApiStandIn, loaded: Loaded, tmp_path: Path, store: SqliteStore, alice: Person
 ) -> None:
     first = await start_replica(api, loaded, store, tmp_path)
     second = await start_replica(api, loaded, store, tmp_path)

@@ -13,13 +13,14 @@ import redis.asyncio as aioredis
 from bot.engine.conversation import Conversation
 from bot.storage import RedisStore, SqliteStore
 from bot.storage.base import DEDUP_TTL_SECONDS
-from bot.storage.redis import CONV_PREFIX, SEEN_PREFIX
+from bot.storage.redis import CLAIM_PREFIX, CONV_PREFIX, SEEN_PREFIX
 from bot.storage.sqlite import FILE_NAME
 from tests.support.redis_server import RedisServer, redis_server
 
 __all__ = ["redis_server"]  # re-exported so pytest registers the session fixture here
 
 TTL_SECONDS = 3600
+LEASE_SECONDS = 120
 
 
 class FakeClock:
@@ -45,6 +46,10 @@ class Harness:
         """Make every conversation and remembered update id pass its time to live."""
         raise NotImplementedError
 
+    async def expire_claims(self) -> None:
+        """Make every claim on an update pass its lease, as when the replica holding it crashed."""
+        raise NotImplementedError
+
     async def stored_keys(self) -> set[str]:
         """Conversation keys present in the backend itself, expired-but-not-purged rows included."""
         raise NotImplementedError
@@ -58,6 +63,9 @@ class SqliteHarness(Harness):
 
     async def expire_everything(self) -> None:
         self.clock.advance(max(TTL_SECONDS, DEDUP_TTL_SECONDS) + 1)
+
+    async def expire_claims(self) -> None:
+        self.clock.advance(LEASE_SECONDS)
 
     def query(self, sql: str) -> list[tuple[object, ...]]:
         """Read the file through a second, plain sqlite3 connection, as an operator would."""
@@ -76,9 +84,13 @@ class RedisHarness(Harness):
 
     async def expire_everything(self) -> None:
         # PEXPIREAT with a time in the past makes Redis drop the key at once, as if its TTL ran out.
-        for pattern in (CONV_PREFIX + "*", SEEN_PREFIX + "*"):
+        for pattern in (CONV_PREFIX + "*", SEEN_PREFIX + "*", CLAIM_PREFIX + "*"):
             async for key in self.raw.scan_iter(match=pattern):
                 await self.raw.pexpireat(key, 1)
+
+    async def expire_claims(self) -> None:
+        async for key in self.raw.scan_iter(match=CLAIM_PREFIX + "*"):
+            await self.raw.pexpireat(key, 1)
 
     async def stored_keys(self) -> set[str]:
         return {key.removeprefix(CONV_PREFIX) async for key in self.raw.scan_iter(match=CONV_PREFIX + "*")}

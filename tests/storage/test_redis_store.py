@@ -12,7 +12,7 @@ from bot.storage.base import DEDUP_TTL_SECONDS
 from tests.support import redis_server as redis_support
 from tests.support.redis_server import RedisServer, free_port, start_redis_server
 
-from .conftest import TTL_SECONDS, RedisHarness, make_conversation
+from .conftest import LEASE_SECONDS, TTL_SECONDS, RedisHarness, make_conversation
 
 
 def within(pttl_ms: int, seconds: int, slack_ms: int = 5000) -> bool:
@@ -47,6 +47,24 @@ async def test_refused_save_leaves_the_ttl_alone(redis_harness: RedisHarness) ->
 async def test_seen_update_ids_expire_after_the_dedup_window(redis_harness: RedisHarness) -> None:
     await redis_harness.store.mark_update_seen(5)
     assert within(await redis_harness.raw.pttl("tc:seen:5"), DEDUP_TTL_SECONDS)
+
+
+async def test_a_claim_expires_with_its_lease_and_goes_once_settled(redis_harness: RedisHarness) -> None:
+    store, raw = redis_harness.store, redis_harness.raw
+    await store.claim_update(5, LEASE_SECONDS)
+    assert within(await raw.pttl("tc:claim:5"), LEASE_SECONDS)
+    await raw.pexpire("tc:claim:5", 10_000)
+    assert await store.claim_update(5, LEASE_SECONDS) == "busy"
+    assert within(await raw.pttl("tc:claim:5"), 10), "a refused claim does not extend the lease"
+    await store.settle_update(5, handled=True)
+    assert await raw.exists("tc:claim:5") == 0
+    assert within(await raw.pttl("tc:seen:5"), DEDUP_TTL_SECONDS)
+
+
+async def test_an_unfinished_update_leaves_nothing_behind(redis_harness: RedisHarness) -> None:
+    await redis_harness.store.claim_update(5, LEASE_SECONDS)
+    await redis_harness.store.settle_update(5, handled=False)
+    assert await redis_harness.raw.exists("tc:claim:5", "tc:seen:5") == 0
 
 
 async def test_chat_settings_have_no_ttl(redis_harness: RedisHarness) -> None:

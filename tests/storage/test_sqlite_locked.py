@@ -18,7 +18,7 @@ import pytest
 
 from bot.storage import sqlite as sqlite_module
 
-from .conftest import SqliteHarness, make_conversation
+from .conftest import LEASE_SECONDS, SqliteHarness, make_conversation
 
 PRESSES = 10
 GUARD_SECONDS = 30
@@ -111,3 +111,20 @@ async def test_a_forget_waits_for_the_lock_too(sqlite_harness: SqliteHarness) ->
         other.execute("COMMIT")
     assert await asyncio.wait_for(forget, GUARD_SECONDS) == 1
     assert await store.load("k") is None
+
+
+async def test_claims_and_settles_wait_for_the_lock_too(sqlite_harness: SqliteHarness) -> None:
+    store = sqlite_harness.store
+    await store.claim_update(1, LEASE_SECONDS)
+    with write_lock_held_elsewhere(sqlite_harness.data_dir) as other:
+        claim = asyncio.create_task(store.claim_update(2, LEASE_SECONDS))
+        settle = asyncio.create_task(store.settle_update(1, handled=True))
+        ran = asyncio.Event()
+        asyncio.get_running_loop().call_soon(ran.set)
+        await asyncio.wait_for(ran.wait(), GUARD_SECONDS)
+        assert not claim.done() and not settle.done()
+        other.execute("COMMIT")
+    assert await asyncio.wait_for(claim, GUARD_SECONDS) == "claimed"
+    await asyncio.wait_for(settle, GUARD_SECONDS)
+    assert await store.claim_update(1, LEASE_SECONDS) == "seen"
+    assert await store.claim_update(2, LEASE_SECONDS) == "busy"

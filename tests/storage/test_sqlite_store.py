@@ -12,7 +12,7 @@ from bot.storage import sqlite as sqlite_module
 from bot.storage.base import DEDUP_TTL_SECONDS
 from bot.storage.sqlite import FILE_NAME
 
-from .conftest import TTL_SECONDS, FakeClock, SqliteHarness, make_conversation
+from .conftest import LEASE_SECONDS, TTL_SECONDS, FakeClock, SqliteHarness, make_conversation
 
 
 async def test_open_creates_the_data_folder_and_file(tmp_path: Path) -> None:
@@ -71,19 +71,74 @@ async def test_update_ids_are_remembered_for_the_dedup_window_only(sqlite_harnes
     assert await store.mark_update_seen(9) is True
 
 
+async def test_a_claim_lasts_its_lease_from_when_it_was_taken(sqlite_harness: SqliteHarness) -> None:
+    store, clock = sqlite_harness.store, sqlite_harness.clock
+    assert await store.claim_update(9, LEASE_SECONDS) == "claimed"
+    clock.advance(LEASE_SECONDS - 1)
+    assert await store.claim_update(9, LEASE_SECONDS) == "busy"  # a refused claim does not extend the lease
+    clock.advance(1)
+    assert await store.claim_update(9, LEASE_SECONDS) == "claimed"
+
+
+async def test_a_handled_update_is_seen_for_the_dedup_window_from_when_it_was_settled(
+    sqlite_harness: SqliteHarness,
+) -> None:
+    store, clock = sqlite_harness.store, sqlite_harness.clock
+    await store.claim_update(9, LEASE_SECONDS)
+    clock.advance(LEASE_SECONDS - 1)
+    await store.settle_update(9, handled=True)
+    assert sqlite_harness.query("SELECT update_id FROM update_claims") == []
+    clock.advance(DEDUP_TTL_SECONDS - 1)
+    assert await store.claim_update(9, LEASE_SECONDS) == "seen"
+    clock.advance(1)
+    assert await store.claim_update(9, LEASE_SECONDS) == "claimed"
+
+
+async def test_claims_and_seen_ids_survive_a_restart(tmp_path: Path) -> None:
+    clock = FakeClock()
+    store = await SqliteStore.open(tmp_path, clock=clock)
+    await store.claim_update(1, LEASE_SECONDS)
+    await store.claim_update(2, LEASE_SECONDS)
+    await store.settle_update(2, handled=True)
+    await store.close()
+    store = await SqliteStore.open(tmp_path, clock=clock)
+    try:
+        assert await store.claim_update(1, LEASE_SECONDS) == "busy"
+        assert await store.claim_update(2, LEASE_SECONDS) == "seen"
+    finally:
+        await store.close()
+
+
+async def test_claims_and_settles_from_two_stores_on_one_file_agree(tmp_path: Path) -> None:
+    """Two processes on one file: each claim and settle is one transaction, so none sees half of another."""
+    first, second = await SqliteStore.open(tmp_path), await SqliteStore.open(tmp_path)
+    try:
+        claims = await asyncio.gather(*(s.claim_update(7, LEASE_SECONDS) for s in (first, second, first, second)))
+        assert sorted(claims) == ["busy"] * 3 + ["claimed"]
+        holder, other = (first, second) if claims.index("claimed") % 2 == 0 else (second, first)
+        await holder.settle_update(7, handled=True)
+        assert await other.claim_update(7, LEASE_SECONDS) == "seen"
+    finally:
+        await first.close()
+        await second.close()
+
+
 async def test_purge_deletes_expired_rows_only(sqlite_harness: SqliteHarness) -> None:
     store, clock = sqlite_harness.store, sqlite_harness.clock
     await store.save("old1", make_conversation(1), expected_version=None, user="u")
     await store.save("old2", make_conversation(1), expected_version=None, user="v")
     await store.mark_update_seen(1)
+    await store.claim_update(3, LEASE_SECONDS)  # its replica crashed
     clock.advance(max(TTL_SECONDS, DEDUP_TTL_SECONDS))
     await store.save("fresh", make_conversation(1), expected_version=None, user="u")
     await store.mark_update_seen(2)
+    await store.claim_update(4, LEASE_SECONDS)
 
     assert await store.purge_expired() == 2
 
     assert await sqlite_harness.stored_keys() == {"fresh"}
     assert sqlite_harness.query("SELECT update_id FROM seen_updates") == [(2,)]
+    assert sqlite_harness.query("SELECT update_id FROM update_claims") == [(4,)]
     assert await store.purge_expired() == 0
 
 

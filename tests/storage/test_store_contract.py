@@ -9,8 +9,9 @@ import pytest
 
 from bot.engine.conversation import Conversation
 from bot.storage import open_store
+from bot.telegram.webhook import UpdateLeases
 
-from .conftest import Harness, make_conversation
+from .conftest import LEASE_SECONDS, Harness, make_conversation
 
 
 async def test_saved_conversation_loads_back_equal(harness: Harness) -> None:
@@ -140,6 +141,63 @@ async def test_update_id_is_forgotten_after_the_dedup_window(harness: Harness) -
     await harness.expire_everything()
     assert await harness.store.mark_update_seen(7) is True
     assert await harness.store.mark_update_seen(7) is False
+
+
+async def test_an_update_is_claimed_once_while_its_lease_lasts(harness: Harness) -> None:
+    store = harness.store
+    assert isinstance(store, UpdateLeases)
+    assert await store.claim_update(1001, LEASE_SECONDS) == "claimed"
+    assert await store.claim_update(1001, LEASE_SECONDS) == "busy"
+    assert await store.claim_update(1002, LEASE_SECONDS) == "claimed"
+
+
+async def test_concurrent_claims_let_exactly_one_through(harness: Harness) -> None:
+    claims = await asyncio.gather(*(harness.store.claim_update(5, LEASE_SECONDS) for _ in range(5)))
+    assert sorted(claims) == ["busy"] * 4 + ["claimed"]
+
+
+async def test_a_handled_update_is_seen_until_the_dedup_window_ends(harness: Harness) -> None:
+    store = harness.store
+    await store.claim_update(1001, LEASE_SECONDS)
+    await store.settle_update(1001, handled=True)
+    assert await store.claim_update(1001, LEASE_SECONDS) == "seen"
+    await harness.expire_claims()
+    assert await store.claim_update(1001, LEASE_SECONDS) == "seen"
+    assert await store.mark_update_seen(1001) is False  # one record of handled updates, whichever way it came
+    await harness.expire_everything()
+    assert await store.claim_update(1001, LEASE_SECONDS) == "claimed"
+
+
+async def test_an_update_left_unfinished_can_be_claimed_again_at_once(harness: Harness) -> None:
+    store = harness.store
+    await store.claim_update(1001, LEASE_SECONDS)
+    await store.settle_update(1001, handled=False)
+    assert await store.claim_update(1001, LEASE_SECONDS) == "claimed"
+    assert await store.claim_update(1001, LEASE_SECONDS) == "busy"
+
+
+async def test_the_claim_of_a_replica_that_crashed_expires_with_its_lease(harness: Harness) -> None:
+    store = harness.store
+    await store.claim_update(1001, LEASE_SECONDS)  # and the replica never settles it
+    await harness.expire_claims()
+    assert await store.claim_update(1001, LEASE_SECONDS) == "claimed"
+    assert await store.claim_update(1001, LEASE_SECONDS) == "busy"
+    await store.settle_update(1001, handled=True)
+    assert await store.claim_update(1001, LEASE_SECONDS) == "seen"
+
+
+async def test_an_update_recorded_on_arrival_counts_as_seen(harness: Harness) -> None:
+    # A replica on a store without leases records updates with mark_update_seen when they arrive.
+    await harness.store.mark_update_seen(1001)
+    assert await harness.store.claim_update(1001, LEASE_SECONDS) == "seen"
+
+
+async def test_settling_an_update_that_was_never_claimed_is_harmless(harness: Harness) -> None:
+    store = harness.store
+    await store.settle_update(1001, handled=False)
+    assert await store.claim_update(1001, LEASE_SECONDS) == "claimed"
+    await store.settle_update(1002, handled=True)
+    assert await store.claim_update(1002, LEASE_SECONDS) == "seen"
 
 
 async def test_chat_settings_round_trip_and_replace(harness: Harness) -> None:
