@@ -27,7 +27,7 @@ import socket
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Literal, Protocol, runtime_checkable
+from typing import Any, Protocol, runtime_checkable
 
 from telegram import Bot, Update
 from tornado.httpserver import HTTPServer
@@ -40,7 +40,7 @@ from tornado.web import RequestHandler
 from bot.config import Settings
 from bot.logs import log_event
 from bot.metrics import CONTENT_TYPE, Metrics
-from bot.storage.base import ConversationStore
+from bot.storage.base import ConversationStore, UpdateClaim
 from bot.telegram.app import BotRuntime
 
 logger = logging.getLogger("twitchcheck.webhook")
@@ -50,8 +50,6 @@ MAX_NESTING = 32
 """Telegram's updates nest about ten levels (a reply's keyboard's buttons); deeper is not an update."""
 INT64 = 1 << 63
 """Telegram's ids and dates fit in 64 bits; anything larger cannot be stored or turned into a date."""
-
-Claim = Literal["claimed", "busy", "seen"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -86,7 +84,7 @@ class WebhookLimits:
 class UpdateLeases(Protocol):
     """A store that can hold an update while it is handled, and record it as seen afterwards."""
 
-    async def claim_update(self, update_id: int, lease_seconds: int) -> Claim:
+    async def claim_update(self, update_id: int, lease_seconds: int) -> UpdateClaim:
         """'claimed' (handle it), 'busy' (claimed elsewhere, not yet finished) or 'seen' (handled)."""
         ...
 
@@ -101,7 +99,7 @@ class SeenOnArrival:
     def __init__(self, store: ConversationStore) -> None:
         self.store = store
 
-    async def claim_update(self, update_id: int, lease_seconds: int) -> Claim:
+    async def claim_update(self, update_id: int, lease_seconds: int) -> UpdateClaim:
         """Record the update now; a redelivery is 'seen' even if this one is never finished."""
         return "claimed" if await self.store.mark_update_seen(update_id) else "seen"
 
@@ -217,7 +215,10 @@ class Intake:
         task.add_done_callback(self.handling.discard)
         await asyncio.wait({task})
         handled = not task.cancelled() and task.exception() is None
-        await self.leases.settle_update(update.update_id, handled)
+        try:
+            await self.leases.settle_update(update.update_id, handled)
+        except Exception as error:  # noqa: BLE001 - handled is handled; an unsettled claim just runs out
+            log_event(logger, "error", logging.ERROR, error=type(error).__name__, where="webhook_settle")
         if handled:
             return 200, "ok"
         self.refused.labels(reason="not_finished").inc()

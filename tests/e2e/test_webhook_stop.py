@@ -271,3 +271,35 @@ def _body(update: dict[str, Any]) -> bytes:
     import json
 
     return json.dumps(update).encode()
+
+
+class SettleFails:
+    """A real store whose settle_update fails, as when the store goes down after the update was handled."""
+
+    def __init__(self, store: SqliteStore) -> None:
+        self.store = store
+
+    async def settle_update(self, update_id: int, handled: bool) -> None:
+        raise ConnectionError("store went away")
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.store, name)
+
+
+async def test_a_handled_update_whose_claim_cannot_be_settled_is_still_answered_ok(
+    api: BotApiStandIn,
+    loaded: Loaded,
+    tmp_path: Path,
+    store: SqliteStore,
+    alice: Person,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    replica = await start_replica(api, loaded, SettleFails(store), tmp_path)
+    try:
+        update = api.pending_update(api.send_command(alice.chat, alice.user, "/start"))
+        assert await api.deliver_webhook(url(replica), update, WEBHOOK_SECRET) == (200, "ok")
+        assert alice.question().text.startswith("First, a safety question")
+    finally:
+        await replica.stop()
+    settle_errors = [r for r in caplog.records if getattr(r, "fields", {}).get("where") == "webhook_settle"]
+    assert len(settle_errors) == 1 and not any(r.exc_info for r in caplog.records)
