@@ -1,9 +1,10 @@
 """Every benchmark in one run: `python -m tests.benchmarks` (about five minutes on two cores).
 
 Prints the engine's µs per advance, SQLite and Redis save + load µs, RSS as stored
-conversations grow to 100,000, and end-to-end CPU per update next to python-telegram-bot's
-floor. Each part also runs alone: `python -m tests.benchmarks.bench_engine`, `.bench_store`,
-`.bench_e2e` (that one takes --people, --rounds and --repeat).
+conversations grow to 100,000, end-to-end CPU per update next to python-telegram-bot's
+floor, and another person's wait while one chat floods the bot. Each part also runs alone:
+`python -m tests.benchmarks.bench_engine`, `.bench_store`, `.bench_e2e` (that one takes
+--people, --rounds and --repeat), `.bench_flood [N]`.
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ from __future__ import annotations
 import asyncio
 import sys
 
-from tests.benchmarks import bench_e2e, bench_engine, bench_store
+from tests.benchmarks import bench_e2e, bench_engine, bench_flood, bench_store
 
 
 def main() -> int:
@@ -19,6 +20,8 @@ def main() -> int:
     bench_engine.main()
     print("\n== store ==")
     status = asyncio.run(bench_store.main())
+    print("\n== flood ==")
+    asyncio.run(bench_flood.main())
     print("\n== end to end ==")
     return status or asyncio.run(bench_e2e.main(sys.argv[1:]))
 
