@@ -1,4 +1,4 @@
-"""`twitchcheck run | shell | validate | check | graph | test` (design §3).
+"""`twitchcheck run | shell | validate | check | graph | test` (the commands the README documents).
 
 Exit statuses, for scripts and service managers (docs/deploy.md's systemd unit relies on them):
 0 done; 1 a flow, content or case file is wrong (or a test failed); 2 a setting is wrong;

@@ -1,4 +1,4 @@
-"""Settings from the environment and `.env` (design §3 fixes the names)."""
+"""Settings from the environment and `.env` (the names are fixed: docs/deploy.md and .env.example list them)."""
 
 from __future__ import annotations
 

@@ -1,8 +1,8 @@
 """One `transitions` Machine per flow, built once and shared by every conversation.
 
 Conversations stay plain data: each step is fired on a throwaway cursor object, never on
-a model added to the machine, so the cost per update does not depend on how many people
-are mid-check (design §2).
+a model added to the machine (the way the transitions maintainers recommend for many
+users), so the cost per update does not depend on how many people are mid-check.
 """
 
 from __future__ import annotations

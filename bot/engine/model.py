@@ -17,7 +17,7 @@ class Level(IntEnum):
 
     @property
     def mark(self) -> str:
-        """The emoji that starts the recommendation's first line (design §3)."""
+        """The emoji that starts the recommendation's first line (docs/medical.md, "The four levels")."""
         return LEVEL_MARKS[self]
 
     @property

@@ -105,7 +105,7 @@ class Person:
         return [m.text for m in self.api.bot_messages(self.chat)]
 
     def recommendation(self) -> StoredMessage:
-        """The message that starts with a level mark (design §3: exactly one, and nothing above the mark)."""
+        """The message that starts with a level mark (docs/medical.md: exactly one, and nothing above the mark)."""
         found = [m for m in self.api.bot_messages(self.chat) if m.text.startswith(MARKS)]
         assert len(found) == 1, [m.text[:40] for m in found]
         return found[0]
