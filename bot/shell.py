@@ -2,12 +2,16 @@
 
 The shell speaks as a terminal does: `shell.*` texts replace the Telegram wording of `ui.*`
 (no buttons to tap, nothing stored, only the commands below).
+
+After a 🟠 or 🔴 outcome the shell reads one more line, tty or pipe alike: `summary` prints the
+summary for the doctor (Telegram's button), anything else, an empty line or the end of input finishes.
 """
 
 from __future__ import annotations
 
 import re
 import sys
+from datetime import date
 from typing import TextIO
 
 from bot.content.library import Content
@@ -23,6 +27,7 @@ COMMANDS = {"/back": Command.BACK, "/restart": Command.RESTART}
 unless they answer the question on screen ("back" is a place at "Where is the twitching?")."""
 QUIT = {"/quit", "quit", "exit", "/exit", "/cancel"}
 HELP = {"/help", "help"}
+SUMMARY = {"summary", "/summary"}
 SLASH_COMMAND = re.compile(r"/[A-Za-z]\w*(?:@\w+)?")
 """A word shaped like a Telegram command (/forget, /start@TwitchCheckBot): never an answer here."""
 TAP = re.compile(r"\b([Tt])ap\b")
@@ -45,6 +50,14 @@ def _for_the_shell(message: Message) -> Message:
     return Message(text, message.buttons, message.step)
 
 
+def _read(stdin: TextIO, stdout: TextIO) -> str:
+    """One line typed, with a prompt on a terminal; "" at the end of input."""
+    if stdin.isatty():
+        stdout.write("> ")
+        stdout.flush()
+    return stdin.readline()
+
+
 def run_shell(
     engine: Engine, content: Content, flow_id: str | None = None, stdin: TextIO = sys.stdin, stdout: TextIO = sys.stdout
 ) -> int:
@@ -56,12 +69,15 @@ def run_shell(
         while True:
             for message in renderer.render_all(replies):
                 _show(_for_the_shell(message), stdout)
-            if engine.flows[conversation.flow_id].is_outcome(conversation.step):
+            flow = engine.flows[conversation.flow_id]
+            if flow.is_outcome(conversation.step):
+                summary = renderer.summary(flow, conversation, date.today().isoformat())
+                if summary is not None:
+                    stdout.write(renderer.text("shell.summary_offer") + "\n")
+                    if _read(stdin, stdout).strip().lower() in SUMMARY:
+                        _show(summary, stdout)
                 return 0
-            if stdin.isatty():
-                stdout.write("> ")
-                stdout.flush()
-            line = stdin.readline()
+            line = _read(stdin, stdout)
             if not line:
                 stdout.write("\n" + renderer.text("shell.end_of_input") + "\n")
                 return 0

@@ -11,10 +11,14 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from bot.content.library import Content
-from bot.engine.model import Level
+from bot.engine.conversation import Conversation
+from bot.engine.model import Flow, Level, Step, StepKind
 from bot.engine.replies import Echo, Notice, Question, Reply, Result
 
 MAX_MESSAGE_CHARS = 4096
+SUMMARY_LEVELS = (Level.ROUTINE, Level.URGENT)
+"""Outcomes that send the person to a doctor later, so a summary to show them helps; an emergency
+is a phone call now, and self-care needs no appointment."""
 
 
 class Action:
@@ -26,6 +30,7 @@ class Action:
     FORGET = "forget"
     FORGET_YES = "forget_yes"
     FORGET_NO = "forget_no"
+    SUMMARY = "summary"
 
 
 @dataclass(frozen=True, slots=True)
@@ -190,8 +195,10 @@ class Renderer:
         )
         sections.append(m.italic(c.text("disclaimer")))
         chunks = split_message(sections, html=m.html)
-        buttons = (
-            (Button(c.text("buttons.why"), Action.WHY),),
+        buttons: tuple[tuple[Button, ...], ...] = ((Button(c.text("buttons.why"), Action.WHY),),)
+        if outcome.level in SUMMARY_LEVELS:
+            buttons += ((Button(c.text("buttons.summary"), Action.SUMMARY),),)
+        buttons += (
             (
                 Button(c.text("buttons.start_again"), Action.RESTART),
                 Button(c.text("buttons.delete_data"), Action.FORGET),
@@ -200,6 +207,52 @@ class Renderer:
         messages = [Message(chunk) for chunk in chunks]
         messages[-1] = Message(messages[-1].text, buttons)
         return messages
+
+    def summary(self, flow: Flow, conversation: Conversation, date: str) -> Message | None:
+        """A short message to show or forward to a doctor, or None unless the check ended in 🟠 or 🔴.
+
+        Only the flow's own words appear: topics, choice labels, the advice's title and the sources'
+        titles. Nothing the person typed, no ids; `date` comes from the adapter, so this stays pure.
+        """
+        outcome = flow.outcomes.get(conversation.step)
+        if outcome is None or outcome.level not in SUMMARY_LEVELS:
+            return None
+        m, c = self.markup, self.content
+        routed = _routing_keys(flow)
+        answered = [(step, _label_of(step, conversation.answers.get(step.key))) for step in flow.steps.values()]
+
+        def lines(kind: str, only: frozenset[str] | None = None) -> list[str]:
+            chosen = [
+                (s, label) for s, label in answered if label and s.kind == kind and (only is None or s.key in only)
+            ]
+            return [m.escape("• " + c.text("outcome.why_line", topic=s.topic, answer=label)) for s, label in chosen]
+
+        about, flags = lines(StepKind.QUESTION, routed), lines(StepKind.RED_FLAG)
+        sections = [f"{m.bold(c.text('summary.title'))}\n{self.text('summary.date', date=date)}"]
+        if about:
+            sections.append("\n".join([m.bold(c.text("summary.about_heading")), *about]))
+        if flags:
+            sections.append("\n".join([m.bold(c.text("summary.flags_heading")), *flags]))
+        sections.append(self.text("summary.advice", advice=outcome.title))
+        cited = [c.sources[s] for s in outcome.sources]
+        if cited:
+            heading = m.bold(c.text("outcome.sources_heading"))
+            sections.append("\n".join([heading, *(f"• {m.link(s.title, s.url)}" for s in cited)]))
+        sections.append(m.italic(c.text("summary.footer")))
+        return Message("\n\n".join(sections))
+
+
+def _routing_keys(flow: Flow) -> frozenset[str]:
+    """Every answer the routing reads: in its rules and in the conditions of its branches."""
+    conditions = [rule.when for rule in flow.rules]
+    conditions += [branch.when for step in flow.steps.values() for choice in step.choices for branch in choice.branches]
+    return frozenset().union(*(condition.keys() for condition in conditions))
+
+
+def _label_of(step: Step, value: str | None) -> str:
+    """The label of the choice recorded as `value`, or "" (never a raw stored value)."""
+    choice = step.choice(value) if value is not None else None
+    return choice.label if choice else ""
 
 
 def split_message(sections: list[str], limit: int = MAX_MESSAGE_CHARS, *, html: bool = True) -> list[str]:

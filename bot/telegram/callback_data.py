@@ -32,7 +32,8 @@ class Kind:
     FORGET = "f"
     FORGET_YES = "y"
     FORGET_NO = "n"
-    ALL = (ANSWER, WHY, RESTART, FORGET, FORGET_YES, FORGET_NO)
+    SUMMARY = "s"
+    ALL = (ANSWER, WHY, RESTART, FORGET, FORGET_YES, FORGET_NO, SUMMARY)
 
 
 @dataclass(frozen=True, slots=True)

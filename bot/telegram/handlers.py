@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import logging
 from dataclasses import dataclass
+from datetime import date
 
 from telegram import CallbackQuery, Chat, InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.constants import ChatMemberStatus, ChatType, ParseMode
@@ -308,6 +309,8 @@ class TwitchCheckBot:
             await self.on_forget(update, context)
         elif press.kind == Kind.ANSWER:
             await self.answer(update, context, who, press)
+        elif press.kind == Kind.SUMMARY:
+            await self.summary(update, context, who, press)
         elif press.kind == Kind.RESTART:
             await self.acknowledge(query)
             turn = await self.service.apply(who.key, who.user, Command.RESTART)
@@ -380,6 +383,22 @@ class TwitchCheckBot:
         result = next((r for r in replies if isinstance(r, Result)), None)
         text = self.renderer.why(result) if result else self.renderer.text("ui.stale_press")
         await context.bot.send_message(who.chat_id, text, parse_mode=ParseMode.HTML, message_thread_id=who.thread_id)
+
+    async def summary(self, update: Update, context: ContextTypes.DEFAULT_TYPE, who: Who, press: Press) -> None:
+        """Send the summary for the doctor of the check this button ended; a restarted check's button is stale."""
+        query = update.callback_query
+        assert query is not None
+        conversation = await self.service.load(who.key)
+        flow = self.service.engine.flows.get(conversation.flow_id) if conversation else None
+        if conversation is None or flow is None or press.version != conversation.version:
+            await self.refuse_stale(context, who, query)
+            return
+        rendered = self.renderer.summary(flow, conversation, date.today().isoformat())
+        if rendered is None:
+            await self.refuse_stale(context, who, query)
+            return
+        await self.acknowledge(query)
+        await self.sender.send(context.bot, who.chat_id, [rendered], who.user_id, conversation, who.thread_id)
 
     async def forget(self, update: Update, context: ContextTypes.DEFAULT_TYPE, who: Who, press: Press) -> None:
         query = update.callback_query

@@ -20,6 +20,7 @@ ACTION_KINDS = {
     Action.FORGET: Kind.FORGET,
     Action.FORGET_YES: Kind.FORGET_YES,
     Action.FORGET_NO: Kind.FORGET_NO,
+    Action.SUMMARY: Kind.SUMMARY,
 }
 
 
