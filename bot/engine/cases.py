@@ -1,14 +1,23 @@
 """Conversation test cases written in YAML (`flows/tests/*.yaml`), run by `twitchcheck test`.
 
     flow: twitching
+    defaults: "no"
     cases:
       - name: weakness means seeing a doctor soon
-        inputs: [no, arm, "less than 2 weeks", no, no, no, no, no, yes, no, no, no, no]
+        answers: {location: arm, duration: "less than 2 weeks", weakness: "yes"}
         expect: {level: urgent}
+      - name: /back on the first question stays there
+        inputs: [/back]
+        expect: {step: emergency_now}
 
-`inputs` are typed as a person would type them (numbers, labels, "nope", typos, emergency
-phrases), plus the commands `/back` and `/restart`. `expect` may hold any of: `level`,
-`outcome` or `step` (where the conversation must be after the last input), `asked` and
+`answers` give, by step id, what the person types at that step; a step not listed gets the
+`defaults` text (case, then file level) when that names one of its choices, else its first
+choice's label. Adding a question to the flow therefore leaves such cases as they were.
+`inputs` are typed in order, for cases where order is the point (`/back`, `/restart`, an
+emergency typed after the advice); a case with both types its `inputs` first, then answers
+by step until it ends. Typed text may be anything a person types (numbers, labels, "nope",
+typos, emergency phrases). `expect` may hold any of: `level`, `outcome` or `step` (where
+the conversation must be at the end; answering by step stops at that step), `asked` and
 `not_asked` (steps that must, or must not, have been shown), and `excerpts` (shown with the
 recommendation). Mistakes in a case file are reported as `file:line` like flow mistakes.
 """
@@ -18,13 +27,14 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from types import MappingProxyType
 from typing import Any
 
 from bot.engine.check import used_excerpts
 from bot.engine.conversation import Conversation
 from bot.engine.engine import Engine
 from bot.engine.errors import DuplicateIdError, FlowErrors, FlowProblem, ShapeError, UnknownTargetError
-from bot.engine.model import Flow, Level
+from bot.engine.model import Flow, Level, Step
 from bot.engine.replies import Command, Input, Notice, Question, Reply, Result, Typed
 from bot.engine.suggest import did_you_mean
 from bot.engine.yaml_source import LineDict, LineList, read_source, read_yaml
@@ -32,9 +42,13 @@ from bot.engine.yaml_source import LineDict, LineList, read_source, read_yaml
 COMMANDS = {"/back": Command.BACK, "/restart": Command.RESTART, "/start": Command.RESTART}
 """What a typed command means in a case; `/start@bot` works too, as in a group chat."""
 
-FILE_KEYS = ("flow", "cases")
-CASE_KEYS = ("name", "inputs", "expect")
+FILE_KEYS = ("flow", "defaults", "cases")
+CASE_KEYS = ("name", "inputs", "answers", "defaults", "expect")
 EXPECT_KEYS = ("level", "outcome", "step", "asked", "not_asked", "excerpts")
+
+MAX_ASKS = 3
+"""How often one step may be asked while answering by step: an answer is the same every
+time, so a step that keeps coming back means its answer is not understood, or a loop."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -51,10 +65,16 @@ class Expect:
 
 @dataclass(frozen=True, slots=True)
 class Case:
+    """One conversation: `inputs` typed in order, then (when `answers` is given) answers by step."""
+
     name: str
     inputs: tuple[str, ...]
     expect: Expect
     line: int = 0
+    answers: Mapping[str, str] | None = None
+    """Step id -> what is typed there; None when the case is positional only."""
+    default: str | None = None
+    """Typed at a step `answers` leaves out, when it names one of that step's choices."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -115,7 +135,7 @@ class _Reader:
                 "start with `flow: <flow id>` and `cases:`",
             )
             return CaseFile("", (), self.source)
-        self.keys(raw, FILE_KEYS, FILE_KEYS, "the case file")
+        self.keys(raw, FILE_KEYS, ("flow", "cases"), "the case file")
         flow_id = raw.get("flow")
         flow = self.flows.get(flow_id) if isinstance(flow_id, str) else None
         if "flow" in raw and flow is None:
@@ -125,6 +145,7 @@ class _Reader:
                 f"no flow '{flow_id}'",
                 did_you_mean(str(flow_id), self.flows) or f"flows: {', '.join(sorted(self.flows))}",
             )
+        default = self.text(raw, "defaults", "`defaults` must be text", 'write e.g. `defaults: "no"`')
         cases = raw.get("cases", _empty())
         if not isinstance(cases, LineList):
             self.problem(
@@ -134,7 +155,7 @@ class _Reader:
                 "write each case as `- name: ...`",
             )
             return CaseFile(str(flow_id), (), self.source)
-        built = [self.case(item, line, flow) for item, line in zip(cases, cases.item_lines, strict=True)]
+        built = [self.case(item, line, flow, default) for item, line in zip(cases, cases.item_lines, strict=True)]
         self._unique([case for case in built if case is not None])
         return CaseFile(str(flow_id), tuple(case for case in built if case is not None), self.source)
 
@@ -150,21 +171,78 @@ class _Reader:
                 )
             first.setdefault(case.name, case.line)
 
-    def case(self, item: Any, line: int, flow: Flow | None) -> Case | None:
+    def case(self, item: Any, line: int, flow: Flow | None, file_default: str | None) -> Case | None:
         if not isinstance(item, LineDict):
             self.problem(
-                ShapeError, line, "a case must be a mapping", "write `- name: ...`, `inputs: [...]`, `expect: {...}`"
+                ShapeError, line, "a case must be a mapping", "write `- name: ...`, `answers: {...}`, `expect: {...}`"
             )
             return None
-        self.keys(item, CASE_KEYS, CASE_KEYS, "the case")
+        self.keys(item, CASE_KEYS, ("name", "expect"), "the case")
+        if "inputs" not in item and "answers" not in item:
+            self.problem(
+                ShapeError,
+                item.line,
+                "the case has neither `answers` nor `inputs`",
+                "add `answers: {<step>: <typed>}`, or `inputs: [...]` when the order is the point",
+            )
+        if "defaults" in item and "answers" not in item:
+            self.problem(
+                ShapeError,
+                item.key_lines["defaults"],
+                "`defaults` is only used with `answers`",
+                "add `answers:`, or remove `defaults:`",
+            )
         name = item.get("name")
         if "name" in item and not isinstance(name, str):
             self.problem(ShapeError, item.key_lines["name"], "the case name must be text", "quote it")
         inputs = self.inputs(item)
+        answers = self.answers(item, flow)
+        default = self.text(item, "defaults", "`defaults` must be text", 'write e.g. `defaults: "no"`')
         expect = self.expect(item, flow)
         if expect is None or not isinstance(name, str):
             return None
-        return Case(name, inputs, expect, line)
+        return Case(name, inputs, expect, line, answers, default if default is not None else file_default)
+
+    def text(self, node: LineDict, key: str, what: str, fix: str) -> str | None:
+        """A value typed as text (a number is typed as its digits); None when absent or not text."""
+        value = node.get(key)
+        if value is None and key not in node:
+            return None
+        if isinstance(value, bool) or not isinstance(value, str | int | float):
+            self.problem(ShapeError, node.key_lines[key], f"{what}, not {value!r}", fix)
+            return None
+        return str(value)
+
+    def answers(self, item: LineDict, flow: Flow | None) -> Mapping[str, str] | None:
+        if "answers" not in item:
+            return None
+        raw = item["answers"]
+        if raw is None:
+            raw = LineDict()
+            raw.key_lines = {}
+        if not isinstance(raw, LineDict):
+            self.problem(
+                ShapeError,
+                item.key_lines["answers"],
+                "`answers` must map step ids to what is typed there",
+                'write `answers: {location: arm, weakness: "yes"}`',
+            )
+            return None
+        steps = {**flow.steps, **flow.prompts} if flow else {}
+        typed: dict[str, str] = {}
+        for step in raw:
+            if flow is not None and step not in steps:
+                self.problem(
+                    UnknownTargetError,
+                    raw.key_lines[step],
+                    f"answer for step '{step}', which is not in this flow",
+                    did_you_mean(str(step), steps) or "use a step id from the flow file",
+                )
+                continue
+            said = self.text(raw, step, f"the answer for '{step}' must be text", 'quote it: "true", "~"')
+            if said is not None:
+                typed[str(step)] = said
+        return MappingProxyType(typed)
 
     def inputs(self, item: LineDict) -> tuple[str, ...]:
         raw = item.get("inputs", _empty())
@@ -337,26 +415,63 @@ def _verdict(
     return failures
 
 
-def run_case(engine: Engine, flow_id: str, case: Case, source: str = "") -> CaseResult:
-    """Type a case's inputs into a fresh conversation and compare where it ends with `expect`."""
-    flow = engine.flows[flow_id]
-    conversation, replies = engine.start(flow_id)
-    asked = {flow.start}
-    lines = []
-    for typed in case.inputs:
-        question = flow.question(conversation.step)
-        lines.append(
-            f"  {conversation.step}: {_first_line(question.text)}"
+def answer_at(step: Step, case: Case) -> str:
+    """What a by-step case types at `step`: its answer, else the default if it names a choice there."""
+    if case.answers is not None and step.id in case.answers:
+        return case.answers[step.id]
+    default = (case.default or "").strip().casefold()
+    if any(default in (choice.value.casefold(), choice.label.casefold()) for choice in step.choices):
+        return str(case.default)
+    return step.choices[0].label if step.choices else ""
+
+
+class _Run:
+    """One case being played: the conversation, the steps shown and the transcript so far."""
+
+    def __init__(self, engine: Engine, flow_id: str) -> None:
+        self.engine, self.flow = engine, engine.flows[flow_id]
+        self.conversation, _ = engine.start(flow_id)
+        self.asked = {self.flow.start}
+        self.lines: list[str] = []
+
+    def type(self, typed: str) -> None:
+        question = self.flow.question(self.conversation.step)
+        self.lines.append(
+            f"  {self.conversation.step}: {_first_line(question.text)}"
             if question
-            else f"  (finished at {conversation.step})"
+            else f"  (finished at {self.conversation.step})"
         )
-        conversation, replies = engine.advance(conversation, as_input(typed))
-        asked |= {reply.step.id for reply in replies if isinstance(reply, Question)}
-        lines.append(f"    > {typed!r:<24} → {_led_to(replies, conversation)}")
-    final = engine.current(conversation)
+        self.conversation, replies = self.engine.advance(self.conversation, as_input(typed))
+        self.asked |= {reply.step.id for reply in replies if isinstance(reply, Question)}
+        self.lines.append(f"    > {typed!r:<24} → {_led_to(replies, self.conversation)}")
+
+    def by_step(self, case: Case) -> list[str]:
+        """Answer each question by its step id until the end (or `expect.step`); the failures on the way."""
+        times: dict[str, int] = {}
+        while not self.flow.is_outcome(self.conversation.step) and self.conversation.step != case.expect.step:
+            step = self.flow.question(self.conversation.step)
+            assert step is not None
+            times[step.id] = times.get(step.id, 0) + 1
+            if times[step.id] > MAX_ASKS:
+                return [
+                    f"step '{step.id}' was asked {MAX_ASKS} times and again: its answer "
+                    f"{answer_at(step, case)!r} is not understood there, or the flow goes round in a loop"
+                ]
+            self.type(answer_at(step, case))
+        unused = [step for step in case.answers or {} if step not in times]
+        return [f"the answer for step '{step}' was never typed: the step was not asked" for step in unused]
+
+
+def run_case(engine: Engine, flow_id: str, case: Case, source: str = "") -> CaseResult:
+    """Type a case's inputs, then its answers by step, and compare where it ends with `expect`."""
+    run = _Run(engine, flow_id)
+    for typed in case.inputs:
+        run.type(typed)
+    failures = run.by_step(case) if case.answers is not None else []
+    final = engine.current(run.conversation)
     result = next((reply for reply in final if isinstance(reply, Result)), None)
-    failures = _verdict(flow, case.expect, conversation, asked, result)
-    lines += [f"  ✗ {failure}" for failure in failures]
+    failures += _verdict(run.flow, case.expect, run.conversation, run.asked, result)
+    lines = run.lines + [f"  ✗ {failure}" for failure in failures]
     return CaseResult(case.name, not failures, "\n".join(lines), tuple(failures), source, case.line)
 
 

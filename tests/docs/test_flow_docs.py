@@ -168,3 +168,15 @@ def test_every_schema_key_has_a_reference_row(spec: type[BaseModel]) -> None:
     assert not missing, f"{SOURCE} has no row for {', '.join(missing)} in the table '{SPECS[spec]}'"
     extra = sorted(rows - set(keys(spec)))
     assert not extra, f"{SOURCE} documents {', '.join(extra)} under '{SPECS[spec]}', which {spec.__name__} lacks"
+
+
+def test_every_case_file_key_is_documented() -> None:
+    """Each key a case file accepts has a row in the "Conversation tests" table."""
+    from bot.engine.cases import CASE_KEYS, EXPECT_KEYS, FILE_KEYS
+
+    text = DOC.read_text(encoding="utf-8")
+    section = text[text.index("## Conversation tests") : text.index("### The language corpus")]
+    missing = [key for key in (*FILE_KEYS, *CASE_KEYS, *EXPECT_KEYS) if f"`{key}`" not in section]
+    assert not missing, f"document these case-file keys in {SOURCE}, 'Conversation tests': {missing}"
+    cases = block_after("example-cases")
+    assert "answers:" in cases and "inputs:" in cases and "defaults:" in cases, "show both forms and the defaults"

@@ -14,7 +14,7 @@ from bot.engine.corpus import load_corpus, run_corpus
 from bot.engine.engine import Engine
 from bot.engine.errors import UnusedExcerptError
 from bot.engine.graph import edges, to_dot, to_mermaid
-from bot.engine.loader import flow_files, load_flow
+from bot.engine.loader import flow_files, load_flow, parse_flow
 from bot.engine.model import Flow, Level
 from tests.engine.conftest import FLOWS_DIR, ROOT
 
@@ -136,3 +136,93 @@ def test_a_failing_case_shows_its_transcript(engine: Engine):
         "  ✗ expected level 🟢 self_care, but it ended at 🚨 emergency",
         "  ✗ expected step 'location' not to be asked, but it was",
     ]
+
+
+NEW_QUESTIONS = (
+    ("    next: duration\n", "sleep_side", "Did the twitching start after sleeping on that side?", "duration"),
+    ("    next: weakness\n", "massage", "Does a gentle massage calm it for a while?", "weakness"),
+)
+"""Where two new questions go in a copy of the shipped flow: after `location` and just before the red flags."""
+
+
+def _with_new_questions(text: str) -> str:
+    """The shipped flow's text with the NEW_QUESTIONS inserted, each a neutral yes/no question."""
+    for anchor, step, question, then in NEW_QUESTIONS:
+        assert text.count(anchor) == 1, f"the flow changed: find a new place for '{step}'"
+        text = text.replace(anchor, f"    next: {step}\n")
+        text = text.replace(
+            "\nsteps:\n",
+            f"""
+steps:
+  - id: {step}
+    text: "{question}"
+    next: {then}
+    choices: [{{label: "Yes", value: "yes"}}, {{label: "No", value: "no"}}]
+""",
+            1,
+        )
+    return text
+
+
+def test_a_new_question_breaks_no_case_given_by_step(content: Content):
+    """The point of `answers:`: adding questions to the flow leaves every by-step case passing."""
+    path = FLOWS_DIR / "twitching.yaml"
+    edited = parse_flow(_with_new_questions(path.read_text(encoding="utf-8")), content, source=str(path))
+    engine = Engine({edited.id: edited})
+    tests = FLOWS_DIR / "tests" / "twitching.yaml"
+    cases = parse_cases(tests.read_text(encoding="utf-8"), engine.flows, str(tests))
+    by_step = [case for case in cases.cases if case.answers is not None]
+    assert len(by_step) >= 20
+    results = [run_case(engine, edited.id, case, str(tests)) for case in by_step]
+    assert all(f"  {step}: " in results[0].transcript for _, step, _, _ in NEW_QUESTIONS)  # asked, and answered
+    failed = [f"{r.where}: {r.name}\n{r.transcript}" for r in results if not r.passed]
+    assert not failed, "\n\n".join(failed)
+    positional = Case(
+        "weakness, typed in order",
+        ("no", "skip", "arm", "less than 2 weeks", *["no"] * 5, "yes"),
+        Expect(level=Level.URGENT),
+    )
+    assert not run_case(engine, edited.id, positional).passed  # the same walk typed in order now misses `weakness`
+
+
+def _by_step(answers: dict[str, str], expect: Expect, default: str | None = "no", inputs: tuple[str, ...] = ()) -> Case:
+    return Case("by step", inputs, expect, 7, answers, default)
+
+
+def test_a_step_left_out_gets_the_default_or_its_first_choice(engine: Engine):
+    result = run_case(engine, "twitching", _by_step({"worry": "yes"}, Expect(level=Level.ROUTINE)))
+    assert result.passed, result.transcript
+    typed = [line.split("→")[0].strip() for line in result.transcript.splitlines() if "→" in line]
+    assert typed[:4] == ["> 'no'", "> 'Skip'", "> 'Eye or eyelid'", "> 'Less than 2 weeks'"]
+    assert typed[-1] == "> 'yes'"
+
+
+def test_answering_by_step_stops_at_the_expected_step(engine: Engine):
+    result = run_case(engine, "twitching", _by_step({"location": "leg"}, Expect(step="caffeine")))
+    assert result.passed and result.transcript.splitlines()[-1].endswith("→ caffeine")
+
+
+def test_inputs_come_first_then_answers_by_step(engine: Engine):
+    case = _by_step({"weakness": "yes"}, Expect(level=Level.URGENT, asked=("location",)), inputs=("no", "skip", "x"))
+    result = run_case(engine, "twitching", case)
+    assert result.passed, result.transcript
+    assert "    > 'x'                      → not understood, asked again" in result.transcript
+
+
+def test_an_answer_never_understood_fails_with_one_clear_line(engine: Engine):
+    result = run_case(engine, "twitching", _by_step({"duration": "purple monkey"}, Expect(level=Level.SELF_CARE)))
+    assert not result.passed
+    assert result.failures[0] == (
+        "step 'duration' was asked 3 times and again: its answer 'purple monkey' is not understood there, "
+        "or the flow goes round in a loop"
+    )
+    assert result.transcript.count("  duration: ") == 3
+    assert result.transcript.splitlines()[-2:] == [
+        f"  ✗ {result.failures[0]}",
+        "  ✗ expected level 🟢 self_care, but it ended at step 'duration'",
+    ]
+
+
+def test_an_answer_for_a_step_never_asked_fails(engine: Engine):
+    result = run_case(engine, "twitching", _by_step({"weakness": "yes", "worry": "no"}, Expect(level=Level.URGENT)))
+    assert result.failures == ("the answer for step 'worry' was never typed: the step was not asked",)

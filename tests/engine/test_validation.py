@@ -391,3 +391,73 @@ def test_case_file_duplicate_case_names(case_problems):
         6,
         "case name 'weakness means seeing a doctor soon' is used twice (first on line 3)",
     )
+
+
+BY_STEP = """\
+flow: twitching
+defaults: "no"
+cases:
+  - name: weakness means seeing a doctor soon
+    answers: {location: arm, weakness: "yes"}
+    expect: {level: urgent}
+"""
+
+
+def test_case_file_by_step_is_valid(shipped):
+    [case] = parse_cases(BY_STEP, shipped, source="cases.yaml").cases
+    assert (case.inputs, dict(case.answers or {}), case.default) == ((), {"location": "arm", "weakness": "yes"}, "no")
+
+
+def test_case_defaults_override_the_file_defaults(shipped):
+    text = BY_STEP.replace("    expect:", "    defaults: not sure\n    expect:")
+    [case] = parse_cases(text, shipped, source="cases.yaml").cases
+    assert case.default == "not sure"
+
+
+def test_case_file_answers_name_an_unknown_step(case_problems, line_of):
+    text = BY_STEP.replace('weakness: "yes"}', 'weaknes: "yes"}')
+    [problem] = case_problems(text)
+    assert isinstance(problem, UnknownTargetError)
+    assert problem.line == line_of(text, "weaknes:")
+    assert str(problem) == (
+        f"cases.yaml:{problem.line}: answer for step 'weaknes', which is not in this flow; did you mean 'weakness'?"
+    )
+
+
+def test_case_file_answers_must_be_a_mapping(case_problems, line_of):
+    text = BY_STEP.replace('answers: {location: arm, weakness: "yes"}', "answers: [arm, yes]")
+    [problem] = case_problems(text)
+    assert isinstance(problem, ShapeError)
+    assert (problem.line, problem.what) == (
+        line_of(text, "answers:"),
+        "`answers` must map step ids to what is typed there",
+    )
+
+
+def test_case_file_answer_read_as_a_boolean(case_problems, line_of):
+    [problem] = case_problems(BY_STEP.replace('weakness: "yes"', "weakness: true"))
+    assert isinstance(problem, ShapeError)
+    assert (problem.line, problem.what) == (5, "the answer for 'weakness' must be text, not True")
+    assert problem.fix == 'quote it: "true", "~"'
+
+
+def test_case_file_defaults_must_be_text(case_problems):
+    [problem] = case_problems(BY_STEP.replace('defaults: "no"', "defaults: [no]"))
+    assert isinstance(problem, ShapeError)
+    assert (problem.line, problem.what) == (2, "`defaults` must be text, not ['no']")
+
+
+def test_case_without_answers_or_inputs(case_problems):
+    [problem] = case_problems(BY_STEP.replace('    answers: {location: arm, weakness: "yes"}\n', ""))
+    assert isinstance(problem, ShapeError)
+    assert (problem.line, problem.what) == (4, "the case has neither `answers` nor `inputs`")
+
+
+def test_case_defaults_without_answers(case_problems):
+    [problem] = case_problems(CASES.replace("    expect:", '    defaults: "no"\n    expect:'))
+    assert isinstance(problem, ShapeError)
+    assert (problem.line, problem.what, problem.fix) == (
+        5,
+        "`defaults` is only used with `answers`",
+        "add `answers:`, or remove `defaults:`",
+    )
