@@ -24,7 +24,8 @@ async def test_a_full_check_by_buttons_ends_in_its_level(bot: RunningBot, alice:
     result = alice.recommendation()
     assert result.text.splitlines()[0] == f"{mark} {title}"
     last = alice.api.last_bot_message(alice.chat)
-    assert last.button_texts == ["Why this advice", "Start again", "Delete my data"]
+    summary = ["Summary for your doctor"] if mark in ("🔴", "🟠") else []
+    assert last.button_texts == ["Why this advice", *summary, "Start again", "Delete my data"]
     assert "information, not a diagnosis" in "\n".join(alice.texts())
     # The chat reads as a transcript: every answered question shows its answer and has no buttons left.
     answered = [m for m in alice.api.bot_messages(alice.chat) if "➜" in m.text]
