@@ -44,7 +44,7 @@ COMMANDS = {"/back": Command.BACK, "/restart": Command.RESTART, "/start": Comman
 
 FILE_KEYS = ("flow", "defaults", "cases")
 CASE_KEYS = ("name", "inputs", "answers", "defaults", "expect")
-EXPECT_KEYS = ("level", "outcome", "step", "asked", "not_asked", "excerpts")
+EXPECT_KEYS = ("level", "outcome", "step", "asked", "not_asked", "excerpts", "not_excerpts")
 
 MAX_ASKS = 3
 """How often one step may be asked while answering by step: an answer is the same every
@@ -61,6 +61,7 @@ class Expect:
     asked: tuple[str, ...] = ()
     not_asked: tuple[str, ...] = ()
     excerpts: tuple[str, ...] = ()
+    not_excerpts: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -295,6 +296,7 @@ class _Reader:
             asked=self.names(raw, "asked", steps, "step", flow is not None),
             not_asked=self.names(raw, "not_asked", steps, "step", flow is not None),
             excerpts=self.names(raw, "excerpts", excerpts, "excerpt the flow shows", flow is not None),
+            not_excerpts=self.names(raw, "not_excerpts", excerpts, "excerpt the flow shows", flow is not None),
         )
 
     def name(self, raw: LineDict, key: str, known: Any, kind: str, check: bool) -> str | None:
@@ -412,6 +414,7 @@ def _verdict(
         for e in expect.excerpts
         if e not in shown
     ]
+    failures += [f"expected excerpt '{e}' not to be shown, but it was" for e in expect.not_excerpts if e in shown]
     return failures
 
 
