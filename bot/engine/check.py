@@ -10,6 +10,11 @@ Three questions are answered for a flow, without running it for real:
    - a "not sure" to a red-flag (or emergency) question never ends at 🟢 self_care;
    - typed emergency phrases (interrupts) jump to a 🚨 outcome.
    A flag answer counts once given, even if a loop asks the question again later.
+4. Does every path below 🔴 ask every flag first?  (SkippedFlagsError, the coverage invariant)
+   No path ends at 🟠 or 🟢 unless every emergency and red-flag step was asked on it.
+   Steps answered from a person's account count as asked: the engine takes the same
+   transitions for them. A flag step that no path reaches without a flag "yes" (a follow-up
+   to that yes) is not required: a path that reaches it already ends at 🔴 or higher.
 
 Questions 1 and 2 are first answered on the step graph. Question 3, and the precise
 versions of 1 and 2, explore *abstract states*: two conversations at the same step are the
@@ -22,7 +27,11 @@ abstract state holds:
   "any red flag is yes" collapses to true, or to the flags not asked yet;
 - answers that a loop ahead may record again: kept as they are, but only while a later
   condition may read them before that happens (a backward liveness fixpoint);
-- the most urgent level the flag answers so far demand.
+- the most urgent level the flag answers so far demand;
+- while that level is below 🔴 (after that, coverage cannot matter): the flag steps asked
+  that can still come again in a loop, and the flag steps left behind for good unasked, as
+  bitmasks. Along a path the steps that can still come only shrink, so an asked flag is
+  remembered exactly as long as it could be asked again, and a linear flow adds no states.
 
 The search is breadth-first, so each counter-example is a shortest path, and its cost grows
 with the number of answer combinations that still matter, not with the number of paths.
@@ -38,6 +47,7 @@ from bot.content.library import Content
 from bot.engine.errors import (
     EndlessLoopError,
     FlowProblem,
+    SkippedFlagsError,
     UnreachableStepError,
     UnsafeRouteError,
     UnusedExcerptError,
@@ -264,9 +274,10 @@ def _first(entries: Entries, answers: Mapping[str, str]) -> str | None:
 
 # --- the abstract exploration -------------------------------------------------------------
 
-State = tuple[int, frozenset[tuple[int, int]], tuple[tuple[str, str], ...], int]
+State = tuple[int, frozenset[tuple[int, int]], tuple[tuple[str, str], ...], int, int, int]
 """(step index, {decision list: its interned residual} for lists changed by answers and still ahead,
-looped answers still read, level demanded so far)."""
+looped answers still read, level demanded so far, flag steps asked and still ahead, flag steps
+skipped for good); the last two are 0 once the level demanded is 🔴 or above."""
 
 
 @dataclass(slots=True)
@@ -280,6 +291,17 @@ class _Found:
     need: Level
 
 
+@dataclass(slots=True)
+class _Bare:
+    """An ending below 🔴 on a path that never asked the flag steps in `missing` (a bitmask)."""
+
+    state: int
+    step: str
+    value: str
+    outcome: str
+    missing: int
+
+
 class _Prover:
     """Explores a flow's abstract states once; the results feed the loop, reach and safety checks."""
 
@@ -288,6 +310,7 @@ class _Prover:
         self.steps = list(flow.steps.values())
         self.position = {step.id: i for i, step in enumerate(self.steps)}
         self.route_bit = 1 << len(self.steps)
+        self.flag_bits = sum(1 << i for i, step in enumerate(self.steps) if step.is_flag)
         graph = _successors(flow)
         self._lists()
         self._reach(graph)
@@ -397,13 +420,14 @@ class _Prover:
 
     def explore(self) -> None:
         """Breadth-first search over abstract states; records edges, endings and violations."""
-        start: State = (self.position[self.flow.start], frozenset(), (), int(Level.SELF_CARE))
+        start: State = (self.position[self.flow.start], frozenset(), (), int(Level.SELF_CARE), 0, 0)
         self.index: dict[State, int] = {start: 0}
         self.states: list[State] = [start]
         self.parent: list[tuple[int, str, str] | None] = [None]
         self.edges: list[list[int]] = [[]]
         self.ends: set[int] = set()
         self.found: list[_Found] = []
+        self.bare: list[_Bare] = []
         self.gave_up = False
         cursor = 0
         while cursor < len(self.states):
@@ -415,9 +439,10 @@ class _Prover:
 
     def _expand(self, at: int) -> None:
         flow = self.flow
-        i, changed, looped, need = self.states[at]
+        i, changed, looped, need, asked, skipped = self.states[at]
         step = self.steps[i]
         lists = dict(changed)
+        asked |= (1 << i) & self.flag_bits
         for choice in step.choices:
             value = choice.value
             answers = {**dict(looped), step.key: value}
@@ -433,10 +458,15 @@ class _Prover:
                 self.ends.add(at)
                 if outcome.level < demand:
                     self.found.append(_Found(at, step.id, value, target, Level(demand)))
+                elif outcome.level < Level.URGENT:
+                    missing = skipped | (self.flag_bits & self.reach[i] & ~asked)
+                    if missing:
+                        self.bare.append(_Bare(at, step.id, value, target, missing))
                 continue
             if target in self.position:
                 link = (at, step.id, value)
-                self.edges[at].append(self._enter(i, self.position[target], lists, answers, demand, link))
+                flags = (asked, skipped)
+                self.edges[at].append(self._enter(i, self.position[target], lists, answers, demand, flags, link))
 
     def _enter(
         self,
@@ -445,10 +475,17 @@ class _Prover:
         lists: Mapping[int, int],
         answers: Mapping[str, str],
         demand: int,
+        flags: tuple[int, int],
         link: tuple[int, str, str],
     ) -> int:
         """The abstract state on moving from step `i` to `j`: final answers substituted, the rest kept if read."""
         ahead = self.reach[j]
+        asked, skipped = flags
+        if demand < Level.URGENT:
+            skipped |= self.reach[i] & ~ahead & self.flag_bits & ~asked
+            asked &= ahead
+        else:
+            asked = skipped = 0
         kept_lists = {k: v for k, v in lists.items() if ahead & self.owner[k]}
         behind = self.reach[i] & ~ahead
         while behind:  # steps left behind for good: what they recorded (or never did) is now final
@@ -466,7 +503,7 @@ class _Prover:
                 (key, value) for key, value in answers.items() if key in self.live[j] and self.recorders[key] & ahead
             )
         )
-        state: State = (j, frozenset(kept_lists.items()), kept, demand)
+        state: State = (j, frozenset(kept_lists.items()), kept, demand, asked, skipped)
         known = self.index.get(state)
         if known is None:
             known = self.index[state] = len(self.states)
@@ -484,6 +521,14 @@ class _Prover:
             steps.append((step_id, value))
             link = self.parent[at]
         return steps[::-1]
+
+    def required(self) -> int:
+        """The flag steps some path reaches with no flag answered yes: each path below 🔴 must ask them."""
+        found = 0
+        for i, _, _, need, _, _ in self.states:
+            if need < Level.URGENT:
+                found |= 1 << i
+        return found & self.flag_bits
 
     def stuck_states(self) -> list[int]:
         """States from which no sequence of answers reaches an outcome, in search order."""
@@ -509,10 +554,9 @@ def format_path(flow: Flow, answers: Iterable[tuple[str, str]], outcome: str | N
     return " → ".join(parts)
 
 
-def replay(flow: Flow, answers: Iterable[tuple[str, str]]) -> tuple[str, int, bool]:
-    """Follow a path concretely: the final state, and the line (and whether a routing rule) that decided it."""
+def walk(flow: Flow, answers: Iterable[tuple[str, str]]) -> Iterator[tuple[str, int, int, bool]]:
+    """Each answer of a path in turn: where it leads, its branch's line, the deciding line, whether a rule decided."""
     recorded: dict[str, str] = {}
-    state, line, routed = flow.start, 0, False
     for step_id, value in answers:
         step = flow.steps[step_id]
         recorded[step.key] = value
@@ -520,12 +564,20 @@ def replay(flow: Flow, answers: Iterable[tuple[str, str]]) -> tuple[str, int, bo
         branch = next((b for b in choice.branches if b.when.holds(recorded)), None) if choice else None
         if branch is None:
             raise LookupError(f"no branch applies at {step_id}={value}")
-        state, line, routed = branch.target, branch.line, False
-        if state == ROUTE:
-            rule = next((r for r in flow.rules if r.when.holds(recorded)), None)
-            if rule is None:
-                raise LookupError(f"no routing rule applies after {step_id}={value}")
-            state, line, routed = rule.outcome, rule.line, True
+        if branch.target != ROUTE:
+            yield branch.target, branch.line, branch.line, False
+            continue
+        rule = next((r for r in flow.rules if r.when.holds(recorded)), None)
+        if rule is None:
+            raise LookupError(f"no routing rule applies after {step_id}={value}")
+        yield rule.outcome, branch.line, rule.line, True
+
+
+def replay(flow: Flow, answers: Iterable[tuple[str, str]]) -> tuple[str, int, bool]:
+    """Follow a path concretely: the final state, and the line (and whether a routing rule) that decided it."""
+    state, line, routed = flow.start, 0, False
+    for target, _, deciding, by_rule in walk(flow, answers):
+        state, line, routed = target, deciding, by_rule
     return state, line, routed
 
 
@@ -565,6 +617,50 @@ def _unsafe(prover: _Prover) -> list[FlowProblem]:
         else:
             fix = f"{rule}: point this branch at {kind} outcome, or at `route`"
         problems.append(UnsafeRouteError(flow.source, line, format_path(flow, answers, outcome), fix))
+    return problems
+
+
+def _first_skip(prover: _Prover, answers: list[tuple[str, str]], required: int) -> tuple[int, int]:
+    """The branch on a path that first leaves a required flag behind unasked: its line, and the flags it skips."""
+    asked = 0
+    line = 0
+    for (step_id, _), (target, line, _, _) in zip(answers, walk(prover.flow, answers), strict=True):
+        i = prover.position[step_id]
+        asked |= 1 << i
+        ahead = prover.reach[prover.position[target]] if target in prover.position else 0
+        lost = prover.reach[i] & ~ahead & required & ~asked
+        if lost:
+            return line, lost
+    return line, 0
+
+
+def _uncovered(prover: _Prover) -> list[FlowProblem]:
+    """One SkippedFlagsError per branch that skips flags, each with its shortest path ending below 🔴."""
+    flow = prover.flow
+    required = prover.required()
+    problems: list[FlowProblem] = []
+    seen_endings: set[tuple[str, str, str]] = set()
+    seen_lines: set[int] = set()
+    for bare in prover.bare:
+        missing = bare.missing & required
+        ending = (bare.step, bare.value, bare.outcome)
+        if not missing or ending in seen_endings:
+            continue
+        seen_endings.add(ending)
+        answers = [*prover.path(bare.state), (bare.step, bare.value)]
+        line, lost = _first_skip(prover, answers, required)
+        if line in seen_lines:
+            continue
+        seen_lines.add(line)
+        skipped = tuple(prover.steps[i].id for i in range(len(prover.steps)) if missing >> i & 1)
+        first = next(prover.steps[i].id for i in range(len(prover.steps)) if (lost or missing) >> i & 1)
+        names = ", ".join(f"'{s}'" for s in skipped)
+        fix = (
+            "a path ending below 🔴 urgent must ask the emergency screen and every red-flag question first; "
+            f"this one never asks {names}: lead this branch on to '{first}', or to an urgent or emergency outcome"
+        )
+        what = format_path(flow, answers, bare.outcome)
+        problems.append(SkippedFlagsError(flow.source, line, what, fix, skipped=skipped))
     return problems
 
 
@@ -647,6 +743,7 @@ def check_flow(flow: Flow) -> list[FlowProblem]:
         return problems
     problems += _semantic(prover, reached, stuck_steps)
     problems += _unsafe(prover)
+    problems += _uncovered(prover)
     return problems
 
 

@@ -16,6 +16,7 @@ FlowProblem                     file:line: what is wrong; how to fix it
 ├── UnreachableStepError        a step no path reaches            (twitchcheck check)
 ├── EndlessLoopError            a step from which no outcome can be reached (check)
 ├── UnsafeRouteError            a path breaks the safety invariant (check)
+├── SkippedFlagsError           a path ends below 🔴 without asking every flag (check)
 ├── UnusedExcerptError          an excerpt nothing shows (a warning)
 └── NoFlowsError                a flows folder with no flow in it
 """
@@ -99,6 +100,14 @@ class EndlessLoopError(FlowProblem):
 
 class UnsafeRouteError(FlowProblem):
     pass
+
+
+class SkippedFlagsError(FlowProblem):
+    """The coverage invariant: `skipped` names the flag steps the counter-example never asks."""
+
+    def __init__(self, source: str, line: int, what: str, fix: str, skipped: tuple[str, ...] = ()) -> None:
+        self.skipped = skipped
+        super().__init__(source, line, what, fix)
 
 
 class UnusedExcerptError(FlowProblem):

@@ -50,8 +50,9 @@ def generated_flow(size: int = 1000, seed: int = 7) -> Flow:
     """A big flow shaped like the shipped one, to time the proof on.
 
     Every fifth step is a red flag, every seventh question skips the next one depending on
-    an earlier answer, every fiftieth step is a review loop that re-asks the three questions
-    before it, and the routing reads every red flag plus twenty other answers. It is safe.
+    an earlier answer (never a red flag: every path below 🔴 must ask them all), every
+    fiftieth step is a review loop that re-asks the three questions before it, and the
+    routing reads every red flag plus twenty other answers. It is safe.
     """
     rng = random.Random(seed)
     ids = [f"s{i:04d}" for i in range(size)]
@@ -84,7 +85,7 @@ def generated_flow(size: int = 1000, seed: int = 7) -> Flow:
             choices = [Choice(value, value, (Branch(nxt),)) for value in (YES, NO, NOT_SURE)]
         else:
             kind = StepKind.QUESTION
-            skip = i % 7 == 0 and questions and i + 2 < size
+            skip = i % 7 == 0 and questions and i + 2 < size and (i + 1) % 5 != 0  # never past a red flag
             branches = (
                 (Branch(ahead(i, 2), AnswerIn(questions[-1], frozenset({"a"}))), Branch(nxt))
                 if skip

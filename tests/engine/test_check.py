@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import time
 from types import MappingProxyType
+from typing import NamedTuple
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -11,7 +12,7 @@ from hypothesis import strategies as st
 
 from bot.engine import check
 from bot.engine.check import check_flow, format_path
-from bot.engine.errors import EndlessLoopError, UnreachableStepError, UnsafeRouteError
+from bot.engine.errors import EndlessLoopError, SkippedFlagsError, UnreachableStepError, UnsafeRouteError
 from bot.engine.machine import FlowMachine
 from bot.engine.model import (
     ALWAYS,
@@ -242,6 +243,153 @@ def test_thousand_step_flow_is_proved_within_two_seconds():
     assert time.perf_counter() - started < 2.0
 
 
+# --- the coverage invariant: every flag is asked before an outcome below 🔴 -----------------------
+
+SCREENED = (
+    """\
+flow: screened
+title: A context question, then the flags
+start: emergency_now
+steps:
+  - id: emergency_now
+    kind: emergency
+    text: "Trouble breathing right now?"
+    choices:
+      - {label: "Yes", value: "yes", next: emergency}
+      - {label: "No", value: "no", next: caffeine}
+  - id: caffeine
+    text: "Coffee today?"
+    choices:
+      - {label: "Yes", value: "yes", next: weakness}
+      - {label: "No", value: "no", next: weakness}
+  - id: weakness
+    kind: red_flag
+    text: "Any weakness?"
+    next: wasting
+    choices: [{label: "Yes", value: "yes"}, {label: "No", value: "no"}, {label: "Not sure", value: not_sure}]
+  - id: wasting
+    kind: red_flag
+    text: "A thinner muscle?"
+    next: route
+    choices: [{label: "Yes", value: "yes"}, {label: "No", value: "no"}, {label: "Not sure", value: not_sure}]
+routing:
+  - outcome: urgent
+    when: {any: [{weakness: "yes"}, {wasting: "yes"}]}
+  - outcome: routine
+    when: {any: [{weakness: not_sure}, {wasting: not_sure}, {caffeine: "yes"}]}
+  - outcome: self_care
+"""
+    + "outcomes:"
+    + SAFE_ROUTING.split("outcomes:", 1)[1]
+)
+"""An emergency screen, a context question, two red flags; each test below reroutes one of its choices."""
+
+
+def test_screened_flow_passes(parse):
+    assert check_flow(parse(SCREENED)) == []
+
+
+def test_a_choice_that_jumps_to_routine_skips_every_red_flag(parse, line_of):
+    text = SCREENED.replace(
+        '{label: "Yes", value: "yes", next: weakness}', '{label: "Yes", value: "yes", next: routine}'
+    )
+    [problem] = check_flow(parse(text))
+    assert isinstance(problem, SkippedFlagsError)
+    assert problem.line == line_of(text, "next: routine")
+    assert problem.what == "emergency_now=no → caffeine=yes → 🟠 routine"
+    assert problem.skipped == ("weakness", "wasting")
+    assert str(problem) == (
+        f"flow.yaml:{problem.line}: emergency_now=no → caffeine=yes → 🟠 routine; "
+        "a path ending below 🔴 urgent must ask the emergency screen and every red-flag question first; "
+        "this one never asks 'weakness', 'wasting': lead this branch on to 'weakness', or to an urgent or "
+        "emergency outcome"
+    )
+
+
+def test_a_choice_that_jumps_to_route_before_the_flags_is_reported_at_the_branch(parse, line_of):
+    text = SCREENED.replace('{label: "No", value: "no", next: weakness}', '{label: "No", value: "no", next: route}')
+    [problem] = check_flow(parse(text))
+    assert isinstance(problem, SkippedFlagsError)
+    assert problem.line == line_of(text, "next: route}")
+    assert problem.what == "emergency_now=no → caffeine=no → 🟢 self_care"
+    assert problem.skipped == ("weakness", "wasting")
+
+
+def test_skipping_one_red_flag_fails(parse, line_of):
+    text = SCREENED.replace(
+        '{label: "Yes", value: "yes", next: weakness}', '{label: "Yes", value: "yes", next: wasting}'
+    )
+    [problem] = check_flow(parse(text))
+    assert isinstance(problem, SkippedFlagsError)
+    assert problem.line == line_of(text, "next: wasting}")
+    assert problem.what == "emergency_now=no → caffeine=yes → wasting=no → 🟠 routine"
+    assert problem.skipped == ("weakness",)
+
+
+def test_skipping_the_emergency_screen_fails(parse, line_of):
+    text = SCREENED.replace("start: emergency_now", "start: caffeine").replace(
+        '{label: "No", value: "no", next: weakness}', '{label: "No", value: "no", next: emergency_now}'
+    )
+    [problem] = check_flow(parse(text))
+    assert isinstance(problem, SkippedFlagsError)
+    assert problem.line == line_of(text, '{label: "Yes", value: "yes", next: weakness}')
+    assert problem.what == "caffeine=yes → weakness=no → wasting=no → 🟠 routine"
+    assert problem.skipped == ("emergency_now",)
+
+
+def test_urgent_or_emergency_outcomes_need_no_flags_first(parse):
+    for target in ("urgent", "emergency"):
+        text = SCREENED.replace(
+            '{label: "Yes", value: "yes", next: weakness}', f'{{label: "Yes", value: "yes", next: {target}}}'
+        )
+        assert check_flow(parse(text)) == []
+
+
+def test_a_follow_up_asked_only_after_a_yes_is_not_required(parse):
+    text = SCREENED.replace(
+        """\
+    next: route
+    choices: [{label: "Yes", value: "yes"}, {label: "No", value: "no"}, {label: "Not sure", value: not_sure}]
+""",
+        """\
+    choices:
+      - {label: "Yes", value: "yes", next: sudden}
+      - {label: "No", value: "no", next: route}
+      - {label: "Not sure", value: not_sure, next: route}
+  - id: sudden
+    kind: emergency
+    text: "Did it start suddenly today?"
+    choices:
+      - {label: "Yes", value: "yes", next: emergency}
+      - {label: "No", value: "no", next: route}
+""",
+    )
+    flow = parse(text)
+    assert flow.steps["sudden"].kind == StepKind.EMERGENCY
+    assert check_flow(flow) == []
+
+
+def test_a_flag_asked_in_a_loop_counts_as_asked_once_the_loop_is_left(parse):
+    text = SCREENED.replace(
+        """\
+    next: wasting
+    choices: [{label: "Yes", value: "yes"}, {label: "No", value: "no"}, {label: "Not sure", value: not_sure}]
+""",
+        """\
+    choices:
+      - {label: "Yes", value: "yes", next: urgent}
+      - {label: "No", value: "no", next: review}
+      - {label: "Not sure", value: not_sure, next: urgent}
+  - id: review
+    text: "Go over those again?"
+    choices:
+      - {label: "Again", value: again, next: caffeine}
+      - {label: "Done", value: done, next: wasting}
+""",
+    )
+    assert check_flow(parse(text)) == []
+
+
 def test_format_path(twitching):
     assert format_path(twitching, [("emergency_now", "no"), ("weakness", "yes")], "self_care") == (
         "emergency_now=no → weakness=yes → 🟢 self_care"
@@ -319,31 +467,48 @@ def small_flows(draw: st.DrawFn) -> Flow:
     )
 
 
-def brute_force(flow: Flow) -> tuple[set[tuple[str, Level]], set[str], bool]:
-    """Every concrete state, through the real FlowMachine.
+class BruteForce(NamedTuple):
+    """What exploring every concrete state finds."""
 
-    Returns the violations as (outcome, level the answers demanded), the steps asked, and
-    whether some state can never reach an outcome.
-    """
+    unsafe: set[tuple[str, Level]]
+    """Violations of the safety invariant, as (outcome, level the answers demanded)."""
+    asked: set[str]
+    """The steps some path asks."""
+    endless: bool
+    """Whether some state can never reach an outcome."""
+    required: frozenset[str]
+    """The flag steps some path asks before any flag is answered yes."""
+    uncovered: bool
+    """Whether some path ends below 🔴 without asking every required flag."""
+
+
+def brute_force(flow: Flow) -> BruteForce:
+    """Every concrete state, through the real FlowMachine, with the flags asked while the level is below 🔴."""
     machine = FlowMachine(flow)
     unsafe: set[tuple[str, Level]] = set()
-    start = (flow.start, frozenset[tuple[str, str]](), Level.SELF_CARE)
+    start = (flow.start, frozenset[tuple[str, str]](), Level.SELF_CARE, frozenset[str]())
     seen, todo, edges, ending = {start}, [start], {}, set()
+    bare: list[frozenset[str]] = []
     while todo:
         state = todo.pop()
-        step_id, answers, need = state
+        step_id, answers, need, flagged = state
         step = flow.steps[step_id]
+        if step.kind in (StepKind.RED_FLAG, StepKind.EMERGENCY):
+            flagged |= {step_id}
         edges[state] = []
         for choice in step.choices:
             now = {**dict(answers), step.key: choice.value}
             demand = max(need, DEMAND.get((step.kind, choice.value), Level.SELF_CARE))
+            asked = flagged if demand < Level.URGENT else frozenset[str]()
             target = machine.next_state(step_id, choice.value, now)
             if target in flow.outcomes:
                 if flow.outcomes[target].level < demand:
                     unsafe.add((target, demand))
+                elif flow.outcomes[target].level < Level.URGENT:
+                    bare.append(asked)
                 ending.add(state)
                 continue
-            following = (target, frozenset(now.items()), demand)
+            following = (target, frozenset(now.items()), demand, asked)
             edges[state].append(following)
             if following not in seen:
                 seen.add(following)
@@ -356,40 +521,67 @@ def brute_force(flow: Flow) -> tuple[set[tuple[str, Level]], set[str], bool]:
             if state not in can_end and any(n in can_end for n in nexts):
                 can_end.add(state)
                 changed = True
-    return unsafe, {s[0] for s in seen}, len(can_end) < len(seen)
+    required = frozenset(
+        s[0] for s in seen if s[2] < Level.URGENT and flow.steps[s[0]].kind in (StepKind.RED_FLAG, StepKind.EMERGENCY)
+    )
+    return BruteForce(
+        unsafe,
+        {s[0] for s in seen},
+        len(can_end) < len(seen),
+        required,
+        any(not required <= asked for asked in bare),
+    )
 
 
 def replayed(flow: Flow, path: str) -> tuple[str, Level]:
     """Follow a printed counter-example through the real machine: its outcome, and the level its answers demand."""
+    outcome, demand, _, _ = _followed(flow, path)
+    assert flow.outcomes[outcome].level < demand
+    return outcome, demand
+
+
+def _followed(flow: Flow, path: str) -> tuple[str, Level, list[str], list[int]]:
+    """A printed path through the real machine: outcome, level demanded, steps asked, and each branch's line."""
     *answers, end = path.split(" → ")
     machine, recorded, state, demand = FlowMachine(flow), {}, flow.start, Level.SELF_CARE
+    asked, lines = [], []
     for answer in answers:
         step_id, value = answer.split("=")
         assert step_id == state
         step = flow.steps[step_id]
         recorded[step.key] = value
         demand = max(demand, DEMAND.get((step.kind, value), Level.SELF_CARE))
+        asked.append(step_id)
+        choice = step.choice(value)
+        assert choice is not None
+        lines.append(next(b.line for b in choice.branches if b.when.holds(recorded)))
         state = machine.next_state(step_id, value, recorded)
     mark, outcome = end.split(" ")
     assert (state, flow.outcomes[outcome].level.mark) == (outcome, mark)
-    assert flow.outcomes[outcome].level < demand
-    return outcome, demand
+    return outcome, demand, asked, lines
 
 
 @settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(small_flows())
 def test_proof_agrees_with_brute_force(flow: Flow):
-    unsafe, asked, endless = brute_force(flow)
+    brute = brute_force(flow)
     found = check_flow(flow)
     paths = [p.what for p in found if isinstance(p, UnsafeRouteError) and "=" in p.what]
     typed = [p for p in found if isinstance(p, UnsafeRouteError) and p.what.startswith("typed")]
-    assert {replayed(flow, path) for path in paths} == unsafe
+    assert {replayed(flow, path) for path in paths} == brute.unsafe
     assert bool(typed) == any(flow.outcomes[x.outcome].level != Level.EMERGENCY for x in flow.interrupts)
     assert {p.line for p in found if isinstance(p, UnreachableStepError)} == {
-        step.line for step in flow.steps.values() if step.id not in asked
+        step.line for step in flow.steps.values() if step.id not in brute.asked
     }
-    if endless:
+    if brute.endless:
         assert any(isinstance(p, EndlessLoopError) for p in found)
+    skipping = [p for p in found if isinstance(p, SkippedFlagsError)]
+    assert bool(skipping) == brute.uncovered
+    for problem in skipping:
+        outcome, demand, asked, lines = _followed(flow, problem.what)
+        assert max(demand, flow.outcomes[outcome].level) < Level.URGENT
+        assert set(problem.skipped) == brute.required - set(asked) != set()
+        assert problem.line in lines
 
 
 @pytest.mark.parametrize("size", [1, 3])
