@@ -62,7 +62,7 @@ def cmd_check(args: argparse.Namespace, settings: Settings) -> int:
     for flow in loaded.flows.values():
         print(
             f"OK: {flow.id}: {len(flow.steps)} steps reachable, every path ends in an outcome, "
-            "no red flag can end in 🟢, emergency signs give 🚨"
+            "no red flag can end in 🟢, emergency signs give 🚨, no path below 🔴 skips a red flag"
         )
     return 0
 
