@@ -4,7 +4,8 @@ The readings are tried from the most to the least certain, and the first that fi
 anything decides (so "1 month" is a duration before "1" can be an option number):
 
 1. the whole answer is a choice's label, value or synonym ("Leg or foot", "nope", "I think so");
-   on questions with ranges, also a label with one typo ("Less thn 2 weeks" is not "2 weeks");
+   also a label with one typo ("Less thn 2 weeks" is not "2 weeks", "Mouth, otngue or throat"
+   is not two places);
 2. a quantity read by its meaning, on questions with ranges ("3 days", "about a month");
 3. mentions anywhere in the text ("my left calf" → leg; "no coffee at all" → caffeine: no),
    with NegEx negation; two different choices named → the step's `combined` choice if it
@@ -123,10 +124,9 @@ class ChoiceMatcher:
                 return Match(self.exact[candidate])
         if parsed is None:
             parsed = TextParser(cues or CueReader.empty()).parse(text)
-        if self.ranges:
-            near = self._closest(trimmed, most=1)  # "Less thn 2 weeks" is the label, not "2 weeks"
-            if near is not None:
-                return Match(near)
+        near = self._closest(trimmed, most=1)  # "Less thn 2 weeks" is the label, not "2 weeks"
+        if near is not None:
+            return Match(near)
         for reading in (self._quantity, self._mentioned):
             found = reading(parsed)
             if found is not NOTHING:

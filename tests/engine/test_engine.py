@@ -221,7 +221,8 @@ def test_caffeine_yes_shows_the_stimulants_excerpt(engine: Engine):
 
 
 def test_weakness_yes_shows_the_weakness_excerpt_and_why(engine: Engine):
-    _, replies = talk(engine, "no", "skip", "arm", "less than 2 weeks", *["no"] * 5, "yes", "no", "no", "no", "no")
+    # "no" after the weakness: it is not spreading on both sides (the follow-up question)
+    _, replies = talk(engine, "no", "skip", "arm", "less than 2 weeks", *["no"] * 5, "yes", *["no"] * 5)
     result = result_of(replies)
     assert result.outcome.level is Level.URGENT
     assert result.excerpts[0] == "als_weakness"
@@ -229,7 +230,9 @@ def test_weakness_yes_shows_the_weakness_excerpt_and_why(engine: Engine):
 
 
 def test_why_lists_every_red_flag_that_decided(engine: Engine):
-    _, replies = talk(engine, "no", "skip", "arm", "less than 2 weeks", *["no"] * 5, "yes", "yes", "no", "no", "yes")
+    _, replies = talk(
+        engine, "no", "skip", "arm", "less than 2 weeks", *["no"] * 5, "yes", "no", "yes", "no", "no", "yes"
+    )
     assert result_of(replies).reasons == (
         Reason("Lasting weakness", "Yes"),
         Reason("Muscle wasting", "Yes"),

@@ -92,8 +92,8 @@ def test_the_diagram_collapses_choices_and_marks_levels_and_flags(twitching: Flo
     assert '    s_caffeine -->|"Yes / No"| s_stress_sleep' in text
     assert '    s_gait -.->|"Yes / No / Not sure"| o_urgent' in text  # routing: only when a rule's condition holds
     assert '    o_self_care(["🟢 self_care"])' in text
-    assert "    class s_weakness,s_wasting,s_speech_swallow,s_cramps,s_gait red_flag" in text
-    assert "    class s_emergency_now emergency" in text
+    assert "    class s_weakness,s_weakness_spreading,s_wasting,s_speech_swallow,s_cramps,s_gait red_flag" in text
+    assert "    class s_emergency_now,s_weakness_breathing,s_speech_sudden emergency" in text
     assert '    typed_at_any_step -->|"breathing / choking / stroke / seizure / collapse"| o_emergency' in text
     pairs = [(e.source, e.dest) for e in edges(twitching)]
     assert len(pairs) == len(set(pairs))
@@ -120,7 +120,8 @@ def test_a_failing_case_shows_its_transcript(engine: Engine):
     assert not result.passed
     assert result.where == "flows/tests/example.yaml:12"
     assert result.transcript.splitlines() == [
-        "  emergency_now: First, a safety question. Is any of this happening right now?",
+        "  emergency_now: First, a safety question. Is any of this happening right now, or did it happen earlier "
+        "today, even for a few minutes?",
         "    > 'no'                     → account",
         "  account: In a sentence or two, what's going on? For example: where it twitches, for how long, and "
         "anything that might play a part (coffee, stress, sleep, exercise, medicines).",
