@@ -16,7 +16,7 @@ from bot.shell import run_shell
 
 LOCATION = "Where is the twitching?"
 DURATION = "How long has the twitching been going on?"
-EXERCISE = "In the last few days, have you done hard exercise or a tough workout?"
+EXERCISE = "In the last few days, has any of this happened?\n• Hard exercise or a tough workout"
 END_OF_INPUT = "End of input: the check stopped before the end."
 
 

@@ -2,7 +2,8 @@
 
 Only what the account states is taken, and never a "no" to a red flag or emergency sign:
 silence or a narrative is not a "no", so those questions are still asked unless the
-account clearly says "yes". Anything said both ways ("no weakness, my grip is weak") is
+account clearly says "yes"; the same goes for a question marked `from_account: yes_only`, which
+asks about several things at once. Anything said both ways ("no weakness, my grip is weak") is
 left for the question itself. Durations count only when anchored ("for 3 days", "since
 Monday"), not "3 cups a day"; and places and durations count only in a part of the account
 about the twitching (the account step's `symptom_words`), so "throwing up for two days" or
@@ -89,6 +90,8 @@ class AccountReader:
         said = matcher.mentioned(parsed, account=True, where=None if _yes_no(step) else about)
         if step.is_flag:
             return YES if YES in said and NO not in said and NOT_SURE not in said else None
+        if step.from_account == "yes_only":
+            return YES if YES in said else None
         if len(said) == 1:
             return next(iter(said))
         if len(said) > 1 and step.combined is not None:

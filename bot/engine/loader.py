@@ -299,6 +299,7 @@ class _FlowBuilder:
                     quantity=s.quantity,
                     combined=s.combined,
                     symptom_words=tuple(normalize(w) for w in s.symptom_words),
+                    from_account=s.from_account,
                 )
             )
         accounts = [i for i, s in enumerate(self.spec.steps) if s.kind == StepKind.ACCOUNT]

@@ -53,6 +53,7 @@ class StepSpec(_Spec):
     quantity: Literal["duration"] | None = None
     combined: str | None = None
     symptom_words: list[str] = []
+    from_account: Literal["any", "yes_only"] = "any"
 
 
 class RuleSpec(_Spec):

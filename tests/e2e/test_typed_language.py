@@ -17,7 +17,7 @@ LOCATION = "Where is the twitching?"
 DURATION = "How long has the twitching been going on?"
 CAFFEINE = "Lately, have you been having a lot of coffee"
 STRESS = "Lately, have you been stressed"
-EXERCISE = "In the last few days, have you done hard exercise"
+EXERCISE = "In the last few days, has any of this happened?\n• Hard exercise"
 WEAKNESS = "Have you noticed weakness that stays or gets worse?"
 CONFIRM = "Just to be safe: is this happening now, or did it start suddenly today?"
 CARRY_ON = "Thank you for checking. Let's carry on."
@@ -357,7 +357,7 @@ async def test_a_contradictory_account_does_not_answer_the_weakness_question(bot
     assert "weakness" not in review.text.lower()
     await alice.tap("Yes, that's right")
     assert alice.question().text == DURATION
-    await alice.tap_through(["Less than 2 weeks", "No", "No", "No", "No", "No"])
+    await alice.tap_through(["Less than 2 weeks", "No", "No", "No", "No"])
     assert alice.question().text.startswith(WEAKNESS)
     await alice.tap("Yes")
     await tap_no_until_the_end(alice)
@@ -369,9 +369,9 @@ async def test_a_contradictory_account_does_not_answer_the_weakness_question(bot
 @pytest.mark.parametrize(
     ("before", "question", "typed"),
     [
-        (["Less than 2 weeks", "No", "No", "No", "No", "No"], WEAKNESS, "no trouble breathing"),
-        (["Less than 2 weeks", "No", "No", "No", "No", "No"], WEAKNESS, "I am worried it's ALS"),
-        (["Less than 2 weeks", "No", "No", "No", "No", "No"], WEAKNESS, "I have been reading about ALS online"),
+        (["Less than 2 weeks", "No", "No", "No", "No"], WEAKNESS, "no trouble breathing"),
+        (["Less than 2 weeks", "No", "No", "No", "No"], WEAKNESS, "I am worried it's ALS"),
+        (["Less than 2 weeks", "No", "No", "No", "No"], WEAKNESS, "I have been reading about ALS online"),
         (["Less than 2 weeks"], CAFFEINE, "I have no idea"),
         (["Less than 2 weeks"], CAFFEINE, "right leg actually"),
     ],

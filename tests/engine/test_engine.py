@@ -180,7 +180,8 @@ def test_text_that_is_not_an_answer_asks_again_with_the_options(engine: Engine):
 
 
 @pytest.mark.parametrize(
-    "step_id", ["emergency_now", "location", "duration", "medicines", "weakness", "gait", "stiffness", "worry"]
+    "step_id",
+    ["emergency_now", "location", "duration", "medicines", "weakness", "gait", "breathing", "other_signs", "worry"],
 )
 def test_an_emergency_phrase_wins_at_any_step(engine: Engine, twitching: Flow, step_id: str):
     conversation = reach(engine, twitching, step_id)
@@ -222,7 +223,7 @@ def test_caffeine_yes_shows_the_stimulants_excerpt(engine: Engine):
 
 def test_weakness_yes_shows_the_weakness_excerpt_and_why(engine: Engine):
     # "no" after the weakness: it is not spreading on both sides (the follow-up question)
-    _, replies = talk(engine, "no", "skip", "arm", "less than 2 weeks", *["no"] * 5, "yes", *["no"] * 5)
+    _, replies = talk(engine, "no", "skip", "arm", "less than 2 weeks", *["no"] * 4, "yes", *["no"] * 6)
     result = result_of(replies)
     assert result.outcome.level is Level.URGENT
     assert result.excerpts[0] == "als_weakness"
@@ -230,9 +231,9 @@ def test_weakness_yes_shows_the_weakness_excerpt_and_why(engine: Engine):
 
 
 def test_why_lists_every_red_flag_that_decided(engine: Engine):
-    _, replies = talk(
-        engine, "no", "skip", "arm", "less than 2 weeks", *["no"] * 5, "yes", "no", "yes", "no", "no", "yes"
-    )
+    context = ["no"] * 4  # caffeine, stress, exercise and fluids, medicines
+    flags = ["yes", "no", "yes", "no", "no", "yes", "no"]  # weakness (not spreading), wasting, …, gait, breathing
+    _, replies = talk(engine, "no", "skip", "arm", "less than 2 weeks", *context, *flags)
     assert result_of(replies).reasons == (
         Reason("Lasting weakness", "Yes"),
         Reason("Muscle wasting", "Yes"),
@@ -248,7 +249,7 @@ def test_why_names_the_routine_reason(engine: Engine):
 
 
 def test_not_sure_about_a_medicine_adds_the_medicine_note(engine: Engine, twitching: Flow):
-    _, replies = talk(engine, "no", "skip", "arm", "less than 2 weeks", "no", "no", "no", "no", "not sure", *["no"] * 7)
+    _, replies = talk(engine, "no", "skip", "arm", "less than 2 weeks", "no", "no", "no", "not sure", *["no"] * 8)
     result = result_of(replies)
     assert result.outcome.level is Level.ROUTINE
     assert "medications" in result.excerpts
@@ -257,7 +258,7 @@ def test_not_sure_about_a_medicine_adds_the_medicine_note(engine: Engine, twitch
 
 def test_excerpts_never_exceed_the_flow_limit(engine: Engine, twitching: Flow):
     _, replies = talk(
-        engine, "no", "skip", "several", "not sure", "yes", "yes", "yes", "yes", "yes", *["no"] * 5, "yes", "yes"
+        engine, "no", "skip", "several", "not sure", *["yes"] * 4, *["no"] * 6, "yes", "stiff or tight"
     )
     result = result_of(replies)
     assert len(result.excerpts) == twitching.max_excerpts

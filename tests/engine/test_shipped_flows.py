@@ -90,9 +90,10 @@ def test_the_diagram_collapses_choices_and_marks_levels_and_flags(twitching: Flo
     text = to_mermaid(twitching)
     assert '    s_emergency_now -->|"Yes / Not sure"| o_emergency' in text
     assert '    s_caffeine -->|"Yes / No"| s_stress_sleep' in text
-    assert '    s_gait -.->|"Yes / No / Not sure"| o_urgent' in text  # routing: only when a rule's condition holds
+    assert '    s_breathing -.->|"Yes / No / Not sure"| o_urgent' in text  # routing: only when a rule's condition holds
     assert '    o_self_care(["🟢 self_care"])' in text
-    assert "    class s_weakness,s_weakness_spreading,s_wasting,s_speech_swallow,s_cramps,s_gait red_flag" in text
+    flags = "s_weakness,s_weakness_spreading,s_wasting,s_speech_swallow,s_cramps,s_gait,s_breathing"
+    assert f"    class {flags} red_flag" in text
     assert "    class s_emergency_now,s_weakness_breathing,s_speech_sudden emergency" in text
     assert '    typed_at_any_step -->|"breathing / choking / stroke / seizure / collapse"| o_emergency' in text
     pairs = [(e.source, e.dest) for e in edges(twitching)]
@@ -106,7 +107,7 @@ def test_the_dot_diagram_has_every_node_and_edge(twitching: Flow):
         assert f'[label="{step}"' in text
     assert 'o_urgent [label="🔴 urgent", shape=ellipse' in text
     assert text.count(" -> ") == len(edges(twitching)) + 1  # plus the arrow from the start dot
-    assert 's_gait -> o_urgent [label="Yes / No / Not sure", style=dashed];' in text
+    assert 's_breathing -> o_urgent [label="Yes / No / Not sure", style=dashed];' in text
 
 
 def test_a_failing_case_shows_its_transcript(engine: Engine):
