@@ -175,7 +175,8 @@ class ChoiceMatcher:
         neither do hedged ones ("worried about…"). `where` can keep only mentions in some parts.
         """
         found: dict[str, int] = {}
-        has_no = NO in self.values
+        # "no gym" says nothing about a tummy bug when one question asks about both (`from_account: yes_only`)
+        has_no = NO in self.values and self.step.from_account != "yes_only"
         for context in parsed.contexts:
             said = context.said
             for hit in self.mentions.find(said):

@@ -219,8 +219,8 @@ class Step:
     symptom_words: tuple[str, ...] = ()
     """On an account step: places and durations count only in a part of the account naming one."""
     from_account: str = "any"
-    """`yes_only`: an account can answer only "yes" (a question that asks about several things at once,
-    where "no gym" says nothing about a tummy bug)."""
+    """`yes_only`: a mention, in an account or a typed answer, can only answer "yes" (for a question that
+    asks about several things at once, where "no gym" says nothing about a tummy bug)."""
 
     def choice(self, value: str) -> Choice | None:
         """The choice recording `value`, if any."""

@@ -257,9 +257,7 @@ def test_not_sure_about_a_medicine_adds_the_medicine_note(engine: Engine, twitch
 
 
 def test_excerpts_never_exceed_the_flow_limit(engine: Engine, twitching: Flow):
-    _, replies = talk(
-        engine, "no", "skip", "several", "not sure", *["yes"] * 4, *["no"] * 6, "yes", "stiff or tight"
-    )
+    _, replies = talk(engine, "no", "skip", "several", "not sure", *["yes"] * 4, *["no"] * 6, "yes", "stiff or tight")
     result = result_of(replies)
     assert len(result.excerpts) == twitching.max_excerpts
     assert len(set(result.excerpts)) == len(result.excerpts)
@@ -380,3 +378,15 @@ def test_back_keeps_account_answers_not_reached_yet(engine: Engine):
     assert conversation.step == "caffeine" and conversation.meta["prefill"] == {"weakness": "yes"}
     moved, _ = engine.advance(conversation, Command.BACK)
     assert moved.step == "duration" and moved.meta["prefill"] == {"weakness": "yes"}
+
+
+def test_a_question_about_several_things_takes_no_from_one_of_them_as_nothing(engine: Engine):
+    """Exercise and fluids are asked together: "no gym" says nothing about a tummy bug."""
+    conversation, _ = talk(engine, "no", "skip", "leg", "3 days", "no", "no")
+    assert conversation.step == "exercise_fluids"
+    moved, replies = engine.advance(conversation, Typed("haven't been to the gym in months"))
+    assert moved is conversation and notices(replies) == ["ui.not_understood"]
+    moved, _ = engine.advance(conversation, Typed("had a tummy bug"))
+    assert moved.answers["exercise_fluids"] == "yes"
+    told, _ = talk(engine, "no", "calf twitching for 3 days, no gym lately")
+    assert "exercise_fluids" not in told.meta["account"]
