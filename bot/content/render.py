@@ -136,7 +136,7 @@ class Renderer:
                     echo = message.text if echo is None else f"{echo}\n{message.text}"
                     continue
                 if echo is not None and isinstance(reply, Result):
-                    messages.append(Message(echo))  # the recommendation's first line is its mark (design §3)
+                    messages.append(Message(echo))  # the recommendation's first line is its mark (docs/medical.md)
                 elif echo is not None:
                     message = Message(f"{echo}\n\n{message.text}", message.buttons, message.step)
                 echo = None

@@ -1,4 +1,4 @@
-"""The static safety proof behind `twitchcheck check` (design §3).
+"""The static safety proof behind `twitchcheck check` (docs/medical.md).
 
 Three questions are answered for a flow, without running it for real:
 
@@ -83,7 +83,7 @@ Entries = tuple[tuple[str, Condition], ...]
 
 
 def required_level(step: Step, value: str) -> Level:
-    """The lowest outcome level an answer allows (design §3)."""
+    """The lowest outcome level an answer allows (docs/medical.md)."""
     if not step.is_flag:
         return Level.SELF_CARE
     if value == YES:

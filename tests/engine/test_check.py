@@ -1,4 +1,4 @@
-"""The static safety proof: reachability, endless loops, and the design §3 invariant."""
+"""The static safety proof: reachability, endless loops, and the invariants of docs/medical.md."""
 
 from __future__ import annotations
 
