@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import logging
+import os
 import sys
 from collections.abc import Mapping
 from pathlib import Path
@@ -214,6 +215,10 @@ def main(argv: list[str] | None = None) -> int:
     try:
         settings = Settings.from_env()
         return int(args.func(args, settings))
+    except BrokenPipeError:
+        # `twitchcheck test | head`: the reader has what it wanted; leave quietly, not with a traceback.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 0
     except ConfigError as error:
         return _refuse(str(error), EXIT_CONFIG, settings, args)
     except TryAgainLater as error:

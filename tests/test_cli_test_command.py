@@ -88,3 +88,13 @@ def test_the_project_s_own_cases_and_corpus_still_run(capsys: pytest.CaptureFixt
 
 def _line_of(text: str, path: Path) -> int:
     return next(n for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1) if line.startswith(text))
+
+
+def test_output_piped_into_a_reader_that_stops_early_is_no_traceback():
+    """`twitchcheck test | head -1`: the reader closes the pipe; the command leaves quietly."""
+    import subprocess
+    import sys
+
+    shell = f"{sys.executable} -m bot test | head -c 1"
+    finished = subprocess.run(shell, shell=True, capture_output=True, text=True, timeout=120)
+    assert "Traceback" not in finished.stderr and "BrokenPipeError" not in finished.stderr

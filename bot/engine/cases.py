@@ -295,8 +295,8 @@ class _Reader:
             step=self.name(raw, "step", steps, "step", flow is not None),
             asked=self.names(raw, "asked", steps, "step", flow is not None),
             not_asked=self.names(raw, "not_asked", steps, "step", flow is not None),
-            excerpts=self.names(raw, "excerpts", excerpts, "excerpt the flow shows", flow is not None),
-            not_excerpts=self.names(raw, "not_excerpts", excerpts, "excerpt the flow shows", flow is not None),
+            excerpts=self.names(raw, "excerpts", excerpts, "excerpt", flow is not None),
+            not_excerpts=self.names(raw, "not_excerpts", excerpts, "excerpt", flow is not None),
         )
 
     def name(self, raw: LineDict, key: str, known: Any, kind: str, check: bool) -> str | None:

@@ -156,6 +156,7 @@ class _FlowBuilder:
         rules = tuple(self._rules(outcome_ids, known))
         interrupts = tuple(self._interrupts(outcome_ids))
         synonyms = self._flow_synonyms(known)
+        self._check_cues()
         for i, s in enumerate(spec.steps):
             if s.id in steps:
                 self._check_words(steps[s.id], synonyms, ("steps", i))
@@ -396,15 +397,33 @@ class _FlowBuilder:
         return Range(low, high)
 
     def _amount(self, text: str | float, path: tuple[Any, ...]) -> float | None:
-        if str(text).strip() in ("0", "0.0"):
+        written = f"{text:g}" if isinstance(text, float) else str(text)
+        if written.strip() in ("0", "0.0"):
             return 0.0  # nothing needs no unit
-        found = durations(words(str(text)))
+        found = durations(words(written))
         if len(found) != 1:
             self.report(
-                RangeError, path, f"'{text}' is not one duration", "write a number and a unit, e.g. `2 weeks`, `0 days`"
+                RangeError,
+                path,
+                f"'{written}' is not one duration",
+                "write a number and a unit, e.g. `2 weeks`, `0 days`",
             )
             return None
         return found[0].days
+
+    def _check_cues(self) -> None:
+        """A cue in two classes that pull opposite ways ("no" as negation and as now) makes the rules guess."""
+        classes = self.spec.cues.model_dump()
+        opposite = [("negation", "now"), ("negation", "not_negation"), ("distant_past", "now"), ("now", "maybe")]
+        for first, second in opposite:
+            for j, cue in enumerate(classes[second]):
+                if normalize(cue) in {normalize(c) for c in classes[first]}:
+                    self.report(
+                        LanguageError,
+                        ("cues", second, j),
+                        f"cue '{cue}' is both a `{first}` and a `{second}` cue",
+                        "keep it in one of the two lists",
+                    )
 
     def _flow_synonyms(self, known: Mapping[str, frozenset[str]]) -> dict[str, tuple[str, ...]]:
         values = frozenset().union(*known.values()) if known else frozenset()
@@ -514,10 +533,26 @@ class _FlowBuilder:
                     f"emergency concept '{x.id}' has no phrases, patterns or unclear phrases",
                     "add `phrases: [...]` with what people type",
                 )
+            phrases = {normalize(p) for p in (*x.phrases, *x.unclear)}
+            for j, phrase in enumerate(x.unless):
+                if normalize(phrase) in phrases:
+                    self.report(
+                        LanguageError,
+                        ("interrupts", i, "unless", j),
+                        f"'{phrase}' is both a phrase and an `unless` of concept '{x.id}', so it can never fire",
+                        "remove it from `unless`, or from the phrases",
+                    )
             for field, j, pattern in [
                 *(("patterns", j, p) for j, p in enumerate(x.patterns)),
                 *(("unclear_patterns", j, p) for j, p in enumerate(x.unclear_patterns)),
             ]:
+                if any(mark in pattern for mark in "'’"):
+                    self.report(
+                        LanguageError,
+                        ("interrupts", i, field, j),
+                        f"pattern {pattern!r} of concept '{x.id}' has an apostrophe, so it can never match",
+                        "patterns see words without apostrophes: write `cant`, not `can't`",
+                    )
                 try:
                     re.compile(pattern)
                 except re.error as error:
@@ -608,7 +643,7 @@ def _days(amount: float) -> str:
 def _shape_problems(error: ValidationError, raw: Any, source: str) -> list[FlowProblem]:
     problems: list[FlowProblem] = []
     for item in error.errors():
-        loc = tuple(part for part in item["loc"] if not (isinstance(part, str) and part in ("str", "list[BranchSpec]")))
+        loc = tuple(part for part in item["loc"] if not (isinstance(part, str) and part in _TYPE_TAGS))
         line = line_at(raw, loc)
         where = ".".join(str(part) for part in loc[:-1]) or "the flow"
         name = loc[-1] if loc else "flow"
@@ -625,16 +660,25 @@ def _shape_problems(error: ValidationError, raw: Any, source: str) -> list[FlowP
             )
         elif item["type"] == "missing":
             problems.append(ShapeError(source, line, f"{where} is missing '{name}'", f"add `{name}:`"))
+        elif item["type"] == "literal_error":
+            allowed_values = re.findall(r"'([^']*)'", str(item.get("ctx", {}).get("expected", "")))
+            fix = did_you_mean(str(item.get("input")), allowed_values) or f"use one of: {', '.join(allowed_values)}"
+            problems.append(ShapeError(source, line, f"'{'.'.join(map(str, loc))}': {item['msg']}", fix))
         else:
+            kind = "value" if item["type"].startswith(("greater", "less")) else "value's type"
             problems.append(
                 ShapeError(
                     source,
                     line,
                     f"'{'.'.join(map(str, loc))}': {item['msg']}",
-                    "fix the value's type (see docs/flows.md)",
+                    f"fix the {kind} (see docs/flows.md)",
                 )
             )
     return problems
+
+
+_TYPE_TAGS = frozenset({"str", "int", "float", "constrained-str", "list[BranchSpec]", "list[str]"})
+"""Names pydantic puts in an error's location for the branch of a union it tried: not the maintainer's keys."""
 
 
 def _allowed_keys(loc: tuple[Any, ...]) -> set[str]:
@@ -656,7 +700,7 @@ def _allowed_keys(loc: tuple[Any, ...]) -> set[str]:
         if not candidates:
             break
         model = candidates[0]
-    return set(model.model_fields)
+    return {field.alias or name for name, field in model.model_fields.items()}
 
 
 def parse_flow(text: str, content: Content, source: str = "<flow>") -> Flow:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, StrictInt
 
 Text = str
 """Literal text, or `@key` to take the text from content/ (`@@` escapes a leading @)."""
@@ -28,7 +28,7 @@ Next = str | list[BranchSpec]
 class RangeSpec(_Spec):
     """`{from: 0 days, below: 2 weeks}`: amounts from `from` (included) up to `below` (excluded)."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True, str_strip_whitespace=True, populate_by_name=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, str_strip_whitespace=True)
     start: str | float = Field(alias="from")
     below: str | float | None = None
 
@@ -120,7 +120,7 @@ class FlowSpec(_Spec):
     synonyms: dict[str, list[str]] = {}
     prompts: PromptsSpec = PromptsSpec()
     excerpts: list[ExcerptRuleSpec] = []
-    max_excerpts: int = Field(default=4, ge=0, le=10)
+    max_excerpts: StrictInt = Field(default=4, ge=0, le=10)
 
     def referenced_content(self) -> list[tuple[tuple[Any, ...], str]]:
         """Every `@key` text reference with its path, for the content check."""

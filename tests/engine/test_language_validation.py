@@ -202,3 +202,40 @@ def test_a_corpus_account_may_not_expect_a_red_flag_no(shipped):
     text = 'flow: twitching\naccounts:\n  - {text: "no weakness", expect: {weakness: "no"}}\n'
     [problem] = corpus_problems(text, shipped)
     assert isinstance(problem, ShapeError) and problem.fix == "red flags are only taken as yes"
+
+
+def test_a_pattern_with_an_apostrophe_can_never_match(problems, line_of):
+    text = TINY + "interrupts:\n  - id: choking\n    outcome: emergency\n    patterns: [\"can't swallow\"]\n"
+    [problem] = problems(text)
+    assert isinstance(problem, LanguageError) and problem.line == line_of(text, "can't swallow")
+    assert problem.fix == "patterns see words without apostrophes: write `cant`, not `can't`"
+
+
+def test_an_unless_that_is_also_a_phrase_can_never_fire(problems, line_of):
+    text = TINY + "interrupts:\n  - id: seizure\n    outcome: emergency\n    phrases: [seizure]\n    unless: [seizure]\n"
+    [problem] = problems(text)
+    assert isinstance(problem, LanguageError)
+    assert problem.what == "'seizure' is both a phrase and an `unless` of concept 'seizure', so it can never fire"
+
+
+def test_a_cue_in_two_opposite_classes(problems, line_of):
+    text = TINY + "cues:\n  negation: [no]\n  now: [now, no]\n"
+    [problem] = problems(text)
+    assert isinstance(problem, LanguageError) and problem.what == "cue 'no' is both a `negation` and a `now` cue"
+
+
+def test_a_misspelt_range_key_suggests_from(problems):
+    text = WITH_DURATION.replace("range: {from: 2 weeks}", "range: {form: 2 weeks}")
+    found = problems(text)
+    assert any(p.what.startswith("unknown key 'form'") and p.fix == "did you mean 'from'?" for p in found)
+
+
+def test_a_misspelt_kind_suggests_the_kind_meant(problems):
+    text = TINY.replace("kind: red_flag", "kind: redflag")
+    [problem] = problems(text)
+    assert isinstance(problem, ShapeError) and problem.fix == "did you mean 'red_flag'?"
+
+
+def test_max_excerpts_must_be_a_whole_number(problems):
+    [problem] = problems(TINY.replace("steps:", "max_excerpts: true\nsteps:"))
+    assert isinstance(problem, ShapeError) and "max_excerpts" in problem.what
