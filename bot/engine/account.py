@@ -32,7 +32,7 @@ class AccountReader:
         self.steps: list[tuple[Step, ChoiceMatcher]] = [
             (step, matchers[step.id])
             for step in flow.steps.values()
-            if step.kind in (StepKind.QUESTION, StepKind.RED_FLAG)
+            if step.kind in (StepKind.QUESTION, StepKind.RED_FLAG) and step.from_account != "never"
         ]
 
     def read(self, parsed: Parsed) -> dict[str, str]:

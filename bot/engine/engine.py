@@ -13,7 +13,7 @@ from bot.engine.conversation import Conversation
 from bot.engine.emergency import EmergencyReader, Reading, Verdict
 from bot.engine.machine import FlowMachine
 from bot.engine.matching import ChoiceMatcher, Match, Parsed, TextParser
-from bot.engine.model import ACCOUNT_REVIEW, EMERGENCY_CONFIRM, NO, YES, Flow, Step, StepKind
+from bot.engine.model import ACCOUNT_REVIEW, EMERGENCY_CONFIRM, NO, NOT_SURE, YES, Flow, Step, StepKind
 from bot.engine.replies import Command, Echo, Input, Notice, Pick, Question, Reason, Reply, Result, Typed
 from bot.engine.text import normalize, sentences, words
 
@@ -163,6 +163,9 @@ class Engine:
         skip = self.matchers[flow.id, step.id].exact.get(_plain(text))
         if skip is not None:
             return self._pick(flow, conversation, Pick(step.id, skip))
+        command = TYPED_COMMANDS.get(_plain(text))
+        if command is not None:
+            return self.advance(conversation, command)
         told = self.accounts[flow.id].read(parsed)
         if reading.verdict is Verdict.CONFIRM:
             return self._confirm(flow, conversation, reading, {ACCOUNT: told} if told else {})
@@ -341,7 +344,10 @@ def _reasons(flow: Flow, conversation: Conversation, rule_keys: frozenset[str]) 
         for branch in choice.branches
     )
     if not decided_by_route:
-        keys: list[str] = [last.key] if last else []
+        # A step that ends the check itself: the flag answers that led to it count too
+        # ("spreading on both sides: Yes" before "makes breathing hard: No").
+        flagged = [k for k, s in by_key.items() if s.is_flag and answers.get(k) in (YES, NOT_SURE) and s is not last]
+        keys: list[str] = [*flagged, last.key] if last else []
     else:
         rule = next(rule for rule in flow.rules if rule.when.holds(answers))
         keys = [atom.key for atom in rule.when.atoms() if atom.holds(answers)]

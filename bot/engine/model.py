@@ -180,7 +180,7 @@ class Range:
     high: float = float("inf")
 
     def __contains__(self, amount: float) -> bool:
-        return self.low <= amount < self.high
+        return self.low <= amount and (amount < self.high or self.high == float("inf"))
 
 
 @dataclass(frozen=True, slots=True)
@@ -220,7 +220,8 @@ class Step:
     """On an account step: places and durations count only in a part of the account naming one."""
     from_account: str = "any"
     """`yes_only`: a mention, in an account or a typed answer, can only answer "yes" (for a question that
-    asks about several things at once, where "no gym" says nothing about a tummy bug)."""
+    asks about several things at once, where "no gym" says nothing about a tummy bug). `never`: an
+    account never answers it (a follow-up, whose words mean something only after its question)."""
 
     def choice(self, value: str) -> Choice | None:
         """The choice recording `value`, if any."""

@@ -2,7 +2,8 @@
 
 A duration is a number of days. The number a person types is never read as an option
 number here: "1 month" is 30 days, not the first choice. Expressions that name two amounts
-("a week or two", "10-14 days") give both, so a question whose choices split them asks.
+("a week or two", "10-14 days") give both, and "more than a week" gives its start and no end,
+so a question whose choices split them asks.
 
 `anchored` tells whether the words around the amount make it a duration of the symptom
 ("for 3 days", "since Monday", "started 2 weeks ago"): a person's account also mentions
@@ -158,7 +159,10 @@ def _read_at(said: tuple[str, ...], i: int) -> tuple[int, list[float]]:
             amounts.append(second)
             end += 1 + used2
     spans = [amount * unit for amount in amounts]
-    return end - i, [_qualified(said, i, d) for d in spans]
+    qualified = [_qualified(said, i, d) for d in spans]
+    if any(q > d for q, d in zip(qualified, spans, strict=True)):
+        qualified.append(float("inf"))  # "over a week" has no upper end: 8 days or 5 weeks
+    return end - i, qualified
 
 
 def _number(said: tuple[str, ...], i: int) -> tuple[float | None, int]:

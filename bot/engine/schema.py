@@ -53,7 +53,7 @@ class StepSpec(_Spec):
     quantity: Literal["duration"] | None = None
     combined: str | None = None
     symptom_words: list[str] = []
-    from_account: Literal["any", "yes_only"] = "any"
+    from_account: Literal["any", "yes_only", "never"] = "any"
 
 
 class RuleSpec(_Spec):

@@ -390,3 +390,19 @@ def test_a_question_about_several_things_takes_no_from_one_of_them_as_nothing(en
     assert moved.answers["exercise_fluids"] == "yes"
     told, _ = talk(engine, "no", "calf twitching for 3 days, no gym lately")
     assert "exercise_fluids" not in told.meta["account"]
+
+
+def test_back_typed_at_the_account_invitation_goes_back(engine: Engine):
+    conversation, replies = talk(engine, "no", "back")
+    assert conversation.step == "emergency_now" and notices(replies) == ["ui.went_back"]
+
+
+def test_why_this_advice_names_the_spreading_weakness_that_ended_the_check(engine: Engine):
+    _, replies = talk(engine, "no", "skip", "leg", "3 days", *["no"] * 4, "yes", "yes", "no")
+    result = result_of(replies)
+    assert result.outcome.id == "urgent_today"
+    assert [reason.topic for reason in result.reasons] == [
+        "Lasting weakness",
+        "Weakness spreading on both sides",
+        "Weakness making breathing or swallowing hard",
+    ]

@@ -205,14 +205,16 @@ def test_a_corpus_account_may_not_expect_a_red_flag_no(shipped):
 
 
 def test_a_pattern_with_an_apostrophe_can_never_match(problems, line_of):
-    text = TINY + "interrupts:\n  - id: choking\n    outcome: emergency\n    patterns: [\"can't swallow\"]\n"
+    text = TINY + 'interrupts:\n  - id: choking\n    outcome: emergency\n    patterns: ["can\'t swallow"]\n'
     [problem] = problems(text)
     assert isinstance(problem, LanguageError) and problem.line == line_of(text, "can't swallow")
     assert problem.fix == "patterns see words without apostrophes: write `cant`, not `can't`"
 
 
 def test_an_unless_that_is_also_a_phrase_can_never_fire(problems, line_of):
-    text = TINY + "interrupts:\n  - id: seizure\n    outcome: emergency\n    phrases: [seizure]\n    unless: [seizure]\n"
+    text = (
+        TINY + "interrupts:\n  - id: seizure\n    outcome: emergency\n    phrases: [seizure]\n    unless: [seizure]\n"
+    )
     [problem] = problems(text)
     assert isinstance(problem, LanguageError)
     assert problem.what == "'seizure' is both a phrase and an `unless` of concept 'seizure', so it can never fire"
