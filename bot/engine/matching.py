@@ -38,7 +38,7 @@ _FILLER_START = ("option ", "its ", "it is ", "i would say ", "id say ", "i gues
 _FILLER_END = (" please", " thanks", " thank you", " i guess", " i think")
 INTERJECTIONS = frozenset({"yes", "yeah", "yep", "yup", "ya", "yea", "no", "nope", "nah", "na"})
 """Answer words that may run straight into the rest of a reply ("yes I have", "no never")."""
-HEDGES = frozenset({"maybe", "perhaps", "possibly", "unsure", "dunno", "idk", "sure", "probably", "might"})
+HEDGES = frozenset({"maybe", "perhaps", "possibly", "unsure", "dunno", "idk", "probably", "might"})
 """Words that turn a leading yes or no into "not sure" ("no... maybe", "yes I think, not sure")."""
 FOLLOWERS = frozenset(
     {"i", "im", "ive", "it", "its", "but", "and", "though", "not", "never", "thanks", "thank", "all", "everything"}
@@ -157,8 +157,8 @@ class ChoiceMatcher:
                 continue
             value = self.exact[phrase]
             size = len(phrase.split())
-            rest_words = set(said[len(phrase) + 1 :].replace("?", " ").split())
-            if value in (YES, NO) and rest_words & HEDGES:
+            rest = said[len(phrase) + 1 :].replace("?", " ")
+            if value in (YES, NO) and (set(rest.split()) & HEDGES or "not sure" in rest):
                 # "no... well maybe": a hedge after a yes or no is never a firm answer
                 return NOT_SURE if NOT_SURE in self.values else None
             if first is not None and (size in first.pauses or len(first.words) == size):
