@@ -75,7 +75,6 @@ NOTHING = Match()
 class Parsed:
     """A message cut into sentences with their cues, parsed once and read by every matcher."""
 
-    text: str
     contexts: tuple[SentenceContext, ...]
 
 
@@ -88,7 +87,7 @@ class TextParser:
     def parse(self, text: str, found: Sequence[Sentence] | None = None) -> Parsed:
         """Cues for each sentence of `text`; pass `found` when the sentences are already split."""
         split = sentences(text) if found is None else found
-        return Parsed(normalize(text), tuple(self.cues.scan(sentence, sentence.words) for sentence in split))
+        return Parsed(tuple(self.cues.scan(sentence, sentence.words) for sentence in split))
 
 
 class ChoiceMatcher:

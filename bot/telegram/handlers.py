@@ -336,8 +336,6 @@ class TwitchCheckBot:
             await self.acknowledge(query, self.content.text("ui.forged_press"))
             await self.show(context, who, Turn(conversation, self.service.current(conversation), changed=False))
             return
-        shown = self.renderer.render_all(self.service.current(conversation))
-        asked = next((message.text for message in shown if message.step == step_id), None)
         try:
             turn = await self.service.apply(
                 who.key, who.user, Pick(step_id, value), version=press.version, loaded=conversation
@@ -352,6 +350,9 @@ class TwitchCheckBot:
         step = self.service.engine.flows[conversation.flow_id].question(step_id)
         assert step is not None
         label = step.choice(value)
+        # The question as it was shown (with the account review's list), now answered.
+        shown = self.renderer.render_all(self.service.current(conversation))
+        asked = next((message.text for message in shown if message.step == step_id), None)
         question = asked if asked is not None else self.renderer.markup.escape(step.text)
         chosen = f"{question}\n\n➜ {self.renderer.markup.bold(label.label if label else '')}"
         try:
