@@ -18,27 +18,12 @@ import pytest
 from bot.cli import main
 from bot.telegram import runner
 from tests.botapi import BotApiStandIn
+from tests.support.fake_time import FakeTime
 from tests.support.redis_server import free_port
 
 TOKEN = "123456:" + "A" * 35
 REDIS_PASSWORD = "hunter2-very-secret"
 LOG_LINE = re.compile(r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d,\d{3} [A-Z]+ [\w.]+: ")
-
-
-class FakeTime:
-    """Start-up's clock and sleep: sleeping moves the clock on at once."""
-
-    def __init__(self) -> None:
-        self.now = 0.0
-        self.slept: list[float] = []
-
-    def clock(self) -> float:
-        return self.now
-
-    async def sleep(self, seconds: float) -> None:
-        self.slept.append(seconds)
-        self.now += seconds
-        await asyncio.sleep(0)
 
 
 @pytest.fixture(autouse=True)

@@ -19,24 +19,9 @@ from bot.config import DEFAULT_CONTENT, DEFAULT_FLOWS, ConfigError, TryAgainLate
 from bot.telegram.runner import StartupPolicy, Unavailable, retry_startup, serve
 from tests.botapi import BotApiStandIn
 from tests.e2e.harness import settings_for
+from tests.support.fake_time import FakeTime
 
 ROOT = Path(__file__).resolve().parents[1]
-
-
-class FakeTime:
-    """Sleeping moves the clock on at once."""
-
-    def __init__(self) -> None:
-        self.now = 0.0
-        self.slept: list[float] = []
-
-    def clock(self) -> float:
-        return self.now
-
-    async def sleep(self, seconds: float) -> None:
-        self.slept.append(seconds)
-        self.now += seconds
-        await asyncio.sleep(0)
 
 
 @pytest.fixture

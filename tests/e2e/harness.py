@@ -10,7 +10,7 @@ from bot.config import Settings
 from bot.storage import open_store
 from bot.storage.base import ConversationStore
 from bot.telegram.app import BotRuntime
-from bot.telegram.webhook import WebhookServer
+from bot.telegram.webhook import WebhookLimits, WebhookServer
 from tests.botapi import BotApiStandIn, Chat, StoredMessage, User
 
 MARKS = ("🚨", "🔴", "🟠", "🟢")
@@ -124,6 +124,35 @@ WEBHOOK_PATH = "/telegram/webhook"
 WEBHOOK_SECRET = "replica-test-secret"
 
 
+async def start_webhook_server(
+    api: BotApiStandIn,
+    loaded: Loaded,
+    data_dir: Path,
+    store: ConversationStore,
+    limits: WebhookLimits | None = None,
+    *,
+    storage: str = "sqlite",
+    port: int = 0,
+    register: bool = False,
+) -> WebhookServer:
+    """One webhook replica over `store`. Without `register` the test plays the load balancer and
+    delivers updates by hand."""
+    public = f"http://127.0.0.1:{port}" if register else "https://twitchcheck.example"
+    settings = settings_for(
+        api,
+        data_dir,
+        storage=storage,
+        webhook_url=public + WEBHOOK_PATH,
+        webhook_secret=WEBHOOK_SECRET,
+        webhook_listen="127.0.0.1",
+        webhook_port=port,
+    )
+    runtime = BotRuntime(settings, loaded, store, retry_backoff=0.01, on_update_handled=api.handled_callback())
+    server = WebhookServer(settings, runtime, limits)
+    await server.start(register=register)
+    return server
+
+
 @dataclass
 class Replica:
     """One of several webhook processes behind one public URL, each with its own Redis connection."""
@@ -135,21 +164,9 @@ class Replica:
     async def start(
         cls, api: BotApiStandIn, loaded: Loaded, data_dir: Path, storage: str, *, port: int = 0, register: bool = False
     ) -> Replica:
-        """Without `register` the test plays the load balancer and delivers updates by hand."""
-        public = f"http://127.0.0.1:{port}" if register else "https://twitchcheck.example"
-        settings = settings_for(
-            api,
-            data_dir,
-            storage=storage,
-            webhook_url=public + WEBHOOK_PATH,
-            webhook_secret=WEBHOOK_SECRET,
-            webhook_listen="127.0.0.1",
-            webhook_port=port,
-        )
-        store = await open_store(settings.storage, settings.data_dir)
-        runtime = BotRuntime(settings, loaded, store, retry_backoff=0.01, on_update_handled=api.handled_callback())
-        server = WebhookServer(settings, runtime)
-        await server.start(register=register)
+        """Each replica opens its own connection to `storage`; see `start_webhook_server`."""
+        store = await open_store(storage, data_dir)
+        server = await start_webhook_server(api, loaded, data_dir, store, storage=storage, port=port, register=register)
         return cls(server, store)
 
     @property

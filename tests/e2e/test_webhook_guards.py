@@ -21,10 +21,9 @@ from tornado.ioloop import IOLoop
 
 from bot.bootstrap import Loaded
 from bot.storage import open_store
-from bot.telegram.app import BotRuntime
 from bot.telegram.webhook import MAX_NESTING, WebhookLimits, WebhookServer
 from tests.botapi import BotApiStandIn
-from tests.e2e.harness import WEBHOOK_PATH, WEBHOOK_SECRET, Person, settings_for
+from tests.e2e.harness import WEBHOOK_PATH, WEBHOOK_SECRET, Person, start_webhook_server
 
 WAIT = 5.0
 """Seconds any one step may take before the test fails (an upper bound, never a measurement)."""
@@ -62,17 +61,7 @@ async def make_replica(api: BotApiStandIn, loaded: Loaded, tmp_path: Path) -> As
     store = await open_store("sqlite", tmp_path)
 
     async def make(limits: WebhookLimits = QUICK) -> Replica:
-        settings = settings_for(
-            api,
-            tmp_path,
-            webhook_url="https://twitchcheck.example" + WEBHOOK_PATH,
-            webhook_secret=WEBHOOK_SECRET,
-            webhook_listen="127.0.0.1",
-            webhook_port=0,
-        )
-        runtime = BotRuntime(settings, loaded, store, retry_backoff=0.01, on_update_handled=api.handled_callback())
-        server = WebhookServer(settings, runtime, limits)
-        await server.start(register=False)
+        server = await start_webhook_server(api, loaded, tmp_path, store, limits)
         started.append(server)
         return Replica(server)
 

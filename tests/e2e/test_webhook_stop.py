@@ -23,10 +23,9 @@ from telegram.ext import ContextTypes, TypeHandler
 from bot.bootstrap import Loaded
 from bot.storage import SqliteStore
 from bot.storage.sqlite import FILE_NAME
-from bot.telegram.app import BotRuntime
 from bot.telegram.webhook import UpdateLeases, WebhookLimits, WebhookServer
 from tests.botapi import BotApiStandIn
-from tests.e2e.harness import WEBHOOK_PATH, WEBHOOK_SECRET, Person, Replica, settings_for
+from tests.e2e.harness import WEBHOOK_PATH, WEBHOOK_SECRET, Person, Replica, start_webhook_server
 
 WAIT = 5.0
 """Seconds any one step may take before the test fails (an upper bound, never a measurement)."""
@@ -109,23 +108,6 @@ def safety_questions(api: BotApiStandIn, person: Person) -> int:
     return len([m for m in api.bot_messages(person.chat) if m.text.startswith("First, a safety question")])
 
 
-async def start_replica(
-    api: BotApiStandIn, loaded: Loaded, store: Any, tmp_path: Path, limits: WebhookLimits | None = None
-) -> WebhookServer:
-    settings = settings_for(
-        api,
-        tmp_path,
-        webhook_url="https://twitchcheck.example" + WEBHOOK_PATH,
-        webhook_secret=WEBHOOK_SECRET,
-        webhook_listen="127.0.0.1",
-        webhook_port=0,
-    )
-    runtime = BotRuntime(settings, loaded, store, retry_backoff=0.01, on_update_handled=api.handled_callback())
-    server = WebhookServer(settings, runtime, limits)
-    await server.start(register=False)
-    return server
-
-
 def url(server: WebhookServer) -> str:
     return f"http://127.0.0.1:{server.port}{WEBHOOK_PATH}"
 
@@ -156,8 +138,8 @@ async def test_stopping_a_replica_finishes_the_update_in_flight(
 async def test_an_update_cut_off_by_a_stop_is_handled_when_telegram_redelivers_it(
     api: BotApiStandIn, loaded: Loaded, tmp_path: Path, open_sqlite: OpenStore, alice: Person
 ) -> None:
-    first = await start_replica(api, loaded, await open_sqlite(), tmp_path, WebhookLimits(stop_grace=0))
-    second = await start_replica(api, loaded, await open_sqlite(), tmp_path)
+    first = await start_webhook_server(api, loaded, tmp_path, await open_sqlite(), WebhookLimits(stop_grace=0))
+    second = await start_webhook_server(api, loaded, tmp_path, await open_sqlite())
     try:
         gate = gate_updates(first)
         update_id = api.send_command(alice.chat, alice.user, "/start")
@@ -181,8 +163,8 @@ async def test_an_update_whose_replica_crashed_before_settling_is_handled_once_w
     api: BotApiStandIn, loaded: Loaded, tmp_path: Path, open_sqlite: OpenStore, clock: Clock, alice: Person
 ) -> None:
     crashing = await open_sqlite()
-    first = await start_replica(api, loaded, crashing, tmp_path, WebhookLimits(stop_grace=0))
-    second = await start_replica(api, loaded, await open_sqlite(), tmp_path)
+    first = await start_webhook_server(api, loaded, tmp_path, crashing, WebhookLimits(stop_grace=0))
+    second = await start_webhook_server(api, loaded, tmp_path, await open_sqlite())
     gate = gate_updates(first)
     update = api.pending_update(api.send_command(alice.chat, alice.user, "/start"))
     delivery = asyncio.create_task(api.deliver_webhook(url(first), update, WEBHOOK_SECRET))
@@ -206,8 +188,8 @@ async def test_an_update_whose_replica_crashed_before_settling_is_handled_once_w
 async def test_a_redelivery_while_another_replica_handles_the_update_is_asked_to_come_back(
     api: BotApiStandIn, loaded: Loaded, tmp_path: Path, open_sqlite: OpenStore, alice: Person
 ) -> None:
-    first = await start_replica(api, loaded, await open_sqlite(), tmp_path)
-    second = await start_replica(api, loaded, await open_sqlite(), tmp_path)
+    first = await start_webhook_server(api, loaded, tmp_path, await open_sqlite())
+    second = await start_webhook_server(api, loaded, tmp_path, await open_sqlite())
     try:
         gate = gate_updates(first)
         update = api.pending_update(api.send_command(alice.chat, alice.user, "/start"))
@@ -229,8 +211,8 @@ async def test_a_store_without_leases_counts_an_update_as_seen_when_it_arrives(
     assert isinstance(store, UpdateLeases)
     without = WithoutLeases(store)
     assert not isinstance(without, UpdateLeases)
-    first = await start_replica(api, loaded, without, tmp_path)
-    second = await start_replica(api, loaded, without, tmp_path)
+    first = await start_webhook_server(api, loaded, tmp_path, without)
+    second = await start_webhook_server(api, loaded, tmp_path, without)
     try:
         gate = gate_updates(first)
         update = api.pending_update(api.send_command(alice.chat, alice.user, "/start"))
@@ -247,8 +229,8 @@ async def test_a_store_without_leases_counts_an_update_as_seen_when_it_arrives(
 async def test_while_stopping_a_request_on_an_open_connection_is_refused_and_not_recorded(
     api: BotApiStandIn, loaded: Loaded, tmp_path: Path, store: SqliteStore, alice: Person
 ) -> None:
-    first = await start_replica(api, loaded, store, tmp_path)
-    second = await start_replica(api, loaded, store, tmp_path)
+    first = await start_webhook_server(api, loaded, tmp_path, store)
+    second = await start_webhook_server(api, loaded, tmp_path, store)
     try:
         gate = gate_updates(first)
         held = api.pending_update(api.send_command(alice.chat, alice.user, "/start"))
@@ -294,7 +276,7 @@ async def test_a_handled_update_whose_claim_cannot_be_settled_is_still_answered_
     alice: Person,
     caplog: pytest.LogCaptureFixture,
 ) -> None:
-    replica = await start_replica(api, loaded, SettleFails(store), tmp_path)
+    replica = await start_webhook_server(api, loaded, tmp_path, SettleFails(store))
     try:
         update = api.pending_update(api.send_command(alice.chat, alice.user, "/start"))
         assert await api.deliver_webhook(url(replica), update, WEBHOOK_SECRET) == (200, "ok")
