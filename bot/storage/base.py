@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any, Literal, Protocol
 
 from bot.engine.conversation import Conversation
@@ -14,6 +15,21 @@ DEDUP_TTL_SECONDS = 24 * 3600
 
 UpdateClaim = Literal["claimed", "busy", "seen"]
 """What claiming an update found: handle it now, someone else is handling it, or it was handled."""
+
+
+@dataclass(frozen=True, slots=True)
+class Reminder:
+    """One person's follow-up: whom (anonymous id) and where (the private chat) to ask, and when.
+
+    `claim` is set only on a reminder handed out by `claim_due_reminders`: settling it needs the
+    same claim, so a replica whose lease ran out can never settle a reminder someone else now holds.
+    """
+
+    user: str
+    chat_id: int
+    due_at: float
+    flow: str
+    claim: str = ""
 
 
 class ConversationStore(Protocol):
@@ -40,7 +56,10 @@ class ConversationStore(Protocol):
         ...
 
     async def forget_user(self, user: str) -> int:
-        """Delete every conversation stored about `user` (group settings belong to the group); return how many went."""
+        """Delete every conversation and the reminder stored about `user` (group settings belong to the group).
+
+        Returns how many conversations went.
+        """
         ...
 
     async def purge_expired(self) -> int:
@@ -68,6 +87,33 @@ class ConversationStore(Protocol):
 
     async def save_chat_settings(self, chat: str, settings: dict[str, Any]) -> None:
         """Replace a group's settings."""
+        ...
+
+    async def schedule_reminder(self, reminder: Reminder) -> None:
+        """Store `reminder` as the user's only one (replacing any earlier one, claimed or not)."""
+        ...
+
+    async def load_reminder(self, user: str) -> Reminder | None:
+        """The user's reminder, claimed or not, or None."""
+        ...
+
+    async def cancel_reminder(self, user: str) -> bool:
+        """Delete the user's reminder (cancel, /forget, a blocked bot); True if there was one."""
+        ...
+
+    async def claim_due_reminders(self, now: float, limit: int, lease_seconds: float) -> list[Reminder]:
+        """Claim up to `limit` reminders due at `now`, earliest first, atomically across replicas.
+
+        A claim hides the reminder from every claimer for `lease_seconds`; then, unless settled,
+        it is due again, so a replica that dies between claiming and sending loses nothing.
+        """
+        ...
+
+    async def settle_reminder(self, reminder: Reminder, retry_at: float | None = None) -> bool:
+        """Sent (`retry_at` None): delete it. Not sent: due again at `retry_at`.
+
+        Only the holder of the current claim may settle; False (and nothing changed) otherwise.
+        """
         ...
 
     async def close(self) -> None:

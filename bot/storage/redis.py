@@ -7,6 +7,9 @@ Layout (all keys are opaque hashes handed in by the adapter):
     tc:chat:<chat>  STRING JSON group settings, no TTL
     tc:seen:<id>    STRING, an update handled (or recorded on arrival), expires after the dedup window
     tc:claim:<id>   STRING, an update a replica is handling, expires with its lease if that replica dies
+    tc:reminders    SORTED SET of users with a follow-up, scored by when to send it (run_at: the due
+                    time, or when a claim's lease ends, or a retry); no TTL, sending or cancelling removes it
+    tc:remind:<user> HASH c=chat id f=flow d=due time k=claim (empty when unclaimed), no TTL
 
 Writes that read-then-write run as Lua scripts, which Redis executes atomically. The
 scripts touch keys named inside the data (a user set's members), so they assume a
@@ -16,12 +19,13 @@ single Redis (or a primary with replicas), not Redis Cluster.
 from __future__ import annotations
 
 import json
+import secrets
 from typing import Any, Final
 
 import redis.asyncio as aioredis
 
 from bot.engine.conversation import Conversation
-from bot.storage.base import DEDUP_TTL_SECONDS, DEFAULT_TTL_SECONDS, UpdateClaim
+from bot.storage.base import DEDUP_TTL_SECONDS, DEFAULT_TTL_SECONDS, Reminder, UpdateClaim
 from bot.storage.sqlite import check_bumped
 
 CONV_PREFIX = "tc:conv:"
@@ -29,6 +33,8 @@ USER_PREFIX = "tc:user:"
 CHAT_PREFIX = "tc:chat:"
 SEEN_PREFIX = "tc:seen:"
 CLAIM_PREFIX = "tc:claim:"
+REMINDERS_KEY = "tc:reminders"
+REMINDER_PREFIX = "tc:remind:"
 
 # KEYS: conversation, user set. ARGV: expected version ('' = must be absent), new version,
 # JSON, user, ttl ms. The user set lives as long as its newest member, so it never outlives them all.
@@ -82,7 +88,45 @@ if redis.call('EXISTS', KEYS[1]) == 1 then return 2 end
 if redis.call('SET', KEYS[2], '1', 'NX', 'EX', ARGV[1]) then return 0 end
 return 1
 """
+# KEYS: reminders zset. ARGV: now, limit, lease end, reminder hash prefix, claim prefix (random per call).
+# A claim moves the member's score to the lease's end, so it is due again if its replica dies.
+_CLAIM_REMINDERS = """
+local due = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', ARGV[1], 'LIMIT', 0, tonumber(ARGV[2]))
+local out = {}
+for i, user in ipairs(due) do
+  local key = ARGV[4] .. user
+  local fields = redis.call('HMGET', key, 'c', 'f', 'd')
+  if fields[1] then
+    local claim = ARGV[5] .. i
+    redis.call('HSET', key, 'k', claim)
+    redis.call('ZADD', KEYS[1], ARGV[3], user)
+    table.insert(out, {user, fields[1], fields[2], fields[3], claim})
+  else
+    redis.call('ZREM', KEYS[1], user)
+  end
+end
+return out
+"""
+
+# KEYS: reminders zset, reminder hash. ARGV: user, claim, retry time ('' = sent: delete).
+_SETTLE_REMINDER = """
+local claim = redis.call('HGET', KEYS[2], 'k')
+if not claim or claim == '' or claim ~= ARGV[2] then return 0 end
+if ARGV[3] == '' then
+  redis.call('DEL', KEYS[2])
+  redis.call('ZREM', KEYS[1], ARGV[1])
+else
+  redis.call('HSET', KEYS[2], 'k', '')
+  redis.call('ZADD', KEYS[1], ARGV[3], ARGV[1])
+end
+return 1
+"""
+
 _CLAIM_RESULTS: Final[tuple[UpdateClaim, UpdateClaim, UpdateClaim]] = ("claimed", "busy", "seen")
+
+
+def _text(value: bytes | str) -> str:
+    return value.decode() if isinstance(value, bytes) else value
 
 
 def _dumps(data: Any) -> str:
@@ -109,6 +153,8 @@ class RedisStore:
         self._forget = client.register_script(_FORGET)
         self._prune = client.register_script(_PRUNE)
         self._claim = client.register_script(_CLAIM)
+        self._claim_reminders = client.register_script(_CLAIM_REMINDERS)
+        self._settle_reminder = client.register_script(_SETTLE_REMINDER)
 
     @classmethod
     async def open(
@@ -146,7 +192,9 @@ class RedisStore:
 
     async def forget_user(self, user: str) -> int:
         """Delete the user's conversations; chat settings belong to chats, not users."""
-        return int(await self._forget(keys=[USER_PREFIX + user], args=[user]))
+        removed = int(await self._forget(keys=[USER_PREFIX + user], args=[user]))
+        await self.cancel_reminder(user)
+        return removed
 
     async def purge_expired(self) -> int:
         """Return 0: Redis deletes expired conversations itself; this only prunes stale set members.
@@ -183,6 +231,44 @@ class RedisStore:
     async def save_chat_settings(self, chat: str, settings: dict[str, Any]) -> None:
         """Replace a group's settings."""
         await self._redis.set(CHAT_PREFIX + chat, _dumps(settings))
+
+    async def schedule_reminder(self, reminder: Reminder) -> None:
+        """Store the user's one reminder, replacing an earlier one (and any claim on it), in one transaction."""
+        r = reminder
+        key = REMINDER_PREFIX + r.user
+        async with self._redis.pipeline(transaction=True) as pipe:
+            pipe.delete(key)
+            pipe.hset(key, mapping={"c": r.chat_id, "f": r.flow, "d": repr(r.due_at), "k": ""})
+            pipe.zadd(REMINDERS_KEY, {r.user: r.due_at})
+            await pipe.execute()
+
+    async def load_reminder(self, user: str) -> Reminder | None:
+        """The user's reminder, or None."""
+        chat, flow, due = await self._redis.hmget(REMINDER_PREFIX + user, ["c", "f", "d"])
+        if chat is None:
+            return None
+        return Reminder(user, int(chat), float(due), _text(flow))
+
+    async def cancel_reminder(self, user: str) -> bool:
+        """Delete the user's reminder; True if there was one."""
+        async with self._redis.pipeline(transaction=True) as pipe:
+            pipe.delete(REMINDER_PREFIX + user)
+            pipe.zrem(REMINDERS_KEY, user)
+            deleted, _ = await pipe.execute()
+        return bool(deleted)
+
+    async def claim_due_reminders(self, now: float, limit: int, lease_seconds: float) -> list[Reminder]:
+        """Claim up to `limit` due reminders, earliest first, in one script (so no two replicas share one)."""
+        args = [repr(now), limit, repr(now + lease_seconds), REMINDER_PREFIX, secrets.token_hex(8) + ":"]
+        rows = await self._claim_reminders(keys=[REMINDERS_KEY], args=args)
+        claimed = [Reminder(_text(u), int(c), float(d), _text(f), _text(k)) for u, c, f, d, k in rows]
+        return sorted(claimed, key=lambda r: r.due_at)
+
+    async def settle_reminder(self, reminder: Reminder, retry_at: float | None = None) -> bool:
+        """Delete a sent reminder, or make an unsent one due at `retry_at`; only with the current claim."""
+        keys = [REMINDERS_KEY, REMINDER_PREFIX + reminder.user]
+        args = [reminder.user, reminder.claim, "" if retry_at is None else repr(retry_at)]
+        return bool(await self._settle_reminder(keys=keys, args=args))
 
     async def close(self) -> None:
         """Close the connection pool."""

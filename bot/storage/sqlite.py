@@ -51,7 +51,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from bot.engine.conversation import Conversation
-from bot.storage.base import DEDUP_TTL_SECONDS, DEFAULT_TTL_SECONDS, UpdateClaim
+from bot.storage.base import DEDUP_TTL_SECONDS, DEFAULT_TTL_SECONDS, Reminder, UpdateClaim
 
 T = TypeVar("T")
 
@@ -99,6 +99,16 @@ _SCHEMA = (
     "CREATE TABLE IF NOT EXISTS seen_updates (update_id INTEGER PRIMARY KEY, expires_at REAL NOT NULL)",
     # An update a replica is handling; the lease (expires_at) frees it if that replica dies.
     "CREATE TABLE IF NOT EXISTS update_claims (update_id INTEGER PRIMARY KEY, expires_at REAL NOT NULL)",
+    # One follow-up per person (bot/reminders/). run_at is due_at, or when a claim's lease ends, or a retry.
+    """CREATE TABLE IF NOT EXISTS reminders (
+        user TEXT PRIMARY KEY,
+        chat_id INTEGER NOT NULL,
+        flow TEXT NOT NULL,
+        due_at REAL NOT NULL,
+        run_at REAL NOT NULL,
+        claim TEXT NOT NULL DEFAULT ''
+    ) WITHOUT ROWID""",
+    "CREATE INDEX IF NOT EXISTS reminders_run_at ON reminders (run_at)",
 )
 
 _LOAD = "SELECT data FROM conversations WHERE key = ? AND expires_at > ?"
@@ -124,6 +134,16 @@ _CLAIM = """INSERT INTO update_claims (update_id, expires_at) VALUES (?, ?)
 _RECORD_SEEN = """INSERT INTO seen_updates (update_id, expires_at) VALUES (?, ?)
     ON CONFLICT (update_id) DO UPDATE SET expires_at = excluded.expires_at"""
 _RELEASE = "DELETE FROM update_claims WHERE update_id = ?"
+_SCHEDULE = """INSERT INTO reminders (user, chat_id, flow, due_at, run_at, claim) VALUES (?, ?, ?, ?, ?, '')
+    ON CONFLICT (user) DO UPDATE SET chat_id = excluded.chat_id, flow = excluded.flow,
+        due_at = excluded.due_at, run_at = excluded.run_at, claim = ''"""
+# One statement, so two processes on the file can never claim the same row: the lease is run_at moved on.
+_CLAIM_REMINDERS = """UPDATE reminders SET run_at = ?, claim = lower(hex(randomblob(8)))
+    WHERE user IN (SELECT user FROM reminders WHERE run_at <= ? ORDER BY run_at LIMIT ?)
+    RETURNING user, chat_id, flow, due_at, claim"""
+_SENT_REMINDER = "DELETE FROM reminders WHERE user = ? AND claim = ? AND claim != '' RETURNING 1"
+_RETRY_REMINDER = """UPDATE reminders SET run_at = ?, claim = ''
+    WHERE user = ? AND claim = ? AND claim != '' RETURNING 1"""
 _SAVE_CHAT = """INSERT INTO chat_settings (chat, data) VALUES (?, ?)
     ON CONFLICT (chat) DO UPDATE SET data = excluded.data"""
 
@@ -252,7 +272,8 @@ class SqliteStore:
         Chat settings belong to chats, not users, and stay.
         """
         removed = (await self._write("DELETE FROM conversations WHERE user = ?", (user,))).rowcount
-        if removed:
+        reminded = (await self._write("DELETE FROM reminders WHERE user = ?", (user,))).rowcount
+        if removed or reminded:
             await self._scrub_wal()
         return removed
 
@@ -289,6 +310,41 @@ class SqliteStore:
     async def save_chat_settings(self, chat: str, settings: dict[str, Any]) -> None:
         """Replace a group's settings."""
         await self._write(_SAVE_CHAT, (chat, _dumps(settings)))
+
+    async def schedule_reminder(self, reminder: Reminder) -> None:
+        """Store the user's one reminder, replacing an earlier one (and any claim on it)."""
+        r = reminder
+        await self._write(_SCHEDULE, (r.user, r.chat_id, r.flow, r.due_at, r.due_at))
+
+    async def load_reminder(self, user: str) -> Reminder | None:
+        """The user's reminder, or None."""
+        sql = "SELECT user, chat_id, flow, due_at FROM reminders WHERE user = ?"
+        row = (await self._execute(sql, (user,))).fetchone()
+        return Reminder(str(row[0]), int(row[1]), float(row[3]), str(row[2])) if row else None
+
+    async def cancel_reminder(self, user: str) -> bool:
+        """Delete the user's reminder, from the disk too; True if there was one."""
+        if (await self._write("DELETE FROM reminders WHERE user = ?", (user,))).rowcount:
+            await self._scrub_wal()
+            return True
+        return False
+
+    async def claim_due_reminders(self, now: float, limit: int, lease_seconds: float) -> list[Reminder]:
+        """Claim up to `limit` due reminders, earliest first; each stays hidden for `lease_seconds`."""
+        rows = (await self._write(_CLAIM_REMINDERS, (now + lease_seconds, now, limit))).fetchall()
+        claimed = [Reminder(str(u), int(c), float(d), str(f), str(k)) for u, c, f, d, k in rows]
+        return sorted(claimed, key=lambda r: r.due_at)
+
+    async def settle_reminder(self, reminder: Reminder, retry_at: float | None = None) -> bool:
+        """Delete a sent reminder, or make an unsent one due at `retry_at`; only with the current claim."""
+        if retry_at is None:
+            done = (await self._write(_SENT_REMINDER, (reminder.user, reminder.claim))).fetchone() is not None
+            if done:
+                # Its chat id leaves the WAL at the next checkpoint (every few hundred writes, or the hourly purge).
+                self._scrubs_wanted += 1
+            return done
+        params = (retry_at, reminder.user, reminder.claim)
+        return (await self._write(_RETRY_REMINDER, params)).fetchone() is not None
 
     async def close(self) -> None:
         """Stop background work, wait for its thread, checkpoint what is left, and close both connections.
