@@ -11,6 +11,7 @@ from bot.engine.account import AccountReader
 from bot.engine.context import CueReader
 from bot.engine.conversation import Conversation
 from bot.engine.emergency import EmergencyReader, Reading, Verdict
+from bot.engine.followup import offers_followup
 from bot.engine.machine import FlowMachine
 from bot.engine.matching import ChoiceMatcher, Match, Parsed, TextParser
 from bot.engine.model import ACCOUNT_REVIEW, EMERGENCY_CONFIRM, NO, NOT_SURE, YES, Flow, Step, StepKind
@@ -182,7 +183,7 @@ class Engine:
     ) -> tuple[Conversation, tuple[Reply, ...]]:
         """Ask once whether unclear emergency language is happening now; keep what else was said."""
         origin = self._resumed(conversation)
-        meta = {RESUME: origin.step, CONCEPT: reading.concept, **waiting}
+        meta = {RESUME: origin.step, CONCEPT: reading.concept, **waiting, **_prefill(origin)}
         moved = conversation.bumped(step=EMERGENCY_CONFIRM, meta=meta)
         return moved, self.current(moved)
 
@@ -191,7 +192,7 @@ class Engine:
         resume = conversation.meta.get(RESUME)
         if conversation.step not in (EMERGENCY_CONFIRM, ACCOUNT_REVIEW) or not isinstance(resume, str):
             return conversation
-        return replace(conversation, step=resume, meta={})
+        return replace(conversation, step=resume, meta=_prefill(conversation))
 
     def _prompt_answer(
         self, flow: Flow, conversation: Conversation, value: str
@@ -298,7 +299,8 @@ class Engine:
         excerpts = tuple(dict.fromkeys(wanted))[: flow.max_excerpts]
         notes = tuple(text for when, text in outcome.notes if when.holds(answers))
         reasons = () if typed else _reasons(flow, conversation, self.rule_keys[flow.id])
-        return Result(outcome, reasons, excerpts, notes, typed)
+        followup = not typed and offers_followup(flow, outcome.id, answers)
+        return Result(outcome, reasons, excerpts, notes, typed, followup)
 
 
 def _vocabulary(flow: Flow) -> set[str]:
@@ -313,6 +315,12 @@ def _vocabulary(flow: Flow) -> set[str]:
         for phrase in phrases:
             found.update(words(phrase))
     return found
+
+
+def _prefill(conversation: Conversation) -> dict[str, Any]:
+    """The answers not reached yet that a prompt (the emergency confirmation) must keep."""
+    prefill = conversation.meta.get(PREFILL)
+    return {PREFILL: prefill} if prefill else {}
 
 
 def _plain(text: str) -> str:

@@ -79,6 +79,8 @@ class Result:
     excerpts: tuple[str, ...]
     notes: tuple[str, ...]
     typed_emergency: bool = False
+    followup: bool = False
+    """Offer "Remind me in 2 weeks" (bot/engine/followup.py decides)."""
 
 
 Reply = Question | Notice | Result | Echo
