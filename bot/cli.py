@@ -1,4 +1,4 @@
-"""`twitchcheck run | shell | validate | check | graph | test` (the commands the README documents).
+"""`twitchcheck run | shell | validate | check | graph | test | studio` (the commands the README documents).
 
 Exit statuses, for scripts and service managers (docs/deploy.md's systemd unit relies on them):
 0 done; 1 a flow, content or case file is wrong (or a test failed); 2 a setting is wrong;
@@ -93,6 +93,7 @@ def cmd_test(args: argparse.Namespace, settings: Settings) -> int:
     engine = loaded.engine()
     files = _test_files(args.paths) if args.paths else case_files(settings.flows_dir / "tests")
     passed = failed = 0
+    conversations: list[CaseFile] = []
     for file in files:
         tests = read_test_file(file, engine.flows)
         if isinstance(tests, Corpus):
@@ -102,6 +103,7 @@ def cmd_test(args: argparse.Namespace, settings: Settings) -> int:
             print("\n".join(report.lines()))
             passed, failed = passed + report.passed, failed + (not report.passed)
             continue
+        conversations.append(tests)
         for case in tests.cases:
             result = run_case(engine, tests.flow, case, str(file))
             if result.passed:
@@ -110,6 +112,11 @@ def cmd_test(args: argparse.Namespace, settings: Settings) -> int:
             else:
                 failed += 1
                 print(f"FAIL {file.name}: {result.name}\n{result.transcript}")
+    if args.coverage:
+        from bot.engine.coverage import measure
+
+        for coverage in measure(engine, conversations).coverage:
+            print("\n".join(coverage.lines()))
     print(f"{passed} passed, {failed} failed")
     if not passed and not failed:
         print("error: no test cases found; add cases to a file in flows/tests/", file=sys.stderr)
@@ -176,11 +183,21 @@ def cmd_shell(args: argparse.Namespace, settings: Settings) -> int:
     return run_shell(engine, loaded.content, args.flow)
 
 
+def cmd_studio(args: argparse.Namespace, settings: Settings) -> int:
+    """Serve the flow studio: see, try and test the flows while editing them."""
+    from bot.studio.server import run_studio
+    from bot.studio.workspace import Workspace
+
+    paths = _paths(args, settings)
+    folder = paths[0] if paths[0].is_dir() else paths[0].parent
+    return run_studio(Workspace(paths, settings.content_dir, folder / "tests"), args.host, args.port)
+
+
 def cmd_run(args: argparse.Namespace, settings: Settings) -> int:
     """Run the Telegram bot (polling, or a webhook server with --webhook)."""
     from bot.telegram.runner import run_bot
 
-    return run_bot(settings, webhook=args.webhook)
+    return run_bot(settings, webhook=args.webhook, watch=args.watch)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -188,6 +205,9 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True)
     run = sub.add_parser("run", help="run the Telegram bot (needs TELEGRAM_BOT_TOKEN)")
     run.add_argument("--webhook", action="store_true", help="serve a webhook instead of polling")
+    run.add_argument(
+        "--watch", action="store_true", help="reload the flows when a file under the flows or content folder changes"
+    )
     run.set_defaults(func=cmd_run)
     shell = sub.add_parser("shell", help="hold the check in this terminal (no token needed)")
     shell.add_argument("--flow", help="flow id (default: twitching)")
@@ -205,7 +225,17 @@ def build_parser() -> argparse.ArgumentParser:
     graph.set_defaults(func=cmd_graph)
     test = sub.add_parser("test", help="run the YAML conversation cases in flows/tests/")
     test.add_argument("paths", nargs="*", help="case files (default: flows/tests/*.yaml)")
+    test.add_argument(
+        "--coverage",
+        action="store_true",
+        help="also list the steps, choices, routing rules, outcomes and excerpts no case reaches",
+    )
     test.set_defaults(func=cmd_test)
+    studio = sub.add_parser("studio", help="a local web page to see, try and test the flows while editing them")
+    studio.add_argument("paths", nargs="*", help="flow files or folders (default: flows/)")
+    studio.add_argument("--port", type=int, default=8765, help="port (default: 8765; 0 picks a free one)")
+    studio.add_argument("--host", default="127.0.0.1", help="address to serve on (default: 127.0.0.1, this machine only)")
+    studio.set_defaults(func=cmd_studio)
     return parser
 
 

@@ -1,0 +1,339 @@
+// The flow studio page: plain JavaScript, no build, no network beyond this studio's own server.
+"use strict";
+
+const $ = (selector) => document.querySelector(selector);
+const studio = { state: null, flow: null, selected: null, path: null, chat: null, log: [], tryFlow: null };
+
+function element(tag, attributes = {}, ...children) {
+  const made = document.createElement(tag);
+  for (const [name, value] of Object.entries(attributes)) {
+    if (name === "text") made.textContent = value;
+    else if (name === "html") made.innerHTML = value; // only server-rendered, escaped HTML (bot/content/render.py)
+    else if (name.startsWith("on")) made.addEventListener(name.slice(2), value);
+    else made.setAttribute(name, value);
+  }
+  for (const child of children) if (child != null) made.append(child);
+  return made;
+}
+
+async function api(path, body) {
+  const options = body === undefined ? {} : {
+    method: "POST", headers: { "Content-Type": "application/json", "X-Studio": "1" }, body: JSON.stringify(body),
+  };
+  const response = await fetch(path, options);
+  const data = await response.json().catch(() => ({ error: `${response.status} ${response.statusText}` }));
+  if (!response.ok) throw new Error(data.error || `${response.status}`);
+  return data;
+}
+
+// --- views ------------------------------------------------------------------------------------------
+
+function show(view) {
+  for (const button of document.querySelectorAll("nav button")) button.classList.toggle("active", button.dataset.view === view);
+  for (const section of document.querySelectorAll(".view")) section.hidden = section.id !== `view-${view}`;
+  if (view === "try" && !studio.chat) startTrial();
+}
+
+for (const button of document.querySelectorAll("nav button")) button.addEventListener("click", () => show(button.dataset.view));
+
+// --- live: the event stream says a new version exists; fetch it -------------------------------------------
+
+async function refresh() {
+  const state = await api("/api/state");
+  studio.state = state;
+  renderLive(state);
+  renderFlows(state);
+  renderProblems(state);
+}
+
+function renderLive(state) {
+  const live = $("#live");
+  const time = new Date(state.loaded_at * 1000).toLocaleTimeString();
+  const errors = state.problems.filter((p) => !p.warning).length;
+  live.textContent = `● live · version ${state.version} · ${time}`;
+  live.classList.toggle("broken", errors > 0);
+  live.dataset.version = state.version;
+  const count = $("#problem-count");
+  count.textContent = state.problems.length;
+  count.classList.toggle("errors", errors > 0);
+  count.classList.toggle("warnings", errors === 0 && state.problems.length > 0);
+  const banner = $("#banner");
+  banner.hidden = errors === 0;
+  banner.classList.toggle("errors", errors > 0);
+  if (errors > 0) {
+    const first = state.problems.find((p) => !p.warning);
+    const drawn = state.valid ? "The diagram shows this version, which is not safe yet" : "The diagram shows the last valid version";
+    const tried = state.good_version ? `"Try it" and the tests use the last good version (${state.good_version})` : "nothing can be tried until a version passes";
+    banner.replaceChildren(
+      element("strong", { text: `${errors} problem(s): ` }), `${first.text}`,
+      element("br"), `${drawn}; ${tried}. `,
+      element("a", { href: "#problems", onclick: (event) => { event.preventDefault(); show("problems"); }, text: "See the problems" }),
+    );
+  }
+}
+
+function fillSelect(select, ids, current) {
+  select.replaceChildren(...ids.map((id) => element("option", { value: id, text: id })));
+  if (ids.includes(current)) select.value = current;
+  return select.value || null;
+}
+
+function renderFlows(state) {
+  const ids = state.flows.map((f) => f.id);
+  studio.flow = fillSelect($("#flow-select"), ids, studio.flow || (ids.includes("twitching") ? "twitching" : ids[0]));
+  fillSelect($("#try-flow"), state.tryable, studio.tryFlow);
+  const flow = state.flows.find((f) => f.id === studio.flow);
+  const diagram = $("#diagram");
+  if (!flow) {
+    diagram.replaceChildren(element("p", { class: "muted", text: "No version of the flows has been valid yet: see the problems." }));
+    return;
+  }
+  $("#flow-file").textContent = flow.file;
+  diagram.innerHTML = flow.svg; // drawn by bot/studio/diagram.py, every text escaped
+  for (const node of diagram.querySelectorAll(".node")) node.addEventListener("click", () => selectNode(node.dataset.id));
+  if (studio.selected) selectNode(studio.selected, true);
+  highlight(studio.path);
+}
+
+$("#flow-select").addEventListener("change", (event) => { studio.flow = event.target.value; studio.selected = null; studio.path = null; renderFlows(studio.state); });
+
+async function selectNode(id, quiet = false) {
+  for (const node of document.querySelectorAll("#diagram .node")) node.classList.toggle("selected", node.dataset.id === id);
+  studio.selected = id;
+  let data;
+  try {
+    data = await api(`/api/node?flow=${encodeURIComponent(studio.flow)}&id=${encodeURIComponent(id)}`);
+  } catch (error) {
+    if (!quiet) $("#panel").replaceChildren(element("p", { class: "muted", text: "Not a step or an outcome." }));
+    return;
+  }
+  $("#panel").replaceChildren(...(data.type === "step" ? stepPanel(data) : outcomePanel(data)));
+}
+
+function stepPanel(step) {
+  const kind = { red_flag: "red-flag question", emergency: "emergency question", account: "the person's own account" }[step.kind] || "question";
+  const choices = element("ul", {}, ...step.choices.map((choice) => element("li", {},
+    element("strong", { text: choice.label }), ` (${choice.value}) `,
+    ...choice.leads.map((lead) => element("div", {}, "→ ", element("a", {
+      href: "#", text: lead.to, onclick: (event) => { event.preventDefault(); if (lead.target !== "route") selectNode(lead.target); },
+    }), lead.when ? ` when ${lead.when}` : "")))));
+  const parts = [
+    element("h2", { text: step.id }),
+    element("div", { class: "where muted", text: `${kind} · records ${step.key} · line ${step.line}` }),
+    element("div", { class: "telegram", html: step.html }),
+    element("h3", { text: "Choices and where each leads" }), choices,
+  ];
+  if (step.routing.length) parts.push(element("h3", { text: "Routing (first rule that holds wins)" }), rulesList(step.routing));
+  return parts;
+}
+
+function outcomePanel(outcome) {
+  return [
+    element("h2", { text: `${outcome.mark} ${outcome.id}` }),
+    element("div", { class: "where muted", text: `outcome · ${outcome.level} · line ${outcome.line}` }),
+    element("div", { class: "telegram", html: outcome.html }),
+    element("h3", { text: "Routing rules that lead here" }),
+    outcome.routing.length ? rulesList(outcome.routing) : element("p", { class: "muted", text: "None: only a step's own choice leads here." }),
+    outcome.excerpts.length ? element("p", { text: `Excerpts of its own: ${outcome.excerpts.join(", ")}` }) : null,
+  ];
+}
+
+function rulesList(rules) {
+  return element("ol", {}, ...rules.map((rule) => element("li", { value: rule.number, text: `→ ${rule.outcome} when ${rule.when} (line ${rule.line})` })));
+}
+
+function highlight(path) {
+  studio.path = path;
+  const svg = $("#diagram svg");
+  $("#clear-path").hidden = !path;
+  if (!svg) return;
+  svg.classList.toggle("has-path", Boolean(path));
+  const nodes = new Set(path || []);
+  const pairs = new Set();
+  if (path) for (let i = 0; i + 1 < path.length; i += 1) pairs.add(`${path[i]}\u0000${path[i + 1]}`);
+  for (const node of svg.querySelectorAll(".node")) node.classList.toggle("on-path", nodes.has(node.dataset.id));
+  for (const edge of svg.querySelectorAll(".edge")) edge.classList.toggle("on-path", pairs.has(`${edge.dataset.source}\u0000${edge.dataset.dest}`));
+}
+
+$("#clear-path").addEventListener("click", () => highlight(null));
+
+// --- problems ------------------------------------------------------------------------------------------
+
+function renderProblems(state) {
+  const list = $("#problems");
+  $("#problems-intro").textContent = state.problems.length
+    ? "Everything `twitchcheck validate` and `twitchcheck check` report, errors first. Click a place to see its lines."
+    : "No problems: `validate` and `check` accept every flow.";
+  list.replaceChildren(...state.problems.map((problem) => {
+    const item = element("li", { class: problem.warning ? "warning" : "error" });
+    const where = element("a", { href: "#", class: "where", text: `${problem.file}:${problem.line}` });
+    where.addEventListener("click", (event) => { event.preventDefault(); showSource(item, problem); });
+    item.append(where, `: ${problem.warning ? "warning: " : ""}${problem.what}`, element("div", { class: "fix", text: `Fix: ${problem.fix}` }));
+    if (problem.path.length && problem.flow) {
+      const path = ["flow_start", ...problem.path, ...(problem.outcome ? [problem.outcome] : [])];
+      item.append(element("button", { type: "button", class: "show-path", text: "Show this path on the diagram", onclick: () => {
+        studio.flow = problem.flow;
+        renderFlows(studio.state);
+        highlight(path);
+        show("flow");
+      } }));
+    }
+    return item;
+  }));
+}
+
+async function showSource(item, problem) {
+  const old = item.querySelector(".source");
+  if (old) { old.remove(); return; }
+  try {
+    const data = await api(`/api/source?file=${encodeURIComponent(problem.source)}&line=${problem.line}`);
+    item.append(element("div", { class: "source" }, ...data.lines.map((line) => element("div", { class: line.number === problem.line ? "here" : "" },
+      element("span", { text: String(line.number) }), line.text))));
+  } catch (error) {
+    item.append(element("div", { class: "source error-text", text: String(error.message) }));
+  }
+}
+
+// --- try it --------------------------------------------------------------------------------------------
+
+// Turns run one after another, each on the conversation the one before returned, however fast the clicks.
+let queue = Promise.resolve();
+function trial(action, logged) {
+  queue = queue.then(() => {
+    if (logged) studio.log.push(logged.command ? logged : { step: studio.chat && studio.chat.step, ...logged });
+    return turn(action);
+  });
+  return queue;
+}
+
+async function turn(action) {
+  const flow = studio.tryFlow || $("#try-flow").value;
+  if (!flow) { chatNote("No version of the flows has passed `check` yet: fix the problems first."); return; }
+  let data;
+  try {
+    data = await api("/api/try", { flow, conversation: studio.chat, ...action });
+  } catch (error) {
+    chatNote(String(error.message));
+    return;
+  }
+  studio.chat = data.conversation;
+  studio.tryFlow = flow;
+  $("#try-version").textContent = `on version ${data.version}, the last good one`;
+  for (const button of document.querySelectorAll("#chat button")) button.disabled = true;
+  $("#chat").dataset.level = data.level || "";
+  for (const message of data.messages) addMessage(message);
+}
+
+function addMessage(message) {
+  const bubble = element("div", { class: "msg bot", html: message.html });
+  if (message.step) bubble.dataset.step = message.step;
+  if (message.buttons.length) {
+    const rows = element("div", { class: "buttons" });
+    for (const row of message.buttons) {
+      rows.append(element("div", {}, ...row.map((button) => element("button", {
+        type: "button", text: button.label, "data-action": button.action, onclick: () => press(button, message.step),
+      }))));
+    }
+    bubble.append(rows);
+  }
+  $("#chat").append(bubble);
+  bubble.scrollIntoView({ block: "end" });
+}
+
+function said(text) {
+  const bubble = element("div", { class: "msg person", text });
+  $("#chat").append(bubble);
+}
+
+function chatNote(text) {
+  $("#chat").append(element("div", { class: "msg bot error-text", text }));
+}
+
+function press(button, step) {
+  said(button.label);
+  if (button.action === "answer") trial({ kind: "pick", step, value: button.value }, { text: button.label });
+  else if (button.action === "restart") trial({ kind: "restart" }, { command: "restart" });
+  else trial({ kind: button.action });
+}
+
+function startTrial() {
+  $("#chat").replaceChildren();
+  studio.chat = null;
+  studio.log = [];
+  $("#save-result").textContent = "";
+  trial({ kind: "start" });
+}
+
+$("#try-flow").addEventListener("change", (event) => { studio.tryFlow = event.target.value; startTrial(); });
+$("#try-back").addEventListener("click", () => { said("/back"); trial({ kind: "back" }, { command: "back" }); });
+$("#try-restart").addEventListener("click", () => { said("/restart"); trial({ kind: "restart" }, { command: "restart" }); });
+$("#typed").addEventListener("submit", (event) => {
+  event.preventDefault();
+  const input = $("#typed-text");
+  const text = input.value.trim();
+  if (!text || !studio.chat) return;
+  input.value = "";
+  said(text);
+  trial({ kind: "typed", text }, { text });
+});
+
+$("#save").addEventListener("submit", async (event) => {
+  event.preventDefault();
+  const result = $("#save-result");
+  await queue;
+  if (!studio.chat) return;
+  const name = $("#case-name").value.trim() || `tried in the studio: ended at ${studio.chat.step} (${new Date().toLocaleString()})`;
+  try {
+    const saved = await api("/api/save", { name, conversation: studio.chat, log: studio.log });
+    result.className = "";
+    result.textContent = `Saved “${saved.name}” to ${saved.file} (${saved.form === "answers" ? "answers by step" : "inputs in order"}); it passes now.`;
+  } catch (error) {
+    result.className = "error-text";
+    result.textContent = String(error.message);
+  }
+});
+
+// --- tests and coverage ----------------------------------------------------------------------------------
+
+$("#run-tests").addEventListener("click", async () => {
+  const summary = $("#test-summary");
+  summary.textContent = "running…";
+  let report;
+  try {
+    report = await api("/api/tests", {});
+  } catch (error) {
+    summary.textContent = String(error.message);
+    return;
+  }
+  summary.textContent = `${report.passed} passed, ${report.failed} failed (version ${report.version})`;
+  summary.className = report.failed ? "error-text" : "";
+  $("#test-problems").replaceChildren(...report.problems.map((text) => element("p", { class: "error-text", text })));
+  const ordered = [...report.results].sort((a, b) => a.passed - b.passed);
+  $("#test-results").replaceChildren(...ordered.map((result) => element("li", { class: result.passed ? "pass" : "fail" },
+    `${result.passed ? "PASS" : "FAIL"} ${result.name} `, element("span", { class: "muted", text: `${result.file}:${result.line}` }),
+    result.passed ? null : element("pre", { text: result.transcript }))));
+  $("#corpora").replaceChildren(...report.corpora.map((corpus) => element("div", { class: "corpus" },
+    element("h3", { text: `${corpus.passed ? "PASS" : "FAIL"} ${corpus.file}: language corpus` }),
+    element("pre", { text: corpus.lines.join("\n") }))));
+  $("#coverage").replaceChildren(...report.coverage.map((flow) => element("div", { class: "coverage" },
+    element("h3", { text: `${flow.flow}: ${flow.cases} case(s)` }),
+    element("table", {}, ...flow.counts.map((count) => element("tr", {},
+      element("td", { text: `${count.kind}s` }), element("td", { text: `${count.reached} of ${count.total} reached` })))),
+    flow.gaps.length
+      ? element("div", {}, element("strong", { text: "Not reached by any case:" }), element("ul", { class: "gaps" },
+        ...flow.gaps.map((gap) => element("li", {}, element("span", { class: "kind", text: gap.kind }), `${gap.name} `,
+          element("span", { class: "muted", text: `${gap.file}:${gap.line}` })))))
+      : element("p", { text: flow.cases ? "Every part is reached by some case." : "No conversation cases for this flow." }))));
+});
+
+// --- start -------------------------------------------------------------------------------------------------
+
+function listen() {
+  const events = new EventSource("/api/events");
+  events.onmessage = (event) => {
+    if (!studio.state || String(studio.state.version) !== event.data) refresh();
+  };
+  events.onerror = () => { $("#live").textContent = "reconnecting…"; };
+}
+
+refresh().then(listen);

@@ -1,0 +1,195 @@
+"""Try it: one turn of a conversation the page holds, and saving that conversation as a test case.
+
+The page keeps the conversation (`Conversation.to_dict`) and a log of what was typed or tapped
+at which step, and sends both with every turn, so the server holds no per-visitor state. Turns
+always run on the last good version: a broken save never reaches a person, here as in the bot.
+
+A saved case is written in the by-step form (`answers:` by step id, bot/engine/cases.py), which
+survives questions added later. It is run before it is written, and only a case that ends where
+the conversation ended is saved; a conversation that by-step answers cannot replay (say, an
+emergency typed after the advice) is saved as the `inputs:` typed in order instead.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from bot.bootstrap import Loaded
+from bot.content.render import HTML, Action, Message, Renderer
+from bot.engine.cases import parse_cases, run_case
+from bot.engine.conversation import Conversation
+from bot.engine.engine import Engine
+from bot.engine.errors import FlowErrors
+from bot.engine.model import Flow
+from bot.engine.replies import Command, Input, Pick, Result, Typed
+
+SHOWN_ACTIONS = (Action.ANSWER, Action.WHY, Action.SUMMARY, Action.RESTART)
+"""Result buttons the studio offers; "Delete my data" has nothing to delete here."""
+
+
+class TrialError(Exception):
+    """A turn or a save the page asked for that cannot be done; the message says why, for the page."""
+
+
+def _message(message: Message) -> dict[str, Any]:
+    rows = [
+        [{"label": b.label, "action": b.action, "value": b.value} for b in row if b.action in SHOWN_ACTIONS]
+        for row in message.buttons
+    ]
+    return {"html": message.text, "buttons": [row for row in rows if row], "step": message.step}
+
+
+def _input(action: Mapping[str, Any]) -> Input:
+    kind = action.get("kind")
+    if kind == "pick":
+        return Pick(str(action.get("step", "")), str(action.get("value", "")))
+    if kind == "typed":
+        return Typed(str(action.get("text", "")))
+    if kind == "back":
+        return Command.BACK
+    if kind == "restart":
+        return Command.RESTART
+    raise TrialError(f"unknown action {kind!r}")
+
+
+def turn(
+    good: Loaded, engine: Engine, flow_id: str, held: Mapping[str, Any] | None, action: Mapping[str, Any]
+) -> dict[str, Any]:
+    """Apply one action (start, pick, typed, back, restart, why, summary) and return what the person now sees."""
+    if flow_id not in engine.flows:
+        raise TrialError(f"no flow '{flow_id}' in the last good version")
+    renderer = Renderer(good.content, HTML)
+    kind = action.get("kind")
+    if kind == "start" or held is None:
+        conversation, replies = engine.start(flow_id)
+        messages = [Message(renderer.text("ui.welcome")), *renderer.render_all(replies)]
+        return _shown(engine, conversation, messages)
+    conversation = Conversation.from_dict(held)
+    if kind in ("why", "summary"):
+        return _shown(engine, conversation, [_extra(renderer, engine, conversation, str(kind))])
+    conversation, replies = engine.advance(conversation, _input(action))
+    return _shown(engine, conversation, renderer.render_all(replies))
+
+
+def _extra(renderer: Renderer, engine: Engine, conversation: Conversation, kind: str) -> Message:
+    """The answer to a result's "Why this advice" or "Summary for your doctor" button, as Telegram sends it."""
+    flow = engine.flows.get(conversation.flow_id)
+    result = next((r for r in engine.current(conversation) if isinstance(r, Result)), None) if flow else None
+    if flow is None or result is None:
+        return Message(renderer.text("ui.stale_press"))
+    if kind == "why":
+        return Message(renderer.why(result))
+    summary = renderer.summary(flow, conversation, date.today().isoformat())
+    return summary or Message(renderer.text("ui.stale_press"))
+
+
+def _shown(engine: Engine, conversation: Conversation, messages: Sequence[Message]) -> dict[str, Any]:
+    flow = engine.flows[conversation.flow_id]
+    outcome = flow.outcomes.get(conversation.step)
+    return {
+        "conversation": conversation.to_dict(),
+        "messages": [_message(m) for m in messages],
+        "step": conversation.step,
+        "finished": outcome is not None,
+        "level": outcome.level.key if outcome else None,
+    }
+
+
+# --- saving as a test case ----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Saved:
+    file: Path
+    name: str
+    form: str
+    """`answers` (by step) or `inputs` (in order)."""
+    text: str
+
+
+def _since_restart(log: Sequence[Mapping[str, Any]]) -> list[Mapping[str, Any]]:
+    starts = [i for i, entry in enumerate(log) if entry.get("command") == "restart"]
+    return list(log[starts[-1] + 1 :] if starts else log)
+
+
+def _by_step(flow: Flow, conversation: Conversation, log: Sequence[Mapping[str, Any]]) -> dict[str, str]:
+    """What was last typed at each step the conversation went through (and at the engine's own questions)."""
+    last: dict[str, str] = {}
+    for entry in log:
+        if "text" in entry:
+            last[str(entry.get("step"))] = str(entry["text"])
+    wanted = [*conversation.history, *flow.prompts]
+    return {step: last[step] for step in wanted if step in last}
+
+
+def _typed_in_order(log: Sequence[Mapping[str, Any]]) -> list[str]:
+    return [str(entry["text"]) if "text" in entry else f"/{entry.get('command')}" for entry in log]
+
+
+def _q(text: str) -> str:
+    return json.dumps(text, ensure_ascii=False)
+
+
+def case_yaml(name: str, form: str, typed: Mapping[str, str] | Sequence[str], expect: Mapping[str, str]) -> str:
+    """One case, indented to sit under `cases:`."""
+    lines = [f"  - name: {_q(name)}"]
+    if form == "answers":
+        assert isinstance(typed, Mapping)
+        lines.append("    answers:")
+        lines += [f"      {step}: {_q(text)}" for step, text in typed.items()]
+    else:
+        lines.append("    inputs:")
+        lines += [f"      - {_q(text)}" for text in typed]
+    lines.append("    expect: {" + ", ".join(f"{key}: {_q(value)}" for key, value in expect.items()) + "}")
+    return "\n".join(lines) + "\n"
+
+
+def case_file(tests_dir: Path, flow_id: str) -> Path:
+    """Where the studio saves a flow's cases: one file per flow, so hand-written files stay untouched."""
+    return tests_dir / f"{flow_id}-studio.yaml"
+
+
+def save_case(
+    engine: Engine, tests_dir: Path, name: str, held: Mapping[str, Any], log: Sequence[Mapping[str, Any]]
+) -> Saved:
+    """Write the conversation as a case that passes now; raise TrialError if it cannot be replayed."""
+    conversation = Conversation.from_dict(held)
+    flow = engine.flows.get(conversation.flow_id)
+    if flow is None:
+        raise TrialError(f"no flow '{conversation.flow_id}' in the last good version")
+    if not name.strip():
+        raise TrialError("give the case a name")
+    outcome = flow.outcomes.get(conversation.step)
+    expect = {"level": outcome.level.key, "outcome": outcome.id} if outcome else {"step": conversation.step}
+    entries = _since_restart(log)
+    path = case_file(tests_dir, flow.id)
+    before = (
+        path.read_text(encoding="utf-8")
+        if path.is_file()
+        else (
+            "# Conversation cases saved from the flow studio (`twitchcheck studio`); `twitchcheck test` runs them.\n"
+            f"flow: {flow.id}\ncases:\n"
+        )
+    )
+    if before and not before.endswith("\n"):
+        before += "\n"
+    tries = [("answers", _by_step(flow, conversation, entries)), ("inputs", _typed_in_order(entries))]
+    failures: list[str] = []
+    for form, typed in tries:
+        block = case_yaml(name.strip(), form, typed, expect)
+        try:
+            cases = parse_cases(before + block, engine.flows, source=str(path))
+        except FlowErrors as errors:
+            raise TrialError("; ".join(str(problem) for problem in errors.problems)) from None
+        result = run_case(engine, cases.flow, cases.cases[-1], str(path))
+        if result.passed:
+            tests_dir.mkdir(parents=True, exist_ok=True)
+            path.write_text(before + block, encoding="utf-8")
+            return Saved(path, name.strip(), form, block)
+        failures.append(f"{form}: {'; '.join(result.failures)}")
+    raise TrialError("this conversation could not be replayed as a case (" + " | ".join(failures) + ")")
