@@ -17,6 +17,8 @@ class Conversation:
     history: tuple[str, ...] = ()
     version: int = 0
     meta: Mapping[str, Any] = field(default_factory=dict)
+    flow_version: str = ""
+    """The flows and content it started on (bot/flow_versions.py); "" when stored before versions were recorded."""
 
     def bumped(self, **changes: Any) -> Conversation:
         """Return a copy with `changes` applied and the version increased by one."""
@@ -31,6 +33,7 @@ class Conversation:
             "history": list(self.history),
             "version": self.version,
             "meta": dict(self.meta),
+            "flow_version": self.flow_version,
         }
 
     @classmethod
@@ -43,4 +46,5 @@ class Conversation:
             history=tuple(str(s) for s in data.get("history", ())),
             version=int(data.get("version", 0)),
             meta=dict(data.get("meta", {})),
+            flow_version=str(data.get("flow_version", "")),
         )

@@ -10,7 +10,9 @@ Start-up can fail in two ways, and the exit status tells a service manager which
   documented systemd unit restarts.
 
 Serving is the other room: polling here, the webhook server in `webhook.py`; this module uses it.
-SIGHUP reloads flows and content and keeps the last good ones whatever is wrong with the new files.
+SIGHUP reloads flows and content and keeps the last good ones whatever is wrong with the new files;
+so does a change to them under `--watch` (bot/watch.py). Checks in progress finish on the flow
+version they started with (bot/flow_versions.py).
 """
 
 from __future__ import annotations
@@ -26,6 +28,7 @@ import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from functools import partial
+from pathlib import Path
 from typing import TYPE_CHECKING, TypeVar
 from urllib.parse import urlsplit
 
@@ -41,6 +44,7 @@ from bot.logs import log_event, one_line, setup_logging
 from bot.storage import open_store
 from bot.storage.base import ConversationStore
 from bot.telegram.app import BotRuntime
+from bot.watch import POLL_SECONDS, FolderWatcher, Snapshot, snapshot
 
 if TYPE_CHECKING:
     from bot.telegram.webhook import WebhookServer
@@ -74,16 +78,25 @@ class Unavailable(Exception):
     """Telegram or the store cannot be reached for now; one line, no secrets, worth retrying."""
 
 
-def run_bot(settings: Settings, webhook: bool = False, policy: StartupPolicy | None = None) -> int:
+def run_bot(
+    settings: Settings, webhook: bool = False, policy: StartupPolicy | None = None, *, watch: bool = False
+) -> int:
     """Validate everything first, then serve until asked to stop; return the exit code."""
     settings.require_token()
     if webhook:
         settings.require_webhook()
     setup_logging(settings.log_level, settings.log_format, secrets=settings.secrets)
+    # Taken before loading, so an edit saved while the bot starts is reloaded, not missed.
+    files = snapshot(watched_folders(settings)) if watch else None
     loaded = load_all([settings.flows_dir], settings.content_dir)
     for warning in loaded.warnings:
         log_event(logger, "flow_warning", logging.WARNING, problem=str(warning))
-    return asyncio.run(serve(settings, loaded, webhook=webhook, policy=policy or STARTUP))
+    return asyncio.run(serve(settings, loaded, webhook=webhook, policy=policy or STARTUP, watch=files))
+
+
+def watched_folders(settings: Settings) -> list[Path]:
+    """What `--watch` follows: the flows and the content the bot was started with."""
+    return [settings.flows_dir, settings.content_dir]
 
 
 async def serve(
@@ -93,8 +106,13 @@ async def serve(
     webhook: bool,
     policy: StartupPolicy,
     stop: asyncio.Event | None = None,
+    watch: Snapshot | None = None,
+    poll_seconds: float = POLL_SECONDS,
 ) -> int:
-    """Open the store and start serving, retrying what is unavailable; then serve until SIGTERM, SIGINT or `stop`."""
+    """Open the store and start serving, retrying what is unavailable; then serve until SIGTERM, SIGINT or `stop`.
+
+    With `watch` (the files as they were when `loaded` was read), a change to them reloads the flows.
+    """
     loop = asyncio.get_running_loop()
     stop = stop or asyncio.Event()
     for sig in STOP_SIGNALS:
@@ -111,9 +129,17 @@ async def serve(
                 return 0
             runtime, stop_serving = started
             loop.add_signal_handler(signal.SIGHUP, reload_flows, runtime, settings)
+            watching = None
+            if watch is not None:
+                watcher = FolderWatcher(watched_folders(settings), partial(reload_flows, runtime, settings), seen=watch)
+                watching = asyncio.create_task(watcher.run(poll_seconds))
             try:
                 await stop.wait()
             finally:
+                if watching is not None:
+                    watching.cancel()
+                    with contextlib.suppress(asyncio.CancelledError):
+                        await watching
                 await stop_serving()
         finally:
             await store.close()
@@ -265,7 +291,8 @@ def startup_error(error: Exception, settings: Settings, *, webhook: bool) -> Exc
 
 
 def reload_flows(runtime: BotRuntime, settings: Settings, load: Callable[..., Loaded] = load_all) -> bool:
-    """SIGHUP: load and prove the flows again; on any problem log `reload_refused` and keep the last good ones."""
+    """SIGHUP or `--watch`: load and prove the flows again; on any problem log `reload_refused` and keep the
+    last good ones. Checks in progress finish on their own version either way."""
     try:
         runtime.reload(load([settings.flows_dir], settings.content_dir))
     except FlowErrors as errors:
