@@ -1,16 +1,21 @@
 """Load → advance → save → replies, with compare-and-set so a double tap advances only once.
 
 This is the one place that joins the pure engine to a store; the Telegram adapter calls it
-and only renders and sends what comes back.
+and only renders and sends what comes back. Each conversation is read with the flow version it
+started on (bot/flow_versions.py): `engine_for`, `flow_for` and `tags_for` give the front end the
+same engine, flow and button index the service uses for it.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
+from typing import Generic
 
 from bot.engine.conversation import Conversation
 from bot.engine.engine import Engine
-from bot.engine.replies import Input, Notice, Reply
+from bot.engine.model import Flow
+from bot.engine.replies import Command, Input, Notice, Pick, Reply, Typed
+from bot.flow_versions import FlowVersion, FlowVersions, I, fits
 from bot.storage.base import ConversationStore
 
 MAX_CONFLICT_RETRIES = 5
@@ -20,6 +25,11 @@ SHOWN = "shown"
 """`meta` key the front end owns: the conversation version at which the check was last shown afresh
 (Telegram sends its card as a new message). The engine rebuilds `meta` on each step, so the service
 carries this key across; a press whose version is older than it came from an older card."""
+
+CHANGED = "flow_changed"
+"""`meta` key of a conversation read afresh because its flow version is gone and it no longer fits
+the current flow: until the person's next input is saved, what is shown starts with `FLOW_CHANGED`."""
+FLOW_CHANGED = "ui.flow_changed"
 
 
 @dataclass(frozen=True, slots=True)
@@ -36,27 +46,69 @@ class StaleVersion(Exception):
     """The button pressed belongs to an older version of the conversation."""
 
 
-class ConversationService:
-    """Applies inputs to stored conversations; the engine can be swapped on hot reload."""
+class ConversationService(Generic[I]):
+    """Applies inputs to stored conversations, each with its own flow version; reloads add versions."""
 
-    def __init__(self, engine: Engine, store: ConversationStore) -> None:
-        self.engine = engine
+    def __init__(self, versions: FlowVersions[I] | Engine, store: ConversationStore) -> None:
+        self.versions: FlowVersions[I] = (
+            versions
+            if isinstance(versions, FlowVersions)
+            else FlowVersions(versions.flows, None, index=lambda _: None, engine=versions)  # type: ignore[arg-type,return-value]
+        )
         self.store = store
 
+    @property
+    def engine(self) -> Engine:
+        """The current version's engine: new checks start on it."""
+        return self.versions.current.engine
+
+    def version_for(self, conversation: Conversation) -> FlowVersion[I]:
+        """The version that reads `conversation`: the one it started on while kept, else the current one."""
+        return self.versions.get(conversation.flow_version) or self.versions.current
+
+    def engine_for(self, conversation: Conversation) -> Engine:
+        return self.version_for(conversation).engine
+
+    def flow_for(self, conversation: Conversation) -> Flow:
+        """The flow `conversation` is on, in its version (KeyError if that version has no such flow)."""
+        return self.engine_for(conversation).flows[conversation.flow_id]
+
+    def tags_for(self, conversation: Conversation) -> I:
+        """The front end's index (Telegram's ButtonTags) for the version that reads `conversation`."""
+        return self.version_for(conversation).index
+
+    def resolve(self, stored: Conversation) -> Conversation:
+        """`stored` as the service reads it: as it is while its version is kept or it fits the current
+        flow; otherwise afresh at the current flow's start, with the same version number (so the
+        next save replaces it) and marked `CHANGED`. Nobody is ever shown a step that is gone."""
+        if self.versions.get(stored.flow_version) is not None:
+            return stored
+        current = self.versions.current
+        if fits(current.engine, stored):
+            return stored
+        flows = current.engine.flows
+        flow_id = stored.flow_id if stored.flow_id in flows else current.engine.default_flow
+        meta = {CHANGED: True, **({SHOWN: stored.meta[SHOWN]} if SHOWN in stored.meta else {})}
+        return Conversation(flow_id, flows[flow_id].start, version=stored.version, meta=meta, flow_version=current.id)
+
     async def load(self, key: str) -> Conversation | None:
-        return await self.store.load(key)
+        stored = await self.store.load(key)
+        return self.resolve(stored) if stored is not None else None
 
     async def start(self, key: str, user: str, flow_id: str | None = None, *, resume: bool = False) -> Turn:
         """Begin a check (or, with `resume`, show where an unfinished one stands)."""
         for _ in range(MAX_CONFLICT_RETRIES):
-            current = await self.store.load(key)
-            if resume and current is not None and current.flow_id in self.engine.flows:
-                flow = self.engine.flows[current.flow_id]
-                if flow.question(current.step) is not None and (flow_id is None or flow_id == current.flow_id):
-                    return Turn(current, self.engine.current(current), changed=False)
-            chosen = flow_id if flow_id is not None and flow_id in self.engine.flows else self.engine.default_flow
-            fresh, replies = self.engine.start(chosen, current.version if current else 0)
-            fresh = replace(fresh, meta={**fresh.meta, SHOWN: fresh.version})
+            current = await self.load(key)
+            if resume and current is not None:
+                flow = self.engine_for(current).flows.get(current.flow_id)
+                asking = flow is not None and flow.question(current.step) is not None
+                if asking and (flow_id is None or flow_id == current.flow_id):
+                    return Turn(current, self.current(current), changed=False)
+            version = self.versions.use_current()
+            engine = version.engine
+            chosen = flow_id if flow_id is not None and flow_id in engine.flows else engine.default_flow
+            fresh, replies = engine.start(chosen, current.version if current else 0)
+            fresh = replace(fresh, meta={**fresh.meta, SHOWN: fresh.version}, flow_version=version.id)
             if await self.store.save(key, fresh, expected_version=current.version if current else None, user=user):
                 return Turn(fresh, replies, changed=True, started=True)
         raise RuntimeError("conversation kept changing under us")
@@ -81,14 +133,23 @@ class ConversationService:
         result as a new message (not by editing the last one), recorded under `SHOWN`.
         """
         for attempt in range(MAX_CONFLICT_RETRIES):
-            current = loaded if attempt == 0 and loaded is not None else await self.store.load(key)
+            current = self.resolve(loaded) if attempt == 0 and loaded is not None else await self.load(key)
             if current is None:
                 return None
             if version is not None and current.version != version:
                 raise StaleVersion(current.version)
-            moved, replies = self.engine.advance(current, given)
-            if moved is current:
-                return Turn(current, replies, changed=False)
+            # A restart is a new check, so it starts on the current version.
+            reading = self.versions.use_current() if given is Command.RESTART else self.version_for(current)
+            if current.meta.get(CHANGED) and not self._meant_for_start(current, given):
+                # Typed (or /back) while looking at a question that is gone: say why we start again.
+                moved = current.bumped(meta={})
+                replies: tuple[Reply, ...] = (Notice(FLOW_CHANGED), *reading.engine.current(moved))
+            else:
+                moved, replies = reading.engine.advance(current, given)
+                if moved is current:
+                    return Turn(current, replies, changed=False)
+            if moved.flow_version != reading.id:
+                moved = replace(moved, flow_version=reading.id)
             shown = moved.version if afresh else current.meta.get(SHOWN)
             if shown is not None:
                 moved = replace(moved, meta={**moved.meta, SHOWN: shown})
@@ -120,7 +181,16 @@ class ConversationService:
         return existed
 
     def current(self, conversation: Conversation) -> tuple[Reply, ...]:
-        return self.engine.current(conversation)
+        """Where the person is, read with the conversation's own version (and why it starts again, if it does)."""
+        replies = self.engine_for(conversation).current(conversation)
+        return (Notice(FLOW_CHANGED), *replies) if conversation.meta.get(CHANGED) else replies
+
+    def _meant_for_start(self, conversation: Conversation, given: Input) -> bool:
+        """Whether input to a conversation read afresh (`CHANGED`) answers its first question as shown:
+        a button on it, a restart, or typed emergency language (never missed, whatever was on screen)."""
+        if isinstance(given, Pick) or given is Command.RESTART:
+            return True
+        return isinstance(given, Typed) and self.engine_for(conversation).is_emergency(conversation.flow_id, given.text)
 
     @staticmethod
     def notice(key: str, **values: str) -> Notice:

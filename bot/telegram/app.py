@@ -24,6 +24,7 @@ from bot.bootstrap import Loaded
 from bot.config import Settings
 from bot.content.render import HTML, Renderer
 from bot.conversations import ConversationService
+from bot.flow_versions import FlowVersions
 from bot.logs import log_event
 from bot.metrics import Metrics
 from bot.privacy import Anonymizer, salt_from
@@ -55,16 +56,24 @@ COMMANDS = (
 )
 
 
-def build_handlers(loaded: Loaded, store: ConversationStore, settings: Settings, metrics: Metrics) -> TwitchCheckBot:
-    """The bot's handlers over one engine, store and content set."""
-    engine = loaded.engine()
+def build_handlers(
+    loaded: Loaded,
+    store: ConversationStore,
+    settings: Settings,
+    metrics: Metrics,
+    versions: FlowVersions[ButtonTags] | None = None,
+) -> TwitchCheckBot:
+    """The bot's handlers over the current flow version (`loaded`'s, unless `versions` is given) and a store."""
+    if versions is None:
+        versions = FlowVersions(loaded.flows, loaded.content, index=ButtonTags, keep_for=settings.ttl_days * 86400.0)
+    content = versions.content() or loaded.content
     anonymizer = Anonymizer(salt_from(settings.token, settings.id_salt))
-    renderer = Renderer(loaded.content, HTML)
+    renderer = Renderer(content, HTML)
     codec = CallbackCodec(anonymizer.sign)
-    sender = Sender(renderer, codec, ButtonTags(engine))
+    sender = Sender(renderer, codec, versions.current.index)
     return TwitchCheckBot(
-        ConversationService(engine, store),
-        loaded.content,
+        ConversationService(versions, store),
+        content,
         renderer,
         codec,
         sender,
@@ -199,12 +208,26 @@ class BotRuntime:
         log_event(logger, "bot_stopped")
 
     def reload(self, loaded: Loaded) -> None:
-        """Swap in newly validated flows and content; conversations carry on."""
-        fresh = build_handlers(loaded, self.store, self.settings, self.metrics)
+        """Make newly validated flows and content current: new checks start on them, and checks in
+        progress finish on the version they started with (bot/flow_versions.py)."""
         h = self.handlers
-        h.service.engine = fresh.service.engine
+        versions = h.service.versions
+        before = set(versions.ids)
+        versions.add(loaded.flows, loaded.content)
+        fresh = build_handlers(loaded, self.store, self.settings, self.metrics, versions)
         h.content, h.renderer, h.sender = fresh.content, fresh.renderer, fresh.sender
-        log_event(logger, "flows_reloaded", flows=",".join(sorted(loaded.flows)))
+        flows = ",".join(sorted(loaded.flows))
+        log_event(logger, "flows_reloaded", flows=flows, version=versions.current.id, kept=len(versions.ids) - 1)
+        self._log_dropped(before - set(versions.ids))
+
+    def sweep_versions(self) -> None:
+        """Drop the old flow versions no conversation can still need (hourly, with the purge)."""
+        self._log_dropped(set(self.handlers.service.versions.sweep()))
+
+    @staticmethod
+    def _log_dropped(dropped: set[str]) -> None:
+        for version in sorted(dropped):
+            log_event(logger, "flow_version_dropped", version=version)
 
     async def _purge_forever(self) -> None:
         while True:
@@ -214,4 +237,5 @@ class BotRuntime:
                     log_event(logger, "purged", rows=removed)
             except Exception as error:  # noqa: BLE001 - purging must never stop the bot
                 log_event(logger, "error", logging.ERROR, error=type(error).__name__, where="purge")
+            self.sweep_versions()
             await asyncio.sleep(PURGE_EVERY_SECONDS)

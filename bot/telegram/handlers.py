@@ -325,7 +325,7 @@ class TwitchCheckBot:
         if conversation is None:
             await self.acknowledge(query, self.content.text("ui.forged_press"))
             return
-        tags = self.sender.index
+        tags = self.service.tags_for(conversation)
         step_id = tags.step(conversation.flow_id, press.step)
         if step_id is not None and (step_id != conversation.step or press.version != conversation.version):
             await self.refuse_stale(context, who, query)
@@ -347,7 +347,7 @@ class TwitchCheckBot:
             await self.acknowledge(query, self.content.text("ui.forged_press"))
             return
         await self.acknowledge(query)
-        step = self.service.engine.flows[conversation.flow_id].question(step_id)
+        step = self.service.flow_for(conversation).question(step_id)
         assert step is not None
         label = step.choice(value)
         # The question as it was shown (with the account review's list), now answered.
@@ -390,7 +390,7 @@ class TwitchCheckBot:
         query = update.callback_query
         assert query is not None
         conversation = await self.service.load(who.key)
-        flow = self.service.engine.flows.get(conversation.flow_id) if conversation else None
+        flow = self.service.engine_for(conversation).flows.get(conversation.flow_id) if conversation else None
         if conversation is None or flow is None or press.version != conversation.version:
             await self.refuse_stale(context, who, query)
             return
