@@ -167,7 +167,7 @@ def _coverage(flow: Flow, seen: _Seen) -> Coverage:
     ]
     gaps += [Gap("outcome", f"'{o.id}'", src, o.line) for o in flow.outcomes.values() if o.id not in seen.outcomes]
     shown = used_excerpts(flow)
-    where = {}
+    where: dict[str, int] = {}
     for rule in (*flow.excerpts, *(r for o in flow.outcomes.values() for r in o.excerpts)):
         where.setdefault(rule.excerpt, rule.line)
     gaps += [

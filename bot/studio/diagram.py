@@ -18,6 +18,7 @@ from __future__ import annotations
 import html
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
+from functools import partial
 
 from bot.engine.graph import LEVEL_COLOURS, STEP_COLOURS, TYPED, edges
 from bot.engine.model import Flow, StepKind
@@ -156,10 +157,12 @@ def _layers(nodes: Mapping[str, _Node], dag: list[tuple[str, str]]) -> None:
             nodes[node].layer = max(0, min(nodes[s].layer for s in succs[node]) - 1)
 
 
-def _mean(names: list[str], place: Mapping[str, int], otherwise: int) -> float:
-    """The mean place of the neighbours in the row swept from; a node without any there stays put."""
-    seen = [place[n] for n in names if n in place]
-    return sum(seen) / len(seen) if seen else float(otherwise)
+def _order_key(
+    neighbours: Mapping[str, list[str]], place: Mapping[str, int], current: Mapping[str, int], name: str
+) -> float:
+    """The mean place of a node's neighbours in the row swept from; a node without any there stays put."""
+    seen = [place[n] for n in neighbours[name] if n in place]
+    return sum(seen) / len(seen) if seen else float(current[name])
 
 
 def _isotonic(wanted: list[float], widths: list[float]) -> list[float]:
@@ -238,7 +241,7 @@ class _Layout:
                 place = {name: i for i, name in enumerate(other)}
                 current = {name: i for i, name in enumerate(self.rows[r])}
 
-                self.rows[r].sort(key=lambda name, n=neighbours, at=place, now=current: _mean(n[name], at, now[name]))
+                self.rows[r].sort(key=partial(_order_key, neighbours, place, current))
 
     def _place(self) -> None:
         for row in self.rows:

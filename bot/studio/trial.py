@@ -178,7 +178,10 @@ def save_case(
     )
     if before and not before.endswith("\n"):
         before += "\n"
-    tries = [("answers", _by_step(flow, conversation, entries)), ("inputs", _typed_in_order(entries))]
+    tries: list[tuple[str, Mapping[str, str] | Sequence[str]]] = [
+        ("answers", _by_step(flow, conversation, entries)),
+        ("inputs", _typed_in_order(entries)),
+    ]
     failures: list[str] = []
     for form, typed in tries:
         block = case_yaml(name.strip(), form, typed, expect)

@@ -1,0 +1,68 @@
+"""The studio's SVG diagram: every step and outcome once, every transition the machine fires, nothing overlapping."""
+
+from __future__ import annotations
+
+import re
+import xml.etree.ElementTree as ET
+from pathlib import Path
+
+import pytest
+
+from bot.content.library import load_content
+from bot.engine.graph import TYPED, edges
+from bot.engine.loader import load_flows
+from bot.engine.model import Flow
+from bot.studio.diagram import START, to_svg
+
+ROOT = Path(__file__).resolve().parents[2]
+SVG = "{http://www.w3.org/2000/svg}"
+
+
+@pytest.fixture(scope="module")
+def twitching() -> Flow:
+    content = load_content(ROOT / "content" / "en", ROOT / "content" / "en" / "article.txt")
+    return load_flows([ROOT / "flows"], content)["twitching"]
+
+
+def boxes(svg: ET.Element) -> dict[str, tuple[float, float, float, float]]:
+    """Each node's rectangle: x, y, width, height."""
+    found = {}
+    for node in svg.iter(f"{SVG}g"):
+        if "node" in node.get("class", "").split():
+            x, y = map(float, re.findall(r"[-\d.]+", node.get("transform", ""))[:2])
+            rect = node.find(f"{SVG}rect")
+            assert rect is not None
+            found[node.get("data-id", "")] = (x, y, float(rect.get("width", 0)), float(rect.get("height", 0)))
+    return found
+
+
+def test_every_step_and_outcome_is_drawn_once_with_every_transition(twitching: Flow) -> None:
+    svg = ET.fromstring(to_svg(twitching))
+    nodes = boxes(svg)
+    assert set(nodes) == {START, TYPED, *twitching.steps, *twitching.outcomes}
+    drawn = {
+        (e.get("data-source"), e.get("data-dest")) for e in svg.iter(f"{SVG}g") if "edge" in e.get("class", "").split()
+    }
+    assert drawn == {(START, twitching.start)} | {(edge.source, edge.dest) for edge in edges(twitching)}
+    flagged = {n.get("data-id") for n in svg.iter(f"{SVG}g") if "red_flag" in n.get("class", "").split()}
+    assert flagged == {step.id for step in twitching.steps.values() if step.kind == "red_flag"}
+
+
+def test_no_two_nodes_overlap_and_answers_read_downwards(twitching: Flow) -> None:
+    nodes = boxes(ET.fromstring(to_svg(twitching)))
+    placed = list(nodes.items())
+    for i, (a, (ax, ay, aw, ah)) in enumerate(placed):
+        for b, (bx, by, bw, bh) in placed[i + 1 :]:
+            apart = ax + aw <= bx or bx + bw <= ax or ay + ah <= by or by + bh <= ay
+            assert apart, f"{a} and {b} overlap"
+    for edge in edges(twitching):
+        if edge.source != TYPED:
+            assert nodes[edge.source][1] < nodes[edge.dest][1], f"{edge.source} → {edge.dest} goes up"
+
+
+def test_texts_are_escaped(twitching: Flow) -> None:
+    from dataclasses import replace
+
+    tricky = replace(twitching, title='<script>alert("x")</script>')
+    svg = to_svg(tricky)
+    assert "<script>" not in svg and "&lt;script&gt;" in svg
