@@ -81,9 +81,11 @@ class Project:
 
 
 @pytest.fixture
-def project(tmp_path: Path) -> Project:
+def project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Project:
+    """The copy, as the working folder: the page names files as a maintainer there would (`flows/twitching.yaml`)."""
     shutil.copytree(ROOT / "flows", tmp_path / "flows")
     shutil.copytree(ROOT / "content" / "en", tmp_path / "content" / "en")
+    monkeypatch.chdir(tmp_path)
     return Project(tmp_path)
 
 

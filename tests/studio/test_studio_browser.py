@@ -107,10 +107,12 @@ def test_a_click_through_reaches_self_care_then_urgent(page: Any) -> None:
     page.fill("#typed-text", "twitching in my calf for 3 days")
     page.press("#typed-text", "Enter")
     expect(page.locator("#chat .msg.bot").last).to_contain_text("Leg or foot")  # the account review
+    screenshot(page, "try-it")
     ending = talk(page, {"account_review": "Yes, that's right", "weakness": "Yes", "weakness_spreading": "No"})
     assert ending.startswith("🔴"), ending
     expect(page.locator("#chat .msg.bot").last.locator("button[data-action=summary]")).to_be_visible()
-    screenshot(page, "try-it")
+    page.locator("#chat .msg.bot").filter(has_text=MARK).last.evaluate("bubble => bubble.scrollIntoView()")
+    screenshot(page, "try-it-result")
 
 
 def test_saving_a_flow_shows_the_new_question_and_breaking_it_shows_the_line(page: Any, project: Project) -> None:
@@ -226,8 +228,19 @@ def test_coverage_lists_a_step_no_case_reaches(page: Any, project: Project) -> N
     )
     line = project.line_of("- id: which_medicine")
     expect(page.locator('#diagram .node[data-id="which_medicine"]')).to_be_visible(timeout=LIVE_DEADLINE_MS)
+    (project.tests / "wrong.yaml").write_text(
+        'flow: twitching\ndefaults: "no"\ncases:\n  - name: weakness wrongly expected to mean self-care\n'
+        '    answers: {location: arm, weakness: "yes"}\n    expect: {level: self_care}\n',
+        encoding="utf-8",
+    )
     page.click("#tab-tests")
     page.click("#run-tests")
+    failed = page.locator("#test-results li.fail")
+    expect(failed).to_have_count(1)
+    expect(failed).to_contain_text("FAIL weakness wrongly expected to mean self-care")
+    expect(failed.locator("pre")).to_contain_text("weakness: Have you noticed weakness")  # the transcript
+    expect(failed.locator("pre")).to_contain_text("✗ expected level 🟢 self_care, but it ended at 🔴 urgent")
+    expect(page.locator("#test-summary")).to_contain_text("1 failed")
     gap = page.locator("#coverage .gaps li", has_text="'which_medicine'")
     expect(gap).to_contain_text("step")
     expect(gap).to_contain_text(f"flows/twitching.yaml:{line}")
