@@ -1,4 +1,5 @@
-"""SIGHUP reloads the flows; whatever is wrong with the new files, `reload_refused` is logged and the old ones stay."""
+"""SIGHUP (and `--watch`) reload the flows; whatever is wrong with the new files, `reload_refused` is logged and
+the old ones stay. What happens to checks in progress is in tests/e2e/test_safe_reload.py."""
 
 from __future__ import annotations
 
@@ -9,8 +10,9 @@ from pathlib import Path
 
 import pytest
 
-from bot.bootstrap import Loaded
+from bot.bootstrap import Loaded, load_all
 from bot.config import DEFAULT_CONTENT, DEFAULT_FLOWS, Settings
+from bot.telegram.app import BotRuntime
 from bot.telegram.runner import reload_flows
 
 
@@ -78,3 +80,25 @@ def test_anything_else_the_loader_raises(error: Exception, flows: Path, caplog: 
 
     [problem] = reload(flows, caplog, load)
     assert problem.startswith(f"{flows}: {type(error).__name__}: ")
+
+
+def test_a_reload_names_the_new_version_and_drops_the_old_one_no_check_used(
+    flows: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """An operator reads in the log which version is current and which old ones were let go."""
+    settings = Settings(token="123:abc", flows_dir=flows, content_dir=DEFAULT_CONTENT)
+    runtime = BotRuntime(settings, load_all([flows], DEFAULT_CONTENT), None)  # type: ignore[arg-type]
+    first = runtime.handlers.service.versions.current.id
+    path = flows / "twitching.yaml"
+
+    def logged(event: str) -> list[dict[str, object]]:
+        return [r.fields for r in caplog.records if getattr(r, "event", "") == event]  # type: ignore[attr-defined]
+
+    with caplog.at_level(logging.INFO, logger="twitchcheck"):
+        assert reload_flows(runtime, settings)  # unchanged files: the same version
+        path.write_text(path.read_text(encoding="utf-8").replace("title: Muscle twitching check", "title: Edited"))
+        assert reload_flows(runtime, settings)
+    same, edited = logged("flows_reloaded")
+    assert same["version"] == first and same["kept"] == 0
+    assert edited["version"] != first and edited["kept"] == 0
+    assert logged("flow_version_dropped") == [{"version": first}]
