@@ -14,6 +14,7 @@ from __future__ import annotations
 import asyncio
 import json
 import socket
+import sys
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -264,4 +265,10 @@ def run_studio(workspace: Workspace, host: str, port: int) -> int:
         asyncio.run(main())
     except KeyboardInterrupt:
         print("\nstudio stopped")
+    except OSError as error:  # the port is taken, or the address is not this machine's
+        print(
+            f"error: cannot serve on {host}:{port}: {error.strerror or error}; choose another with --port",
+            file=sys.stderr,
+        )
+        return 1
     return 0

@@ -57,3 +57,12 @@ def test_content_and_case_files_are_watched_too(project: Project) -> None:
     (project.tests / "new.yaml").write_text("flow: twitching\n", encoding="utf-8")
     assert workspace.poll() is True
     assert workspace.watches(project.tests / "new.yaml") and not workspace.watches(project.root / "elsewhere.txt")
+
+
+def test_files_broken_from_the_start_show_their_problems_and_nothing_to_try(project: Project) -> None:
+    project.edit(("    next: caffeine\n", "    next: cafeine\n"))
+    workspace = project.workspace()
+    workspace.poll()
+    snapshot = workspace.snapshot
+    assert [problem.line for problem in snapshot.errors] == [project.line_of("next: cafeine")]
+    assert snapshot.drawn is None and snapshot.good is None and snapshot.engine is None
