@@ -98,12 +98,19 @@ class ConversationService(Generic[I]):
     async def start(self, key: str, user: str, flow_id: str | None = None, *, resume: bool = False) -> Turn:
         """Begin a check (or, with `resume`, show where an unfinished one stands)."""
         for _ in range(MAX_CONFLICT_RETRIES):
-            current = await self.load(key)
+            stored = await self.store.load(key)
+            current = self.resolve(stored) if stored is not None else None
             if resume and current is not None:
                 flow = self.engine_for(current).flows.get(current.flow_id)
                 asking = flow is not None and flow.question(current.step) is not None
                 if asking and (flow_id is None or flow_id == current.flow_id):
-                    return Turn(current, self.current(current), changed=False)
+                    if current is stored:
+                        return Turn(current, self.current(current), changed=False)
+                    # Read afresh: store the new start now, so what they type next answers the question shown.
+                    moved = current.bumped()
+                    if await self.store.save(key, moved, expected_version=current.version, user=user):
+                        return Turn(moved, self.current(moved), changed=True)
+                    continue
             version = self.versions.use_current()
             engine = version.engine
             chosen = flow_id if flow_id is not None and flow_id in engine.flows else engine.default_flow
@@ -133,14 +140,15 @@ class ConversationService(Generic[I]):
         result as a new message (not by editing the last one), recorded under `SHOWN`.
         """
         for attempt in range(MAX_CONFLICT_RETRIES):
-            current = self.resolve(loaded) if attempt == 0 and loaded is not None else await self.load(key)
-            if current is None:
+            stored = loaded if attempt == 0 and loaded is not None else await self.store.load(key)
+            if stored is None:
                 return None
+            current = self.resolve(stored)
             if version is not None and current.version != version:
                 raise StaleVersion(current.version)
             # A restart is a new check, so it starts on the current version.
             reading = self.versions.use_current() if given is Command.RESTART else self.version_for(current)
-            if current.meta.get(CHANGED) and not self._meant_for_start(current, given):
+            if current is not stored and not self._meant_for_start(current, given):
                 # Typed (or /back) while looking at a question that is gone: say why we start again.
                 moved = current.bumped(meta={})
                 replies: tuple[Reply, ...] = (Notice(FLOW_CHANGED), *reading.engine.current(moved))
@@ -186,8 +194,9 @@ class ConversationService(Generic[I]):
         return (Notice(FLOW_CHANGED), *replies) if conversation.meta.get(CHANGED) else replies
 
     def _meant_for_start(self, conversation: Conversation, given: Input) -> bool:
-        """Whether input to a conversation read afresh (`CHANGED`) answers its first question as shown:
-        a button on it, a restart, or typed emergency language (never missed, whatever was on screen)."""
+        """Whether input to a conversation just read afresh (the person last saw a question that is gone)
+        is meant for its first question: a button on it (shown with the explanation), a restart, or typed
+        emergency language (never missed, whatever was on screen)."""
         if isinstance(given, Pick) or given is Command.RESTART:
             return True
         return isinstance(given, Typed) and self.engine_for(conversation).is_emergency(conversation.flow_id, given.text)

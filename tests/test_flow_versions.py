@@ -291,3 +291,23 @@ async def test_a_conversation_whose_version_is_gone_and_does_not_fit_reads_as_a_
     assert turn.conversation.step == "emergency_now" and not turn.conversation.answers
     assert (await store.load("alice")) == turn.conversation
 
+
+
+async def test_resuming_a_conversation_whose_version_is_gone_stores_the_new_start_with_the_explanation(
+    loaded: Loaded, store: SqliteStore, tmp_path: Path
+) -> None:
+    """After /start shows the kind line and the first question, what she types next answers that question."""
+    at_caffeine = Conversation(
+        "twitching", "caffeine", {"emergency_now": "no"}, ("emergency_now",), version=5, flow_version="gone"
+    )
+    assert await store.save("alice", at_caffeine, expected_version=None, user="a")
+    service = ConversationService(versions_of(variant(tmp_path, "v2", without_caffeine), Clock()), store)
+
+    turn = await service.start("alice", "a", resume=True)
+    assert turn.replies[0] == Notice(FLOW_CHANGED) and not turn.started
+    assert await store.load("alice") == turn.conversation
+    assert turn.conversation.step == "emergency_now" and turn.conversation.version == 6
+
+    answered = await service.apply("alice", "a", Typed("no"))
+    assert answered is not None and answered.conversation.answers == {"emergency_now": "no"}
+    assert Notice(FLOW_CHANGED) not in answered.replies

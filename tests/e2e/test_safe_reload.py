@@ -161,3 +161,20 @@ async def test_after_a_restart_a_check_whose_step_and_answers_still_fit_carries_
     assert (await answer_until_advice(alice)).startswith("🟠")
     after = said(api, alice, since)
     assert not any(CHANGED in text or SAFETY in text or LOCATION in text or CAFFEINE in text for text in after)
+
+
+async def test_after_a_restart_start_explains_once_and_then_a_typed_answer_answers_the_first_question(
+    bot: RunningBot, api: BotApiStandIn, alice: Person, tmp_path: Path
+) -> None:
+    await alice.command("/start")
+    await alice.tap_through(["No", "Skip", "Leg or foot", "2 weeks or more"])
+    await redeploy(bot, flows(tmp_path, without_caffeine))
+
+    since = len(api.calls)
+    await alice.command("/start")
+    assert any(CHANGED in text for text in said(api, alice, since))
+    assert SAFETY in alice.question().text
+    since = len(api.calls)
+    await alice.say("no")
+    assert ACCOUNT in alice.question().text
+    assert not any(CHANGED in text for text in said(api, alice, since))
