@@ -139,8 +139,10 @@ def served(project: Project) -> Iterator[Served]:
     running.stop()
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser() -> Iterator[Any]:
+    """One Chromium per test module; playwright's sync API holds an event loop on this thread while it runs,
+    so it must be gone before the asyncio tests of other folders start."""
     executable = find_chromium()
     from playwright.sync_api import sync_playwright
 
