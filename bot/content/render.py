@@ -31,6 +31,8 @@ class Action:
     FORGET_YES = "forget_yes"
     FORGET_NO = "forget_no"
     SUMMARY = "summary"
+    REMIND = "remind"
+    """"Remind me in 2 weeks" under a result that offers a follow-up; private chats only (the sender sees to it)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -198,6 +200,8 @@ class Renderer:
         buttons: tuple[tuple[Button, ...], ...] = ((Button(c.text("buttons.why"), Action.WHY),),)
         if outcome.level in SUMMARY_LEVELS:
             buttons += ((Button(c.text("buttons.summary"), Action.SUMMARY),),)
+        if result.followup:
+            buttons += ((Button(c.text("buttons.remind"), Action.REMIND),),)
         buttons += (
             (
                 Button(c.text("buttons.start_again"), Action.RESTART),

@@ -245,7 +245,7 @@ class RedisStore:
     async def load_reminder(self, user: str) -> Reminder | None:
         """The user's reminder, or None."""
         chat, flow, due = await self._redis.hmget(REMINDER_PREFIX + user, ["c", "f", "d"])
-        if chat is None:
+        if chat is None or flow is None or due is None:
             return None
         return Reminder(user, int(chat), float(due), _text(flow))
 
@@ -259,7 +259,8 @@ class RedisStore:
 
     async def claim_due_reminders(self, now: float, limit: int, lease_seconds: float) -> list[Reminder]:
         """Claim up to `limit` due reminders, earliest first, in one script (so no two replicas share one)."""
-        args = [repr(now), limit, repr(now + lease_seconds), REMINDER_PREFIX, secrets.token_hex(8) + ":"]
+        claim_prefix = secrets.token_hex(8) + ":"
+        args: list[str | int] = [repr(now), limit, repr(now + lease_seconds), REMINDER_PREFIX, claim_prefix]
         rows = await self._claim_reminders(keys=[REMINDERS_KEY], args=args)
         claimed = [Reminder(_text(u), int(c), float(d), _text(f), _text(k)) for u, c, f, d, k in rows]
         return sorted(claimed, key=lambda r: r.due_at)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import time
 from collections.abc import Awaitable, Callable
 
 from telegram import BotCommand, Update
@@ -28,10 +29,12 @@ from bot.flow_versions import FlowVersions
 from bot.logs import log_event
 from bot.metrics import Metrics
 from bot.privacy import Anonymizer, salt_from
+from bot.reminders.dispatcher import ReminderDispatcher
 from bot.storage.base import ConversationStore
 from bot.telegram.callback_data import CallbackCodec
 from bot.telegram.handlers import TwitchCheckBot
 from bot.telegram.ordering import PerChatOrderedProcessor
+from bot.telegram.reminders import PRESS_PATTERN, ReminderHandlers
 from bot.telegram.request import RetryingRequest
 from bot.telegram.sender import ButtonTags, Sender
 
@@ -51,6 +54,9 @@ COMMANDS = (
     ("cancel", "Stop the check and delete its answers"),
     ("forget", "Delete everything stored about me"),
     ("privacy", "What is stored, and for how long"),
+    ("remind", "Remind me in 2 weeks"),
+    ("reminders", "When my reminder is due"),
+    ("cancelreminder", "Cancel my reminder"),
     ("about", "About this bot, sources and disclaimer"),
     ("help", "How to answer, and the commands"),
 )
@@ -91,8 +97,10 @@ def build_application(
     poll_timeout: float = 30,
     rate_limited: bool = True,
     on_update_handled: Callable[[int], None] | None = None,
+    reminders: ReminderHandlers | None = None,
 ) -> Application:  # type: ignore[type-arg]
     """A PTB Application with our handlers; `updater=None` callers (webhooks) just skip polling."""
+    r = reminders or ReminderHandlers(handlers)
     processor = PerChatOrderedProcessor(handlers.metrics, on_handled=on_update_handled)
     request = RetryingRequest(backoff=retry_backoff, connection_pool_size=CONNECTION_POOL_SIZE)
     updates_request = RetryingRequest(backoff=retry_backoff, read_timeout=poll_timeout + 10)
@@ -125,7 +133,11 @@ def build_application(
             CommandHandler("forget", h.on_forget, filters=new),
             CommandHandler("excerpt", h.on_excerpt, filters=new),
             CommandHandler("groupchecks", h.on_group_checks, filters=new),
+            CommandHandler("remind", r.on_remind, filters=new),
+            CommandHandler("reminders", r.on_reminders, filters=new),
+            CommandHandler("cancelreminder", r.on_cancel_reminder, filters=new),
             MessageHandler(filters.UpdateType.CHANNEL_POST & filters.Regex(r"^/excerpt(@\w+)?(\s|$)"), h.on_excerpt),
+            CallbackQueryHandler(r.on_press, pattern=PRESS_PATTERN),
             CallbackQueryHandler(h.on_button),
             ChatMemberHandler(h.on_added_to_group, ChatMemberHandler.MY_CHAT_MEMBER),
             MessageHandler(new & private & filters.COMMAND, h.on_help),
@@ -133,6 +145,8 @@ def build_application(
             MessageHandler(new & private & ~filters.StatusUpdate.ALL, h.on_non_text),
         ]
     )
+    # Its own group, so it sees the private "kicked" (blocked) updates the group handler above ignores.
+    application.add_handler(ChatMemberHandler(r.on_blocked, ChatMemberHandler.MY_CHAT_MEMBER), group=1)
     application.add_error_handler(h.on_error)
     return application
 
@@ -163,11 +177,15 @@ class BotRuntime:
         poll_timeout: float = 30,
         rate_limited: bool = True,
         on_update_handled: Callable[[int], None] | None = None,
+        clock: Callable[[], float] = time.time,
+        sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
     ) -> None:
+        """`clock` and `sleep` drive the reminders (when one is due, the dispatcher's pauses); tests pass their own."""
         self.settings = settings
         self.store = store
         self.metrics = Metrics()
         self.handlers = build_handlers(loaded, store, settings, self.metrics)
+        self.reminders = ReminderHandlers(self.handlers, clock=clock)
         self.application = build_application(
             settings,
             self.handlers,
@@ -175,6 +193,10 @@ class BotRuntime:
             poll_timeout=poll_timeout,
             rate_limited=rate_limited,
             on_update_handled=on_update_handled,
+            reminders=self.reminders,
+        )
+        self.dispatcher = ReminderDispatcher(
+            store, lambda reminder: self.reminders.deliver(self.application.bot, reminder), clock=clock, sleep=sleep
         )
         self.poll_timeout = poll_timeout
         self._purger: asyncio.Task[None] | None = None
@@ -192,10 +214,12 @@ class BotRuntime:
                 drop_pending_updates=False,
             )
         self._purger = asyncio.create_task(self._purge_forever())
+        self.dispatcher.start()
         log_event(logger, "bot_started", username=app.bot.username, polling=polling)
 
     async def stop(self) -> None:
         app = self.application
+        await self.dispatcher.stop()  # reminders under way finish first; claimed ones not started go back
         if self._purger is not None:
             self._purger.cancel()
             with contextlib.suppress(asyncio.CancelledError):

@@ -33,7 +33,11 @@ class Kind:
     FORGET_YES = "y"
     FORGET_NO = "n"
     SUMMARY = "s"
-    ALL = (ANSWER, WHY, RESTART, FORGET, FORGET_YES, FORGET_NO, SUMMARY)
+    REMIND = "m"
+    STILL_THERE = "t"
+    GONE = "g"
+    """The follow-up (bot/telegram/reminders.py): "Remind me in 2 weeks", and the reminder's two answers."""
+    ALL = (ANSWER, WHY, RESTART, FORGET, FORGET_YES, FORGET_NO, SUMMARY, REMIND, STILL_THERE, GONE)
 
 
 @dataclass(frozen=True, slots=True)

@@ -21,7 +21,10 @@ ACTION_KINDS = {
     Action.FORGET_YES: Kind.FORGET_YES,
     Action.FORGET_NO: Kind.FORGET_NO,
     Action.SUMMARY: Kind.SUMMARY,
+    Action.REMIND: Kind.REMIND,
 }
+PRIVATE_ONLY_ACTIONS = frozenset({Action.REMIND})
+"""Buttons shown only in private chats: a reminder is sent to one person, never to a group."""
 
 
 class ButtonTags:
@@ -104,7 +107,7 @@ class Sender:
                     rendered.text,
                     parse_mode=ParseMode.HTML,
                     message_thread_id=thread_id,
-                    reply_markup=self.keyboard(rendered, owner, conversation),
+                    reply_markup=self.keyboard(_for_chat(rendered, chat_id), owner, conversation),
                     disable_web_page_preview=True,
                 )
             )
@@ -122,3 +125,11 @@ class Sender:
     ) -> list[Message]:
         messages = self.renderer.render_all(replies, language)
         return await self.send(bot, chat_id, messages, owner, conversation, thread_id)
+
+
+def _for_chat(rendered: Rendered, chat_id: int) -> Rendered:
+    """The message without its private-only buttons outside a private chat (groups have negative ids)."""
+    if chat_id > 0 or not any(b.action in PRIVATE_ONLY_ACTIONS for row in rendered.buttons for b in row):
+        return rendered
+    kept = (tuple(b for b in row if b.action not in PRIVATE_ONLY_ACTIONS) for row in rendered.buttons)
+    return Rendered(rendered.text, tuple(row for row in kept if row), rendered.step)

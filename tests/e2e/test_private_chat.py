@@ -25,7 +25,8 @@ async def test_a_full_check_by_buttons_ends_in_its_level(bot: RunningBot, alice:
     assert result.text.splitlines()[0] == f"{mark} {title}"
     last = alice.api.last_bot_message(alice.chat)
     summary = ["Summary for your doctor"] if mark in ("🔴", "🟠") else []
-    assert last.button_texts == ["Why this advice", *summary, "Start again", "Delete my data"]
+    remind = ["Remind me in 2 weeks"] if mark == "🟢" else []  # the follow-up (tests/e2e/test_reminders.py)
+    assert last.button_texts == ["Why this advice", *summary, *remind, "Start again", "Delete my data"]
     assert "information, not a diagnosis" in "\n".join(alice.texts())
     # The chat reads as a transcript: every answered question shows its answer and has no buttons left.
     answered = [m for m in alice.api.bot_messages(alice.chat) if "➜" in m.text]
@@ -144,7 +145,8 @@ async def test_help_privacy_and_about(bot: RunningBot, alice: Person) -> None:
 
 async def test_commands_are_registered(bot: RunningBot, api) -> None:
     names = [command["command"] for command in api.commands()]
-    assert names == ["start", "back", "restart", "cancel", "forget", "privacy", "about", "help"]
+    reminders = ["remind", "reminders", "cancelreminder"]
+    assert names == ["start", "back", "restart", "cancel", "forget", "privacy", *reminders, "about", "help"]
 
 
 async def test_why_this_advice_button(bot: RunningBot, alice: Person) -> None:

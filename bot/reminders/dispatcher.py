@@ -1,0 +1,162 @@
+"""The loop every replica runs: claim due reminders, send a few at a time, settle each one.
+
+Exactly once across replicas. The store hands each due reminder to one claimer only (one SQL
+statement, or one Lua script in Redis) and hides it for LEASE_SECONDS. The replica that claimed
+it sends it and then settles it: deleted once sent, or due again later if sending failed for a
+reason that may pass. Settling needs the claim it was given, so a replica whose lease ran out can
+never delete a reminder another replica holds now, or one the person has just set again. If a
+replica dies after claiming and before sending, its claims simply run out and another replica
+sends them. (If it dies after Telegram accepted a reminder and before settling it, the reminder
+is sent again after the lease: the only way one can go twice. Stopping the bot never does that:
+sends already under way finish and settle first.)
+
+Fair to live conversations. Every reminder goes through the same Bot API client, and so the same
+rate limiter, as every reply. A burst (a thousand reminders due at 09:00) must not queue ahead of
+the replies people are waiting for, so this loop spends only a small share of Telegram's
+30 messages a second: it claims BATCH at a time, starts at most PER_SECOND sends a second and
+keeps at most IN_FLIGHT of them waiting at once. The rest of the budget stays free for replies,
+which the limiter then serves without waiting behind reminders.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import time
+from collections.abc import Awaitable, Callable
+from typing import Literal
+
+from bot.logs import log_event
+from bot.storage.base import ConversationStore, Reminder
+
+logger = logging.getLogger("twitchcheck")
+
+Delivery = Literal["sent", "gone", "retry"]
+"""What sending one reminder did: sent; never can be (the person blocked the bot); try again later."""
+
+BATCH = 20
+"""Reminders claimed at once: small, so a replica that dies strands few until their lease runs out."""
+IN_FLIGHT = 4
+"""Reminder sends waiting on Telegram at once, per replica."""
+PER_SECOND = 5.0
+"""Reminder sends started per second, per replica: a sixth of Telegram's 30 a second."""
+POLL_SECONDS = 30.0
+"""How often a replica looks for due reminders when the last look found fewer than BATCH."""
+LEASE_SECONDS = 300.0
+"""A claim hides a reminder this long: far longer than sending a batch takes, short enough that a
+dead replica's reminders go out within minutes."""
+RETRY_SECONDS = 600.0
+"""After a failure that may pass (Telegram unreachable, a 5xx), try again this much later…"""
+GIVE_UP_SECONDS = 3 * 24 * 3600.0
+"""…until the reminder is this overdue; then it is dropped, with its data."""
+
+
+class ReminderDispatcher:
+    """Claims and sends due reminders with `deliver`, paced, on one replica."""
+
+    def __init__(
+        self,
+        store: ConversationStore,
+        deliver: Callable[[Reminder], Awaitable[Delivery]],
+        *,
+        clock: Callable[[], float] = time.time,
+        sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+        batch: int = BATCH,
+        in_flight: int = IN_FLIGHT,
+        per_second: float = PER_SECOND,
+        poll_seconds: float = POLL_SECONDS,
+        lease_seconds: float = LEASE_SECONDS,
+    ) -> None:
+        if batch < 1 or in_flight < 1 or per_second <= 0:
+            raise ValueError("batch, in_flight and per_second must be positive")
+        self.store = store
+        self._deliver = deliver
+        self._clock = clock
+        self._sleep = sleep
+        self.batch = batch
+        self.per_second = per_second
+        self.poll_seconds = poll_seconds
+        self.lease_seconds = lease_seconds
+        self._slots = asyncio.Semaphore(in_flight)
+        self._sending: set[asyncio.Task[None]] = set()
+        self._waiting: list[Reminder] = []
+        self._loop: asyncio.Task[None] | None = None
+
+    def start(self) -> None:
+        """Run `run_forever` in the background."""
+        self._loop = asyncio.get_running_loop().create_task(self.run_forever())
+
+    async def stop(self) -> None:
+        """Stop claiming, let sends under way finish and settle, and hand back claimed ones not yet started."""
+        if self._loop is not None:
+            self._loop.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._loop
+            self._loop = None
+        await self.drain()
+        waiting, self._waiting = self._waiting, []
+        now = self._clock()
+        for reminder in waiting:
+            with contextlib.suppress(Exception):  # if the store is gone, the lease frees it instead
+                await self.store.settle_reminder(reminder, retry_at=now)
+
+    async def run_forever(self) -> None:
+        """Send due reminders until cancelled; a failing store is logged and tried again at the next poll."""
+        while True:
+            try:
+                claimed = await self.run_once()
+            except Exception as error:  # noqa: BLE001 - reminders must never stop the bot
+                log_event(logger, "error", logging.ERROR, error=type(error).__name__, where="reminders")
+                claimed = 0
+            if claimed < self.batch:
+                await self._sleep(self.poll_seconds)
+
+    async def run_once(self) -> int:
+        """Claim one batch and start sending it, paced; return how many were claimed.
+
+        Returns once every send has started; `drain()` waits for them to finish.
+        """
+        claimed = await self.store.claim_due_reminders(self._clock(), self.batch, self.lease_seconds)
+        self._waiting = list(claimed)
+        for index, reminder in enumerate(claimed):
+            if index:
+                await self._sleep(1 / self.per_second)
+            await self._slots.acquire()
+            self._waiting.remove(reminder)
+            task = asyncio.get_running_loop().create_task(self._send(reminder))
+            self._sending.add(task)
+            task.add_done_callback(self._sending.discard)
+        return len(claimed)
+
+    async def drain(self) -> None:
+        """Wait for the sends under way to finish and settle."""
+        while self._sending:
+            await asyncio.gather(*self._sending, return_exceptions=True)
+
+    async def _send(self, reminder: Reminder) -> None:
+        """Send one reminder and settle it; runs as its own task, so cancelling the loop never cuts it off."""
+        try:
+            try:
+                delivery = await self._deliver(reminder)
+            except Exception as error:  # noqa: BLE001 - one failed send must not stop the others
+                log_event(logger, "error", logging.ERROR, error=type(error).__name__, where="reminder_send")
+                delivery = "retry"
+            await self._settle(reminder, delivery)
+        except Exception as error:  # noqa: BLE001 - the claim's lease frees the reminder
+            log_event(logger, "error", logging.ERROR, error=type(error).__name__, where="reminder_settle")
+        finally:
+            self._slots.release()
+
+    async def _settle(self, reminder: Reminder, delivery: Delivery) -> None:
+        now = self._clock()
+        if delivery == "sent":
+            if await self.store.settle_reminder(reminder):
+                log_event(logger, "reminder_sent", user=reminder.user)
+            return
+        if delivery == "gone" or now - reminder.due_at >= GIVE_UP_SECONDS:
+            if await self.store.settle_reminder(reminder):
+                reason = "blocked" if delivery == "gone" else "undeliverable"
+                log_event(logger, "reminder_dropped", user=reminder.user, reason=reason)
+            return
+        await self.store.settle_reminder(reminder, retry_at=now + RETRY_SECONDS)

@@ -1,0 +1,219 @@
+"""Reminders in Telegram: the offer under a result, /remind /reminders /cancelreminder, the reminder and its buttons.
+
+A reminder is offered only where the check ended in a private chat, and only when
+bot/engine/followup.py says the advice is to wait and see. It is the one message the bot ever
+sends without being asked, so it is opt-in, and /cancelreminder, /forget or blocking the bot
+removes it. Sending goes through bot/reminders/dispatcher.py; this module only says what to send.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable
+from datetime import UTC, tzinfo
+
+from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
+from telegram.constants import ChatMemberStatus, ChatType, ParseMode
+from telegram.error import BadRequest, Forbidden, TelegramError
+from telegram.ext import ContextTypes
+
+from bot.conversations import SHOWN, Turn
+from bot.engine.conversation import Conversation
+from bot.engine.engine import PREFILL
+from bot.engine.followup import FOLLOWUP_DAYS, offers_followup, recheck_prefill
+from bot.logs import log_event
+from bot.reminders.civil import due_after, local_date
+from bot.reminders.dispatcher import Delivery
+from bot.storage.base import Reminder
+from bot.telegram.callback_data import Kind, Press
+from bot.telegram.handlers import TwitchCheckBot, Who
+
+logger = logging.getLogger("twitchcheck")
+
+REMINDER_KINDS = (Kind.REMIND, Kind.STILL_THERE, Kind.GONE)
+PRESS_PATTERN = rf"^[{''.join(REMINDER_KINDS)}]\."
+"""Callback data of the buttons this module answers (see callback_data.py's layout)."""
+MAX_START_RETRIES = 5
+
+
+class ReminderHandlers:
+    """The reminder commands and buttons, over the bot's own handlers (so a reload reaches them too)."""
+
+    def __init__(
+        self,
+        bot: TwitchCheckBot,
+        *,
+        clock: Callable[[], float] = time.time,
+        zone: tzinfo = UTC,
+        days: int = FOLLOWUP_DAYS,
+    ) -> None:
+        self.bot = bot
+        self.clock = clock
+        self.zone = zone
+        self.days = days
+
+    # -- commands ------------------------------------------------------------------------------------------------
+
+    async def on_remind(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        """/remind: ask me in 2 weeks whether the twitching is still there (after a check that offers it)."""
+        who = self.bot.who(update)
+        if who is not None:
+            await self.set_reminder(context, who)
+
+    async def on_reminders(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        """/reminders: when my reminder is due, if I have one."""
+        who = self.bot.who(update)
+        if who is None:
+            return
+        if not who.private:
+            await self.bot.say(context, who, "reminders.private_only")
+            return
+        reminder = await self.bot.service.store.load_reminder(who.user)
+        if reminder is None:
+            await self.bot.say(context, who, "reminders.none")
+        else:
+            await self.bot.say(context, who, "reminders.pending", date=self.date(reminder.due_at))
+
+    async def on_cancel_reminder(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        """/cancelreminder: cancel and delete my reminder."""
+        who = self.bot.who(update)
+        if who is None:
+            return
+        if not who.private:
+            await self.bot.say(context, who, "reminders.private_only")
+            return
+        if await self.bot.service.store.cancel_reminder(who.user):
+            log_event(logger, "reminder_cancelled", user=who.user)
+            await self.bot.say(context, who, "reminders.cancelled")
+        else:
+            await self.bot.say(context, who, "reminders.none")
+
+    async def on_blocked(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        """The person blocked the bot: their reminder could never be sent, so it goes now."""
+        change = update.my_chat_member
+        if change is None or change.chat.type != ChatType.PRIVATE:
+            return
+        if change.new_chat_member.status == ChatMemberStatus.BANNED:
+            user = self.bot.anon.user(change.from_user.id)
+            if await self.bot.service.store.cancel_reminder(user):
+                log_event(logger, "reminder_dropped", user=user, reason="blocked")
+
+    # -- buttons -------------------------------------------------------------------------------------------------
+
+    async def on_press(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        """"Remind me in 2 weeks" under a result, and the reminder's "still there?" answers."""
+        query = update.callback_query
+        who = self.bot.who(update)
+        if query is None or who is None:
+            return
+        press = self.bot.codec.decode(query.data)
+        if press is None:
+            await self.bot.acknowledge(query, self.bot.content.text("ui.forged_press"))
+            return
+        if press.owner != who.user_id:
+            await self.bot.acknowledge(query, self.bot.content.text("ui.not_your_check"))
+            return
+        await self.bot.acknowledge(query)
+        if press.kind == Kind.REMIND:
+            await self.set_reminder(context, who)
+            return
+        still_there = press.kind == Kind.STILL_THERE
+        if isinstance(query.message, Message):
+            await self.mark_answered(query.message, "buttons.still_there" if still_there else "buttons.gone")
+        if still_there:
+            await self.start_recheck(context, who)
+        else:
+            await self.bot.say(context, who, "reminders.gone")
+
+    # -- what they do --------------------------------------------------------------------------------------------
+
+    async def set_reminder(self, context: ContextTypes.DEFAULT_TYPE, who: Who) -> None:
+        """Set (or move) the person's reminder, if their finished check offers one; say when it is due."""
+        if not who.private:
+            await self.bot.say(context, who, "reminders.private_only")
+            return
+        store = self.bot.service.store
+        conversation = await store.load(who.key)
+        if conversation is None or not self.offered(conversation):
+            existing = await store.load_reminder(who.user)
+            if existing is not None:
+                await self.bot.say(context, who, "reminders.pending", date=self.date(existing.due_at))
+            else:
+                await self.bot.say(context, who, "reminders.not_offered")
+            return
+        due = due_after(self.clock(), self.days, self.zone)
+        await store.schedule_reminder(Reminder(who.user, who.chat_id, due, conversation.flow_id))
+        log_event(logger, "reminder_set", user=who.user)
+        await self.bot.say(context, who, "reminders.set", date=self.date(due))
+
+    def offered(self, conversation: Conversation) -> bool:
+        """True when the conversation is a finished check whose advice offers a follow-up."""
+        flow = self.bot.service.engine.flows.get(conversation.flow_id)
+        return (
+            flow is not None
+            and flow.is_outcome(conversation.step)
+            and offers_followup(flow, conversation.step, conversation.answers)
+        )
+
+    async def start_recheck(self, context: ContextTypes.DEFAULT_TYPE, who: Who) -> None:
+        """Start a fresh check that already knows the twitching has lasted `days` (the account step skipped).
+
+        The service starts it as any check (on the current flow), then the prefill is added with
+        compare-and-set, so a press racing with it is refused as stale rather than lost.
+        """
+        service = self.bot.service
+        for _ in range(MAX_START_RETRIES):
+            started = await service.start(who.key, who.user)
+            fresh = started.conversation
+            flow = service.engine.flows.get(fresh.flow_id)
+            if flow is None:
+                break
+            prefill = recheck_prefill(flow, self.days)
+            moved = fresh.bumped(meta={**fresh.meta, PREFILL: prefill, SHOWN: fresh.version + 1})
+            if await service.store.save(who.key, moved, expected_version=fresh.version, user=who.user):
+                await self.bot.say(context, who, "reminders.recheck")
+                await self.bot.show(context, who, Turn(moved, started.replies, changed=True, started=True))
+                return
+        raise RuntimeError("conversation kept changing under us")
+
+    async def mark_answered(self, message: Message, label_key: str) -> None:
+        """Show the reminder as answered and take its buttons away."""
+        markup = self.bot.renderer.markup
+        text = f"{self.bot.renderer.text('reminders.message')}\n\n➜ {markup.bold(self.bot.content.text(label_key))}"
+        try:
+            await message.edit_text(text, parse_mode=ParseMode.HTML, reply_markup=None)
+        except BadRequest as error:
+            log_event(logger, "edit_failed", logging.WARNING, error=type(error).__name__)
+
+    def date(self, when: float) -> str:
+        """A date as people say it: "Wednesday 9 December"."""
+        day = local_date(when, self.zone)
+        return f"{day:%A} {day.day} {day:%B}"
+
+    # -- the reminder itself -------------------------------------------------------------------------------------
+
+    def reminder_keyboard(self, reminder: Reminder) -> InlineKeyboardMarkup:
+        """"Yes, it's still there" and "No, it's gone", signed for the person the reminder is for."""
+        rows = []
+        for kind, key in ((Kind.STILL_THERE, "buttons.still_there"), (Kind.GONE, "buttons.gone")):
+            data = self.bot.codec.encode(Press(kind, reminder.chat_id))
+            rows.append([InlineKeyboardButton(self.bot.content.text(key), callback_data=data)])
+        return InlineKeyboardMarkup(rows)
+
+    async def deliver(self, api: Bot, reminder: Reminder) -> Delivery:
+        """Send one reminder: "sent"; "gone" if it never can be (blocked, chat gone); else "retry"."""
+        try:
+            await api.send_message(
+                reminder.chat_id,
+                self.bot.renderer.text("reminders.message"),
+                parse_mode=ParseMode.HTML,
+                reply_markup=self.reminder_keyboard(reminder),
+            )
+        except Forbidden:
+            return "gone"
+        except BadRequest as error:
+            return "gone" if "chat not found" in str(error).lower() else "retry"
+        except TelegramError:
+            return "retry"
+        return "sent"
