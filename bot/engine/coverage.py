@@ -47,6 +47,7 @@ class Coverage:
     gaps: tuple[Gap, ...]
 
     def reached(self, kind: str) -> int:
+        """How many parts of `kind` some case reaches."""
         return self.totals[kind] - sum(gap.kind == kind for gap in self.gaps)
 
     def lines(self) -> list[str]:

@@ -318,7 +318,10 @@ def _node_svg(layout: _Layout, node: _Node) -> Iterable[str]:
     x, y = node.x - node.width / 2, layout.y(node.id) - node.height / 2
     radius = node.height / 2 if node.kind in ("outcome", "start") else 8
     tip = f"<title>{_esc(node.tip)}</title>" if node.tip else ""
-    yield f'<g class="node {node.classes}" data-id="{_esc(node.id)}" transform="translate({x:.1f},{y:.1f})">{tip}'
+    yield (
+        f'<g class="node {node.classes}" data-id="{_esc(node.id)}" transform="translate({x:.1f},{y:.1f})" '
+        f'tabindex="0" role="button" aria-label="{_esc(node.label)}">{tip}'
+    )
     yield (
         f'<rect width="{node.width:.1f}" height="{node.height:.1f}" rx="{radius:.1f}" '
         f'fill="{node.fill}" stroke="{node.stroke}"/>'

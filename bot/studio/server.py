@@ -54,6 +54,7 @@ class Studio:
             self.changed.notify_all()
 
     def close(self) -> None:
+        """Let every open event stream finish, so the server stops without waiting on them."""
         self.closing = True
         self.changed.notify_all()
 
@@ -205,6 +206,7 @@ class TestsHandler(_Handler):
 
 
 def application(studio: Studio) -> Application:
+    """The page, its static files and the API, all bound to one studio."""
     handlers: list[Any] = [
         (r"/", PageHandler, {"studio": studio}),
         (r"/api/state", StateHandler, {"studio": studio}),

@@ -105,6 +105,8 @@ def _shown(engine: Engine, conversation: Conversation, messages: Sequence[Messag
 
 @dataclass(frozen=True, slots=True)
 class Saved:
+    """Where a case was written, under which name, in which form, and its YAML."""
+
     file: Path
     name: str
     form: str

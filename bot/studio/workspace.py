@@ -7,7 +7,6 @@ or tested. A broken save shows its problems next to the last drawing and the las
 
 from __future__ import annotations
 
-import os
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -110,13 +109,12 @@ class Workspace:
         return self.snapshot
 
     def relative(self, source: str) -> str:
-        """A problem's file as the maintainer typed it: relative to the working folder when inside it."""
+        """A file as the maintainer would type it: relative to the working folder when inside it."""
+        path = Path(source)
+        if not path.is_absolute():
+            return source
         try:
-            return (
-                os.path.relpath(source)
-                if Path(source).is_absolute() and not os.path.relpath(source).startswith("..")
-                else source
-            )
+            return str(path.relative_to(Path.cwd()))
         except ValueError:
             return source
 

@@ -90,7 +90,10 @@ function renderFlows(state) {
   }
   $("#flow-file").textContent = flow.file;
   diagram.innerHTML = flow.svg; // drawn by bot/studio/diagram.py, every text escaped
-  for (const node of diagram.querySelectorAll(".node")) node.addEventListener("click", () => selectNode(node.dataset.id));
+  for (const node of diagram.querySelectorAll(".node")) {
+    node.addEventListener("click", () => selectNode(node.dataset.id));
+    node.addEventListener("keydown", (event) => { if (event.key === "Enter" || event.key === " ") { event.preventDefault(); selectNode(node.dataset.id); } });
+  }
   if (studio.selected) selectNode(studio.selected, true);
   highlight(studio.path);
 }
