@@ -28,7 +28,7 @@ carries this key across; a press whose version is older than it came from an old
 
 CHANGED = "flow_changed"
 """`meta` key of a conversation read afresh because its flow version is gone and it no longer fits
-the current flow: until the person's next input is saved, what is shown starts with `FLOW_CHANGED`."""
+the current flow: until the person answers the first question, what is shown starts with `FLOW_CHANGED`."""
 FLOW_CHANGED = "ui.flow_changed"
 
 
