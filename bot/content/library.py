@@ -29,6 +29,9 @@ REQUIRED_TEXTS = (
     "ui.not_understood",
     "ui.finished",
     "ui.stale_press",
+    "ui.card_line",
+    "ui.already_saved",
+    "ui.moved_on",
     "ui.forged_press",
     "ui.restarted",
     "ui.back_at_start",
@@ -53,6 +56,7 @@ REQUIRED_TEXTS = (
     "buttons.forget_no",
     "buttons.continue_private",
     "buttons.start_private_check",
+    "buttons.check_privately",
     "shell.unknown_command",
     "shell.stopped",
     "shell.interrupted",
@@ -69,6 +73,8 @@ class Excerpt:
     topic: str
     text: str
     source: str = "article"
+    title: str = ""
+    """What the excerpt is about, in a few words: the card's title in inline mode."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -146,7 +152,7 @@ def _article(path: Path | None, problems: list[FlowProblem]) -> str | None:
 
 
 def _records(
-    data: Any, path: Path, fields: tuple[str, ...], problems: list[FlowProblem]
+    data: Any, path: Path, fields: tuple[str, ...], problems: list[FlowProblem], optional: tuple[str, ...] = ()
 ) -> list[tuple[dict[str, str], int]]:
     if data is None and any(problem.source == str(path) for problem in problems):
         return []  # already reported: missing or unreadable
@@ -159,7 +165,11 @@ def _records(
         if missing:
             problems.append(ShapeError(str(path), line, f"entry lacks {', '.join(missing)}", "add the missing keys"))
             continue
-        records.append(({name: item[name] for name in fields}, line))
+        wrong = [name for name in optional if name in item and not isinstance(item[name], str)]
+        if wrong:
+            problems.append(ShapeError(str(path), line, f"{', '.join(wrong)} must be text", "quote the value"))
+            continue
+        records.append(({name: item[name] for name in (*fields, *optional) if name in item}, line))
     return records
 
 
@@ -180,7 +190,8 @@ def load_content(folder: Path, article: Path | None = None) -> Content:
     excerpts: dict[str, Excerpt] = {}
     excerpt_lines: dict[str, tuple[str, int]] = {}
     article_text = _article(article, problems)
-    for record, line in _records(_read(excerpt_path, problems), excerpt_path, ("id", "topic", "text"), problems):
+    excerpt_data = _read(excerpt_path, problems)
+    for record, line in _records(excerpt_data, excerpt_path, ("id", "topic", "text"), problems, ("title",)):
         if record["id"] in excerpts:
             problems.append(
                 ShapeError(str(excerpt_path), line, f"excerpt '{record['id']}' is defined twice", "rename one")
@@ -194,7 +205,8 @@ def load_content(folder: Path, article: Path | None = None) -> Content:
                     "copy the passage exactly from the article",
                 )
             )
-        excerpts[record["id"]] = Excerpt(record["id"], record["topic"], record["text"])
+        title = record.get("title") or record["topic"].capitalize()
+        excerpts[record["id"]] = Excerpt(record["id"], record["topic"], record["text"], title=title)
         excerpt_lines[record["id"]] = (str(excerpt_path), line)
 
     source_path = folder / "sources.yaml"

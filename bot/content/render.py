@@ -51,6 +51,19 @@ class Message:
     step: str | None = None
 
 
+@dataclass(frozen=True, slots=True)
+class CardView:
+    """A turn as Telegram's one card per check shows it: the card's new state, then new messages.
+
+    `card` is None when the turn has no question or recommendation (a notice alone); at a
+    recommendation the card keeps only its answer lines, without buttons, and the recommendation
+    comes in `after`, as new messages, so it notifies.
+    """
+
+    card: Message | None
+    after: tuple[Message, ...] = ()
+
+
 class Markup:
     """Plain text: nothing is escaped and headings stay as they are."""
 
@@ -159,6 +172,45 @@ class Renderer:
             lines = [self.markup.escape(f"• {reason.topic}: {reason.answer}") for reason in question.summary]
             text = "\n".join([text, *lines, "", self.text("ui.review_question")])
         return Message(text, buttons, step.id)
+
+    def card(
+        self, flow: Flow, conversation: Conversation, replies: Iterable[Reply], language: str | None = None
+    ) -> CardView:
+        """The check's card: the answers so far as short lines, this turn's notes, then the open question.
+
+        A typed answer's echo is left out: its own line on the card ("✓ Where it twitches: Leg or foot")
+        shows how it was read.
+        """
+        notes: list[str] = []
+        question: Question | None = None
+        result: Result | None = None
+        for reply in replies:
+            if isinstance(reply, Question):
+                question = reply
+            elif isinstance(reply, Result):
+                result = reply
+            elif not isinstance(reply, Echo):
+                notes += [message.text for message in self.render(reply, language)]
+        if question is None and result is None:
+            return CardView(None, tuple(Message(note) for note in notes))
+        answered = self.answered(flow, conversation)
+        parts = ["\n".join(answered)] if answered else []
+        parts += notes
+        if question is not None:
+            asked = self.question(question)
+            return CardView(Message("\n\n".join([*parts, asked.text]), asked.buttons, asked.step))
+        assert result is not None
+        return CardView(Message("\n\n".join(parts)) if parts else None, tuple(self.result(result, language)))
+
+    def answered(self, flow: Flow, conversation: Conversation) -> list[str]:
+        """One short line per answer given so far, in the order asked ("✓ Where it twitches: Leg or foot")."""
+        lines = []
+        for step_id in conversation.history:
+            step = flow.steps.get(step_id)
+            label = _label_of(step, conversation.answers.get(step.key)) if step is not None else ""
+            if step is not None and label:
+                lines.append(self.text("ui.card_line", topic=step.topic, answer=label))
+        return lines
 
     def why(self, result: Result) -> str:
         """The "Why this advice" section: the answers that led to the recommendation."""

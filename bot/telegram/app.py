@@ -11,12 +11,12 @@ from collections.abc import Awaitable, Callable
 from telegram import BotCommand, Update
 from telegram.constants import ChatType
 from telegram.ext import (
-    AIORateLimiter,
     Application,
     ApplicationBuilder,
     CallbackQueryHandler,
     ChatMemberHandler,
     CommandHandler,
+    InlineQueryHandler,
     MessageHandler,
     filters,
 )
@@ -33,6 +33,7 @@ from bot.reminders.dispatcher import ReminderDispatcher
 from bot.storage.base import ConversationStore
 from bot.telegram.callback_data import CallbackCodec
 from bot.telegram.handlers import TwitchCheckBot
+from bot.telegram.limits import SharedRateLimiter
 from bot.telegram.ordering import PerChatOrderedProcessor
 from bot.telegram.reminders import PRESS_PATTERN, ReminderHandlers
 from bot.telegram.request import RetryingRequest
@@ -110,11 +111,7 @@ def build_application(
         .base_url(settings.api_base_url)
         .request(request)
         .get_updates_request(updates_request)
-        .rate_limiter(
-            AIORateLimiter(max_retries=5)
-            if rate_limited
-            else AIORateLimiter(overall_max_rate=0, group_max_rate=0, max_retries=5)
-        )
+        .rate_limiter(SharedRateLimiter() if rate_limited else SharedRateLimiter(overall_max_rate=0, group_max_rate=0))
         .concurrent_updates(processor)
         .build()
     )
@@ -139,6 +136,7 @@ def build_application(
             MessageHandler(filters.UpdateType.CHANNEL_POST & filters.Regex(r"^/excerpt(@\w+)?(\s|$)"), h.on_excerpt),
             CallbackQueryHandler(r.on_press, pattern=PRESS_PATTERN),
             CallbackQueryHandler(h.on_button),
+            InlineQueryHandler(h.on_inline_query),
             ChatMemberHandler(h.on_added_to_group, ChatMemberHandler.MY_CHAT_MEMBER),
             MessageHandler(new & private & filters.COMMAND, h.on_help),
             MessageHandler(new & private & filters.TEXT, h.on_text),

@@ -7,20 +7,23 @@ import logging
 from dataclasses import dataclass
 from datetime import date
 
-from telegram import CallbackQuery, Chat, InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram import CallbackQuery, Chat, InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
 from telegram.constants import ChatMemberStatus, ChatType, ParseMode
 from telegram.error import BadRequest, TelegramError
 from telegram.ext import ContextTypes
 
 from bot.content.library import Content
-from bot.content.render import Action, Button, Renderer
+from bot.content.render import Action, Button, CardView, Renderer
 from bot.content.render import Message as Rendered
-from bot.conversations import ConversationService, StaleVersion, Turn
+from bot.conversations import SHOWN, ConversationService, StaleVersion, Turn
+from bot.engine.conversation import Conversation
 from bot.engine.replies import Command, Notice, Pick, Result, Typed
 from bot.logs import log_event
 from bot.metrics import Metrics
 from bot.privacy import Anonymizer
 from bot.telegram.callback_data import CallbackCodec, Kind, Press
+from bot.telegram.inline import CACHE_SECONDS as INLINE_CACHE_SECONDS
+from bot.telegram.inline import check_button, excerpt_cards
 from bot.telegram.sender import Sender
 
 logger = logging.getLogger("twitchcheck")
@@ -104,10 +107,35 @@ class TwitchCheckBot:
             disable_web_page_preview=True,
         )
 
+    def view(self, turn: Turn, who: Who) -> CardView:
+        """How the turn looks on the check's card (design §6), for the flow the conversation is on."""
+        flow = self.service.flow_for(turn.conversation)
+        return self.renderer.card(flow, turn.conversation, turn.replies, who.language)
+
     async def show(self, context: ContextTypes.DEFAULT_TYPE, who: Who, turn: Turn) -> None:
-        await self.sender.send_replies(
-            context.bot, who.chat_id, turn.replies, who.user_id, turn.conversation, who.language, who.thread_id
-        )
+        """Show a turn below the person's message: the card anew (its buttons now the live ones), or
+        the recommendation; the older card's buttons then answer "moved on"."""
+        view = self.view(turn, who)
+        conversation = turn.conversation
+        if view.card is not None and view.card.buttons:
+            if not (turn.changed and conversation.meta.get(SHOWN) == conversation.version):
+                # Shown again (or moved below after a press): the buttons shown before go stale.
+                conversation = await self.service.show_afresh(who.key, who.user, conversation)
+            await self.sender.send(context.bot, who.chat_id, [view.card], who.user_id, conversation, who.thread_id)
+        await self.sender.send(context.bot, who.chat_id, view.after, who.user_id, conversation, who.thread_id)
+        if turn.changed:
+            self.log_turn(who, turn)
+
+    async def show_on_card(self, context: ContextTypes.DEFAULT_TYPE, who: Who, turn: Turn, card: Message) -> None:
+        """Show a press's turn by editing the card it came from: one rate-limited call per press,
+        plus the recommendation as a new message at the end."""
+        view = self.view(turn, who)
+        if view.card is not None and not await self.sender.edit(
+            context.bot, card.chat_id, card.message_id, view.card, who.user_id, turn.conversation
+        ):
+            await self.show(context, who, turn)  # too old to edit: the card moves below instead
+            return
+        await self.sender.send(context.bot, who.chat_id, view.after, who.user_id, turn.conversation, who.thread_id)
         if turn.changed:
             self.log_turn(who, turn)
 
@@ -187,7 +215,7 @@ class TwitchCheckBot:
         if who is None or message is None or not message.text:
             return
         command = Command.BACK if message.text.split()[0].split("@")[0].lower() == "/back" else Command.RESTART
-        turn = await self.service.apply(who.key, who.user, command)
+        turn = await self.service.apply(who.key, who.user, command, afresh=True)
         if turn is None:
             turn = await self.service.start(who.key, who.user)
         await self.show(context, who, turn)
@@ -246,6 +274,20 @@ class TwitchCheckBot:
             reply_markup=InlineKeyboardMarkup([[button]]),
         )
 
+    async def on_inline_query(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        """`@bot cramps` in any chat: article excerpt cards to post, with a private-check button."""
+        query = update.inline_query
+        if query is None:
+            return
+        flow = self.service.engine.default_flow
+        cards = excerpt_cards(self.content, self.renderer, query.query, self.deep_link(context, flow))
+        await query.answer(
+            cards,
+            cache_time=INLINE_CACHE_SECONDS,
+            is_personal=False,
+            button=check_button(self.content, flow),
+        )
+
     async def on_group_checks(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         """/groupchecks on|off: a group admin allows or stops checks inside the group."""
         who = self.who(update)
@@ -269,12 +311,12 @@ class TwitchCheckBot:
         if who is None or message is None or message.text is None:
             return
         text = message.text
-        turn = await self.service.apply(who.key, who.user, Typed(text))
+        turn = await self.service.apply(who.key, who.user, Typed(text), afresh=True)
         if turn is None:
             turn = await self.service.start(who.key, who.user)
             await self.say(context, who, "ui.welcome")
             if self.service.engine.is_emergency(turn.conversation.flow_id, text):
-                turn = await self.service.apply(who.key, who.user, Typed(text)) or turn
+                turn = await self.service.apply(who.key, who.user, Typed(text), afresh=True) or turn
         elif len(text) > LONG_TEXT_CHARS and _is_notice(turn, "ui.not_understood"):
             turn = Turn(turn.conversation, (Notice("ui.too_long"), *turn.replies[1:]), turn.changed)
         await self.show(context, who, turn)
@@ -284,10 +326,12 @@ class TwitchCheckBot:
         who = self.who(update)
         if who is None:
             return
-        await self.say(context, who, "ui.non_text")
         conversation = await self.service.load(who.key)
-        if conversation is not None:
-            await self.show(context, who, Turn(conversation, self.service.current(conversation), changed=False))
+        if conversation is None:
+            await self.say(context, who, "ui.non_text")
+            return
+        replies = (Notice("ui.non_text"), *self.service.current(conversation))
+        await self.show(context, who, Turn(conversation, replies, changed=False))
 
     async def on_button(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         """Every inline button: answers, result actions and /forget's confirmation."""
@@ -313,12 +357,13 @@ class TwitchCheckBot:
             await self.summary(update, context, who, press)
         elif press.kind == Kind.RESTART:
             await self.acknowledge(query)
-            turn = await self.service.apply(who.key, who.user, Command.RESTART)
+            turn = await self.service.apply(who.key, who.user, Command.RESTART, afresh=True)
             await self.show(context, who, turn or await self.service.start(who.key, who.user))
         else:
             await self.why(update, context, who)
 
     async def answer(self, update: Update, context: ContextTypes.DEFAULT_TYPE, who: Who, press: Press) -> None:
+        """An answer button: record it and edit the card in place; an old card's press never advances anything."""
         query = update.callback_query
         assert query is not None
         conversation = await self.service.load(who.key)
@@ -328,7 +373,7 @@ class TwitchCheckBot:
         tags = self.service.tags_for(conversation)
         step_id = tags.step(conversation.flow_id, press.step)
         if step_id is not None and (step_id != conversation.step or press.version != conversation.version):
-            await self.refuse_stale(context, who, query)
+            await self.refuse_stale(context, who, query, press, conversation)
             return
         value = tags.choice(conversation.flow_id, step_id, press.choice) if step_id else None
         if step_id is None or value is None:
@@ -341,32 +386,40 @@ class TwitchCheckBot:
                 who.key, who.user, Pick(step_id, value), version=press.version, loaded=conversation
             )
         except StaleVersion:
-            await self.refuse_stale(context, who, query)
+            await self.refuse_stale(context, who, query, press)
             return
         if turn is None:
             await self.acknowledge(query, self.content.text("ui.forged_press"))
             return
         await self.acknowledge(query)
-        step = self.service.flow_for(conversation).question(step_id)
-        assert step is not None
-        label = step.choice(value)
-        # The question as it was shown (with the account review's list), now answered.
-        shown = self.renderer.render_all(self.service.current(conversation))
-        asked = next((message.text for message in shown if message.step == step_id), None)
-        question = asked if asked is not None else self.renderer.markup.escape(step.text)
-        chosen = f"{question}\n\n➜ {self.renderer.markup.bold(label.label if label else '')}"
-        try:
-            await query.edit_message_text(chosen, parse_mode=ParseMode.HTML, reply_markup=None)
-        except BadRequest as error:
-            log_event(logger, "edit_failed", logging.WARNING, error=type(error).__name__)
-        await self.show(context, who, turn)
+        if isinstance(query.message, Message):
+            await self.show_on_card(context, who, turn, query.message)
+        else:  # the card is too old for Telegram to send it with the press: move it below
+            await self.show(context, who, turn)
 
-    async def refuse_stale(self, context: ContextTypes.DEFAULT_TYPE, who: Who, query: CallbackQuery) -> None:
-        """Tell the person that question was already answered, and show where they are now."""
-        await self.acknowledge(query, self.content.text("ui.stale_press"))
-        current = await self.service.load(who.key)
-        if current is not None:
-            await self.show(context, who, Turn(current, self.service.current(current), changed=False))
+    async def refuse_stale(
+        self,
+        context: ContextTypes.DEFAULT_TYPE,
+        who: Who,
+        query: CallbackQuery,
+        press: Press,
+        current: Conversation | None = None,
+    ) -> None:
+        """A press on buttons that are no longer live: a second tap on the card says "already saved" and sends
+        nothing; an older card says "moved on" and shows the current question below; neither advances anything."""
+        current = current or await self.service.load(who.key)
+        if current is None:
+            await self.acknowledge(query, self.content.text("ui.forged_press"))
+            return
+        if press.version >= current.meta.get(SHOWN, 0):
+            await self.acknowledge(query, self.content.text("ui.already_saved"))
+            return
+        replies = self.service.current(current)
+        if any(isinstance(reply, Result) for reply in replies):
+            await self.acknowledge(query, self.content.text("ui.finished"))
+            return
+        await self.acknowledge(query, self.content.text("ui.moved_on"))
+        await self.show(context, who, Turn(current, replies, changed=False))
 
     async def acknowledge(self, query: CallbackQuery, text: str | None = None, url: str | None = None) -> None:
         """Answer a press; Telegram refusing the answer (a press handled too late) must not stop the press."""
@@ -392,11 +445,11 @@ class TwitchCheckBot:
         conversation = await self.service.load(who.key)
         flow = self.service.engine_for(conversation).flows.get(conversation.flow_id) if conversation else None
         if conversation is None or flow is None or press.version != conversation.version:
-            await self.refuse_stale(context, who, query)
+            await self.refuse_stale(context, who, query, press, conversation)
             return
         rendered = self.renderer.summary(flow, conversation, date.today().isoformat())
         if rendered is None:
-            await self.refuse_stale(context, who, query)
+            await self.refuse_stale(context, who, query, press, conversation)
             return
         await self.acknowledge(query)
         await self.sender.send(context.bot, who.chat_id, [rendered], who.user_id, conversation, who.thread_id)

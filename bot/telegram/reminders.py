@@ -28,6 +28,7 @@ from bot.reminders.dispatcher import Delivery
 from bot.storage.base import Reminder
 from bot.telegram.callback_data import Kind, Press
 from bot.telegram.handlers import TwitchCheckBot, Who
+from bot.telegram.limits import BACKGROUND
 
 logger = logging.getLogger("twitchcheck")
 
@@ -203,12 +204,15 @@ class ReminderHandlers:
 
     async def deliver(self, api: Bot, reminder: Reminder) -> Delivery:
         """Send one reminder: "sent"; "gone" if it never can be (blocked, chat gone); else "retry"."""
+        # Through the application's limiter, a reminder uses only the background share of Telegram's limit.
+        limited = {"rate_limit_args": BACKGROUND} if getattr(api, "rate_limiter", None) is not None else {}
         try:
             await api.send_message(
                 reminder.chat_id,
                 self.bot.renderer.text("reminders.message"),
                 parse_mode=ParseMode.HTML,
                 reply_markup=self.reminder_keyboard(reminder),
+                **limited,
             )
         except Forbidden:
             return "gone"

@@ -2,18 +2,21 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterable
 
 from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, Message
 from telegram.constants import ParseMode
+from telegram.error import BadRequest
 
 from bot.content.render import Action, Button, Renderer
 from bot.content.render import Message as Rendered
 from bot.engine.conversation import Conversation
 from bot.engine.engine import Engine
-from bot.engine.replies import Reply
+from bot.logs import log_event
 from bot.telegram.callback_data import CallbackCodec, Kind, Press, tag
 
+logger = logging.getLogger("twitchcheck")
 ACTION_KINDS = {
     Action.WHY: Kind.WHY,
     Action.RESTART: Kind.RESTART,
@@ -113,18 +116,28 @@ class Sender:
             )
         return sent
 
-    async def send_replies(
-        self,
-        bot: Bot,
-        chat_id: int,
-        replies: Iterable[Reply],
-        owner: int,
-        conversation: Conversation | None,
-        language: str | None = None,
-        thread_id: int | None = None,
-    ) -> list[Message]:
-        messages = self.renderer.render_all(replies, language)
-        return await self.send(bot, chat_id, messages, owner, conversation, thread_id)
+    async def edit(
+        self, bot: Bot, chat_id: int, message_id: int, rendered: Rendered, owner: int, conversation: Conversation
+    ) -> bool:
+        """Edit the check's card in place; False when Telegram can no longer edit that message.
+
+        "Not modified" counts as done: the card already shows this.
+        """
+        try:
+            await bot.edit_message_text(
+                rendered.text,
+                chat_id=chat_id,
+                message_id=message_id,
+                parse_mode=ParseMode.HTML,
+                reply_markup=self.keyboard(rendered, owner, conversation),
+                disable_web_page_preview=True,
+            )
+        except BadRequest as error:
+            if "not modified" in str(error).lower():
+                return True
+            log_event(logger, "edit_failed", logging.WARNING, error=type(error).__name__)
+            return False
+        return True
 
 
 def _for_chat(rendered: Rendered, chat_id: int) -> Rendered:

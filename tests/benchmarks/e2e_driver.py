@@ -4,7 +4,11 @@ It runs the Bot API stand-in and many simulated people, and talks to the benchma
 pipes: stdout carries JSON lines (where the stand-in listens, "go", the results); stdin
 carries the update ids the bot has finished, one per line, from the bot's update processor.
 
-`python -m tests.benchmarks.e2e_driver --mode twitchcheck|floor|typed --people 50 --rounds 4`
+`python -m tests.benchmarks.e2e_driver --mode twitchcheck|floor|typed --people 50 --rounds 4 [--pause 5]`
+
+`--pause` makes each person wait that long between answers (a steady offered load, for the rate
+limit benchmark); without it they answer as soon as the reply arrives. `--flood N` adds one more
+person who sends N messages at once as the others start (not counted in the figures).
 """
 
 from __future__ import annotations
@@ -38,7 +42,9 @@ async def read_handled(api: BotApiStandIn, measuring: asyncio.Event) -> None:
             mark(int(line))
 
 
-async def person(api: BotApiStandIn, user: User, chat: Chat, mode: str, rounds: int, latencies: list[float]) -> None:
+async def person(
+    api: BotApiStandIn, user: User, chat: Chat, mode: str, rounds: int, latencies: list[float], pause: float = 0
+) -> None:
     """/start, then one answer per question (a button press, or typed in "typed" mode), `rounds` times.
 
     Each action waits until the bot has finished the previous one, as a person waits for the reply.
@@ -46,6 +52,8 @@ async def person(api: BotApiStandIn, user: User, chat: Chat, mode: str, rounds: 
     for _ in range(rounds):
         actions: list[str | None] = [None, *ROUTINE]
         for label in actions:
+            if pause and latencies:
+                await asyncio.sleep(pause)  # the person reads, then answers: a steady offered load
             started = time.perf_counter()
             if label is None:
                 update_id = api.send_command(chat, user, "/start")
@@ -64,6 +72,8 @@ async def main() -> int:
     parser.add_argument("--mode", choices=("twitchcheck", "floor", "typed"), required=True)
     parser.add_argument("--people", type=int, default=50)
     parser.add_argument("--rounds", type=int, default=4)
+    parser.add_argument("--pause", type=float, default=0, help="seconds each person waits between answers")
+    parser.add_argument("--flood", type=int, default=0, help="messages one extra person sends at once")
     args = parser.parse_args()
     async with BotApiStandIn(strict_html=False) as api:
         measuring = asyncio.Event()
@@ -76,13 +86,28 @@ async def main() -> int:
         await measuring.wait()
         since = api.mark()
         started = time.perf_counter()
+        if args.flood:
+            flooder = api.user(9_999, "Flood", language_code="en")
+            flood_chat = api.private(flooder)
+            api.send_command(flood_chat, flooder, "/start")
+            for number in range(args.flood):
+                api.send_text(flood_chat, flooder, f"message {number}")
         await asyncio.gather(
-            *(person(api, user, api.private(user), args.mode, args.rounds, latencies) for user in people)
+            *(person(api, user, api.private(user), args.mode, args.rounds, latencies, args.pause) for user in people)
         )
         wall = time.perf_counter() - started
         polls = len(api.calls_to("getUpdates", since=since))
         calls = len(api.calls) - since - polls
-        emit(updates=len(latencies), wall=wall, api_calls=calls, polls=polls, latencies=sorted(latencies))
+        # AIORateLimiter limits every call that names a chat; answerCallbackQuery and getUpdates don't.
+        limited = len([call for call in api.calls[since:] if "chat_id" in call.params])
+        emit(
+            updates=len(latencies),
+            wall=wall,
+            api_calls=calls,
+            limited_calls=limited,
+            polls=polls,
+            latencies=sorted(latencies),
+        )
         await reader  # the stand-in stays up until the bot has stopped and closed our stdin
     return 0
 

@@ -306,6 +306,56 @@ def answer_callback_query(world: World, params: Params) -> bool:
     return True
 
 
+MAX_INLINE_RESULTS = 50
+INLINE_RESULT_ID_BYTES = 64
+START_PARAMETER = re.compile(r"[A-Za-z0-9_-]{1,64}")
+
+
+def answer_inline_query(world: World, params: Params) -> bool:
+    """answerInlineQuery: once per query, at most 50 results, each an article Telegram can post as is."""
+    query = world.inline_queries.get(str(params.get("inline_query_id", "")))
+    if query is None or query.answered:
+        raise bad_request(QUERY_TOO_OLD)
+    results = _json_field(params, "results", "inline query results")
+    if not isinstance(results, list):
+        raise bad_request("RESULTS_INVALID")
+    if len(results) > MAX_INLINE_RESULTS:
+        raise bad_request("RESULTS_TOO_MUCH")
+    seen: set[str] = set()
+    for result in results:
+        _check_inline_result(result, seen)
+    button = _json_field(params, "button", "inline query results button")
+    if button is not None and not (
+        isinstance(button, dict)
+        and str(button.get("text", "")).strip()
+        and (START_PARAMETER.fullmatch(str(button.get("start_parameter", ""))) or button.get("web_app"))
+    ):
+        raise bad_request("BUTTON_INVALID")
+    query.answered = True
+    query.results = results
+    query.answer = {k: params[k] for k in ("cache_time", "is_personal", "next_offset") if k in params}
+    if button is not None:
+        query.answer["button"] = button
+    return True
+
+
+def _check_inline_result(result: Any, seen: set[str]) -> None:
+    if not isinstance(result, dict) or result.get("type") != "article":
+        raise bad_request("RESULT_TYPE_INVALID: the stand-in emulates article results only")
+    result_id = str(result.get("id", ""))
+    if not result_id or len(result_id.encode("utf-8")) > INLINE_RESULT_ID_BYTES or result_id in seen:
+        raise bad_request("RESULT_ID_INVALID" if result_id not in seen else "RESULT_ID_DUPLICATE")
+    seen.add(result_id)
+    if not str(result.get("title", "")).strip():
+        raise bad_request("RESULT_TITLE_EMPTY")
+    content = result.get("input_message_content")
+    if not isinstance(content, dict) or "message_text" not in content:
+        raise bad_request("MESSAGE_EMPTY")
+    render_text({"text": content["message_text"], "parse_mode": content.get("parse_mode")})
+    if "reply_markup" in result:
+        check_reply_markup({"reply_markup": result["reply_markup"]})
+
+
 def _command_key(world: World, params: Params) -> tuple[str, str]:
     scope = _json_field(params, "scope", "bot command scope") or {"type": "default"}
     return json.dumps(scope, sort_keys=True), str(params.get("language_code") or "")
@@ -463,6 +513,7 @@ METHODS: dict[str, Method] = {
     "editmessagereplymarkup": edit_message_reply_markup,
     "deletemessage": delete_message,
     "answercallbackquery": answer_callback_query,
+    "answerinlinequery": answer_inline_query,
     "setmycommands": set_my_commands,
     "getmycommands": get_my_commands,
     "deletemycommands": delete_my_commands,

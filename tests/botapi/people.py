@@ -13,7 +13,8 @@ from typing import Any
 
 from .html_check import utf16_len
 from .methods import chat_member
-from .world import JSON, MEMBER_STATUSES, CallbackQueryRecord, Chat, StoredMessage, User, World
+from .methods import render_text
+from .world import JSON, MEMBER_STATUSES, CallbackQueryRecord, Chat, InlineQueryRecord, StoredMessage, User, World
 
 ChatLike = Chat | User | int
 UserLike = User | int
@@ -210,6 +211,39 @@ class PeopleMixin:
             f"no callback button labelled {text!r} on message {message_id}: "
             f"{current.button_texts if current else 'message is gone'}"
         )
+
+    # -- inline mode -------------------------------------------------------------------
+    def inline_query(self, user: UserLike, query: str, *, chat_type: str = "sender") -> str:
+        """A person types "@bot `query`" in a chat's message composer; returns the inline query id."""
+        person = self._user(user)
+        query_id = self.world.next_query_id()
+        update_id = self.world.next_update_id()
+        body = {"id": query_id, "from": person.to_dict(), "query": query, "offset": "", "chat_type": chat_type}
+        self.world.inline_queries[query_id] = InlineQueryRecord(query_id, update_id, person, query)
+        self._queue({"update_id": update_id, "inline_query": body})
+        return query_id
+
+    def choose_inline_result(self, chat: ChatLike, user: UserLike, query_id: str, result_id: str) -> StoredMessage:
+        """The person picks one of the bot's results: Telegram posts it in ``chat`` "via @bot"."""
+        query = self.world.inline_queries[query_id]
+        result = next((r for r in query.results if r["id"] == result_id), None)
+        if result is None:
+            raise AssertionError(f"no result {result_id!r} among {[r['id'] for r in query.results]}")
+        content = result["input_message_content"]
+        parsed = render_text({"text": content["message_text"], "parse_mode": content.get("parse_mode")})
+        target = self._chat(chat)
+        message = self.world.new_message(
+            target,
+            None if target.type == "channel" else self._user(user),
+            text=parsed.text,
+            source_text=content["message_text"],
+            parse_mode=content.get("parse_mode"),
+            entities=parsed.entities,
+            reply_markup=result.get("reply_markup"),
+            extra={"via_bot": self.world.bot.to_dict()},
+        )
+        self._changed()
+        return message
 
     # -- membership --------------------------------------------------------------------
     def add_bot_to_group(self, chat: ChatLike, by_user: UserLike, *, as_admin: bool = False) -> int:

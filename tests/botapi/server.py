@@ -34,7 +34,7 @@ from .people import ChatLike, PeopleMixin
 from .processor import TrackingUpdateProcessor
 from .waiting import Call, Pulse
 from .webhook import Delivery, WebhookPusher, post_update
-from .world import JSON, CallbackQueryRecord, DroppedUpdate, StoredMessage, User, World
+from .world import JSON, CallbackQueryRecord, DroppedUpdate, InlineQueryRecord, StoredMessage, User, World
 
 T = TypeVar("T")
 
@@ -355,6 +355,10 @@ class BotApiStandIn(PeopleMixin):
     def callback_query(self, query_id: str) -> CallbackQueryRecord:
         """A press made with press(); ``.answered`` and ``.answer`` show the bot's reply."""
         return self.world.callback_queries[query_id]
+
+    def inline(self, query_id: str) -> InlineQueryRecord:
+        """An inline query made with inline_query(); ``.results`` and ``.answer`` show the bot's answer."""
+        return self.world.inline_queries[query_id]
 
     def commands(self, scope: JSON | None = None, language_code: str = "") -> list[JSON]:
         """What setMyCommands stored for a scope (default scope when None) and language."""

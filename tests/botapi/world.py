@@ -143,6 +143,19 @@ class CallbackQueryRecord:
 
 
 @dataclass(slots=True)
+class InlineQueryRecord:
+    """Someone typing "@bot words" in a chat's composer, and the results the bot answered with."""
+
+    id: str
+    update_id: int
+    user: User
+    query: str
+    answered: bool = False
+    results: list[JSON] = field(default_factory=list)
+    answer: JSON = field(default_factory=dict)
+
+
+@dataclass(slots=True)
 class WebhookConfig:
     """What setWebhook stored; an empty url means polling."""
 
@@ -189,6 +202,7 @@ class World:
         self.allowed_updates: list[str] = []
         self.webhook = WebhookConfig()
         self.callback_queries: dict[str, CallbackQueryRecord] = {}
+        self.inline_queries: dict[str, InlineQueryRecord] = {}
         self.commands: dict[tuple[str, str], list[JSON]] = {}
         self._update_ids = itertools.count(100_001)
         self._message_ids: dict[int, itertools.count[int]] = {}

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import html
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -16,14 +18,35 @@ from tests.botapi import BotApiStandIn, Chat, StoredMessage, User
 MARKS = ("🚨", "🔴", "🟠", "🟢")
 ECHO = "➜ "
 """How a typed answer that was understood is shown back, on top of the next message."""
+ANSWERED = "✓ "
+"""How the check's card lists the answers given so far, above the current question."""
 
 
 def headline(message: StoredMessage) -> str:
-    """A message's text without the "➜ …" echo lines a typed answer puts on top of it."""
+    """A message's text without the card's "✓ …" answer lines and a typed answer's "➜ …" echo on top of it."""
     lines = message.text.split("\n")
-    while lines and (lines[0].startswith(ECHO) or not lines[0]):
+    while lines and (lines[0].startswith((ECHO, ANSWERED)) or not lines[0]):
         lines.pop(0)
     return "\n".join(lines)
+
+
+def answered(message: StoredMessage) -> list[str]:
+    """The card's answer lines ("✓ Where it twitches: Leg or foot") above its question."""
+    return [line for line in message.text.split("\n") if line.startswith(ANSWERED)]
+
+
+def says(message: StoredMessage, part: str) -> bool:
+    """True when `part` is one of the paragraphs under the card's answer lines (a note or the question)."""
+    return f"\n\n{headline(message)}".find(f"\n\n{part}") >= 0
+
+
+def shown(api: BotApiStandIn, chat: Chat) -> list[str]:
+    """Every text the bot showed in `chat`, with what its cards said before each edit."""
+    texts = []
+    for message in api.bot_messages(chat):
+        texts += [html.unescape(re.sub(r"<[^>]+>", "", old)) for old, _ in message.history if old]
+        texts.append(message.text)
+    return texts
 
 
 def settings_for(api: BotApiStandIn, data_dir: Path, storage: str = "sqlite", **extra: object) -> Settings:

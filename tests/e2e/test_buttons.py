@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from tests.e2e.harness import Person, RunningBot
+from tests.e2e.harness import Person, RunningBot, answered, headline
 
 
 async def test_a_forged_press_gets_a_toast_and_changes_nothing(bot: RunningBot, api, alice: Person) -> None:
@@ -16,42 +16,71 @@ async def test_a_forged_press_gets_a_toast_and_changes_nothing(bot: RunningBot, 
         assert api.callback_query(query_id).answer["text"] == "That button doesn't work any more."
     assert len(api.calls_to("sendMessage")) == sent_before
     await alice.tap_through(["No", "Skip"])
-    assert alice.question().text.startswith("Where is the twitching?")
+    assert headline(alice.question()).startswith("Where is the twitching?")
 
 
-async def test_a_stale_press_says_already_answered_and_shows_the_current_question(
+async def test_an_earlier_keyboard_of_the_card_says_already_saved_and_changes_nothing(
     bot: RunningBot, api, alice: Person
 ) -> None:
     await alice.command("/start")
-    first = alice.question()
-    old_yes = first.callback_data[0]
+    card = alice.question()
+    old_yes = card.callback_data[0]  # the "Yes" to the safety question, as the card first showed it
     await alice.tap_through(["No", "Skip"])
-    query_id = api.press(alice.chat, alice.user, first, old_yes, on_screen=False)
+    calls_before = len(api.calls)
+    query_id = api.press(alice.chat, alice.user, card, old_yes, on_screen=False)
     await api.wait_until_idle_for(api.callback_query(query_id).update_id)
-    assert "already" in api.callback_query(query_id).answer["text"]
-    assert alice.question().text.startswith("Where is the twitching?")
+    assert api.callback_query(query_id).answer["text"] == "That answer is already saved."
+    assert {c.method for c in api.calls[calls_before:]} <= {"getUpdates", "answerCallbackQuery"}  # nothing sent
+    assert headline(alice.question()).startswith("Where is the twitching?")
     assert not any(m.text.startswith("🚨") for m in api.bot_messages(alice.chat))
 
 
-async def test_a_double_tap_advances_only_once(bot: RunningBot, api, alice: Person) -> None:
+async def test_a_double_tap_advances_only_once_and_sends_nothing_extra(bot: RunningBot, api, alice: Person) -> None:
     await alice.command("/start")
     await alice.tap_through(["No", "Skip"])
     question = alice.question()
     data = question.callback_data[0]
     sent_before = len(api.calls_to("sendMessage", chat_id=alice.chat.id))
+    edits_before = len(api.calls_to("editMessageText", chat_id=alice.chat.id))
     first = api.press(alice.chat, alice.user, question, data)
     second = api.press(alice.chat, alice.user, question, data, on_screen=False)
     await api.wait_until_idle_for(api.callback_query(second).update_id)
     await api.wait_until_idle_for(api.callback_query(first).update_id)
     assert api.callback_query(first).answered and api.callback_query(second).answered
-    assert "already" in api.callback_query(second).answer["text"]
-    sent = [c.params["text"] for c in api.calls_to("sendMessage", chat_id=alice.chat.id)[sent_before:]]
-    # The first press advances to "How long"; the second is told it was already answered and sees
-    # "How long" again; it must never advance a second time (to the caffeine question).
-    assert [text.startswith("How long") for text in sent] == [True, True]
-    assert not any("coffee" in text for text in sent)
+    assert api.callback_query(second).answer["text"] == "That answer is already saved."
+    # The first press edits the card to "How long"; the second sends nothing and never advances again.
+    assert api.calls_to("sendMessage", chat_id=alice.chat.id)[sent_before:] == []
+    assert len(api.calls_to("editMessageText", chat_id=alice.chat.id)) == edits_before + 1
+    card = alice.question()
+    assert card.message_id == question.message_id and headline(card).startswith("How long")
     # Answered once each: the safety question, the Skip of the account step and the location.
-    assert len([m for m in api.bot_messages(alice.chat) if "➜" in m.text]) == 3
+    assert answered(card) == [
+        "✓ Emergency signs now: No",
+        "✓ In your own words: Skip",
+        "✓ Where it twitches: Eye or eyelid",
+    ]
+
+
+async def test_an_old_card_after_a_typed_answer_says_moved_on_and_never_advances(
+    bot: RunningBot, api, alice: Person
+) -> None:
+    await alice.command("/start")
+    await alice.tap_through(["No", "Skip"])
+    old_card = alice.question()
+    await alice.say("my left calf")  # typed: the card moves below the person's message
+    new_card = alice.question()
+    assert new_card.message_id != old_card.message_id and headline(new_card).startswith("How long")
+    query_id = await alice.tap("Arm or hand", old_card)
+    assert api.callback_query(query_id).answer["text"] == (
+        "This check has moved on. Its current question is in the latest message below."
+    )
+    relinked = alice.question()  # the current card, sent again at the bottom of the chat
+    assert relinked.message_id > new_card.message_id and headline(relinked).startswith("How long")
+    assert answered(relinked)[-1] == "✓ Where it twitches: Leg or foot"  # the old card's press changed nothing
+    await alice.tap("Less than 2 weeks", new_card)  # the card before is now an old card too
+    assert headline(alice.question()).startswith("How long")
+    await alice.tap("Less than 2 weeks")
+    assert headline(alice.question()).startswith("Lately, have you been having a lot of coffee")
 
 
 async def test_a_restart_mid_conversation_carries_on(bot: RunningBot, api, alice: Person) -> None:
@@ -59,20 +88,20 @@ async def test_a_restart_mid_conversation_carries_on(bot: RunningBot, api, alice
     await alice.tap_through(["No", "Skip", "Arm or hand"])
     await bot.restart()  # a new Application over the same data directory
     await alice.tap("2 weeks or more")
-    assert alice.question().text.startswith("Lately, have you been having a lot of coffee")
+    assert headline(alice.question()).startswith("Lately, have you been having a lot of coffee")
 
 
 async def test_server_errors_and_rate_limits_are_retried(bot: RunningBot, api, alice: Person) -> None:
     api.fail_next("sendMessage", status=500, count=2)
     await alice.command("/start")
-    assert alice.question().text.startswith("First, a safety question")
-    api.fail_next("sendMessage", status=502)
-    api.fail_next("editMessageText", status=429, retry_after=1)
+    assert headline(alice.question()).startswith("First, a safety question")
+    api.fail_next("editMessageText", status=502)
     await alice.tap("No")
-    assert alice.question().text.startswith("In a sentence or two, what's going on?")
-    assert "➜" in api.bot_messages(alice.chat)[-2].text
+    assert headline(alice.question()).startswith("In a sentence or two, what's going on?")
+    assert answered(alice.question()) == ["✓ Emergency signs now: No"]
+    api.fail_next("editMessageText", status=429, retry_after=1)
     await alice.tap("Skip")
-    assert alice.question().text.startswith("Where is the twitching?")
+    assert headline(alice.question()).startswith("Where is the twitching?")
     statuses = [c.status for c in api.calls if c.method in ("sendMessage", "editMessageText")]
     assert statuses.count(500) == 2 and statuses.count(502) == 1 and statuses.count(429) == 1
 
@@ -98,7 +127,7 @@ async def test_forget_deletes_the_persons_rows_only(bot: RunningBot, api, alice:
     assert rows() == 1
     assert "deleted" in api.last_bot_message(alice.chat).text.lower()
     await bob.tap_through(["No", "Skip"])  # Bob's check is untouched
-    assert bob.question().text.startswith("Where is the twitching?")
+    assert headline(bob.question()).startswith("Where is the twitching?")
 
 
 async def test_stored_rows_hold_answers_but_no_message_text(bot: RunningBot, api, alice: Person) -> None:

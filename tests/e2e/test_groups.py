@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from tests.botapi import BotApiStandIn
-from tests.e2e.harness import Person, RunningBot
+from tests.e2e.harness import Person, RunningBot, headline
 
 
 @pytest.fixture
@@ -41,7 +41,7 @@ async def test_in_group_checks_belong_to_whoever_started_them(
     await a.command("/groupchecks on")
     await a.command("/twitch")
     question = a.question()
-    assert question.text.startswith("First, a safety question")
+    assert headline(question).startswith("First, a safety question")
 
     query_id = await b.tap("Yes", question)
     answer = api.callback_query(query_id).answer
@@ -51,7 +51,7 @@ async def test_in_group_checks_belong_to_whoever_started_them(
 
     await a.tap("No", question)
     await a.tap("Skip")
-    assert a.question().text.startswith("Where is the twitching?")
+    assert headline(a.question()).startswith("Where is the twitching?")
 
 
 async def test_the_bot_introduces_itself_when_added(bot: RunningBot, api, alice: Person) -> None:

@@ -4,7 +4,12 @@ from __future__ import annotations
 
 import pytest
 
-from tests.e2e.harness import EMERGENCY, ROUTINE, SELF_CARE, URGENT, Person, RunningBot
+from bot.bootstrap import Loaded
+from bot.content.render import _routing_keys
+from bot.engine.conversation import Conversation
+from bot.engine.replies import Pick
+
+from tests.e2e.harness import EMERGENCY, ROUTINE, SELF_CARE, URGENT, Person, RunningBot, answered, headline, says
 
 
 @pytest.mark.parametrize(
@@ -17,7 +22,9 @@ from tests.e2e.harness import EMERGENCY, ROUTINE, SELF_CARE, URGENT, Person, Run
     ],
     ids=["emergency", "urgent", "routine", "self_care"],
 )
-async def test_a_full_check_by_buttons_ends_in_its_level(bot: RunningBot, alice: Person, path, mark, title) -> None:
+async def test_a_full_check_by_buttons_ends_in_its_level(
+    bot: RunningBot, api, alice: Person, path, mark, title
+) -> None:
     await alice.command("/start")
     await alice.tap_through(path)
 
@@ -28,11 +35,13 @@ async def test_a_full_check_by_buttons_ends_in_its_level(bot: RunningBot, alice:
     remind = ["Remind me in 2 weeks"] if mark == "🟢" else []  # the follow-up (tests/e2e/test_reminders.py)
     assert last.button_texts == ["Why this advice", *summary, *remind, "Start again", "Delete my data"]
     assert "information, not a diagnosis" in "\n".join(alice.texts())
-    # The chat reads as a transcript: every answered question shows its answer and has no buttons left.
-    answered = [m for m in alice.api.bot_messages(alice.chat) if "➜" in m.text]
-    assert len(answered) == len(path)
-    assert all(not m.callback_data for m in answered)
-    assert [m.text.rsplit("➜ ", 1)[1] for m in answered] == path
+    # One card for the whole check, edited once per press: at the end it lists every answer and has no
+    # buttons left; the recommendation came as new messages below it.
+    welcome, card, *recommendation = alice.api.bot_messages(alice.chat)
+    assert welcome.text.startswith("Hi, I'm TwitchCheck") and not card.callback_data
+    assert [line.rsplit(": ", 1)[1] for line in answered(card)] == path
+    assert recommendation[0] is result and len(recommendation) == len(api.calls_to("sendMessage")) - 2
+    assert len(api.calls_to("editMessageText")) == len(path)
 
 
 async def test_every_button_press_is_answered(bot: RunningBot, alice: Person) -> None:
@@ -69,20 +78,26 @@ async def test_typed_answers_work_like_buttons(bot: RunningBot, alice: Person) -
     typed_answers = ["no", "skip", "3", "less than 2 weeks", "nope", "n", "NO.", "no", "no", "yeah", *["no"] * 5]
     for typed in typed_answers:
         await alice.say(typed)
-    # The last typed answer is echoed just before the recommendation, never above its mark.
+    # The recommendation starts with its mark; the cards before it listed what was understood.
     assert alice.recommendation().text.startswith("🔴 See a doctor within a few days")
-    assert alice.texts()[alice.texts().index(alice.recommendation().text) - 1] == "➜ No"
+    cards = [m for m in alice.api.bot_messages(alice.chat) if answered(m)]
+    assert answered(cards[-1])[:4] == [
+        "✓ Emergency signs now: No",
+        "✓ In your own words: Skip",
+        "✓ Where it twitches: Arm or hand",
+        "✓ How long: Less than 2 weeks",
+    ]
 
 
 async def test_garbage_gets_a_hint_and_the_same_question(bot: RunningBot, alice: Person) -> None:
     await alice.command("/start")
     await alice.tap_through(["No", "Skip"])
-    before = alice.question().text
+    before = headline(alice.question())
     await alice.say("purple elephant")
-    texts = alice.texts()
-    assert texts[-2].startswith("Sorry, I didn't catch that")
-    assert "1) Eye or eyelid" in texts[-2]
-    assert texts[-1] == before
+    again = alice.question()
+    assert headline(again).startswith("Sorry, I didn't catch that")
+    assert "1) Eye or eyelid" in again.text
+    assert headline(again).endswith(f"\n\n{before}")
 
 
 async def test_an_emergency_phrase_interrupts_at_any_step(bot: RunningBot, alice: Person) -> None:
@@ -96,9 +111,10 @@ async def test_back_and_restart(bot: RunningBot, alice: Person) -> None:
     await alice.command("/start")
     await alice.tap_through(["No", "Skip", "Arm or hand"])
     await alice.command("/back")
-    assert alice.question().text.startswith("Where is the twitching?")
+    assert headline(alice.question()) == "Okay, let's go back one question.\n\nWhere is the twitching?"
     await alice.command("/restart")
-    assert alice.question().text.startswith("First, a safety question")
+    assert headline(alice.question()).startswith("Okay, let's start again from the beginning.")
+    assert says(alice.question(), "First, a safety question") and answered(alice.question()) == []
 
 
 async def test_stickers_and_photos_get_a_hint_and_lose_nothing(bot: RunningBot, api, alice: Person) -> None:
@@ -108,29 +124,31 @@ async def test_stickers_and_photos_get_a_hint_and_lose_nothing(bot: RunningBot, 
     await api.wait_until_idle_for(update_id)
     update_id = api.send_photo(alice.chat, alice.user)
     await api.wait_until_idle_for(update_id)
-    texts = alice.texts()
-    assert texts[-2].startswith("I can only read text") or "only read text" in texts[-2]
-    assert texts[-1].startswith("Where is the twitching?")
+    card = alice.question()
+    assert (
+        headline(card)
+        == "Sorry, I can only read text. Please tap a button or type your answer.\n\nWhere is the twitching?"
+    )
     await alice.tap("Face")
-    assert alice.question().text.startswith("How long")
+    assert headline(alice.question()).startswith("How long")
 
 
 async def test_very_long_text_is_answered_kindly(bot: RunningBot, alice: Person) -> None:
     await alice.command("/start")
     await alice.say("blah " * 800)
-    assert "very long" in alice.texts()[-2]
+    assert headline(alice.question()).startswith("That message is very long.")
 
 
 async def test_resuming_with_start_shows_the_open_question(bot: RunningBot, alice: Person) -> None:
     await alice.command("/start")
     await alice.tap_through(["No", "Skip", "Face"])
     await alice.command("/start")
-    assert alice.question().text.startswith("How long")
+    assert headline(alice.question()).startswith("How long")
 
 
 async def test_a_deep_link_payload_opens_the_named_flow(bot: RunningBot, alice: Person) -> None:
     await alice.command("/start twitching")
-    assert alice.question().text.startswith("First, a safety question")
+    assert headline(alice.question()).startswith("First, a safety question")
 
 
 async def test_help_privacy_and_about(bot: RunningBot, alice: Person) -> None:
@@ -163,3 +181,52 @@ async def test_cancel_deletes_the_check(bot: RunningBot, alice: Person) -> None:
     assert "/start" in alice.texts()[-1]
     await alice.command("/cancel")
     assert alice.texts()[-1] != alice.texts()[-2]
+
+
+async def test_the_longest_path_is_one_card_that_always_fits(
+    bot: RunningBot, api, alice: Person, loaded: Loaded
+) -> None:
+    """Walk the path with the most questions, taking the longest label where there is a choice:
+    the card is edited once per press, the stand-in accepts every edit (it refuses over 4,096
+    characters or a bad keyboard), and the card ends listing every answer."""
+    path = longest_path(loaded)
+    assert len(path) >= 15
+    await alice.command("/start")
+    card = alice.question()
+    await alice.tap_through(path)
+    assert all(call.ok for call in api.calls_to("editMessageText"))
+    assert len(api.calls_to("editMessageText")) == len(path)
+    final = next(m for m in api.bot_messages(alice.chat) if m.message_id == card.message_id)
+    assert [line.split(": ", 1)[1] for line in answered(final)] == path and not final.callback_data
+    assert alice.recommendation().text.startswith(("🔴", "🟠", "🟢"))
+
+
+def longest_path(loaded: Loaded) -> list[str]:
+    """Labels of the path with the most questions that ends below 🚨 (longest labels on ties)."""
+    engine = loaded.engine()
+    flow = engine.flows[engine.default_flow]
+    decisive = _routing_keys(flow)  # what the rest of a path depends on, besides where it is
+    seen: dict[tuple[str, frozenset[tuple[str, str]]], list[str]] = {}
+
+    def walk(conversation: Conversation) -> list[str]:
+        key = (conversation.step, frozenset((k, v) for k, v in conversation.answers.items() if k in decisive))
+        if key not in seen:
+            seen[key] = explore(conversation)
+        return seen[key]
+
+    def explore(conversation: Conversation) -> list[str]:
+        if flow.is_outcome(conversation.step):
+            return [] if conversation.step != "emergency" else ["🚨"] * 100  # never worth taking
+        step = flow.question(conversation.step)
+        assert step is not None
+        best: list[str] | None = None
+        for choice in step.choices:
+            moved, _ = engine.advance(conversation, Pick(step.id, choice.value))
+            rest = [choice.label, *walk(moved)]
+            key = ("🚨" not in rest, len(rest), sum(map(len, rest)))
+            if best is None or key > ("🚨" not in best, len(best), sum(map(len, best))):
+                best = rest
+        assert best is not None
+        return best
+
+    return walk(engine.start(flow.id)[0])

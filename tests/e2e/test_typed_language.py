@@ -8,8 +8,7 @@ from __future__ import annotations
 import pytest
 
 from tests.botapi import BotApiStandIn, StoredMessage
-from tests.botapi.html_check import utf16_len
-from tests.e2e.harness import MARKS, Person, RunningBot, headline
+from tests.e2e.harness import MARKS, Person, RunningBot, answered, headline, says, shown
 
 SAFETY = "First, a safety question."
 ACCOUNT = "In a sentence or two, what's going on?"
@@ -39,17 +38,9 @@ def last(who: Person) -> StoredMessage:
     return who.api.last_bot_message(who.chat)
 
 
-def is_bold(message: StoredMessage, line: str) -> bool:
-    """True when `line` starts the message and Telegram shows it in bold."""
-    length = utf16_len(line)
-    return message.text.startswith(line) and any(
-        e["type"] == "bold" and e["offset"] == 0 and e["length"] >= length for e in message.entities
-    )
-
-
 def asked(who: Person, question: str) -> bool:
-    """Whether any bot message put `question` to the person (below any echo)."""
-    return any(headline(m).startswith(question) for m in who.api.bot_messages(who.chat))
+    """Whether the bot ever put `question` to the person (on a card, before or after an edit)."""
+    return any(text.startswith(question) or f"\n\n{question}" in text for text in shown(who.api, who.chat))
 
 
 def alarms(who: Person) -> list[str]:
@@ -57,7 +48,7 @@ def alarms(who: Person) -> list[str]:
 
 
 async def say_ok(who: Person, text: str, then: str) -> StoredMessage:
-    """Type `text`; the newest bot message asks `then` (below any "➜ …" echo); return it."""
+    """Type `text`; the newest bot message asks `then` (below the card's answer lines); return it."""
     await who.say(text)
     message = last(who)
     assert headline(message).startswith(then), (text, message.text[:120])
@@ -88,28 +79,29 @@ async def test_a_whole_check_typed_in_own_words_is_understood_and_echoed(bot: Ru
     await alice.command("/start")
     await alice.say("nope")
     message = last(alice)
-    assert message.text.startswith(f"➜ No\n\n{ACCOUNT}") and is_bold(message, "➜ No")
+    assert answered(message) == ["✓ Emergency signs now: No"] and headline(message).startswith(ACCOUNT)
     assert message.button_texts == ["Skip"]
 
     await alice.say("skip")
-    assert last(alice).text.startswith(LOCATION)
+    assert headline(last(alice)).startswith(LOCATION)
     await alice.say("my left calf")
     message = last(alice)
-    assert message.text.startswith(f"➜ Leg or foot\n\n{DURATION}") and is_bold(message, "➜ Leg or foot")
+    assert answered(message)[-1] == "✓ Where it twitches: Leg or foot" and headline(message).startswith(DURATION)
     assert message.button_texts == ["Less than 2 weeks", "2 weeks or more", "Not sure"]
     await alice.say("about a month")
     message = last(alice)
-    assert message.text.startswith(f"➜ 2 weeks or more\n\n{CAFFEINE}") and is_bold(message, "➜ 2 weeks or more")
+    assert answered(message)[-1] == "✓ How long: 2 weeks or more" and headline(message).startswith(CAFFEINE)
 
     for _ in range(MAX_REPLIES):
         if any(headline(m).startswith(MARKS) for m in alice.api.bot_messages(alice.chat)):
             break
         await alice.say("no")
-        assert last(alice).text.startswith(("➜ No\n\n", "🟠"))
+        assert last(alice).text.startswith("🟠") or answered(last(alice))[-1].endswith(": No")
     result = alice.recommendation()
     assert result.text.startswith("🟠 Book a routine GP appointment")
     assert "• How long: 2 weeks or more" in await why(alice)
-    assert not any("Less than 2 weeks" in line for m in alice.texts() for line in m.split("\n") if "➜" in line)
+    lines = [line for text in shown(alice.api, alice.chat) for line in text.split("\n") if line.startswith("✓")]
+    assert "✓ How long: 2 weeks or more" in lines and not any("Less than 2 weeks" in line for line in lines)
 
 
 @pytest.mark.parametrize(
@@ -129,18 +121,18 @@ async def test_a_duration_is_read_by_its_meaning_not_its_leading_number(
     await alice.command("/start")
     await alice.tap_through(["No", "Skip", "Face"])
     message = await say_ok(alice, typed, CAFFEINE)
-    assert message.text.startswith(f"➜ {understood}\n\n")
+    assert answered(message)[-1] == f"✓ How long: {understood}"
 
 
 async def test_an_answer_that_could_mean_two_things_is_asked_about(bot: RunningBot, alice: Person) -> None:
     await alice.command("/start")
     await alice.tap_through(["No", "Skip", "Face"])
     await alice.say("a week or two")
-    hint, again = alice.api.bot_messages(alice.chat)[-2:]
-    assert hint.text == AMBIGUOUS
-    assert again.text == DURATION and again.button_texts == ["Less than 2 weeks", "2 weeks or more", "Not sure"]
+    again = last(alice)
+    assert headline(again) == f"{AMBIGUOUS}\n\n{DURATION}"
+    assert again.button_texts == ["Less than 2 weeks", "2 weeks or more", "Not sure"]
     await alice.tap("2 weeks or more")
-    assert alice.question().text.startswith(CAFFEINE)
+    assert headline(alice.question()).startswith(CAFFEINE)
 
 
 # -- the person's own account -----------------------------------------------------------------------------------
@@ -149,10 +141,10 @@ async def test_an_answer_that_could_mean_two_things_is_asked_about(bot: RunningB
 async def test_an_account_is_reviewed_then_its_questions_are_skipped(bot: RunningBot, api, alice: Person) -> None:
     await alice.command("/start")
     await alice.tap("No")
-    assert alice.question().text.startswith(ACCOUNT)
+    assert headline(alice.question()).startswith(ACCOUNT)
     await alice.say(ACCOUNT_EXAMPLE)
     review = last(alice)
-    assert review.text == (
+    assert headline(review) == (
         f"{REVIEW}\n"
         "• Where it twitches: Leg or foot\n"
         "• How long: 2 weeks or more\n"
@@ -164,7 +156,7 @@ async def test_an_account_is_reviewed_then_its_questions_are_skipped(bot: Runnin
     assert review.button_texts == ["Yes, that's right", "Change"]
 
     await alice.tap("Yes, that's right")
-    assert alice.question().text.startswith(EXERCISE)
+    assert headline(alice.question()).startswith(EXERCISE)
     replies = 3 + await tap_no_until_the_end(alice)  # "No", the account and "Yes, that's right" came first
     assert headline(alice.recommendation()).startswith("🟠 Book a routine GP appointment")
     for skipped in (LOCATION, DURATION, CAFFEINE, STRESS):
@@ -185,10 +177,9 @@ async def test_change_after_an_account_asks_every_question(bot: RunningBot, alic
     await alice.tap("No")
     await alice.say(ACCOUNT_EXAMPLE)
     await alice.tap("Change")
-    assert alice.texts()[-2] == "Okay, I'll ask each question instead."
-    assert alice.question().text == LOCATION
+    assert headline(alice.question()) == f"Okay, I'll ask each question instead.\n\n{LOCATION}"
     await alice.tap_through(["Leg or foot", "2 weeks or more"])
-    assert alice.question().text.startswith(CAFFEINE)
+    assert headline(alice.question()).startswith(CAFFEINE)
     await tap_no_until_the_end(alice)
     for question in (LOCATION, DURATION, CAFFEINE, STRESS, EXERCISE, WEAKNESS):
         assert asked(alice, question), question
@@ -198,8 +189,8 @@ async def test_an_account_that_states_nothing_still_asks_every_question(bot: Run
     await alice.command("/start")
     await alice.tap("No")
     await alice.say("purple elephant")
-    assert alice.texts()[-2] == "Thank you for telling me. I'll ask a few short questions to be sure."
-    assert alice.question().text == LOCATION
+    note = "Thank you for telling me. I'll ask a few short questions to be sure."
+    assert headline(alice.question()) == f"{note}\n\n{LOCATION}"
 
 
 async def test_an_emergency_inside_an_account_goes_straight_to_the_emergency_advice(
@@ -212,7 +203,7 @@ async def test_an_emergency_inside_an_account_goes_straight_to_the_emergency_adv
     result = sam.recommendation()
     assert result.text.startswith("🚨 Call emergency services now")
     assert "Call 911 now. (112 also works" in result.text
-    assert not any(m.text.startswith(REVIEW) for m in api.bot_messages(sam.chat))
+    assert not asked(sam, REVIEW)
     assert not asked(sam, CONFIRM)
     assert "• Your message mentioned something that can be a sign of an emergency." in await why(sam)
 
@@ -225,25 +216,24 @@ async def test_unclear_emergency_language_asks_once_and_no_carries_on(bot: Runni
     await alice.tap_through(["No", "Skip", "Leg or foot"])
     await alice.say("my dad had a stroke")
     confirm = last(alice)
-    assert confirm.text.startswith(CONFIRM) and "call your emergency number now" in confirm.text
+    assert headline(confirm).startswith(CONFIRM) and "call your emergency number now" in confirm.text
     assert confirm.button_texts == ["Yes", "No", "Not sure"]
     await alice.tap("No")
-    assert alice.texts()[-2] == CARRY_ON
-    assert alice.question().text == DURATION  # the same question again: nothing lost
+    assert headline(alice.question()) == f"{CARRY_ON}\n\n{DURATION}"  # the same question again: nothing lost
     assert alarms(alice) == []
     await alice.command("/back")
-    assert alice.question().text == LOCATION  # the location answer was still there to go back over
+    assert headline(alice.question()).endswith(f"\n\n{LOCATION}")  # the location answer was still there
 
 
 async def test_an_answer_typed_with_unclear_emergency_language_is_kept_after_no(bot: RunningBot, alice: Person) -> None:
     await alice.command("/start")
     await alice.tap_through(["No", "Skip"])
     await alice.say("calf, my dad had a stroke")
-    assert last(alice).text.startswith(CONFIRM)
+    assert headline(last(alice)).startswith(CONFIRM)
     await alice.tap("No")
-    carry_on, question = alice.api.bot_messages(alice.chat)[-2:]
-    assert carry_on.text == CARRY_ON
-    assert question.text.startswith(f"➜ Leg or foot\n\n{DURATION}") and is_bold(question, "➜ Leg or foot")
+    question = last(alice)
+    assert headline(question) == f"{CARRY_ON}\n\n{DURATION}"
+    assert answered(question)[-1] == "✓ Where it twitches: Leg or foot"
 
 
 @pytest.mark.parametrize("typed", ["my dad had a stroke", "my arm went numb"])
@@ -253,7 +243,7 @@ async def test_yes_to_the_confirming_question_gives_the_emergency_advice(
     await alice.command("/start")
     await alice.tap_through(["No", "Skip", "Arm or hand"])
     await alice.say(typed)
-    assert last(alice).text.startswith(CONFIRM)
+    assert headline(last(alice)).startswith(CONFIRM)
     await alice.tap("Yes")
     assert alice.recommendation().text.startswith("🚨 Call emergency services now")
     assert alice.recommendation().message_id == last(alice).message_id
@@ -275,20 +265,20 @@ async def test_everyday_sentences_raise_no_alarm(bot: RunningBot, alice: Person,
     await alice.command("/start")
     await alice.tap_through(["No", "Skip"])
     await alice.say(typed)
-    hint, again = alice.api.bot_messages(alice.chat)[-2:]
-    assert hint.text.startswith(NOT_UNDERSTOOD) and "4) Leg or foot" in hint.text
-    assert again.text == LOCATION
+    again = last(alice)
+    assert says(again, NOT_UNDERSTOOD) and "4) Leg or foot" in again.text
+    assert headline(again).endswith(f"\n\n{LOCATION}")
     assert alarms(alice) == [] and not asked(alice, CONFIRM)
 
 
 async def test_everyday_sentences_at_the_safety_question_raise_no_alarm(bot: RunningBot, alice: Person) -> None:
     await alice.command("/start")
     await alice.say("no trouble breathing")
-    assert last(alice).text.startswith(f"➜ No\n\n{ACCOUNT}")
+    assert answered(last(alice)) == ["✓ Emergency signs now: No"] and headline(last(alice)).startswith(ACCOUNT)
     await alice.command("/restart")
     await alice.say("I keep checking it")
-    assert alice.texts()[-2].startswith(NOT_UNDERSTOOD)
-    assert alice.question().text.startswith(SAFETY)
+    assert headline(alice.question()).startswith(NOT_UNDERSTOOD)
+    assert says(alice.question(), SAFETY)
     assert alarms(alice) == []
 
 
@@ -300,11 +290,11 @@ async def test_a_message_without_words_is_told_so_and_loses_nothing(bot: Running
     await alice.command("/start")
     await alice.tap_through(["No", "Skip", "Leg or foot"])
     await alice.say(typed)
-    hint, again = alice.api.bot_messages(alice.chat)[-2:]
-    assert hint.text == NO_WORDS
-    assert again.text == DURATION and again.button_texts == ["Less than 2 weeks", "2 weeks or more", "Not sure"]
+    again = last(alice)
+    assert headline(again) == f"{NO_WORDS}\n\n{DURATION}"
+    assert again.button_texts == ["Less than 2 weeks", "2 weeks or more", "Not sure"]
     await alice.command("/back")
-    assert alice.question().text == LOCATION
+    assert headline(alice.question()).endswith(f"\n\n{LOCATION}")
 
 
 async def test_4096_characters_get_a_kind_reply_and_lose_nothing(bot: RunningBot, alice: Person) -> None:
@@ -313,9 +303,9 @@ async def test_4096_characters_get_a_kind_reply_and_lose_nothing(bot: RunningBot
     essay = ("Honestly the internet says so many different things and nothing seems clear to me. " * 60)[:4096]
     assert len(essay) == 4096
     await alice.say(essay)
-    hint, again = alice.api.bot_messages(alice.chat)[-2:]
-    assert hint.text == "That message is very long. Please answer with a short reply, or tap a button."
-    assert again.text.startswith(CAFFEINE)
+    again = last(alice)
+    assert headline(again).startswith("That message is very long. Please answer with a short reply, or tap a button.")
+    assert says(again, CAFFEINE)
     assert alarms(alice) == []
     await alice.tap("Yes")
     await tap_no_until_the_end(alice)
@@ -331,7 +321,7 @@ async def test_a_4096_character_account_is_still_read(bot: RunningBot, alice: Pe
     account = (ramble + "It is really annoying and I keep thinking about it all day long at work. " * 60)[:4096]
     await alice.say(account)
     review = last(alice)
-    assert review.text.startswith(f"{REVIEW}\n• Where it twitches: Eye or eyelid\n• How long: Less than 2 weeks")
+    assert headline(review).startswith(f"{REVIEW}\n• Where it twitches: Eye or eyelid\n• How long: Less than 2 weeks")
     assert review.button_texts == ["Yes, that's right", "Change"]
     assert alarms(alice) == []
 
@@ -340,12 +330,12 @@ async def test_text_in_another_script_gets_the_choices_and_loses_nothing(bot: Ru
     await alice.command("/start")
     await alice.tap_through(["No", "Skip", "Arm or hand"])
     await alice.say("Мышца на руке дёргается уже неделю")
-    hint, again = alice.api.bot_messages(alice.chat)[-2:]
-    assert hint.text.startswith(NOT_UNDERSTOOD)
-    assert "1) Less than 2 weeks, 2) 2 weeks or more, 3) Not sure" in hint.text
-    assert again.text == DURATION
+    again = last(alice)
+    assert headline(again).startswith(NOT_UNDERSTOOD)
+    assert "1) Less than 2 weeks, 2) 2 weeks or more, 3) Not sure" in again.text
+    assert headline(again).endswith(f"\n\n{DURATION}")
     await alice.command("/back")
-    assert alice.question().text == LOCATION
+    assert headline(alice.question()).endswith(f"\n\n{LOCATION}")
 
 
 async def test_a_contradictory_account_does_not_answer_the_weakness_question(bot: RunningBot, alice: Person) -> None:
@@ -353,12 +343,12 @@ async def test_a_contradictory_account_does_not_answer_the_weakness_question(bot
     await alice.tap("No")
     await alice.say("twitching in my thumb, no weakness, but my grip is weak")
     review = last(alice)
-    assert review.text.startswith(f"{REVIEW}\n• Where it twitches: Arm or hand\n")
+    assert headline(review).startswith(f"{REVIEW}\n• Where it twitches: Arm or hand\n")
     assert "weakness" not in review.text.lower()
     await alice.tap("Yes, that's right")
-    assert alice.question().text == DURATION
+    assert headline(alice.question()) == DURATION
     await alice.tap_through(["Less than 2 weeks", "No", "No", "No", "No"])
-    assert alice.question().text.startswith(WEAKNESS)
+    assert headline(alice.question()).startswith(WEAKNESS)
     await alice.tap("Yes")
     await tap_no_until_the_end(alice)
     assert headline(alice.recommendation()).startswith("🔴")
@@ -381,6 +371,6 @@ async def test_a_sentence_about_something_else_is_not_taken_as_the_answer(
 ) -> None:
     await alice.command("/start")
     await alice.tap_through(["No", "Skip", "Leg or foot", *before])
-    assert alice.question().text.startswith(question)
+    assert headline(alice.question()).startswith(question)
     await alice.say(typed)
-    assert alice.question().text.startswith(question), alice.texts()[-1][:80]
+    assert says(alice.question(), question), alice.texts()[-1][:80]
