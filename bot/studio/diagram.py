@@ -1,8 +1,11 @@
 """The flow drawn as SVG, laid out here so the page needs no network and no JavaScript library.
 
-The edges are `bot.engine.graph.edges(flow)`, the same transitions the running Machine fires
-(routing drawn as one edge from a step to each outcome a rule names), so the picture cannot
-drift from the behaviour. The layout is the classic layered one (Sugiyama), kept small:
+The edges are the flow's own: each step's branches, and the routing rules drawn once, as a
+`routing` node that every step handing over to routing points at and that leads to each outcome
+a rule names (the Machine expands that into one transition per step and rule; drawn so, the
+outcomes drown in crossing lines). tests/studio/test_diagram.py checks that every transition of
+the Machine is an edge here, directly or through `routing`, so the picture cannot drift from
+the behaviour. The layout is the classic layered one (Sugiyama), kept small:
 
 1. break cycles: edges that go back along a depth-first search from the start are turned round;
 2. layers: each node one row below its lowest predecessor (longest path), so an answer always
@@ -20,10 +23,12 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from functools import partial
 
-from bot.engine.graph import LEVEL_COLOURS, STEP_COLOURS, TYPED, edges
-from bot.engine.model import Flow, StepKind
+from bot.engine.graph import LEVEL_COLOURS, STEP_COLOURS, TYPED
+from bot.engine.model import ROUTE, Flow, StepKind
 
 START = "flow_start"
+ROUTING = "flow_routing"
+"""The node standing for the routing rules (`next: route`); not `route`, which a flow may not name a step."""
 ROW = 96
 """Vertical distance between rows: room for an edge label between two nodes."""
 GAP = 28
@@ -88,6 +93,11 @@ def _nodes(flow: Flow) -> dict[str, _Node]:
     if flow.interrupts:
         label = "typed emergency phrase"
         nodes[TYPED] = _Node(TYPED, "typed", label, "at any step", _text_width(label, 14) + 28, classes="typed")
+    if flow.rules:
+        sub = "first rule that holds"
+        nodes[ROUTING] = _Node(
+            ROUTING, "routing", "routing", sub, _text_width(sub, 11) + 28, classes="routing", fill="#f1f3f5"
+        )
     for outcome in flow.outcomes.values():
         fill, stroke = LEVEL_COLOURS[outcome.level]
         label = f"{outcome.level.mark} {outcome.id}"
@@ -106,9 +116,29 @@ def _nodes(flow: Flow) -> dict[str, _Node]:
 
 
 def _edges(flow: Flow, nodes: Mapping[str, _Node]) -> list[_Edge]:
-    found = [_Edge(START, flow.start, [], False)]
-    found += [_Edge(e.source, e.dest, e.labels, e.conditional) for e in edges(flow) if e.dest in nodes]
-    return found
+    """One edge per (from, to): the choices' labels on it, dashed when every way along it has a condition."""
+    found: dict[tuple[str, str], _Edge] = {(START, flow.start): _Edge(START, flow.start, [], False)}
+
+    def add(source: str, dest: str, label: str, conditional: bool) -> None:
+        edge = found.setdefault((source, dest), _Edge(source, dest, [], True))
+        if label not in edge.labels:
+            edge.labels.append(label)
+        edge.conditional &= conditional
+
+    for step in flow.steps.values():
+        for choice in step.choices:
+            for branch in choice.branches:
+                add(
+                    step.id,
+                    ROUTING if branch.target == ROUTE else branch.target,
+                    choice.label,
+                    bool(branch.when.keys()),
+                )
+    for number, rule in enumerate(flow.rules, start=1):
+        add(ROUTING, rule.outcome, str(number), bool(rule.when.keys()))
+    for interrupt in flow.interrupts:
+        add(TYPED, interrupt.outcome, interrupt.id, False)
+    return [edge for edge in found.values() if edge.source in nodes and edge.dest in nodes]
 
 
 def _back_edges(nodes: Mapping[str, _Node], out: Mapping[str, list[str]]) -> set[tuple[str, str]]:
@@ -285,7 +315,10 @@ def _curve(points: list[tuple[float, float]]) -> str:
 
 def _edge_svg(layout: _Layout, edge: _Edge) -> Iterable[str]:
     nodes = layout.nodes
-    label = " / ".join(edge.labels)
+    if edge.source == ROUTING:
+        label = ("rule " if len(edge.labels) == 1 else "rules ") + ", ".join(edge.labels)
+    else:
+        label = " / ".join(edge.labels)
     short = label if len(label) <= LABEL_CHARS else label[: LABEL_CHARS - 1] + "…"
     dash = " conditional" if edge.conditional else ""
     data = f'data-source="{_esc(edge.source)}" data-dest="{_esc(edge.dest)}"'
@@ -309,8 +342,10 @@ def _edge_svg(layout: _Layout, edge: _Edge) -> Iterable[str]:
     yield f'<g class="edge{dash}" {data}><title>{_esc(edge.source)} → {_esc(edge.dest)}: {_esc(label)}</title>'
     yield f'<path d="{_curve(points)}" marker-end="url(#arrow)"/>'
     if short and layout.fanout[edge.source] <= MAX_LABELLED_FANOUT:
-        (x0, y0), (x1, y1) = points[0], points[1]
-        yield f'<text x="{x0 + (x1 - x0) * 0.45:.1f}" y="{y0 + (y1 - y0) * 0.45 + 4:.1f}">{_esc(short)}</text>'
+        # Near the start, where edges leave a step; a rule's number near the outcome it names.
+        (x0, y0), (x1, y1) = points[-2:] if edge.source == ROUTING else points[:2]
+        at = 0.6 if edge.source == ROUTING else 0.45
+        yield f'<text x="{x0 + (x1 - x0) * at:.1f}" y="{y0 + (y1 - y0) * at + 4:.1f}">{_esc(short)}</text>'
     yield "</g>"
 
 
@@ -342,9 +377,10 @@ def to_svg(flow: Flow) -> str:
     height = MARGIN * 2 + (max(node.layer for node in layout.nodes.values())) * ROW + NODE_HEIGHT
     parts = [
         f'<svg xmlns="http://www.w3.org/2000/svg" class="flow-diagram" data-flow="{_esc(flow.id)}" '
-        f'width="{width:.0f}" height="{height:.0f}" viewBox="0 0 {width:.0f} {height:.0f}" role="img" '
+        f'width="{width:.0f}" height="{height:.0f}" viewBox="0 0 {width:.0f} {height:.0f}" role="group" '
         f'aria-label="{_esc(flow.title)}">',
-        '<defs><marker id="arrow" viewBox="0 0 10 10" refX="9" refY="5" markerWidth="7" markerHeight="7" '
+        '<defs><marker id="arrow" viewBox="0 0 10 10" refX="9" refY="5" markerWidth="9" markerHeight="9" '
+        'markerUnits="userSpaceOnUse" '
         'orient="auto-start-reverse"><path d="M0,0 L10,5 L0,10 z" fill="context-stroke"/></marker></defs>',
         '<g class="edges">',
     ]

@@ -8,7 +8,7 @@ from typing import Any
 from bot.content.render import HTML, Renderer
 from bot.engine.model import ROUTE, AllOf, Always, AnswerIn, AnyOf, Condition, Flow, Not
 from bot.engine.replies import Question
-from bot.studio.diagram import to_svg
+from bot.studio.diagram import ROUTING, to_svg
 from bot.studio.workspace import Snapshot, Workspace
 
 PATH_PART = re.compile(r"([A-Za-z0-9_]+)=([^\s→,]+)")
@@ -128,6 +128,9 @@ def node(snapshot: Snapshot, flow_id: str, node_id: str) -> dict[str, Any] | Non
             ],
             "routing": _rules(flow) if any(b.target == ROUTE for c in step.choices for b in c.branches) else [],
         }
+    if node_id == ROUTING:
+        first = min((rule.line for rule in flow.rules), default=0)
+        return {"type": "routing", "id": node_id, "line": first, "file": flow.source, "routing": _rules(flow)}
     outcome = flow.outcomes.get(node_id)
     if outcome is None:
         return None

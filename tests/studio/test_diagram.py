@@ -12,7 +12,7 @@ from bot.content.library import load_content
 from bot.engine.graph import TYPED, edges
 from bot.engine.loader import load_flows
 from bot.engine.model import Flow
-from bot.studio.diagram import START, to_svg
+from bot.studio.diagram import ROUTING, START, to_svg
 
 ROOT = Path(__file__).resolve().parents[2]
 SVG = "{http://www.w3.org/2000/svg}"
@@ -36,28 +36,47 @@ def boxes(svg: ET.Element) -> dict[str, tuple[float, float, float, float]]:
     return found
 
 
-def test_every_step_and_outcome_is_drawn_once_with_every_transition(twitching: Flow) -> None:
-    svg = ET.fromstring(to_svg(twitching))
-    nodes = boxes(svg)
-    assert set(nodes) == {START, TYPED, *twitching.steps, *twitching.outcomes}
-    drawn = {
-        (e.get("data-source"), e.get("data-dest")) for e in svg.iter(f"{SVG}g") if "edge" in e.get("class", "").split()
+def drawn_edges(svg: ET.Element) -> set[tuple[str, str]]:
+    return {
+        (edge.get("data-source", ""), edge.get("data-dest", ""))
+        for edge in svg.iter(f"{SVG}g")
+        if "edge" in edge.get("class", "").split()
     }
-    assert drawn == {(START, twitching.start)} | {(edge.source, edge.dest) for edge in edges(twitching)}
+
+
+def test_every_step_and_outcome_is_drawn_once(twitching: Flow) -> None:
+    svg = ET.fromstring(to_svg(twitching))
+    assert set(boxes(svg)) == {START, TYPED, ROUTING, *twitching.steps, *twitching.outcomes}
     flagged = {n.get("data-id") for n in svg.iter(f"{SVG}g") if "red_flag" in n.get("class", "").split()}
     assert flagged == {step.id for step in twitching.steps.values() if step.kind == "red_flag"}
 
 
+def test_every_transition_the_machine_fires_is_drawn_and_nothing_else(twitching: Flow) -> None:
+    """Directly, or (a step handing over to routing) through the one routing node."""
+    drawn = drawn_edges(ET.fromstring(to_svg(twitching)))
+    machine = {(edge.source, edge.dest) for edge in edges(twitching)}
+    for source, dest in machine:
+        assert (source, dest) in drawn or {(source, ROUTING), (ROUTING, dest)} <= drawn, (source, dest)
+    for source, dest in drawn - {(START, twitching.start)}:
+        if dest == ROUTING:
+            assert any((source, rule.outcome) in machine for rule in twitching.rules), source
+        elif source == ROUTING:
+            assert any(d == dest and s in twitching.steps for s, d in machine), dest
+        else:
+            assert (source, dest) in machine, (source, dest)
+
+
 def test_no_two_nodes_overlap_and_answers_read_downwards(twitching: Flow) -> None:
-    nodes = boxes(ET.fromstring(to_svg(twitching)))
+    svg = ET.fromstring(to_svg(twitching))
+    nodes = boxes(svg)
     placed = list(nodes.items())
     for i, (a, (ax, ay, aw, ah)) in enumerate(placed):
         for b, (bx, by, bw, bh) in placed[i + 1 :]:
             apart = ax + aw <= bx or bx + bw <= ax or ay + ah <= by or by + bh <= ay
             assert apart, f"{a} and {b} overlap"
-    for edge in edges(twitching):
-        if edge.source != TYPED:
-            assert nodes[edge.source][1] < nodes[edge.dest][1], f"{edge.source} → {edge.dest} goes up"
+    for source, dest in drawn_edges(svg):
+        if source != TYPED:
+            assert nodes[source][1] < nodes[dest][1], f"{source} → {dest} goes up"
 
 
 def test_texts_are_escaped(twitching: Flow) -> None:

@@ -58,6 +58,14 @@ def talk(page: Any, plan: dict[str, str], default: str = "No") -> str:
     raise AssertionError("the check did not end within 40 answers")
 
 
+def project_rules() -> list[str]:
+    """The shipped flow's routing rules, one `- outcome:` line each."""
+    from tests.studio.conftest import ROOT
+
+    flow = (ROOT / "flows" / "twitching.yaml").read_text(encoding="utf-8").split("\nrouting:\n")[1].split("\n\n")[0]
+    return [line for line in flow.splitlines() if line.startswith("  - outcome:")]
+
+
 def open_try_it(page: Any) -> None:
     page.click("#tab-try")
     expect(page.locator("#chat .msg.bot[data-step=emergency_now]")).to_be_visible()
@@ -84,13 +92,18 @@ def test_the_diagram_shows_the_flow_and_a_step_as_a_person_sees_it(page: Any) ->
     expect(panel.locator(".telegram")).to_contain_text("Have you noticed weakness")
     expect(panel).to_contain_text("Yes (yes)")
     expect(panel.get_by_role("link", name="weakness_spreading")).to_be_visible()
-    screenshot(page, "flow")
 
     panel.get_by_role("link", name="weakness_spreading").click()
     expect(panel.locator("h2")).to_have_text("weakness_spreading")
     diagram.locator('.node[data-id="breathing"]').click()
     expect(panel).to_contain_text("Routing (first rule that holds wins)")
     expect(panel).to_contain_text("→ urgent when any of (weakness is yes")
+    expect(panel.get_by_role("link", name="routing (the first rule that holds)").first).to_be_visible()
+    diagram.locator('.node[data-id="flow_routing"]').evaluate("node => node.scrollIntoView({block: 'center'})")
+    screenshot(page, "flow")
+    diagram.locator('.node[data-id="flow_routing"]').click()
+    expect(panel.locator("h2")).to_have_text("routing")
+    expect(panel.locator("li")).to_have_count(len(project_rules()))
 
 
 def test_a_click_through_reaches_self_care_then_urgent(page: Any) -> None:
@@ -185,6 +198,23 @@ def test_an_unsafe_route_is_shown_with_its_counter_example_on_the_diagram(page: 
     expect(page.locator('#diagram .edge.on-path[data-source="caffeine"][data-dest="self_care"]')).to_be_attached()
     page.locator('#diagram .node[data-id="caffeine"]').scroll_into_view_if_needed()
     screenshot(page, "counter-example")
+
+    # A path the routing rules decide is drawn through the routing node.
+    project.edit(
+        ('"yes", next: self_care,\n', '"yes",\n'),
+        (
+            '  - outcome: urgent\n    when: {any: [{weakness: "yes"}, {wasting: "yes"}',
+            '  - outcome: urgent\n    when: {any: [{wasting: "yes"}',
+        ),
+    )
+    page.click("#tab-problems")
+    problem = page.locator("#problems li", has_text="weakness=yes").filter(has_text="→ 🟢 self_care")
+    expect(problem).to_contain_text("a red flag answered yes must give 🔴 urgent or higher", timeout=LIVE_DEADLINE_MS)
+    problem.locator("button.show-path").click()
+    expect(page.locator('#diagram .node.on-path[data-id="flow_routing"]')).to_be_attached()
+    expect(page.locator('#diagram .edge.on-path[data-source="breathing"][data-dest="flow_routing"]')).to_be_attached()
+    expect(page.locator('#diagram .edge.on-path[data-source="flow_routing"][data-dest="self_care"]')).to_be_attached()
+    expect(page.locator('#diagram .edge.on-path[data-source="flow_routing"]')).to_have_count(1)
 
 
 def test_a_saved_case_runs_and_passes(page: Any, project: Project) -> None:

@@ -110,7 +110,8 @@ async function selectNode(id, quiet = false) {
     if (!quiet) $("#panel").replaceChildren(element("p", { class: "muted", text: "Not a step or an outcome." }));
     return;
   }
-  $("#panel").replaceChildren(...(data.type === "step" ? stepPanel(data) : outcomePanel(data)));
+  const panels = { step: stepPanel, outcome: outcomePanel, routing: routingPanel };
+  $("#panel").replaceChildren(...panels[data.type](data));
 }
 
 function stepPanel(step) {
@@ -118,7 +119,7 @@ function stepPanel(step) {
   const choices = element("ul", {}, ...step.choices.map((choice) => element("li", {},
     element("strong", { text: choice.label }), ` (${choice.value}) `,
     ...choice.leads.map((lead) => element("div", {}, "→ ", element("a", {
-      href: "#", text: lead.to, onclick: (event) => { event.preventDefault(); if (lead.target !== "route") selectNode(lead.target); },
+      href: "#", text: lead.to, onclick: (event) => { event.preventDefault(); selectNode(lead.target === "route" ? "flow_routing" : lead.target); },
     }), lead.when ? ` when ${lead.when}` : "")))));
   const parts = [
     element("h2", { text: step.id }),
@@ -141,6 +142,15 @@ function outcomePanel(outcome) {
   ];
 }
 
+function routingPanel(routing) {
+  return [
+    element("h2", { text: "routing" }),
+    element("div", { class: "where muted", text: `the flow's routing rules · from line ${routing.line}` }),
+    element("p", { text: "A step whose choice leads to `route` hands over here: the first rule that holds picks the outcome." }),
+    rulesList(routing.routing),
+  ];
+}
+
 function rulesList(rules) {
   return element("ol", {}, ...rules.map((rule) => element("li", { value: rule.number, text: `→ ${rule.outcome} when ${rule.when} (line ${rule.line})` })));
 }
@@ -153,7 +163,16 @@ function highlight(path) {
   svg.classList.toggle("has-path", Boolean(path));
   const nodes = new Set(path || []);
   const pairs = new Set();
-  if (path) for (let i = 0; i + 1 < path.length; i += 1) pairs.add(`${path[i]}\u0000${path[i + 1]}`);
+  const drawn = new Set([...svg.querySelectorAll(".edge")].map((edge) => `${edge.dataset.source}\u0000${edge.dataset.dest}`));
+  for (let i = 0; path && i + 1 < path.length; i += 1) {
+    const [from, to] = [path[i], path[i + 1]];
+    if (drawn.has(`${from}\u0000${to}`)) pairs.add(`${from}\u0000${to}`);
+    else { // handed over to the routing rules, drawn once as their own node
+      nodes.add("flow_routing");
+      pairs.add(`${from}\u0000flow_routing`);
+      pairs.add(`flow_routing\u0000${to}`);
+    }
+  }
   for (const node of svg.querySelectorAll(".node")) node.classList.toggle("on-path", nodes.has(node.dataset.id));
   for (const edge of svg.querySelectorAll(".edge")) edge.classList.toggle("on-path", pairs.has(`${edge.dataset.source}\u0000${edge.dataset.dest}`));
 }
