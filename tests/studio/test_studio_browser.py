@@ -165,10 +165,18 @@ def test_saving_a_flow_shows_the_new_question_and_breaking_it_shows_the_line(pag
 
     # The last good version (with the new question) is still what "Try it" holds a conversation on.
     open_try_it(page)
-    page.locator("#chat .msg.bot[data-step=emergency_now]").last.get_by_role("button", name="No", exact=True).click()
-    page.locator("#chat .msg.bot[data-step=account]").last.get_by_role("button", name="Skip", exact=True).click()
-    expect(page.locator("#try-version")).to_contain_text("the last good one")
-    expect(page.locator("#banner")).to_contain_text("use the last good version")
+    for step, label in (
+        ("emergency_now", "No"),
+        ("account", "Skip"),
+        ("location", "Arm or hand"),
+        ("duration", "Less than 2 weeks"),
+        ("caffeine", "No"),
+    ):
+        page.locator(f"#chat .msg.bot[data-step={step}]").last.get_by_role("button", name=label, exact=True).click()
+    expect(page.locator("#chat .msg.bot[data-step=energy_drinks]")).to_contain_text("energy drinks most days")
+    expect(page.locator("#try-version")).to_have_text("on version 2, the last good one")
+    expect(page.locator("#live")).to_contain_text("version 3")
+    expect(page.locator("#banner")).to_contain_text("use the last good version (2)")
     page.click("#tab-flow")
     expect(new_node).to_be_visible()  # the diagram keeps the last valid drawing
 
