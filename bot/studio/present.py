@@ -6,6 +6,7 @@ import re
 from typing import Any
 
 from bot.content.render import HTML, Renderer
+from bot.engine.errors import EndlessLoopError, SkippedFlagsError, UnsafeRouteError
 from bot.engine.model import ROUTE, AllOf, Always, AnswerIn, AnyOf, Condition, Flow, Not
 from bot.engine.replies import Question
 from bot.studio.diagram import ROUTING, to_svg
@@ -14,6 +15,8 @@ from bot.studio.workspace import Snapshot, Workspace
 PATH_PART = re.compile(r"([A-Za-z0-9_]+)=([^\s→,]+)")
 OUTCOME_PART = re.compile(r"[🚨🔴🟠🟢] ([A-Za-z0-9_]+)")
 """A counter-example as `check` prints it: `emergency_now=no → weakness=yes → 🟢 self_care`."""
+PATHS = (UnsafeRouteError, SkippedFlagsError, EndlessLoopError)
+"""The problems whose message holds such a path."""
 
 
 def condition_text(condition: Condition) -> str:
@@ -45,7 +48,7 @@ def problems(snapshot: Snapshot, workspace: Workspace) -> list[dict[str, Any]]:
     found = []
     for problem in snapshot.problems:
         flow = next((f for f in flows.values() if f.source == problem.source), None)
-        path, outcome = counter_example(problem.what, flow) if problem.what else ([], None)
+        path, outcome = counter_example(problem.what, flow) if isinstance(problem, PATHS) else ([], None)
         found.append(
             {
                 "kind": type(problem).__name__,
