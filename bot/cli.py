@@ -234,7 +234,7 @@ def build_parser() -> argparse.ArgumentParser:
     studio = sub.add_parser("studio", help="a local web page to see, try and test the flows while editing them")
     studio.add_argument("paths", nargs="*", help="flow files or folders (default: flows/)")
     studio.add_argument("--port", type=int, default=8765, help="port (default: 8765; 0 picks a free one)")
-    studio.add_argument("--host", default="127.0.0.1", help="address to serve on (default: 127.0.0.1, this machine only)")
+    studio.add_argument("--host", default="127.0.0.1", help="address (default: 127.0.0.1, this machine only)")
     studio.set_defaults(func=cmd_studio)
     return parser
 
