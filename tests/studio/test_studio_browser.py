@@ -124,8 +124,16 @@ def test_a_click_through_reaches_self_care_then_urgent(page: Any) -> None:
     ending = talk(page, {"account_review": "Yes, that's right", "weakness": "Yes", "weakness_spreading": "No"})
     assert ending.startswith("🔴"), ending
     expect(page.locator("#chat .msg.bot").last.locator("button[data-action=summary]")).to_be_visible()
+    expect(page.locator("#try-answers")).to_contain_text("weakness")
+    expect(page.locator("#try-where")).to_contain_text("at urgent")
     page.locator("#chat .msg.bot").filter(has_text=MARK).last.evaluate("bubble => bubble.scrollIntoView()")
     screenshot(page, "try-it-result")
+
+    page.click("#try-path")  # the conversation drawn on the diagram, through the routing rules
+    for node in ("emergency_now", "account", "location", "duration", "weakness", "breathing", "flow_routing", "urgent"):
+        expect(page.locator(f'#diagram .node.on-path[data-id="{node}"]')).to_be_attached()
+    expect(page.locator('#diagram .edge.on-path[data-source="flow_routing"][data-dest="urgent"]')).to_be_attached()
+    expect(page.locator('#diagram .node.on-path[data-id="self_care"]')).to_have_count(0)
 
 
 def test_saving_a_flow_shows_the_new_question_and_breaking_it_shows_the_line(page: Any, project: Project) -> None:

@@ -167,10 +167,12 @@ function highlight(path) {
   for (let i = 0; path && i + 1 < path.length; i += 1) {
     const [from, to] = [path[i], path[i + 1]];
     if (drawn.has(`${from}\u0000${to}`)) pairs.add(`${from}\u0000${to}`);
-    else { // handed over to the routing rules, drawn once as their own node
-      nodes.add("flow_routing");
-      pairs.add(`${from}\u0000flow_routing`);
-      pairs.add(`flow_routing\u0000${to}`);
+    else if (drawn.has(`${from}\u0000flow_routing`) && drawn.has(`flow_routing\u0000${to}`)) {
+      nodes.add("flow_routing"); // handed over to the routing rules, drawn once as their own node
+      pairs.add(`${from}\u0000flow_routing`).add(`flow_routing\u0000${to}`);
+    } else if (drawn.has(`typed_at_any_step\u0000${to}`)) {
+      nodes.add("typed_at_any_step"); // an emergency phrase typed at `from`
+      pairs.add(`typed_at_any_step\u0000${to}`);
     }
   }
   for (const node of svg.querySelectorAll(".node")) node.classList.toggle("on-path", nodes.has(node.dataset.id));
@@ -244,7 +246,23 @@ async function turn(action) {
   for (const button of document.querySelectorAll("#chat button")) button.disabled = true;
   $("#chat").dataset.level = data.level || "";
   for (const message of data.messages) addMessage(message);
+  showHeld(data.conversation);
 }
+
+function showHeld(conversation) {
+  $("#try-where").replaceChildren(element("strong", { text: "at " }), element("code", { text: conversation.step }),
+    ` · ${conversation.history.length} answered`);
+  $("#try-answers").replaceChildren(...Object.entries(conversation.answers).map(([key, value]) =>
+    element("tr", {}, element("td", { text: key }), element("td", { text: value }))));
+}
+
+$("#try-path").addEventListener("click", () => {
+  if (!studio.chat) return;
+  studio.flow = studio.chat.flow;
+  renderFlows(studio.state);
+  highlight(["flow_start", ...studio.chat.history, studio.chat.step]);
+  show("flow");
+});
 
 function addMessage(message) {
   const bubble = element("div", { class: "msg bot", html: message.html });
