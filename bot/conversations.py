@@ -26,6 +26,10 @@ SHOWN = "shown"
 (Telegram sends its card as a new message). The engine rebuilds `meta` on each step, so the service
 carries this key across; a press whose version is older than it came from an older card."""
 
+INTRO = "intro"
+"""`meta` key the front end owns: the check is still shown on the message it started with, which
+keeps the welcome at its top; showing it afresh drops the key."""
+
 CHANGED = "flow_changed"
 """`meta` key of a conversation read afresh because its flow version is gone and it no longer fits
 the current flow: until the person answers the first question, what is shown starts with `FLOW_CHANGED`."""
@@ -115,7 +119,7 @@ class ConversationService(Generic[I]):
             engine = version.engine
             chosen = flow_id if flow_id is not None and flow_id in engine.flows else engine.default_flow
             fresh, replies = engine.start(chosen, current.version if current else 0)
-            fresh = replace(fresh, meta={**fresh.meta, SHOWN: fresh.version}, flow_version=version.id)
+            fresh = replace(fresh, meta={**fresh.meta, SHOWN: fresh.version, INTRO: True}, flow_version=version.id)
             if await self.store.save(key, fresh, expected_version=current.version if current else None, user=user):
                 return Turn(fresh, replies, changed=True, started=True)
         raise RuntimeError("conversation kept changing under us")
@@ -160,7 +164,8 @@ class ConversationService(Generic[I]):
                 moved = replace(moved, flow_version=reading.id)
             shown = moved.version if afresh else current.meta.get(SHOWN)
             if shown is not None:
-                moved = replace(moved, meta={**moved.meta, SHOWN: shown})
+                intro = {INTRO: True} if current.meta.get(INTRO) and not afresh else {}
+                moved = replace(moved, meta={**moved.meta, SHOWN: shown, **intro})
             if await self.store.save(key, moved, expected_version=current.version, user=user):
                 return Turn(moved, replies, changed=True)
             if version is not None:
@@ -176,7 +181,8 @@ class ConversationService(Generic[I]):
         for _ in range(MAX_CONFLICT_RETRIES):
             if current is None:
                 return conversation
-            moved = current.bumped(meta={**current.meta, SHOWN: current.version + 1})
+            meta = {key: value for key, value in current.meta.items() if key != INTRO}
+            moved = current.bumped(meta={**meta, SHOWN: current.version + 1})
             if await self.store.save(key, moved, expected_version=current.version, user=user):
                 return moved
             current = await self.store.load(key)

@@ -174,12 +174,19 @@ class Renderer:
         return Message(text, buttons, step.id)
 
     def card(
-        self, flow: Flow, conversation: Conversation, replies: Iterable[Reply], language: str | None = None
+        self,
+        flow: Flow,
+        conversation: Conversation,
+        replies: Iterable[Reply],
+        language: str | None = None,
+        *,
+        intro: bool = False,
     ) -> CardView:
         """The check's card: the answers so far as short lines, this turn's notes, then the open question.
 
         A typed answer's echo is left out: its own line on the card ("✓ Where it twitches: Leg or foot")
-        shows how it was read.
+        shows how it was read. With `intro`, the card is still the message the check started with, and
+        the welcome stays at its top.
         """
         notes: list[str] = []
         question: Question | None = None
@@ -194,7 +201,8 @@ class Renderer:
         if question is None and result is None:
             return CardView(None, tuple(Message(note) for note in notes))
         answered = self.answered(flow, conversation)
-        parts = ["\n".join(answered)] if answered else []
+        parts = [self.text("ui.welcome")] if intro else []
+        parts += ["\n".join(answered)] if answered else []
         parts += notes
         if question is not None:
             asked = self.question(question)

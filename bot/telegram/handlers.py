@@ -15,7 +15,7 @@ from telegram.ext import ContextTypes
 from bot.content.library import Content
 from bot.content.render import Action, Button, CardView, Renderer
 from bot.content.render import Message as Rendered
-from bot.conversations import SHOWN, ConversationService, StaleVersion, Turn
+from bot.conversations import INTRO, SHOWN, ConversationService, StaleVersion, Turn
 from bot.engine.conversation import Conversation
 from bot.engine.replies import Command, Notice, Pick, Result, Typed
 from bot.logs import log_event
@@ -110,7 +110,8 @@ class TwitchCheckBot:
     def view(self, turn: Turn, who: Who) -> CardView:
         """How the turn looks on the check's card (design §6), for the flow the conversation is on."""
         flow = self.service.flow_for(turn.conversation)
-        return self.renderer.card(flow, turn.conversation, turn.replies, who.language)
+        intro = bool(turn.conversation.meta.get(INTRO))
+        return self.renderer.card(flow, turn.conversation, turn.replies, who.language, intro=intro)
 
     async def show(self, context: ContextTypes.DEFAULT_TYPE, who: Who, turn: Turn) -> None:
         """Show a turn below the person's message: the card anew (its buttons now the live ones), or
@@ -121,6 +122,7 @@ class TwitchCheckBot:
             if not (turn.changed and conversation.meta.get(SHOWN) == conversation.version):
                 # Shown again (or moved below after a press): the buttons shown before go stale.
                 conversation = await self.service.show_afresh(who.key, who.user, conversation)
+                view = self.view(Turn(conversation, turn.replies, turn.changed), who)
             await self.sender.send(context.bot, who.chat_id, [view.card], who.user_id, conversation, who.thread_id)
         await self.sender.send(context.bot, who.chat_id, view.after, who.user_id, conversation, who.thread_id)
         if turn.changed:
@@ -177,9 +179,7 @@ class TwitchCheckBot:
             await self.redirect_to_private(context, who, flow_id or "")
             return
         turn = await self.service.start(who.key, who.user, flow_id, resume=flow_id is None)
-        if turn.started:
-            await self.say(context, who, "ui.welcome")
-        await self.show(context, who, turn)
+        await self.show(context, who, turn)  # a new check's card starts with the welcome
 
     async def on_help(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         """/help: how to answer and the commands."""
@@ -314,7 +314,6 @@ class TwitchCheckBot:
         turn = await self.service.apply(who.key, who.user, Typed(text), afresh=True)
         if turn is None:
             turn = await self.service.start(who.key, who.user)
-            await self.say(context, who, "ui.welcome")
             if self.service.engine.is_emergency(turn.conversation.flow_id, text):
                 turn = await self.service.apply(who.key, who.user, Typed(text), afresh=True) or turn
         elif len(text) > LONG_TEXT_CHARS and _is_notice(turn, "ui.not_understood"):

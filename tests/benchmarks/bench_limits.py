@@ -18,7 +18,9 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import logging
 import sys
+from collections import Counter
 from functools import partial
 
 from telegram.constants import FloodLimit
@@ -29,12 +31,27 @@ RATE = FloodLimit.MESSAGES_PER_SECOND
 FLOOD = 300
 
 
-def line(label: str, run: Run) -> str:
+class RetryCounter(logging.Handler):
+    """Counts the bot's `api_retry` log events by cause, instead of printing each one."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.causes: Counter[str] = Counter()
+
+    def emit(self, record: logging.LogRecord) -> None:
+        fields = getattr(record, "fields", {})
+        self.causes[str(fields.get("error") or fields.get("status") or record.getMessage())] += 1
+
+
+def line(label: str, run: Run, retries: RetryCounter, *, paced: bool = False) -> str:
     ideal = run.limited_calls / RATE
+    ratio = "-" if paced else f"{run.wall_seconds / ideal:.2f}"
+    causes = ", ".join(f"{n} {cause}" for cause, n in retries.causes.most_common()) or "0"
+    retries.causes.clear()
     return (
-        f"{label:<34} {run.updates:>7} {run.limited_calls:>7} {run.wall_seconds:>8.1f} {ideal:>8.1f} "
-        f"{run.wall_seconds / ideal:>6.2f} {percentile(run.latencies, 0.5) * 1000:>8.0f} "
-        f"{percentile(run.latencies, 0.95) * 1000:>8.0f}"
+        f"{label:<36} {run.updates:>7} {run.limited_calls:>7} {run.wall_seconds:>8.1f} {ideal:>8.1f} "
+        f"{ratio:>6} {percentile(run.latencies, 0.5) * 1000:>8.0f} "
+        f"{percentile(run.latencies, 0.95) * 1000:>8.0f}  {causes}"
     )
 
 
@@ -48,20 +65,23 @@ async def main(argv: list[str] | None = None) -> int:
     if args.fast:
         args.people, args.steady = 60, 30
     pin(0, BOT_CPU)
+    retries = RetryCounter()
+    logging.getLogger("twitchcheck").addHandler(retries)
+    logging.getLogger("twitchcheck").propagate = False
     limited = partial(start_twitchcheck, rate_limited=True)
     name = "TwitchCheck (SQLite)"
     print(f"Telegram's limit: {RATE} calls a second; one whole check (17 updates) per person\n")
     print(
-        f"{'load':<34} {'updates':>7} {'limited':>7} {'total s':>8} {'calls/30':>8} {'ratio':>6} "
-        f"{'p50 ms':>8} {'p95 ms':>8}"
+        f"{'load':<36} {'updates':>7} {'limited':>7} {'total s':>8} {'calls/30':>8} {'ratio':>6} "
+        f"{'p50 ms':>8} {'p95 ms':>8}  retried calls"
     )
     saturated = await measure(name, args.people, 1, start=limited)
-    print(line(f"{args.people} people, no pause", saturated))
+    print(line(f"{args.people} people, no pause", saturated, retries))
     pause = ["--pause", str(args.pause)]
     steady = await measure(name, args.steady, 1, *pause, start=limited)
-    print(line(f"{args.steady} people, one answer per {args.pause:g} s", steady))
+    print(line(f"{args.steady} people, one answer per {args.pause:g} s", steady, retries, paced=True))
     flooded = await measure(name, args.steady, 1, *pause, "--flood", str(FLOOD), start=limited)
-    print(line(f"  … and one chat sending {FLOOD} at once", flooded))
+    print(line(f"  … and one chat sending {FLOOD} at once", flooded, retries, paced=True))
     print(
         f"\nSaturated: {saturated.wall_seconds / (saturated.limited_calls / RATE):.2f}x the time Telegram's limit "
         f"allows (goal within 1.10x). Steady p95 reply: {percentile(steady.latencies, 0.95) * 1000:.0f} ms "

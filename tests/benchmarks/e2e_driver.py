@@ -7,7 +7,8 @@ carries the update ids the bot has finished, one per line, from the bot's update
 `python -m tests.benchmarks.e2e_driver --mode twitchcheck|floor|typed --people 50 --rounds 4 [--pause 5]`
 
 `--pause` makes each person wait that long between answers (a steady offered load, for the rate
-limit benchmark); without it they answer as soon as the reply arrives. `--flood N` adds one more
+limit benchmark; people start at random moments within the first pause, as real arrivals are
+spread out); without it they answer as soon as the reply arrives. `--flood N` adds one more
 person who sends N messages at once as the others start (not counted in the figures).
 """
 
@@ -16,6 +17,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import random
 import sys
 import time
 
@@ -49,6 +51,8 @@ async def person(
 
     Each action waits until the bot has finished the previous one, as a person waits for the reply.
     """
+    if pause:
+        await asyncio.sleep(random.uniform(0, pause))  # people arrive spread out, not all in the same instant
     for _ in range(rounds):
         actions: list[str | None] = [None, *ROUTINE]
         for label in actions:

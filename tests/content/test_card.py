@@ -75,8 +75,9 @@ def test_a_note_alone_is_a_message_not_a_card(loaded: Loaded) -> None:
 
 
 def test_no_card_can_exceed_telegrams_limits_on_any_path(loaded: Loaded) -> None:
-    """An upper bound over every path: each step answered once with its longest answer line, the longest
-    question shown with a review listing every step, and the longest note with the longest list of choices."""
+    """An upper bound over every path: the welcome, each step answered once with its longest answer line, the
+    longest question shown with a review listing every step, and two of the longest note with the longest
+    list of choices."""
     renderer = Renderer(loaded.content)
     for flow in loaded.flows.values():
         steps = list(flow.steps.values())
@@ -89,7 +90,8 @@ def test_no_card_can_exceed_telegrams_limits_on_any_path(loaded: Loaded) -> None
         question = max(_size(renderer.question(Question(q, 1, tuple(review))).text) for q in questions)
         options = max((", ".join(f"{n}) {c.label}" for n, c in enumerate(q.choices, 1)) for q in questions), key=len)
         note = max(_size(renderer.text(key, options=options)) for key in NOTICES)
-        bound = lines + 2 + 2 * (note + 2) + question
+        welcome = _size(renderer.text("ui.welcome")) + 2  # the first card keeps it on top
+        bound = welcome + lines + 2 + 2 * (note + 2) + question
         assert bound <= MAX_MESSAGE_CHARS, f"{flow.id}: a card could reach {bound} characters"
         assert all(len(q.choices) <= MAX_BUTTONS for q in questions)
 

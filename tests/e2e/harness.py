@@ -22,9 +22,16 @@ ANSWERED = "✓ "
 """How the check's card lists the answers given so far, above the current question."""
 
 
+WELCOME = "Hi, I'm TwitchCheck."
+"""How the welcome starts: at the top of a check's first card, until the card moves below a typed answer."""
+
+
 def headline(message: StoredMessage) -> str:
-    """A message's text without the card's "✓ …" answer lines and a typed answer's "➜ …" echo on top of it."""
-    lines = message.text.split("\n")
+    """A message's text without the welcome, the card's "✓ …" answer lines and a typed answer's "➜ …" echo."""
+    text = message.text
+    if text.startswith(WELCOME):
+        text = text.partition("\n\n")[2]
+    lines = text.split("\n")
     while lines and (lines[0].startswith((ECHO, ANSWERED)) or not lines[0]):
         lines.pop(0)
     return "\n".join(lines)

@@ -70,6 +70,7 @@ async def test_an_old_card_after_a_typed_answer_says_moved_on_and_never_advances
     await alice.say("my left calf")  # typed: the card moves below the person's message
     new_card = alice.question()
     assert new_card.message_id != old_card.message_id and headline(new_card).startswith("How long")
+    assert old_card.text.startswith("Hi, I'm TwitchCheck") and not new_card.text.startswith("Hi, I'm TwitchCheck")
     query_id = await alice.tap("Arm or hand", old_card)
     assert api.callback_query(query_id).answer["text"] == (
         "This check has moved on. Its current question is in the latest message below."

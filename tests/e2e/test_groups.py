@@ -114,4 +114,4 @@ async def test_other_update_kinds_never_crash(bot: RunningBot, api, alice: Perso
     assert bot.runtime is not None
     assert bot.runtime.metrics.errors._value.get() == 0  # noqa: SLF001
     await alice.command("/start")
-    assert alice.question().text.startswith("First, a safety question")
+    assert headline(alice.question()).startswith("First, a safety question")

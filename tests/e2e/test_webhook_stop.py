@@ -25,7 +25,7 @@ from bot.storage import SqliteStore
 from bot.storage.sqlite import FILE_NAME
 from bot.telegram.webhook import UpdateLeases, WebhookLimits, WebhookServer
 from tests.botapi import BotApiStandIn
-from tests.e2e.harness import WEBHOOK_PATH, WEBHOOK_SECRET, Person, Replica, start_webhook_server
+from tests.e2e.harness import WEBHOOK_PATH, WEBHOOK_SECRET, Person, Replica, headline, start_webhook_server
 
 WAIT = 5.0
 """Seconds any one step may take before the test fails (an upper bound, never a measurement)."""
@@ -105,7 +105,7 @@ def claimed_updates(data_dir: Path) -> list[int]:
 
 
 def safety_questions(api: BotApiStandIn, person: Person) -> int:
-    return len([m for m in api.bot_messages(person.chat) if m.text.startswith("First, a safety question")])
+    return len([m for m in api.bot_messages(person.chat) if headline(m).startswith("First, a safety question")])
 
 
 def url(server: WebhookServer) -> str:
@@ -132,7 +132,7 @@ async def test_stopping_a_replica_finishes_the_update_in_flight(
         gate.opened.set()
         await asyncio.gather(stopping, delivery, return_exceptions=True)
         await replica.store.close()
-    assert alice.question().text.startswith("First, a safety question")
+    assert headline(alice.question()).startswith("First, a safety question")
 
 
 async def test_an_update_cut_off_by_a_stop_is_handled_when_telegram_redelivers_it(
@@ -152,7 +152,7 @@ async def test_an_update_cut_off_by_a_stop_is_handled_when_telegram_redelivers_i
         assert status != 200  # so Telegram delivers it again
         assert claimed_updates(tmp_path) == []
         assert await api.deliver_webhook(url(second), update, WEBHOOK_SECRET) == (200, "ok")
-        assert alice.question().text.startswith("First, a safety question")
+        assert headline(alice.question()).startswith("First, a safety question")
         assert await api.deliver_webhook(url(second), update, WEBHOOK_SECRET) == (200, "duplicate")
         assert safety_questions(api, alice) == 1
     finally:
@@ -176,7 +176,7 @@ async def test_an_update_whose_replica_crashed_before_settling_is_handled_once_w
         clock.ahead += first.limits.lease_seconds
         assert await api.deliver_webhook(url(second), update, WEBHOOK_SECRET) == (200, "ok")
         assert await api.deliver_webhook(url(second), update, WEBHOOK_SECRET) == (200, "duplicate")
-        assert alice.question().text.startswith("First, a safety question")
+        assert headline(alice.question()).startswith("First, a safety question")
         assert safety_questions(api, alice) == 1
     finally:
         await first.stop()  # cancels what the dead replica still held; its answer is not a 200
@@ -280,7 +280,7 @@ async def test_a_handled_update_whose_claim_cannot_be_settled_is_still_answered_
     try:
         update = api.pending_update(api.send_command(alice.chat, alice.user, "/start"))
         assert await api.deliver_webhook(url(replica), update, WEBHOOK_SECRET) == (200, "ok")
-        assert alice.question().text.startswith("First, a safety question")
+        assert headline(alice.question()).startswith("First, a safety question")
     finally:
         await replica.stop()
     settle_errors = [r for r in caplog.records if getattr(r, "fields", {}).get("where") == "webhook_settle"]
