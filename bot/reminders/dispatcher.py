@@ -6,9 +6,11 @@ it sends it and then settles it: deleted once sent, or due again later if sendin
 reason that may pass. Settling needs the claim it was given, so a replica whose lease ran out can
 never delete a reminder another replica holds now, or one the person has just set again. If a
 replica dies after claiming and before sending, its claims simply run out and another replica
-sends them. (If it dies after Telegram accepted a reminder and before settling it, the reminder
-is sent again after the lease: the only way one can go twice. Stopping the bot never does that:
-sends already under way finish and settle first.)
+sends them. A replica starts no send after half its lease has gone (Telegram being slow, say):
+it hands the rest of the batch back instead, so no lease runs out under a send it starts. (If it
+dies after Telegram accepted a reminder and before settling it, the reminder is sent again after
+the lease: the only way one can go twice. Stopping the bot never does that: sends already under
+way finish and settle first, and claimed ones not yet started are handed back.)
 
 Fair to live conversations. Every reminder goes through the same Bot API client, and so the same
 rate limiter, as every reply. A burst (a thousand reminders due at 09:00) must not queue ahead of
@@ -82,52 +84,80 @@ class ReminderDispatcher:
         self._sending: set[asyncio.Task[None]] = set()
         self._waiting: list[Reminder] = []
         self._loop: asyncio.Task[None] | None = None
+        self._stopping = asyncio.Event()
 
     def start(self) -> None:
         """Run `run_forever` in the background."""
+        self._stopping = asyncio.Event()
         self._loop = asyncio.get_running_loop().create_task(self.run_forever())
 
     async def stop(self) -> None:
-        """Stop claiming, let sends under way finish and settle, and hand back claimed ones not yet started."""
+        """Stop claiming, let sends under way finish and settle, and hand back claimed ones not yet started.
+
+        The loop is asked to stop, not cancelled: a store command cut off halfway can leave its
+        connection waiting for ever (seen with redis-py), and a claim cut off might be lost.
+        """
+        self._stopping.set()
         if self._loop is not None:
-            self._loop.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._loop
+            await self._loop
             self._loop = None
         await self.drain()
-        waiting, self._waiting = self._waiting, []
-        now = self._clock()
-        for reminder in waiting:
-            with contextlib.suppress(Exception):  # if the store is gone, the lease frees it instead
-                await self.store.settle_reminder(reminder, retry_at=now)
+        await self._hand_back()
 
     async def run_forever(self) -> None:
         """Send due reminders until cancelled; a failing store is logged and tried again at the next poll."""
-        while True:
+        while not self._stopping.is_set():
             try:
                 claimed = await self.run_once()
             except Exception as error:  # noqa: BLE001 - reminders must never stop the bot
                 log_event(logger, "error", logging.ERROR, error=type(error).__name__, where="reminders")
                 claimed = 0
             if claimed < self.batch:
-                await self._sleep(self.poll_seconds)
+                await self._pause(self.poll_seconds)
+
+    async def _pause(self, seconds: float) -> None:
+        """Sleep `seconds`, or less if `stop()` is called meanwhile."""
+        sleeping = asyncio.ensure_future(self._sleep(seconds))
+        stopping = asyncio.ensure_future(self._stopping.wait())
+        try:
+            await asyncio.wait({sleeping, stopping}, return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            sleeping.cancel()
+            stopping.cancel()
 
     async def run_once(self) -> int:
         """Claim one batch and start sending it, paced; return how many were claimed.
 
         Returns once every send has started; `drain()` waits for them to finish.
         """
-        claimed = await self.store.claim_due_reminders(self._clock(), self.batch, self.lease_seconds)
+        claimed_at = self._clock()
+        claimed = await self.store.claim_due_reminders(claimed_at, self.batch, self.lease_seconds)
         self._waiting = list(claimed)
         for index, reminder in enumerate(claimed):
             if index:
                 await self._sleep(1 / self.per_second)
             await self._slots.acquire()
+            if self._stopping.is_set():
+                self._slots.release()
+                break  # stop() hands the rest back
+            if self._clock() >= claimed_at + self.lease_seconds / 2:
+                # Telegram is slow today: before the lease can run out under a send, hand the rest back.
+                self._slots.release()
+                await self._hand_back()
+                break
             self._waiting.remove(reminder)
             task = asyncio.get_running_loop().create_task(self._send(reminder))
             self._sending.add(task)
             task.add_done_callback(self._sending.discard)
         return len(claimed)
+
+    async def _hand_back(self) -> None:
+        """Make the claimed reminders not yet started due again now, for any replica (if still ours)."""
+        waiting, self._waiting = self._waiting, []
+        now = self._clock()
+        for reminder in waiting:
+            with contextlib.suppress(Exception):  # if the store is gone, the lease frees it instead
+                await self.store.settle_reminder(reminder, retry_at=now)
 
     async def drain(self) -> None:
         """Wait for the sends under way to finish and settle."""

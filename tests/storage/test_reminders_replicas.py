@@ -1,0 +1,194 @@
+"""Two replicas on one real Redis send 1,000 reminders due at once: each exactly once, even when one dies.
+
+Each replica has its own Redis connection, its own Bot API client (python-telegram-bot's HTTP
+stack against the local Bot API stand-in) and its own ReminderDispatcher, as two processes would.
+The clock is one the test moves: real time plus a shift the test adds to (to make a lease run
+out), and the dispatchers' pauses only yield to the event loop, so nothing here sleeps.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time as wall
+from collections import Counter
+from collections.abc import AsyncIterator, Awaitable, Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pytest
+import redis.asyncio as aioredis
+from telegram import Bot
+from telegram.request import HTTPXRequest
+
+from bot.bootstrap import load_all
+from bot.config import DEFAULT_CONTENT, DEFAULT_FLOWS, Settings
+from bot.metrics import Metrics
+from bot.reminders.dispatcher import Delivery, ReminderDispatcher
+from bot.storage import RedisStore
+from bot.storage.base import Reminder
+from bot.storage.redis import REMINDERS_KEY
+from bot.telegram.app import build_handlers
+from bot.telegram.reminders import ReminderHandlers
+from tests.botapi import BotApiStandIn
+from tests.support.redis_server import RedisServer
+
+PEOPLE = 1000
+FIRST_ID = 5_000_000
+ASKS = "Is the twitching still there?"
+
+
+class ShiftedTime:
+    """Real time plus `shift`: leases never run out by themselves during a test, only when it moves the clock."""
+
+    def __init__(self) -> None:
+        self.shift = 0.0
+
+    def clock(self) -> float:
+        return wall.time() + self.shift
+
+    async def sleep(self, _seconds: float) -> None:
+        await asyncio.sleep(0)
+
+
+@dataclass
+class Replica:
+    """One bot process's reminder side: store, Bot API client, dispatcher, and what it sent."""
+
+    name: str
+    store: RedisStore
+    bot: Bot
+    dispatcher: ReminderDispatcher
+    sent: list[int] = field(default_factory=list)
+    loop: asyncio.Task[None] | None = None
+
+    async def close(self) -> None:
+        await self.dispatcher.stop()
+        await self.bot.shutdown()
+        await self.store.close()
+
+
+@pytest.fixture
+async def world(redis_server: RedisServer) -> AsyncIterator[tuple[BotApiStandIn, str]]:
+    raw = aioredis.Redis.from_url(redis_server.url)
+    await raw.flushdb()
+    await raw.aclose()
+    async with BotApiStandIn() as api:
+        for index in range(PEOPLE):
+            user = api.user(FIRST_ID + index, f"P{index}")
+            api.world.started.add(api.private(user).id)  # each has talked to the bot before
+        yield api, redis_server.url
+
+
+async def replica(name: str, api: BotApiStandIn, url: str, time: ShiftedTime, tmp_path: Path) -> Replica:
+    store = await RedisStore.open(url)
+    settings = Settings(token=api.token, api_base_url=api.base_url, data_dir=tmp_path, storage=url, id_salt="salt")
+    loaded = load_all([DEFAULT_FLOWS], DEFAULT_CONTENT)
+    handlers = ReminderHandlers(build_handlers(loaded, store, settings, Metrics()))
+    bot = Bot(api.token, base_url=api.base_url, request=HTTPXRequest(connection_pool_size=8))
+    await bot.initialize()
+    made = Replica(name, store, bot, None)  # type: ignore[arg-type]
+
+    async def deliver(reminder: Reminder) -> Delivery:
+        delivery = await handlers.deliver(bot, reminder)
+        if delivery == "sent":
+            made.sent.append(reminder.chat_id)
+        return delivery
+
+    made.dispatcher = ReminderDispatcher(store, deliver, clock=time.clock, sleep=time.sleep)
+    return made
+
+
+def reminder_counts(api: BotApiStandIn) -> Counter[int]:
+    """How many reminders each person got, as Telegram holds them."""
+    counts: Counter[int] = Counter()
+    for index in range(PEOPLE):
+        chat = api.world.chats[FIRST_ID + index]
+        counts[chat.id] = sum(ASKS in m.text for m in api.bot_messages(chat))
+    return counts
+
+
+async def until(condition: Callable[[], Awaitable[bool]], what: str, within: float = 120.0) -> None:
+    """Let the replicas run (yielding to the loop, never sleeping) until `condition` holds."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + within
+    while not await condition():
+        if loop.time() > deadline:
+            raise AssertionError(f"gave up waiting for {what}")
+        await asyncio.sleep(0)
+
+
+async def schedule_all(store: RedisStore) -> None:
+    for index in range(PEOPLE):
+        chat = FIRST_ID + index
+        await store.schedule_reminder(Reminder(f"user{chat}", chat, -float(index % 7), "twitching"))
+
+
+async def test_two_replicas_send_a_thousand_due_reminders_each_exactly_once(
+    world: tuple[BotApiStandIn, str], tmp_path: Path
+) -> None:
+    api, url = world
+    time = ShiftedTime()
+    a, b = [await replica(name, api, url, time, tmp_path) for name in "ab"]
+    try:
+        await schedule_all(a.store)
+        a.dispatcher.start()
+        b.dispatcher.start()
+        await until(lambda: _nothing_left(a.store), "every reminder to be sent")
+        await a.dispatcher.stop()
+        await b.dispatcher.stop()
+        counts = reminder_counts(api)
+        assert sum(counts.values()) == PEOPLE
+        assert [chat for chat, n in counts.items() if n != 1] == []  # none lost, none doubled
+        assert len(a.sent) + len(b.sent) == PEOPLE and a.sent and b.sent  # both did their share
+    finally:
+        await a.close()
+        await b.close()
+
+
+async def test_a_replica_killed_after_claiming_loses_and_doubles_nothing(
+    world: tuple[BotApiStandIn, str], tmp_path: Path
+) -> None:
+    """Replica a is cancelled mid-batch: the reminders it had claimed but not sent wait for their
+    lease to run out, then replica b sends them. Nobody gets two, nobody gets none."""
+    api, url = world
+    time = ShiftedTime()
+    a, b = [await replica(name, api, url, time, tmp_path) for name in "ab"]
+    try:
+        await schedule_all(a.store)
+        a.dispatcher.start()
+        b.dispatcher.start()
+
+        async def a_is_mid_batch() -> bool:
+            return len(a.sent) >= 150 and len(a.dispatcher._waiting) >= 5  # noqa: SLF001
+
+        await until(a_is_mid_batch, "replica a to be in the middle of a batch")
+        stranded = list(a.dispatcher._waiting)  # noqa: SLF001 - claimed, not yet sent
+        assert a.dispatcher._loop is not None  # noqa: SLF001
+        a.dispatcher._loop.cancel()  # noqa: SLF001 - the process dies: no stop(), no hand-back
+        a.dispatcher._loop = None  # noqa: SLF001
+        await a.dispatcher.drain()  # its sends already on the wire complete, as they would at Telegram
+        a.dispatcher._waiting = []  # noqa: SLF001 - and a dead process hands nothing back later
+        sent_by_a = len(a.sent)
+
+        async def only_the_stranded_are_left() -> bool:
+            left = await b.store._redis.zrange(REMINDERS_KEY, 0, -1)  # noqa: SLF001
+            return {int(user.removeprefix(b"user")) for user in left} == {r.chat_id for r in stranded}
+
+        await until(only_the_stranded_are_left, "replica b to send all it can")
+        assert not set(b.sent) & {r.chat_id for r in stranded}  # still held by a's claim
+        time.shift += b.dispatcher.lease_seconds  # the lease of the dead replica's claims runs out
+        await until(lambda: _nothing_left(b.store), "replica b to send everything")
+        await b.dispatcher.stop()
+        counts = reminder_counts(api)
+        assert sum(counts.values()) == PEOPLE
+        assert [chat for chat, n in counts.items() if n != 1] == []
+        assert len(a.sent) == sent_by_a and len(a.sent) + len(b.sent) == PEOPLE
+        # The stranded ones went out from b, and only once their lease had run out.
+        assert {r.chat_id for r in stranded} <= set(b.sent)
+    finally:
+        await a.close()
+        await b.close()
+
+
+async def _nothing_left(store: RedisStore) -> bool:
+    return await store._redis.zcard(REMINDERS_KEY) == 0  # noqa: SLF001
