@@ -2,9 +2,10 @@
 
 Prints the engine's µs per advance, SQLite and Redis save + load µs, RSS as stored
 conversations grow to 100,000, end-to-end CPU per update next to python-telegram-bot's
-floor, and another person's wait while one chat floods the bot. Each part also runs alone:
-`python -m tests.benchmarks.bench_engine`, `.bench_store`, `.bench_e2e` (that one takes
---people, --rounds and --repeat), `.bench_flood [N]`.
+floor, another person's wait while one chat floods the bot, and reply latency while 1,000
+reminders go out (with the reminders' exactly-once figures and bytes per reminder). Each part
+also runs alone: `python -m tests.benchmarks.bench_engine`, `.bench_store`, `.bench_e2e` (that
+one takes --people, --rounds and --repeat), `.bench_flood [N]`, `.bench_reminders [--window S]`.
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ from __future__ import annotations
 import asyncio
 import sys
 
-from tests.benchmarks import bench_e2e, bench_engine, bench_flood, bench_store
+from tests.benchmarks import bench_e2e, bench_engine, bench_flood, bench_reminders, bench_store
 
 
 def main() -> int:
@@ -22,6 +23,8 @@ def main() -> int:
     status = asyncio.run(bench_store.main())
     print("\n== flood ==")
     asyncio.run(bench_flood.main())
+    print("\n== reminders ==")
+    status = asyncio.run(bench_reminders.main([])) or status
     print("\n== end to end ==")
     return status or asyncio.run(bench_e2e.main(sys.argv[1:]))
 
