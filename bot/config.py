@@ -6,6 +6,7 @@ import os
 import re
 from dataclasses import dataclass
 from pathlib import Path
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from dotenv import load_dotenv
 
@@ -43,6 +44,15 @@ def _int(name: str, default: int, lowest: int | None = None, highest: int | None
     return value
 
 
+def _zone(name: str) -> str:
+    raw = os.environ.get(name, "").strip() or "UTC"
+    try:
+        ZoneInfo(raw)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ConfigError(f"{name} must be a time zone name such as Europe/London or UTC, got {raw!r}") from None
+    return raw
+
+
 def url_passwords(url: str) -> tuple[str, ...]:
     """The passwords written in a storage URL (`redis://:pw@host`, `?password=pw`), to keep out of messages."""
     return tuple(found for match in _URL_PASSWORD.finditer(url) for found in match.groups() if found)
@@ -64,6 +74,12 @@ class Settings:
     flows_dir: Path = DEFAULT_FLOWS
     content_dir: Path = DEFAULT_CONTENT
     id_salt: str = ""
+    reminder_timezone: str = "UTC"
+
+    @property
+    def reminder_zone(self) -> ZoneInfo:
+        """The clock reminders are timed on (docs/deploy.md, "Reminders")."""
+        return ZoneInfo(self.reminder_timezone)
 
     @property
     def secrets(self) -> tuple[str, ...]:
@@ -101,6 +117,7 @@ class Settings:
             flows_dir=Path(env("TWITCHCHECK_FLOWS_DIR", "").strip() or DEFAULT_FLOWS),
             content_dir=Path(env("TWITCHCHECK_CONTENT_DIR", "").strip() or DEFAULT_CONTENT),
             id_salt=env("TWITCHCHECK_ID_SALT", "").strip(),
+            reminder_timezone=_zone("TWITCHCHECK_REMINDER_TIMEZONE"),
         )
 
     def require_webhook(self) -> None:

@@ -183,7 +183,7 @@ class BotRuntime:
         self.store = store
         self.metrics = Metrics()
         self.handlers = build_handlers(loaded, store, settings, self.metrics)
-        self.reminders = ReminderHandlers(self.handlers, clock=clock)
+        self.reminders = ReminderHandlers(self.handlers, clock=clock, zone=settings.reminder_zone)
         self.application = build_application(
             settings,
             self.handlers,

@@ -7,6 +7,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
+from bot.config import ConfigError, Settings
 from bot.reminders.civil import due_after
 
 LONDON = ZoneInfo("Europe/London")
@@ -43,3 +44,19 @@ def test_on_a_local_clock_summer_time_keeps_the_hour() -> None:
     due = due_after(at(2026, 3, 20, 14, 5, zone=LONDON), 14, LONDON)
     assert datetime.fromtimestamp(due, LONDON).replace(tzinfo=None) == datetime(2026, 4, 3, 14, 5)
     assert datetime.fromtimestamp(due, UTC).hour == 13
+
+
+def test_a_late_utc_check_is_daytime_on_the_communitys_clock() -> None:
+    """23:30 UTC is 19:30 in New York: on that clock it is day, so the hour is kept."""
+    new_york = ZoneInfo("America/New_York")
+    assert due_after(at(2026, 6, 1, 23, 30), 14, new_york) == at(2026, 6, 15, 23, 30)
+
+
+def test_the_reminder_clock_setting_must_name_a_time_zone(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("TWITCHCHECK_REMINDER_TIMEZONE", "Mars/Olympus_Mons")
+    with pytest.raises(ConfigError, match="TWITCHCHECK_REMINDER_TIMEZONE must be a time zone name"):
+        Settings.from_env(dotenv=False)
+    monkeypatch.setenv("TWITCHCHECK_REMINDER_TIMEZONE", "Europe/London")
+    assert Settings.from_env(dotenv=False).reminder_zone == LONDON
+    monkeypatch.delenv("TWITCHCHECK_REMINDER_TIMEZONE")
+    assert Settings.from_env(dotenv=False).reminder_timezone == "UTC"
