@@ -12,6 +12,7 @@ import logging
 import time
 from collections.abc import Callable
 from datetime import UTC, tzinfo
+from typing import Any
 
 from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
 from telegram.constants import ChatMemberStatus, ChatType, ParseMode
@@ -205,7 +206,7 @@ class ReminderHandlers:
     async def deliver(self, api: Bot, reminder: Reminder) -> Delivery:
         """Send one reminder: "sent"; "gone" if it never can be (blocked, chat gone); else "retry"."""
         # Through the application's limiter, a reminder uses only the background share of Telegram's limit.
-        limited = {"rate_limit_args": BACKGROUND} if getattr(api, "rate_limiter", None) is not None else {}
+        limited: dict[str, Any] = {"rate_limit_args": BACKGROUND} if getattr(api, "rate_limiter", None) else {}
         try:
             await api.send_message(
                 reminder.chat_id,
