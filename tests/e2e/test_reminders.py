@@ -326,3 +326,10 @@ async def test_in_a_group_reminders_are_only_offered_in_private(
         assert await running.reminder_of(alice) is None
     finally:
         await running.stop()
+
+
+async def test_privacy_says_what_a_reminder_keeps_and_for_how_long(reminder_bot: ReminderBot, alice: Person) -> None:
+    await alice.command("/privacy")
+    privacy = last_text(alice)
+    assert "If you ask for a reminder, I also store the number of this chat and the day to send it" in privacy
+    assert "deleted as soon as the reminder is sent (after 2 weeks), or if you type /cancelreminder" in privacy
