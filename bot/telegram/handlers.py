@@ -123,7 +123,8 @@ class TwitchCheckBot:
                 # Shown again (or moved below after a press): the buttons shown before go stale.
                 conversation = await self.service.show_afresh(who.key, who.user, conversation)
                 view = self.view(Turn(conversation, turn.replies, turn.changed), who)
-            await self.sender.send(context.bot, who.chat_id, [view.card], who.user_id, conversation, who.thread_id)
+            card = [view.card] if view.card is not None else []
+            await self.sender.send(context.bot, who.chat_id, card, who.user_id, conversation, who.thread_id)
         await self.sender.send(context.bot, who.chat_id, view.after, who.user_id, conversation, who.thread_id)
         if turn.changed:
             self.log_turn(who, turn)

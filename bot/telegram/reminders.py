@@ -151,7 +151,7 @@ class ReminderHandlers:
 
     def offered(self, conversation: Conversation) -> bool:
         """True when the conversation is a finished check whose advice offers a follow-up."""
-        flow = self.bot.service.engine.flows.get(conversation.flow_id)
+        flow = self.bot.service.engine_for(conversation).flows.get(conversation.flow_id)  # the version it ended on
         return (
             flow is not None
             and flow.is_outcome(conversation.step)

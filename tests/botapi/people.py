@@ -12,8 +12,7 @@ import time
 from typing import Any
 
 from .html_check import utf16_len
-from .methods import chat_member
-from .methods import render_text
+from .methods import chat_member, render_text
 from .world import JSON, MEMBER_STATUSES, CallbackQueryRecord, Chat, InlineQueryRecord, StoredMessage, User, World
 
 ChatLike = Chat | User | int
