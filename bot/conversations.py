@@ -26,6 +26,10 @@ SHOWN = "shown"
 (Telegram sends its card as a new message). The engine rebuilds `meta` on each step, so the service
 carries this key across; a press whose version is older than it came from an older card."""
 
+RECHECK = "recheck"
+"""`meta` key the front end owns: the reminder message whose "still there" started this check, kept
+for the whole check, so a second tap on that message is recognised and changes nothing."""
+
 INTRO = "intro"
 """`meta` key the front end owns: the check is still shown on the message it started with, which
 keeps the welcome at its top; showing it afresh drops the key."""
@@ -165,7 +169,8 @@ class ConversationService(Generic[I]):
             shown = moved.version if afresh else current.meta.get(SHOWN)
             if shown is not None:
                 intro = {INTRO: True} if current.meta.get(INTRO) and not afresh else {}
-                moved = replace(moved, meta={**moved.meta, SHOWN: shown, **intro})
+                recheck = {RECHECK: current.meta[RECHECK]} if RECHECK in current.meta else {}
+                moved = replace(moved, meta={**moved.meta, SHOWN: shown, **intro, **recheck})
             if await self.store.save(key, moved, expected_version=current.version, user=user):
                 return Turn(moved, replies, changed=True)
             if version is not None:

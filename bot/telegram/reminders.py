@@ -19,7 +19,7 @@ from telegram.constants import ChatMemberStatus, ChatType, ParseMode
 from telegram.error import BadRequest, Forbidden, TelegramError
 from telegram.ext import ContextTypes
 
-from bot.conversations import SHOWN, Turn
+from bot.conversations import RECHECK, SHOWN, Turn
 from bot.engine.conversation import Conversation
 from bot.engine.engine import PREFILL
 from bot.engine.followup import FOLLOWUP_DAYS, offers_followup, recheck_prefill
@@ -121,10 +121,12 @@ class ReminderHandlers:
             await self.set_reminder(context, who)
             return
         still_there = press.kind == Kind.STILL_THERE
+        if still_there and await self.recheck_started_by(who, query.message):
+            return  # a second tap on the reminder: its re-check is under way, keep its answers
         if isinstance(query.message, Message):
             await self.mark_answered(query.message, "buttons.still_there" if still_there else "buttons.gone")
         if still_there:
-            await self.start_recheck(context, who)
+            await self.start_recheck(context, who, query.message)
         else:
             await self.bot.say(context, who, "reminders.gone")
 
@@ -158,7 +160,14 @@ class ReminderHandlers:
             and offers_followup(flow, conversation.step, conversation.answers)
         )
 
-    async def start_recheck(self, context: ContextTypes.DEFAULT_TYPE, who: Who) -> None:
+    async def recheck_started_by(self, who: Who, reminder: object) -> bool:
+        """True when the person's check is the re-check this reminder message started."""
+        if not isinstance(reminder, Message):
+            return False
+        current = await self.bot.service.load(who.key)
+        return current is not None and current.meta.get(RECHECK) == reminder.message_id
+
+    async def start_recheck(self, context: ContextTypes.DEFAULT_TYPE, who: Who, reminder: object = None) -> None:
         """Start a fresh check that already knows the twitching has lasted `days` (the account step skipped).
 
         The service starts it as any check (on the current flow), then the prefill is added with
@@ -172,7 +181,8 @@ class ReminderHandlers:
             if flow is None:
                 break
             prefill = recheck_prefill(flow, self.days)
-            moved = fresh.bumped(meta={**fresh.meta, PREFILL: prefill, SHOWN: fresh.version + 1})
+            started_by = {RECHECK: reminder.message_id} if isinstance(reminder, Message) else {}
+            moved = fresh.bumped(meta={**fresh.meta, PREFILL: prefill, SHOWN: fresh.version + 1, **started_by})
             if await service.store.save(who.key, moved, expected_version=fresh.version, user=who.user):
                 await self.bot.say(context, who, "reminders.recheck")
                 await self.bot.show(context, who, Turn(moved, started.replies, changed=True, started=True))

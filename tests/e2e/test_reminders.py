@@ -333,3 +333,20 @@ async def test_privacy_says_what_a_reminder_keeps_and_for_how_long(reminder_bot:
     privacy = last_text(alice)
     assert "If you ask for a reminder, I also store the number of this chat and the day to send it" in privacy
     assert "deleted as soon as the reminder is sent (after 2 weeks), or if you type /cancelreminder" in privacy
+
+
+async def test_a_second_tap_on_still_there_keeps_the_recheck_and_its_answers(
+    reminder_bot: ReminderBot, api: BotApiStandIn, alice: Person, time: ManualTime
+) -> None:
+    await ask_for_reminder(alice)
+    await time.advance(14 * DAY)
+    reminder = await wait_for_reminder(api, alice)
+    data = next(b["callback_data"] for b in reminder.buttons if b["text"] == STILL_THERE)
+    await alice.tap(STILL_THERE, reminder)
+    await alice.tap_through(RECHECK[:3])
+    card = alice.question()
+    sent_before = len(api.bot_messages(alice.chat))
+    query_id = api.press(alice.chat, alice.user, reminder, data, on_screen=False)  # the double tap, late
+    await api.wait_until_idle_for(api.callback_query(query_id).update_id)
+    assert len(api.bot_messages(alice.chat)) == sent_before  # no second re-check
+    assert alice.question().message_id == card.message_id and alice.question().text == card.text
