@@ -19,7 +19,7 @@ from telegram.constants import ChatMemberStatus, ChatType, ParseMode
 from telegram.error import BadRequest, Forbidden, TelegramError
 from telegram.ext import ContextTypes
 
-from bot.conversations import RECHECK, SHOWN, Turn
+from bot.conversations import INTRO, RECHECK, SHOWN, Turn
 from bot.engine.conversation import Conversation
 from bot.engine.engine import PREFILL
 from bot.engine.followup import FOLLOWUP_DAYS, offers_followup, recheck_prefill
@@ -182,7 +182,8 @@ class ReminderHandlers:
                 break
             prefill = recheck_prefill(flow, self.days)
             started_by = {RECHECK: reminder.message_id} if isinstance(reminder, Message) else {}
-            moved = fresh.bumped(meta={**fresh.meta, PREFILL: prefill, SHOWN: fresh.version + 1, **started_by})
+            meta = {key: value for key, value in fresh.meta.items() if key != INTRO}  # its own intro is said above
+            moved = fresh.bumped(meta={**meta, PREFILL: prefill, SHOWN: fresh.version + 1, **started_by})
             if await service.store.save(who.key, moved, expected_version=fresh.version, user=who.user):
                 await self.bot.say(context, who, "reminders.recheck")
                 await self.bot.show(context, who, Turn(moved, started.replies, changed=True, started=True))

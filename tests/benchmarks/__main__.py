@@ -5,9 +5,9 @@ conversations grow to 100,000, end-to-end CPU per update next to python-telegram
 floor, another person's wait while one chat floods the bot, and reply latency while 1,000
 reminders go out (with the reminders' exactly-once figures and bytes per reminder). Each part
 also runs alone: `python -m tests.benchmarks.bench_engine`, `.bench_store`, `.bench_e2e` (that
-one takes --people, --rounds and --repeat), `.bench_flood [N]`, `.bench_reminders [--window S]`. Telegram's send limit on (throughput and
-reply latency at 30 calls a second) is left out, as it runs for about eight minutes:
-`python -m tests.benchmarks.bench_limits [--fast]`.
+one takes --people, --rounds and --repeat), `.bench_flood [N]`, `.bench_reminders [--window S]`.
+Telegram's send limit on (throughput and reply latency at 30 calls a second) is left out, as it
+runs for about eight minutes: `python -m tests.benchmarks.bench_limits [--fast]`.
 """
 
 from __future__ import annotations

@@ -224,6 +224,7 @@ async def test_two_weeks_later_yes_starts_a_recheck_that_ends_at_routine(
     assert "➜ " + STILL_THERE in reminder.text and not reminder.callback_data
     texts = alice.texts()
     assert any("I already know it has been going on for 2 weeks or more" in t for t in texts)
+    assert not alice.question().text.startswith("Hi, I'm TwitchCheck")  # no second welcome on the re-check
     await alice.tap_through(RECHECK)
     recheck = marked(alice)[-1]
     assert recheck.text.startswith("🟠")  # the same answers as two weeks ago, now lasting: a GP appointment
