@@ -215,6 +215,9 @@ class TwitchCheckBot:
         message = update.effective_message
         if who is None or message is None or not message.text:
             return
+        if not who.private and not await self.in_group_checks(update.effective_chat):  # type: ignore[arg-type]
+            await self.redirect_to_private(context, who)
+            return
         command = Command.BACK if message.text.split()[0].split("@")[0].lower() == "/back" else Command.RESTART
         turn = await self.service.apply(who.key, who.user, command, afresh=True)
         if turn is None:
@@ -356,11 +359,9 @@ class TwitchCheckBot:
         elif press.kind == Kind.SUMMARY:
             await self.summary(update, context, who, press)
         elif press.kind == Kind.RESTART:
-            await self.acknowledge(query)
-            turn = await self.service.apply(who.key, who.user, Command.RESTART, afresh=True)
-            await self.show(context, who, turn or await self.service.start(who.key, who.user))
+            await self.start_again(update, context, who, press)
         else:
-            await self.why(update, context, who)
+            await self.why(update, context, who, press)
 
     async def answer(self, update: Update, context: ContextTypes.DEFAULT_TYPE, who: Who, press: Press) -> None:
         """An answer button: record it and edit the card in place; an old card's press never advances anything."""
@@ -404,9 +405,12 @@ class TwitchCheckBot:
         query: CallbackQuery,
         press: Press,
         current: Conversation | None = None,
+        *,
+        relink: bool = True,
     ) -> None:
         """A press on buttons that are no longer live: a second tap on the card says "already saved" and sends
-        nothing; an older card says "moved on" and shows the current question below; neither advances anything."""
+        nothing; an older card says "moved on" and shows the current question below (with `relink`; result
+        buttons only say it); neither advances anything."""
         current = current or await self.service.load(who.key)
         if current is None:
             await self.acknowledge(query, self.content.text("ui.forged_press"))
@@ -419,7 +423,8 @@ class TwitchCheckBot:
             await self.acknowledge(query, self.content.text("ui.finished"))
             return
         await self.acknowledge(query, self.content.text("ui.moved_on"))
-        await self.show(context, who, Turn(current, replies, changed=False))
+        if relink:
+            await self.show(context, who, Turn(current, replies, changed=False))
 
     async def acknowledge(self, query: CallbackQuery, text: str | None = None, url: str | None = None) -> None:
         """Answer a press; Telegram refusing the answer (a press handled too late) must not stop the press."""
@@ -428,14 +433,30 @@ class TwitchCheckBot:
         except TelegramError as error:
             log_event(logger, "press_answer_failed", logging.WARNING, error=type(error).__name__)
 
-    async def why(self, update: Update, context: ContextTypes.DEFAULT_TYPE, who: Who) -> None:
+    async def start_again(self, update: Update, context: ContextTypes.DEFAULT_TYPE, who: Who, press: Press) -> None:
+        """"Start again" under a recommendation; under an older one it must not wipe the check in progress."""
         query = update.callback_query
         assert query is not None
+        conversation = await self.service.load(who.key)
+        if conversation is not None and press.version != conversation.version:
+            await self.refuse_stale(context, who, query, press, conversation, relink=False)
+            return
         await self.acknowledge(query)
+        turn = await self.service.apply(who.key, who.user, Command.RESTART, afresh=True, loaded=conversation)
+        await self.show(context, who, turn or await self.service.start(who.key, who.user))
+
+    async def why(self, update: Update, context: ContextTypes.DEFAULT_TYPE, who: Who, press: Press) -> None:
+        """"Why this advice" of the check this button ended; another check's reasons would contradict it."""
+        query = update.callback_query
+        assert query is not None
         conversation = await self.service.load(who.key)
         replies = self.service.current(conversation) if conversation else ()
         result = next((r for r in replies if isinstance(r, Result)), None)
-        text = self.renderer.why(result) if result else self.renderer.text("ui.stale_press")
+        if conversation is None or result is None or press.version != conversation.version:
+            await self.refuse_stale(context, who, query, press, conversation, relink=False)
+            return
+        await self.acknowledge(query)
+        text = self.renderer.why(result)
         await context.bot.send_message(who.chat_id, text, parse_mode=ParseMode.HTML, message_thread_id=who.thread_id)
 
     async def summary(self, update: Update, context: ContextTypes.DEFAULT_TYPE, who: Who, press: Press) -> None:
@@ -445,11 +466,11 @@ class TwitchCheckBot:
         conversation = await self.service.load(who.key)
         flow = self.service.engine_for(conversation).flows.get(conversation.flow_id) if conversation else None
         if conversation is None or flow is None or press.version != conversation.version:
-            await self.refuse_stale(context, who, query, press, conversation)
+            await self.refuse_stale(context, who, query, press, conversation, relink=False)
             return
         rendered = self.renderer.summary(flow, conversation, date.today().isoformat())
         if rendered is None:
-            await self.refuse_stale(context, who, query, press, conversation)
+            await self.refuse_stale(context, who, query, press, conversation, relink=False)
             return
         await self.acknowledge(query)
         await self.sender.send(context.bot, who.chat_id, [rendered], who.user_id, conversation, who.thread_id)
@@ -466,8 +487,9 @@ class TwitchCheckBot:
             text = self.renderer.text("ui.forget_kept")
         try:
             await query.edit_message_text(text, parse_mode=ParseMode.HTML, reply_markup=None)
-        except BadRequest:
-            await context.bot.send_message(who.chat_id, text, parse_mode=ParseMode.HTML)
+        except BadRequest as error:
+            if "not modified" not in str(error).lower():  # else a double tap: it already says so
+                await context.bot.send_message(who.chat_id, text, parse_mode=ParseMode.HTML)
 
     # -- groups and other updates ------------------------------------------------------------------------------
 

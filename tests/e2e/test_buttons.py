@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from tests.e2e.harness import Person, RunningBot, answered, headline
+from tests.e2e.harness import MARKS, ROUTINE, SELF_CARE, URGENT, Person, RunningBot, answered, headline
 
 
 async def test_a_forged_press_gets_a_toast_and_changes_nothing(bot: RunningBot, api, alice: Person) -> None:
@@ -142,3 +142,69 @@ async def test_stored_rows_hold_answers_but_no_message_text(bot: RunningBot, api
     assert "zebra" not in stored
     assert str(alice.user.id) not in stored
     assert '"emergency_now":"no"' in stored
+
+
+def advice(api, person: Person, mark: str):  # type: ignore[no-untyped-def]
+    return next(m for m in api.bot_messages(person.chat) if m.text.startswith(mark))
+
+
+async def test_why_this_advice_under_an_older_recommendation_never_gives_another_checks_reasons(
+    bot: RunningBot, api, alice: Person
+) -> None:
+    await alice.command("/start")
+    await alice.tap_through(URGENT)
+    await alice.command("/restart")
+    await alice.tap_through(SELF_CARE)
+    sent_before = len(api.bot_messages(alice.chat))
+    query_id = await alice.tap("Why this advice", advice(api, alice, "🔴"))
+    assert api.callback_query(query_id).answer["text"]  # a short note instead
+    assert len(api.bot_messages(alice.chat)) == sent_before
+    await alice.tap("Why this advice", advice(api, alice, "🟢"))
+    assert "• Where it twitches: Eye or eyelid" in alice.texts()[-1]
+
+
+async def test_start_again_under_an_older_recommendation_keeps_the_check_in_progress(
+    bot: RunningBot, api, alice: Person
+) -> None:
+    await alice.command("/start")
+    await alice.tap_through(ROUTINE)
+    await alice.command("/restart")
+    await alice.tap_through(["No", "Skip", "Leg or foot"])
+    card = alice.question()
+    sent_before = len(api.bot_messages(alice.chat))
+    query_id = await alice.tap("Start again", advice(api, alice, "🟠"))
+    assert api.callback_query(query_id).answer["text"] == (
+        "This check has moved on. Its current question is in the latest message below."
+    )
+    assert len(api.bot_messages(alice.chat)) == sent_before
+    assert alice.question().message_id == card.message_id and answered(alice.question())[-1].endswith("Leg or foot")
+    await alice.tap("Less than 2 weeks")  # the check carries on where it was
+    assert headline(alice.question()).startswith("Lately, have you been having a lot of coffee")
+
+
+async def test_a_double_tap_on_start_again_starts_one_check(bot: RunningBot, api, alice: Person) -> None:
+    await alice.command("/start")
+    await alice.tap("Yes")
+    result = advice(api, alice, "🚨")
+    data = next(b["callback_data"] for b in result.buttons if b["text"] == "Start again")
+    sent_before = len(api.bot_messages(alice.chat))
+    first = api.press(alice.chat, alice.user, result, data)
+    second = api.press(alice.chat, alice.user, result, data)
+    await api.wait_until_idle_for(api.callback_query(second).update_id)
+    await api.wait_until_idle_for(api.callback_query(first).update_id)
+    [card] = api.bot_messages(alice.chat)[sent_before:]  # one new card, not two
+    assert card.callback_data and not card.text.startswith(MARKS)
+    assert api.callback_query(second).answer["text"]
+
+
+async def test_a_double_tap_on_delete_everything_confirms_once(bot: RunningBot, api, alice: Person) -> None:
+    await alice.command("/start")
+    await alice.command("/forget")
+    confirm = api.last_bot_message(alice.chat)
+    data = next(b["callback_data"] for b in confirm.buttons if b["text"] == "Yes, delete everything")
+    first = api.press(alice.chat, alice.user, confirm, data)
+    second = api.press(alice.chat, alice.user, confirm, data, on_screen=False)
+    await api.wait_until_idle_for(api.callback_query(second).update_id)
+    await api.wait_until_idle_for(api.callback_query(first).update_id)
+    done = [t for t in alice.texts() if t.startswith("Done. Everything I stored about you has been deleted.")]
+    assert len(done) == 1

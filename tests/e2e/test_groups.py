@@ -17,7 +17,10 @@ def in_group(api: BotApiStandIn, person: Person, group) -> Person:
     return Person(api, person.user, group)
 
 
-@pytest.mark.parametrize(("command", "at_bot"), [("/start", True), ("/twitch", False), ("/twitch", True)])
+@pytest.mark.parametrize(
+    ("command", "at_bot"),
+    [("/start", True), ("/twitch", False), ("/twitch", True), ("/restart", True), ("/back", False)],
+)
 async def test_a_check_asked_for_in_a_group_continues_in_private(
     bot: RunningBot, api, alice: Person, group, command: str, at_bot: bool
 ) -> None:
