@@ -37,6 +37,8 @@ REMINDER_KINDS = (Kind.REMIND, Kind.STILL_THERE, Kind.GONE)
 PRESS_PATTERN = rf"^[{''.join(REMINDER_KINDS)}]\."
 """Callback data of the buttons this module answers (see callback_data.py's layout)."""
 MAX_START_RETRIES = 5
+SAME_REMINDER_SECONDS = 60
+"""Two taps on "Remind me" this close together set the same reminder: the second says nothing."""
 
 
 class ReminderHandlers:
@@ -118,13 +120,15 @@ class ReminderHandlers:
             return
         await self.bot.acknowledge(query)
         if press.kind == Kind.REMIND:
-            await self.set_reminder(context, who)
+            await self.set_reminder(context, who, tapped=True)
             return
         still_there = press.kind == Kind.STILL_THERE
         if still_there and await self.recheck_started_by(who, query.message):
             return  # a second tap on the reminder: its re-check is under way, keep its answers
         if isinstance(query.message, Message):
-            await self.mark_answered(query.message, "buttons.still_there" if still_there else "buttons.gone")
+            label = "buttons.still_there" if still_there else "buttons.gone"
+            if not await self.mark_answered(query.message, label) and not still_there:
+                return  # a second tap on "No, it's gone": already answered, say nothing twice
         if still_there:
             await self.start_recheck(context, who, query.message)
         else:
@@ -132,8 +136,11 @@ class ReminderHandlers:
 
     # -- what they do --------------------------------------------------------------------------------------------
 
-    async def set_reminder(self, context: ContextTypes.DEFAULT_TYPE, who: Who) -> None:
-        """Set (or move) the person's reminder, if their finished check offers one; say when it is due."""
+    async def set_reminder(self, context: ContextTypes.DEFAULT_TYPE, who: Who, *, tapped: bool = False) -> None:
+        """Set (or move) the person's reminder, if their finished check offers one; say when it is due.
+
+        A second tap on the button (`tapped`) that would set the same reminder again says nothing more.
+        """
         if not who.private:
             await self.bot.say(context, who, "reminders.private_only")
             return
@@ -147,6 +154,9 @@ class ReminderHandlers:
                 await self.bot.say(context, who, "reminders.not_offered")
             return
         due = due_after(self.clock(), self.days, self.zone)
+        existing = await store.load_reminder(who.user) if tapped else None
+        if existing is not None and abs(existing.due_at - due) < SAME_REMINDER_SECONDS:
+            return
         await store.schedule_reminder(Reminder(who.user, who.chat_id, due, conversation.flow_id))
         log_event(logger, "reminder_set", user=who.user)
         await self.bot.say(context, who, "reminders.set", date=self.date(due))
@@ -190,14 +200,17 @@ class ReminderHandlers:
                 return
         raise RuntimeError("conversation kept changing under us")
 
-    async def mark_answered(self, message: Message, label_key: str) -> None:
-        """Show the reminder as answered and take its buttons away."""
+    async def mark_answered(self, message: Message, label_key: str) -> bool:
+        """Show the reminder as answered and take its buttons away; False if it already showed that answer."""
         markup = self.bot.renderer.markup
         text = f"{self.bot.renderer.text('reminders.message')}\n\n➜ {markup.bold(self.bot.content.text(label_key))}"
         try:
             await message.edit_text(text, parse_mode=ParseMode.HTML, reply_markup=None)
         except BadRequest as error:
+            if "not modified" in str(error).lower():
+                return False
             log_event(logger, "edit_failed", logging.WARNING, error=type(error).__name__)
+        return True
 
     def date(self, when: float) -> str:
         """A date as people say it: "Wednesday 9 December"."""

@@ -351,3 +351,32 @@ async def test_a_second_tap_on_still_there_keeps_the_recheck_and_its_answers(
     await api.wait_until_idle_for(api.callback_query(query_id).update_id)
     assert len(api.bot_messages(alice.chat)) == sent_before  # no second re-check
     assert alice.question().message_id == card.message_id and alice.question().text == card.text
+
+
+async def double_tap(api: BotApiStandIn, person: Person, message: StoredMessage, label: str) -> None:
+    data = next(b["callback_data"] for b in message.buttons if b["text"] == label)
+    first = api.press(person.chat, person.user, message, data)
+    second = api.press(person.chat, person.user, message, data, on_screen=False)
+    await api.wait_until_idle_for(api.callback_query(second).update_id)
+    await api.wait_until_idle_for(api.callback_query(first).update_id)
+
+
+async def test_a_double_tap_on_remind_me_confirms_once(
+    reminder_bot: ReminderBot, api: BotApiStandIn, alice: Person
+) -> None:
+    await alice.command("/start")
+    await alice.tap_through(SELF_CARE)
+    [result] = marked(alice)
+    await double_tap(api, alice, result, REMIND)
+    assert len([t for t in alice.texts() if "I'll ask you if the twitching is still there" in t]) == 1
+
+
+async def test_a_double_tap_on_its_gone_says_so_once(
+    reminder_bot: ReminderBot, api: BotApiStandIn, alice: Person, time: ManualTime
+) -> None:
+    await ask_for_reminder(alice)
+    await time.advance(14 * DAY)
+    reminder = await wait_for_reminder(api, alice)
+    sent_before = len(api.bot_messages(alice.chat))
+    await double_tap(api, alice, reminder, GONE)
+    assert len(api.bot_messages(alice.chat)) == sent_before + 1  # one kind note
