@@ -6,6 +6,7 @@ import html
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any, Self
 
 from bot.bootstrap import Loaded
 from bot.config import Settings
@@ -71,8 +72,10 @@ class RunningBot:
     settings: Settings
     runtime: BotRuntime | None = None
     store: ConversationStore | None = None
+    options: dict[str, Any] = field(default_factory=dict)
+    """More keywords for BotRuntime (a clock, `rate_limited`…)."""
 
-    async def start(self) -> RunningBot:
+    async def start(self) -> Self:
         self.store = await open_store(self.settings.storage, self.settings.data_dir)
         self.runtime = BotRuntime(
             self.settings,
@@ -81,6 +84,7 @@ class RunningBot:
             retry_backoff=0.01,
             poll_timeout=1,
             on_update_handled=self.api.handled_callback(),
+            **self.options,
         )
         await self.runtime.start(polling=True)
         return self
@@ -130,6 +134,15 @@ class Person:
     async def tap_through(self, labels: list[str]) -> None:
         for label in labels:
             await self.tap(label)
+
+    async def double_tap(self, label: str, message: StoredMessage) -> tuple[str, str]:
+        """Press `label` on `message` twice, the second before the first is handled (as its buttons were)."""
+        data = next(b["callback_data"] for b in message.buttons if b["text"] == label)
+        first = self.api.press(self.chat, self.user, message, data)
+        second = self.api.press(self.chat, self.user, message, data, on_screen=False)
+        await self.api.wait_until_idle_for(self.api.callback_query(second).update_id)
+        await self.api.wait_until_idle_for(self.api.callback_query(first).update_id)
+        return first, second
 
     def texts(self) -> list[str]:
         return [m.text for m in self.api.bot_messages(self.chat)]

@@ -185,13 +185,8 @@ async def test_start_again_under_an_older_recommendation_keeps_the_check_in_prog
 async def test_a_double_tap_on_start_again_starts_one_check(bot: RunningBot, api, alice: Person) -> None:
     await alice.command("/start")
     await alice.tap("Yes")
-    result = advice(api, alice, "🚨")
-    data = next(b["callback_data"] for b in result.buttons if b["text"] == "Start again")
     sent_before = len(api.bot_messages(alice.chat))
-    first = api.press(alice.chat, alice.user, result, data)
-    second = api.press(alice.chat, alice.user, result, data)
-    await api.wait_until_idle_for(api.callback_query(second).update_id)
-    await api.wait_until_idle_for(api.callback_query(first).update_id)
+    _, second = await alice.double_tap("Start again", advice(api, alice, "🚨"))
     [card] = api.bot_messages(alice.chat)[sent_before:]  # one new card, not two
     assert card.callback_data and not card.text.startswith(MARKS)
     assert api.callback_query(second).answer["text"]
@@ -200,11 +195,6 @@ async def test_a_double_tap_on_start_again_starts_one_check(bot: RunningBot, api
 async def test_a_double_tap_on_delete_everything_confirms_once(bot: RunningBot, api, alice: Person) -> None:
     await alice.command("/start")
     await alice.command("/forget")
-    confirm = api.last_bot_message(alice.chat)
-    data = next(b["callback_data"] for b in confirm.buttons if b["text"] == "Yes, delete everything")
-    first = api.press(alice.chat, alice.user, confirm, data)
-    second = api.press(alice.chat, alice.user, confirm, data, on_screen=False)
-    await api.wait_until_idle_for(api.callback_query(second).update_id)
-    await api.wait_until_idle_for(api.callback_query(first).update_id)
+    await alice.double_tap("Yes, delete everything", api.last_bot_message(alice.chat))
     done = [t for t in alice.texts() if t.startswith("Done. Everything I stored about you has been deleted.")]
     assert len(done) == 1

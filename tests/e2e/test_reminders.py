@@ -15,11 +15,8 @@ import pytest
 
 from bot.bootstrap import Loaded
 from bot.privacy import Anonymizer, salt_from
-from bot.storage import open_store
-from bot.storage.base import ConversationStore
-from bot.telegram.app import BotRuntime
 from tests.botapi import BotApiStandIn, StoredMessage
-from tests.e2e.harness import MARKS, ROUTINE, SELF_CARE, URGENT, Person, settings_for
+from tests.e2e.harness import MARKS, ROUTINE, SELF_CARE, URGENT, Person, RunningBot, settings_for
 
 DAY = 86400.0
 CHECK_TIME = datetime(2026, 3, 2, 14, 30, tzinfo=UTC)  # a Monday afternoon
@@ -63,7 +60,7 @@ class ManualTime:
             self._moved.notify_all()
 
 
-class ReminderBot:
+class ReminderBot(RunningBot):
     """The real bot (polling, SQLite or Redis) on a manual clock."""
 
     def __init__(
@@ -76,32 +73,9 @@ class ReminderBot:
         *,
         rate_limited: bool = True,
     ) -> None:
-        self.api, self.loaded, self.time, self.rate_limited = api, loaded, time, rate_limited
-        self.settings = settings_for(api, data_dir, storage)
-        self.store: ConversationStore | None = None
-        self.runtime: BotRuntime | None = None
-
-    async def start(self) -> ReminderBot:
-        self.store = await open_store(self.settings.storage, self.settings.data_dir)
-        self.runtime = BotRuntime(
-            self.settings,
-            self.loaded,
-            self.store,
-            retry_backoff=0.01,
-            poll_timeout=1,
-            rate_limited=self.rate_limited,
-            on_update_handled=self.api.handled_callback(),
-            clock=self.time.clock,
-            sleep=self.time.sleep,
-        )
-        await self.runtime.start(polling=True)
-        return self
-
-    async def stop(self) -> None:
-        if self.runtime is not None:
-            await self.runtime.stop()
-        if self.store is not None:
-            await self.store.close()
+        options = {"rate_limited": rate_limited, "clock": time.clock, "sleep": time.sleep}
+        super().__init__(api, loaded, settings_for(api, data_dir, storage), options=options)
+        self.time = time
 
     def user_key(self, person: Person) -> str:
         return Anonymizer(salt_from(self.settings.token, self.settings.id_salt)).user(person.user.id)
@@ -353,21 +327,13 @@ async def test_a_second_tap_on_still_there_keeps_the_recheck_and_its_answers(
     assert alice.question().message_id == card.message_id and alice.question().text == card.text
 
 
-async def double_tap(api: BotApiStandIn, person: Person, message: StoredMessage, label: str) -> None:
-    data = next(b["callback_data"] for b in message.buttons if b["text"] == label)
-    first = api.press(person.chat, person.user, message, data)
-    second = api.press(person.chat, person.user, message, data, on_screen=False)
-    await api.wait_until_idle_for(api.callback_query(second).update_id)
-    await api.wait_until_idle_for(api.callback_query(first).update_id)
-
-
 async def test_a_double_tap_on_remind_me_confirms_once(
     reminder_bot: ReminderBot, api: BotApiStandIn, alice: Person
 ) -> None:
     await alice.command("/start")
     await alice.tap_through(SELF_CARE)
     [result] = marked(alice)
-    await double_tap(api, alice, result, REMIND)
+    await alice.double_tap(REMIND, result)
     assert len([t for t in alice.texts() if "I'll ask you if the twitching is still there" in t]) == 1
 
 
@@ -378,5 +344,5 @@ async def test_a_double_tap_on_its_gone_says_so_once(
     await time.advance(14 * DAY)
     reminder = await wait_for_reminder(api, alice)
     sent_before = len(api.bot_messages(alice.chat))
-    await double_tap(api, alice, reminder, GONE)
+    await alice.double_tap(GONE, reminder)
     assert len(api.bot_messages(alice.chat)) == sent_before + 1  # one kind note
