@@ -10,7 +10,7 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from bot.content.library import Content
+from bot.content.library import Content, Excerpt
 from bot.engine.conversation import Conversation
 from bot.engine.model import Flow, Level, Step, StepKind
 from bot.engine.replies import Echo, Notice, Question, Reply, Result
@@ -219,6 +219,10 @@ class Renderer:
             if step is not None and label:
                 lines.append(self.text("ui.card_line", topic=step.topic, answer=label))
         return lines
+
+    def excerpt_card(self, excerpt: Excerpt) -> str:
+        """A passage to share (/excerpt in a group, or inline mode): the passage, its source, the disclaimer."""
+        return self.text("ui.excerpt_card", excerpt=excerpt.text.strip(), title=self.content.sources["article"].title)
 
     def why(self, result: Result) -> str:
         """The "Why this advice" section: the answers that led to the recommendation."""

@@ -267,12 +267,9 @@ class TwitchCheckBot:
             )
             return
         button = InlineKeyboardButton(self.content.text("buttons.start_private_check"), url=self.deep_link(context))
-        text = self.renderer.text(
-            "ui.excerpt_card", excerpt=chosen.text.strip(), title=self.content.sources["article"].title
-        )
         await context.bot.send_message(
             chat.id,
-            text,
+            self.renderer.excerpt_card(chosen),
             parse_mode=ParseMode.HTML,
             message_thread_id=thread,
             reply_markup=InlineKeyboardMarkup([[button]]),

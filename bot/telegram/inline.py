@@ -31,7 +31,6 @@ DESCRIPTION_CHARS = 120
 def excerpt_cards(content: Content, renderer: Renderer, query: str, check_link: str) -> list[InlineQueryResultArticle]:
     """The cards for `query`: matching excerpts, or every topic when the query is empty or matches none."""
     excerpts = find_excerpts(content.excerpts.values(), query) or list(content.excerpts.values())
-    title = content.sources["article"].title
     button = InlineKeyboardMarkup(
         [[InlineKeyboardButton(content.text("buttons.check_privately"), url=check_link)]]
     )
@@ -44,7 +43,7 @@ def excerpt_cards(content: Content, renderer: Renderer, query: str, check_link: 
                 title=excerpt.title,
                 description=_preview(passage),
                 input_message_content=InputTextMessageContent(
-                    renderer.text("ui.excerpt_card", excerpt=excerpt.text.strip(), title=title),
+                    renderer.excerpt_card(excerpt),
                     parse_mode=ParseMode.HTML,
                 ),
                 reply_markup=button,
