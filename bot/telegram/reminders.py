@@ -65,13 +65,18 @@ class ReminderHandlers:
         if who is not None:
             await self.set_reminder(context, who)
 
+    async def in_private(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> Who | None:
+        """Who sent a reminder command, if in a private chat; elsewhere they are told reminders are private."""
+        who = self.bot.who(update)
+        if who is not None and not who.private:
+            await self.bot.say(context, who, "reminders.private_only")
+            return None
+        return who
+
     async def on_reminders(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         """/reminders: when my reminder is due, if I have one."""
-        who = self.bot.who(update)
+        who = await self.in_private(update, context)
         if who is None:
-            return
-        if not who.private:
-            await self.bot.say(context, who, "reminders.private_only")
             return
         reminder = await self.bot.service.store.load_reminder(who.user)
         if reminder is None:
@@ -81,11 +86,8 @@ class ReminderHandlers:
 
     async def on_cancel_reminder(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         """/cancelreminder: cancel and delete my reminder."""
-        who = self.bot.who(update)
+        who = await self.in_private(update, context)
         if who is None:
-            return
-        if not who.private:
-            await self.bot.say(context, who, "reminders.private_only")
             return
         if await self.bot.service.store.cancel_reminder(who.user):
             log_event(logger, "reminder_cancelled", user=who.user)
