@@ -17,7 +17,7 @@ from bot.content.render import Action, Button, CardView, Renderer
 from bot.content.render import Message as Rendered
 from bot.conversations import INTRO, SHOWN, ConversationService, StaleVersion, Turn
 from bot.engine.conversation import Conversation
-from bot.engine.replies import Command, Notice, Pick, Result, Typed
+from bot.engine.replies import Command, Notice, Pick, Question, Result, Typed
 from bot.logs import log_event
 from bot.metrics import Metrics
 from bot.privacy import Anonymizer
@@ -116,15 +116,14 @@ class TwitchCheckBot:
     async def show(self, context: ContextTypes.DEFAULT_TYPE, who: Who, turn: Turn) -> None:
         """Show a turn below the person's message: the card anew (its buttons now the live ones), or
         the recommendation; the older card's buttons then answer "moved on"."""
-        view = self.view(turn, who)
         conversation = turn.conversation
-        if view.card is not None and view.card.buttons:
-            if not (turn.changed and conversation.meta.get(SHOWN) == conversation.version):
-                # Shown again (or moved below after a press): the buttons shown before go stale.
-                conversation = await self.service.show_afresh(who.key, who.user, conversation)
-                view = self.view(Turn(conversation, turn.replies, turn.changed), who)
-            card = [view.card] if view.card is not None else []
-            await self.sender.send(context.bot, who.chat_id, card, who.user_id, conversation, who.thread_id)
+        asks = any(isinstance(reply, Question) for reply in turn.replies)  # then the card goes below, with buttons
+        if asks and not (turn.changed and conversation.meta.get(SHOWN) == conversation.version):
+            # Shown again (or moved below after a press): the buttons shown before go stale.
+            conversation = await self.service.show_afresh(who.key, who.user, conversation)
+        view = self.view(Turn(conversation, turn.replies, turn.changed), who)
+        if asks and view.card is not None:
+            await self.sender.send(context.bot, who.chat_id, [view.card], who.user_id, conversation, who.thread_id)
         await self.sender.send(context.bot, who.chat_id, view.after, who.user_id, conversation, who.thread_id)
         if turn.changed:
             self.log_turn(who, turn)
