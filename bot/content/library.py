@@ -96,6 +96,9 @@ class Content:
     emergency_always: str = "112"
     emergency_by_language: Mapping[str, str] = field(default_factory=dict)
     excerpt_lines: Mapping[str, tuple[str, int]] = field(default_factory=dict)
+    language: Any = None
+    """content/<language>/language.yaml as read (line numbers kept); the flow loader builds its frames."""
+    language_source: str = ""
 
     def text(self, key: str, **values: Any) -> str:
         """The text under `key`, with `{placeholders}` filled in."""
@@ -224,6 +227,9 @@ def load_content(folder: Path, article: Path | None = None) -> Content:
         always = str(emergency.get("always", "112"))
         by_language = {str(k): str(v) for k, v in (emergency.get("by_language") or {}).items()}
 
+    language_path = folder / "language.yaml"
+    language = _read(language_path, problems) if language_path.is_file() else None
+
     if problems:
         raise FlowErrors(problems)
-    return Content(texts, excerpts, sources, always, by_language, excerpt_lines)
+    return Content(texts, excerpts, sources, always, by_language, excerpt_lines, language, str(language_path))

@@ -135,6 +135,9 @@ class Renderer:
         if isinstance(reply, Question):
             return [self.question(reply)]
         if isinstance(reply, Notice):
+            if reply.key == "ui.english_only":  # shown before the confirming question: the numbers too
+                c = self.content
+                return [Message(self.text(reply.key, local=c.emergency_number(language), always=c.emergency_always))]
             return [Message(self.text(reply.key, **reply.values))]
         if isinstance(reply, Echo):
             return [Message(self.markup.bold(self.content.text(self.key("ui.understood"), answer=reply.label)))]

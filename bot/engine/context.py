@@ -9,6 +9,7 @@ which colour the whole sentence ("since this morning my smile is lopsided").
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date
 from enum import Enum
 
 from bot.engine.model import Cues
@@ -25,6 +26,15 @@ JOINERS = frozenset({"and", "so", "plus", "then"})
 """Words that may join a new clause; after one, a new subject ends a negation's reach."""
 
 
+def _years(said: tuple[str, ...]) -> list[Found[int]]:
+    """A year before this one ("in 2009", "back in 1998") places what is said in the distant past."""
+    return [
+        Found(index, index + 1, Cue.DISTANT_PAST)
+        for index, word in enumerate(said)
+        if len(word) == 4 and word.isdigit() and 1900 <= int(word) < date.today().year
+    ]
+
+
 class Negation(Enum):
     """How a negation cue reaches a phrase."""
 
@@ -36,7 +46,9 @@ class Negation(Enum):
 class Cue:
     """The kinds of cue word, as written under `cues:` in a flow."""
 
-    NEGATION, NOT_NEGATION, DISTANT_PAST, RECENT_PAST, NOW, MAYBE, BOUNDARY = range(7)
+    NEGATION, NOT_NEGATION, DISTANT_PAST, RECENT_PAST, NOW, MAYBE, BOUNDARY, ELSEWHERE, PASSED = range(9)
+    SETTLING = frozenset({NEGATION, DISTANT_PAST, ELSEWHERE, PASSED})
+    """Cues that say a sentence is not about an emergency here and now: no, long ago, a film, "fine now"."""
 
 
 class CueReader:
@@ -51,6 +63,8 @@ class CueReader:
             + [(p, Cue.NOW) for p in cues.now]
             + [(p, Cue.MAYBE) for p in cues.maybe]
             + [(p, Cue.BOUNDARY) for p in cues.boundary]
+            + [(p, Cue.ELSEWHERE) for p in cues.elsewhere]
+            + [(p, Cue.PASSED) for p in cues.passed]
         )
 
     @classmethod
@@ -63,7 +77,20 @@ class CueReader:
 
     def scan(self, sentence: Sentence, said: tuple[str, ...]) -> SentenceContext:
         """The cues of one sentence (`said` is its words after spelling correction)."""
-        cues = list(self.index.find(said))
+        found = list(self.index.find(said))
+        # A cue inside a longer one of another kind is part of it: the "now" of "fine now" is no now.
+        cues = [
+            cue
+            for cue in found
+            if not any(
+                other.value != cue.value
+                and other.start <= cue.start
+                and cue.end <= other.end
+                and other.end - other.start > cue.end - cue.start
+                for other in found
+            )
+        ]
+        cues += _years(said)
         starts = sorted({0, *(cue.start for cue in cues if cue.value == Cue.BOUNDARY)})
         return SentenceContext(sentence, said, cues, starts)
 

@@ -223,12 +223,42 @@ class CorpusReport:
     wrong_fills: int = 0
     replies_account: list[int] = field(default_factory=list)
     replies_buttons: list[int] = field(default_factory=list)
+    answers_wrong_level: int = 0
     misses: list[str] = field(default_factory=list)
     failures: list[str] = field(default_factory=list)
 
     @property
     def passed(self) -> bool:
         return not self.failures
+
+    def first_sight(self) -> list[str]:
+        """The figures issue targets are set on: caught counts the confirming question as caught."""
+        out = []
+        seen = self.sentences
+
+        def share(part: int, whole: int) -> str:
+            return f"{part}/{whole} ({part / whole:.0%})" if whole else "0/0"
+
+        emergencies = sum(seen["emergency", got] for got in CLASSES)
+        if emergencies:
+            caught = seen["emergency", "emergency"] + seen["emergency", "confirm"]
+            out.append(f"  emergencies caught (🚨 or confirming question): {share(caught, emergencies)}")
+        unclear = sum(seen["confirm", got] for got in CLASSES)
+        if unclear:
+            asked = seen["confirm", "confirm"] + seen["confirm", "emergency"]
+            out.append(f"  unclear sentences asked about or 🚨: {share(asked, unclear)}")
+        calm = sum(seen["calm", got] for got in CLASSES)
+        if calm:
+            out.append(
+                f"  calm sentences: 🚨 {seen['calm', 'emergency']}, asked to confirm "
+                f"{share(seen['calm', 'confirm'], calm)}"
+            )
+        if self.answers_total:
+            out.append(
+                f"  typed answers right {share(self.answers_right, self.answers_total)}, "
+                f"recorded as another choice that can change the advice: {self.answers_wrong_level}"
+            )
+        return out
 
     def lines(self) -> list[str]:
         """The figures, as `twitchcheck test` prints them."""
@@ -258,6 +288,7 @@ class CorpusReport:
                 f"replies per check, same answers: {account:.1f} with the account, {buttons:.1f} by buttons "
                 f"({buttons - 1:.1f} without the Skip tap)"
             )
+        out += self.first_sight()
         out += [f"  miss: {miss}" for miss in self.misses]
         out += [f"  ✗ {failure}" for failure in self.failures]
         return out
@@ -268,8 +299,10 @@ def run_corpus(engine: Engine, corpus: Corpus) -> CorpusReport:
     report = CorpusReport()
     flow = engine.flows[corpus.flow]
     where = corpus.source
+    places = _typing_places(flow)
+    deciding = _deciding_steps(flow)
     for case in corpus.sentences:
-        verdict = engine.read_emergency(flow.id, case.text).verdict
+        verdict = _typed_verdict(engine, flow, case, places)
         name = next(key for key, known in CLASSES.items() if known is verdict)
         report.sentences[case.expect, name] += 1
         if case.expect == name:
@@ -289,6 +322,7 @@ def run_corpus(engine: Engine, corpus: Corpus) -> CorpusReport:
             report.misses.append(said)
         else:
             report.answers_wrong += 1
+            report.answers_wrong_level += answer.step in deciding
             report.failures.append(said)
     reader = engine.accounts[flow.id]
     for account in corpus.accounts:
@@ -307,6 +341,34 @@ def run_corpus(engine: Engine, corpus: Corpus) -> CorpusReport:
         report.replies_buttons.append(by_buttons)
     _targets(report)
     return report
+
+
+def _typing_places(flow: Flow) -> list[str]:
+    """Where a sentence is typed in the corpus: the account step, and the first plain question."""
+    account = flow.account_step
+    plain = next((s.id for s in flow.steps.values() if s.kind == StepKind.QUESTION), None)
+    return [step for step in (account.id if account else None, plain) if step is not None]
+
+
+def _typed_verdict(engine: Engine, flow: Flow, case: SentenceCase, places: list[str]) -> Verdict:
+    """What the engine does with the sentence wherever it is typed; the worse case for what it expects.
+
+    An emergency must be caught at every place, and a calm sentence must stay calm at every place.
+    """
+    if not places:
+        return engine.read_emergency(flow.id, case.text).verdict
+    found = [engine.screen(flow.id, case.text, step) for step in places]
+    return max(found) if case.expect == "calm" else min(found)
+
+
+def _deciding_steps(flow: Flow) -> frozenset[str]:
+    """Steps whose answer can change the advice: safety questions, branching ones, and those routing reads."""
+    read = {atom.key for rule in flow.rules for atom in rule.when.atoms()}
+    return frozenset(
+        step.id
+        for step in flow.steps.values()
+        if step.is_flag or step.key in read or len({b.target for c in step.choices for b in c.branches}) > 1
+    )
 
 
 def _targets(report: CorpusReport) -> None:

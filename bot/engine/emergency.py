@@ -6,23 +6,27 @@ to what a chat message needs and declared in the flow (`interrupts:` and `cues:`
 1. The text is split into sentences, and each sentence into clauses at `boundary` cues
    ("but", "however", "and now"). A cue reaches only within its clause, as in ConText
    (context.py holds these rules, shared with the answer readers).
-2. Misspelt words are corrected towards the emergency vocabulary ("chokeing" → "choking",
+2. Besides the listed phrases, the language's frames (frames.py) find descriptions of a sign
+   ("her lips look purple", "he can't lift his right hand"); they are judged the same way.
+3. Misspelt words are corrected towards the emergency vocabulary ("chokeing" → "choking",
    "siezure" → "seizure"), but only words that are not ordinary English (spelling.py):
    "checking", "sitting" and "a bit" stay what they are.
-3. Each concept's `phrases` and `patterns` are found. A match is then judged, first rule wins:
+4. Each concept's `phrases` and `patterns` are found. A match is then judged, first rule wins:
    - an `unless` phrase in the clause means something else ("through my nose") → ignore;
    - a `negation` cue up to five words before it ("no", "not", "never") → ignore, unless the
      cue is a `not_negation` ("can't stop", "no doubt") or is followed by a comma ("No, I
      can't breathe"), or a new clause starts between them ("…, I can't breathe", "no pain and
      I can't breathe"); a comma or "and" alone between them ("no pain, can't breathe") → ask;
-   - a `distant_past` cue in the clause ("years ago", "as a child") → ignore;
+   - a `distant_past` cue in the clause ("years ago", "as a child", a past year) → ignore;
+   - an `elsewhere` cue in the clause (a film, the news, "what if", a joke) → ignore, or ask
+     when a `now` cue says it may be happening now;
    - a `maybe` cue before it in the clause ("what if", "worried about"), or a question → ask;
    - a `now` cue anywhere in the sentence ("right now", "suddenly", "since this morning") → fire;
    - a `recent_past` cue in the clause ("had", "yesterday") → ask;
    - an `unclear` phrase ("my arm went numb") → ask;
    - otherwise → fire.
    Whose emergency it is does not matter: "my husband is having a seizure" fires.
-4. Any fire wins over any ask; "ask" becomes one confirming question in the engine.
+5. Any fire wins over any ask; "ask" becomes one confirming question in the engine.
 
 Cost: one pass over the words per phrase list (indexed by first word), a few regular
 expressions per clause, and a bounded cache of spelling corrections: tens of microseconds
@@ -40,6 +44,7 @@ from rapidfuzz import process
 from rapidfuzz.distance import DamerauLevenshtein
 
 from bot.engine.context import Cue, CueReader, Negation, SentenceContext
+from bot.engine.frames import EMPTY_LANGUAGE, FrameReader, Language
 from bot.engine.model import Cues, Interrupt
 from bot.engine.spelling import ordinary_words, word_typos
 from bot.engine.text import Found, PhraseIndex, Sentence, sentences
@@ -62,6 +67,8 @@ class Reading:
 
     verdict: Verdict
     concept: str | None = None
+    considered: bool = False
+    """Some emergency language was found, and judged: a calm verdict then means it was ruled out."""
 
 
 CALM = Reading(Verdict.NONE)
@@ -71,12 +78,20 @@ CALM = Reading(Verdict.NONE)
 class _Phrase:
     concept: str
     unclear: bool
+    fillers: frozenset[int] = frozenset()
 
 
 class EmergencyReader:
     """Judges typed text against a flow's emergency concepts and cues; pure and thread-safe to share."""
 
-    def __init__(self, concepts: Sequence[Interrupt], cues: Cues, known_words: Iterable[str] = ()) -> None:
+    def __init__(
+        self,
+        concepts: Sequence[Interrupt],
+        cues: Cues,
+        known_words: Iterable[str] = (),
+        language: Language = EMPTY_LANGUAGE,
+    ) -> None:
+        self.frames = FrameReader(language)
         self.phrases: PhraseIndex[_Phrase] = PhraseIndex(
             [(p, _Phrase(c.id, False)) for c in concepts for p in c.phrases]
             + [(p, _Phrase(c.id, True)) for c in concepts for p in c.unclear]
@@ -90,7 +105,7 @@ class EmergencyReader:
         pattern_words = {
             w for c in concepts for p in (*c.patterns, *c.unclear_patterns) for w in re.findall(r"[a-z]{5,}", p)
         }
-        emergency_words = self.phrases.vocabulary() | pattern_words
+        emergency_words = self.phrases.vocabulary() | pattern_words | self.frames.vocabulary()
         self.targets = sorted(word for word in emergency_words if len(word) >= 5)
         self.known = emergency_words | self.cues.vocabulary() | set(known_words)
         self._corrections: dict[str, str] = {}
@@ -104,7 +119,7 @@ class EmergencyReader:
         best = CALM
         for sentence in found:
             reading = self._sentence(sentence)
-            if reading.verdict > best.verdict:
+            if reading.verdict > best.verdict or (reading.considered and not best.considered):
                 best = reading
                 if best.verdict is Verdict.EMERGENCY:
                     break
@@ -117,14 +132,19 @@ class EmergencyReader:
         matches = list(self.phrases.find(said))
         if self.patterns:
             matches += self._pattern_matches(said)
+        if self.frames:
+            matches += [
+                Found(f.start, f.end, _Phrase(f.value.concept, f.value.unclear, f.value.fillers))
+                for f in self.frames.find(said)
+            ]
         if not matches:
             return CALM
         context = self.cues.scan(sentence, said)
-        best = CALM
+        best = Reading(Verdict.NONE, considered=True)
         for match in matches:
             verdict = self._judge(match, said, context)
             if verdict > best.verdict:
-                best = Reading(verdict, match.value.concept)
+                best = Reading(verdict, match.value.concept, True)
         return best
 
     def _pattern_matches(self, said: tuple[str, ...]) -> list[Found[_Phrase]]:
@@ -147,16 +167,22 @@ class EmergencyReader:
         unless = self.unless.get(match.value.concept)
         if unless and any(context.clause(hit.start) == context.clause(start) for hit in unless.find(said)):
             return Verdict.NONE
+        fillers = match.value.fillers
+        if fillers and any(cue.value == Cue.NEGATION and cue.start in fillers for cue in context.cues):
+            return Verdict.NONE  # "my face isn't drooping": the negation sits between the frame's words
         negation = context.negation(start, end)
         if negation is Negation.CLEAR or context.has(Cue.DISTANT_PAST, start, end):
             return Verdict.NONE
+        if context.has(Cue.ELSEWHERE, start, end):
+            return Verdict.CONFIRM if context.now(start, end) else Verdict.NONE
         if negation is Negation.UNSURE:
             return Verdict.CONFIRM
         if context.has(Cue.MAYBE, start, end, before_only=True) or context.sentence.question:
             return Verdict.CONFIRM
         if context.now(start, end):
             return Verdict.EMERGENCY
-        if context.has(Cue.RECENT_PAST, start, end) or match.value.unclear:
+        recent = context.has(Cue.RECENT_PAST, start, end) or context.has(Cue.PASSED, start, end)
+        if recent or match.value.unclear:
             return Verdict.CONFIRM
         return Verdict.EMERGENCY
 

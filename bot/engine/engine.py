@@ -8,7 +8,7 @@ from types import MappingProxyType
 from typing import Any
 
 from bot.engine.account import AccountReader
-from bot.engine.context import CueReader
+from bot.engine.context import Cue, CueReader
 from bot.engine.conversation import Conversation
 from bot.engine.emergency import EmergencyReader, Reading, Verdict
 from bot.engine.followup import offers_followup
@@ -16,6 +16,7 @@ from bot.engine.machine import FlowMachine
 from bot.engine.matching import ChoiceMatcher, Match, Parsed, TextParser
 from bot.engine.model import ACCOUNT_REVIEW, EMERGENCY_CONFIRM, NO, NOT_SURE, YES, Flow, Step, StepKind
 from bot.engine.replies import Command, Echo, Input, Notice, Pick, Question, Reason, Reply, Result, Typed
+from bot.engine.english import looks_english
 from bot.engine.text import normalize, sentences, words
 
 INTERRUPT_KEY = "_interrupt"
@@ -55,8 +56,10 @@ class Engine:
         }
         self.parsers = {flow_id: TextParser(CueReader(flow.cues)) for flow_id, flow in flows.items()}
         self.emergency = {
-            flow_id: EmergencyReader(flow.interrupts, flow.cues, _vocabulary(flow)) for flow_id, flow in flows.items()
+            flow_id: EmergencyReader(flow.interrupts, flow.cues, _vocabulary(flow), flow.language)
+            for flow_id, flow in flows.items()
         }
+        self.known_words = {flow_id: frozenset(_vocabulary(flow)) for flow_id, flow in flows.items()}
         self.accounts = {
             flow_id: AccountReader(flow, {s.id: self.matchers[flow_id, s.id] for s in flow.steps.values()})
             for flow_id, flow in flows.items()
@@ -76,6 +79,14 @@ class Engine:
     def read_emergency(self, flow_id: str, text: str) -> Reading:
         """What typed text means for the emergency screen: nothing, ask once, or an emergency."""
         return self.emergency[flow_id].read(text[:MAX_TYPED_CHARS])
+
+    def screen(self, flow_id: str, text: str, step: str) -> Verdict:
+        """What typing `text` at `step` does: the emergency advice, the confirming question, or neither."""
+        flow = self.flows[flow_id]
+        moved, _ = self.advance(Conversation(flow_id=flow_id, step=step, version=1), Typed(text))
+        if flow.is_outcome(moved.step) and INTERRUPT_KEY in moved.answers:
+            return Verdict.EMERGENCY
+        return Verdict.CONFIRM if moved.step == EMERGENCY_CONFIRM else Verdict.NONE
 
     def is_emergency(self, flow_id: str, text: str) -> bool:
         """True when typed text describes an emergency, or may (then the engine asks once)."""
@@ -137,10 +148,8 @@ class Engine:
             return self._account(flow, conversation, step, text, parsed, reading)
         match = self.matchers[flow.id, step.id].read(text, parsed)
         if reading.verdict is Verdict.CONFIRM and conversation.step != EMERGENCY_CONFIRM:
-            if conversation.step == ACCOUNT_REVIEW:
-                waiting = {ACCOUNT: conversation.meta.get(ACCOUNT)}
-            else:
-                waiting = {PENDING: match.value} if match.value is not None else {}
+            # An emergency description never fills in an answer: the question is asked again after "No".
+            waiting = {ACCOUNT: conversation.meta.get(ACCOUNT)} if conversation.step == ACCOUNT_REVIEW else {}
             return self._confirm(flow, conversation, reading, waiting)
         if match.value is not None:
             moved, replies = self._pick(flow, conversation, Pick(step.id, match.value))
@@ -150,7 +159,27 @@ class Engine:
         command = TYPED_COMMANDS.get(_plain(text))
         if command is not None and not match.ambiguous:
             return self.advance(conversation, command)
+        if conversation.step != EMERGENCY_CONFIRM and not match.ambiguous:
+            worry = self._worrying(flow, parsed, reading)
+            if worry is not None:
+                moved, replies = self._confirm(flow, conversation, reading, {})
+                return moved, (*worry, *replies)
         return conversation, (self._unclear(step, match), *self.current(conversation))
+
+    def _worrying(self, flow: Flow, parsed: Parsed, reading: Reading) -> tuple[Reply, ...] | None:
+        """Text not understood that names a body or safety word, or is not English: never moved past
+        silently. The notices to show before the confirming question, or None to carry on.
+
+        Not when the emergency reader already ruled its language out, or a cue settles it ("no",
+        "years ago", "in a film", "fine now")."""
+        said = [word for context in parsed.contexts for word in context.said]
+        if not looks_english(said, self.known_words[flow.id]):
+            return (Notice("ui.english_only"),)
+        if reading.considered or any(cue.value in Cue.SETTLING for c in parsed.contexts for cue in c.cues):
+            return None
+        if self.emergency[flow.id].frames.mentions_safety_word(said):
+            return ()
+        return None
 
     def _unclear(self, step: Step, match: Match) -> Notice:
         if match.ambiguous:
@@ -169,7 +198,11 @@ class Engine:
             return self.advance(conversation, command)
         told = self.accounts[flow.id].read(parsed)
         if reading.verdict is Verdict.CONFIRM:
-            return self._confirm(flow, conversation, reading, {ACCOUNT: told} if told else {})
+            return self._confirm(flow, conversation, reading, {})
+        worry = self._worrying(flow, parsed, reading) if not told else None
+        if worry is not None:
+            moved, replies = self._confirm(flow, conversation, reading, {})
+            return moved, (*worry, *replies)
         if not told:
             moved, replies = self._pick(flow, conversation, Pick(step.id, step.choices[0].value))
             return moved, (Notice("ui.account_nothing"), *replies)

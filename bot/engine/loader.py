@@ -57,6 +57,7 @@ from bot.engine.quantities import durations
 from bot.engine.schema import ExcerptRuleSpec, FlowSpec, Next, StepSpec
 from bot.engine.suggest import did_you_mean
 from bot.engine.text import normalize, words
+from bot.engine.language_file import read_language
 from bot.engine.yaml_source import line_at, read_source, read_yaml
 
 MAX_LABEL_BYTES = 64
@@ -155,6 +156,10 @@ class _FlowBuilder:
 
         rules = tuple(self._rules(outcome_ids, known))
         interrupts = tuple(self._interrupts(outcome_ids))
+        language, language_cues, language_problems = read_language(
+            self.content.language, self.content.language_source, {x.id for x in interrupts}
+        )
+        self.problems.extend(language_problems)
         synonyms = self._flow_synonyms(known)
         self._check_cues()
         for i, s in enumerate(spec.steps):
@@ -176,7 +181,13 @@ class _FlowBuilder:
             excerpts=excerpts,
             max_excerpts=spec.max_excerpts,
             source=self.source,
-            cues=Cues(**{name: tuple(phrases) for name, phrases in spec.cues.model_dump().items()}),
+            cues=Cues(
+                **{
+                    name: (*phrases, *language_cues.get(name, ()))
+                    for name, phrases in spec.cues.model_dump().items()
+                }
+            ),
+            language=language,
             synonyms=MappingProxyType(synonyms),
             prompts=MappingProxyType(prompts),
         )

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from bot.engine.frames import EMPTY_LANGUAGE, Language
+
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from enum import IntEnum
@@ -275,6 +277,10 @@ class Cues:
     now: tuple[str, ...] = ()
     maybe: tuple[str, ...] = ()
     boundary: tuple[str, ...] = ()
+    elsewhere: tuple[str, ...] = ()
+    """Not happening to anyone here and now: a film, the news, "what if", a joke."""
+    passed: tuple[str, ...] = ()
+    """It has passed ("fine now"): read as the recent past, and its "now" is no now cue."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -322,6 +328,8 @@ class Flow:
     """Whole-answer phrasings for every choice recording a value ("not that I know of" → no)."""
     prompts: Mapping[str, Step] = field(default_factory=dict)
     """The engine's own questions (emergency confirmation, account review), by reserved id."""
+    language: Language = EMPTY_LANGUAGE
+    """The emergency frames, word classes and safety words of the content's language."""
 
     def is_outcome(self, state: str) -> bool:
         """True when `state` ends the conversation."""

@@ -79,6 +79,8 @@ class CuesSpec(_Spec):
     now: list[str] = []
     maybe: list[str] = []
     boundary: list[str] = []
+    elsewhere: list[str] = []
+    passed: list[str] = []
 
 
 class PromptsSpec(_Spec):

@@ -299,13 +299,14 @@ def test_an_ambiguous_answer_is_asked_about_and_changes_nothing(engine: Engine):
     assert notice.values["options"] == "“Less than 2 weeks” or “2 weeks or more”"
 
 
-def test_unclear_emergency_language_asks_once_then_no_applies_the_answer_typed_with_it(engine: Engine):
+def test_unclear_emergency_language_asks_once_then_no_asks_the_question_again(engine: Engine):
     conversation, replies = talk(engine, "no", "skip", "calf, my dad had a stroke")
     assert conversation.step == "emergency_confirm"
     assert "location" not in conversation.answers
     moved, replies = engine.advance(conversation, Typed("no"))
-    assert moved.step == "duration" and moved.answers["location"] == "leg"
-    assert notices(replies) == ["ui.confirm_no"] and echoes(replies) == ["No", "Leg or foot"]
+    # An emergency description never fills in an answer: the question it was typed at is asked again.
+    assert moved.step == "location" and "location" not in moved.answers
+    assert notices(replies) == ["ui.confirm_no"] and echoes(replies) == ["No"]
 
 
 def test_unclear_emergency_language_confirmed_is_an_emergency(engine: Engine):

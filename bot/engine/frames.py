@@ -1,0 +1,166 @@
+"""Emergency signs as frames of word classes, so a description is caught, not only a sign's name.
+
+A language file (`content/<language>/language.yaml`) groups words by meaning ("unable": can't,
+cannot, won't…; "breathe": breathe, breath, air…) and declares, per emergency concept, frames:
+sequences of classes that describe the sign ("unable breathe", "lips … blue", "eyes roll").
+
+1. Each class entry is a word or phrase; an entry written `~verb` also stands for its inflected
+   forms (breathe → breathes, breathed, breathing; fall → falls, fell, fallen), made by the
+   regular rules below plus the file's `irregular:` table, so the file lists each word once.
+2. A frame matches when its classes appear in order in one sentence, each starting at most
+   `gap` words after the previous one ends ("he can't really lift his arm" is `unable … lift …
+   limb`); a class written `+name` must follow at once ("not breathing", never "not … breathing"). The match then goes through the same judge as a listed phrase (emergency.py):
+   negation, the past, hedges and now.
+3. `fire` frames are emergencies unless a cue says otherwise; `ask` frames are asked about
+   once, unless a `now` cue makes them an emergency.
+4. `safety_words` are words that, in text not understood as an answer, earn the confirming
+   question instead of "Sorry, I didn't catch that" (engine.py).
+
+Cost: one pass over the words to find every class (indexed by first word), then for each
+frame a walk over the few places its first class occurs: microseconds per sentence.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from types import MappingProxyType
+
+from bot.engine.text import Found, PhraseIndex, words
+
+DEFAULT_GAP = 3
+"""Words allowed between two classes of a frame: "her lips look a bit purple" keeps lips near purple."""
+
+_VOWELS = frozenset("aeiou")
+
+
+def inflect(verb: str, irregular: Mapping[str, Sequence[str]] = MappingProxyType({})) -> tuple[str, ...]:
+    """A word and its regular -s, -ed and -ing forms, plus any irregular ones (its first word only)."""
+    head, _, rest = verb.partition(" ")
+    tail = f" {rest}" if rest else ""
+    forms = {head}
+    if head.endswith("e"):
+        forms |= {head + "s", head + "d", head[:-1] + "ing"}
+    elif head.endswith("y") and len(head) > 2 and head[-2] not in _VOWELS:
+        forms |= {head[:-1] + "ies", head[:-1] + "ied", head + "ing"}
+    elif head.endswith(("s", "sh", "ch", "x", "z")):
+        forms |= {head + "es", head + "ed", head + "ing"}
+    else:
+        forms |= {head + "s", head + "ed", head + "ing"}
+        if _doubles(head):
+            forms |= {head + head[-1] + "ed", head + head[-1] + "ing"}
+    forms |= set(irregular.get(head, ()))
+    return tuple(sorted(form + tail for form in forms))
+
+
+def _doubles(word: str) -> bool:
+    """Short consonant-vowel-consonant words double their last letter: drop → dropped, grip → gripping."""
+    return (
+        len(word) <= 4
+        and len(word) >= 3
+        and word[-1] not in _VOWELS | {"w", "x", "y"}
+        and word[-2] in _VOWELS
+        and word[-3] not in _VOWELS
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class Frame:
+    """A sequence of word classes that describes an emergency sign."""
+
+    concept: str
+    classes: tuple[str, ...]
+    unclear: bool
+    line: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class Language:
+    """One language's emergency lexicon, read from `content/<language>/language.yaml`."""
+
+    classes: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    """Each class's phrases, inflected forms included."""
+    frames: tuple[Frame, ...] = ()
+    safety_words: tuple[str, ...] = ()
+    gap: int = DEFAULT_GAP
+    source: str = ""
+
+
+EMPTY_LANGUAGE = Language()
+
+
+@dataclass(frozen=True, slots=True)
+class FrameHit:
+    concept: str
+    unclear: bool
+    fillers: frozenset[int] = frozenset()
+    """Positions of the words between the frame's classes: a negation there negates the frame
+    ("my face isn't drooping")."""
+
+
+class FrameReader:
+    """Finds a language's frames in a sentence's words."""
+
+    def __init__(self, language: Language) -> None:
+        self.language = language
+        self.index: PhraseIndex[str] = PhraseIndex(
+            (phrase, name) for name, phrases in language.classes.items() for phrase in phrases
+        )
+        self.frames = language.frames
+        self.safety = PhraseIndex((phrase, True) for phrase in language.safety_words)
+
+    def __bool__(self) -> bool:
+        return bool(self.frames)
+
+    def vocabulary(self) -> set[str]:
+        """Every word of every class: the targets of spelling correction."""
+        return self.index.vocabulary() | self.safety.vocabulary()
+
+    def find(self, said: Sequence[str]) -> Iterator[Found[FrameHit]]:
+        """Every frame found in `said`, as the span from its first class to its last."""
+        if not self.frames:
+            return
+        at: dict[str, list[tuple[int, int]]] = {}
+        for hit in self.index.find(said):
+            at.setdefault(hit.value, []).append((hit.start, hit.end))
+        for frame in self.frames:
+            first = at.get(frame.classes[0].lstrip("+"))
+            if not first:
+                continue
+            for start, end in first:
+                chained = self._chain(frame.classes[1:], end, at)
+                if chained is not None:
+                    last, fillers = chained
+                    yield Found(start, last, FrameHit(frame.concept, frame.unclear, frozenset(fillers)))
+                    break
+
+    def _chain(
+        self, rest: tuple[str, ...], after: int, at: Mapping[str, list[tuple[int, int]]]
+    ) -> tuple[int, list[int]] | None:
+        """Where the rest of a frame ends after word `after`, and the filler words it skipped."""
+        if not rest:
+            return after, []
+        name = rest[0]
+        gap = 0 if name.startswith("+") else self.language.gap
+        for start, end in at.get(name.lstrip("+"), ()):
+            if after <= start <= after + gap:
+                found = self._chain(rest[1:], end, at)
+                if found is not None:
+                    return found[0], [*range(after, start), *found[1]]
+        return None
+
+    def mentions_safety_word(self, said: Sequence[str]) -> bool:
+        """Whether the words name a body or safety word (breath, floor, face, can't move…)."""
+        return any(True for _ in self.safety.find(tuple(said)))
+
+
+def expand(entries: Iterable[str], irregular: Mapping[str, Sequence[str]]) -> tuple[str, ...]:
+    """A class's phrases with `~` entries inflected, normalised as the readers compare them."""
+    found: dict[str, None] = {}
+    for entry in entries:
+        if entry.startswith("~"):
+            for form in inflect(" ".join(words(entry[1:])), irregular):
+                found[form] = None
+        else:
+            found[" ".join(words(entry))] = None
+    return tuple(phrase for phrase in found if phrase)
