@@ -18,8 +18,8 @@ to what a chat message needs and declared in the flow (`interrupts:` and `cues:`
      can't breathe"), or a new clause starts between them ("…, I can't breathe", "no pain and
      I can't breathe"); a comma or "and" alone between them ("no pain, can't breathe") → ask;
    - a `distant_past` cue in the clause ("years ago", "as a child", a past year) → ignore;
-   - an `elsewhere` cue in the clause (a film, the news, "what if", a joke) → ignore, or ask
-     when a `now` cue says it may be happening now;
+   - an `elsewhere` cue in the clause (a film, the news, "one day", a joke) → ignore, or ask
+     when a `now` cue in the same clause says it may be happening now;
    - a `maybe` cue before it in the clause ("what if", "worried about"), or a question → ask;
    - a `now` cue anywhere in the sentence ("right now", "suddenly", "since this morning") → fire;
    - a `recent_past` cue in the clause ("had", "yesterday") → ask;
@@ -174,7 +174,7 @@ class EmergencyReader:
         if negation is Negation.CLEAR or context.has(Cue.DISTANT_PAST, start, end):
             return Verdict.NONE
         if context.has(Cue.ELSEWHERE, start, end):
-            return Verdict.CONFIRM if context.now(start, end) else Verdict.NONE
+            return Verdict.CONFIRM if context.has(Cue.NOW, start, end) else Verdict.NONE
         if negation is Negation.UNSURE:
             return Verdict.CONFIRM
         if context.has(Cue.MAYBE, start, end, before_only=True) or context.sentence.question:

@@ -15,7 +15,7 @@ from bot.engine.spelling import ordinary_words
 
 MIN_WORDS = 2
 """Fewer longer words than this say too little to judge ("si", "nein"): taken as English."""
-MIN_ENGLISH_SHARE = 0.4
+MIN_ENGLISH_SHARE = 0.5
 LONG_WORD = 4
 
 
