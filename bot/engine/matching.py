@@ -70,6 +70,14 @@ class Match:
 
 NOTHING = Match()
 
+ASIDES = frozenset({"maam", "sir", "mate", "bro", "lol", "tbh", "fr", "pls", "please", "thanks", "ty", "innit", "honestly"})
+"""Words around an answer that change nothing: "no ma'am", "nope lol"."""
+ASKING = frozenset({"what", "whats", "how", "hows", "does", "do", "is", "isnt", "should", "can", "would", "could",
+                    "which", "why", "whether", "wdym"})
+"""A question that starts with one of these asks back ("is being busy at work stress?"): it is asked about."""
+ALL_FINE = frozenset({"fine", "normal", "ok", "okay", "good", "alright", "same", "great"})
+"""After a leading no, these say what is fine: "no, both of those are fine" is no."""
+
 
 @dataclass(frozen=True, slots=True)
 class Parsed:
@@ -120,17 +128,25 @@ class ChoiceMatcher:
         if not said:
             return NOTHING
         trimmed = _trim(said)
-        for candidate in (said, trimmed):
+        plain = _plain_answer(trimmed)
+        for candidate in (said, trimmed, plain):
             if candidate in self.exact:
                 return Match(self.exact[candidate])
         if parsed is None:
             parsed = TextParser(cues or CueReader.empty()).parse(text)
+        if _asks_back(parsed):
+            return NOTHING
+        fine = self._no_then_fine(trimmed)
+        if fine is not None:
+            return Match(fine)
         near = self._closest(trimmed, most=1)  # "Less thn 2 weeks" is the label, not "2 weeks"
         if near is not None:
             return Match(near)
         for reading in (self._quantity, self._mentioned):
             found = reading(parsed)
             if found is not NOTHING:
+                if found.value == YES and NOT_SURE in self.values and set(plain.split()) & HEDGES:
+                    return Match(NOT_SURE)  # "maybe a bit clumsier": a hedged yes is not sure
                 return found
         close = self._closest(trimmed)
         if close is not None:
@@ -142,6 +158,15 @@ class ChoiceMatcher:
         if option and 1 <= int(option.group(1)) <= len(self.values):
             return Match(self.values[int(option.group(1)) - 1])
         return NOTHING
+
+    def _no_then_fine(self, said: str) -> str | None:
+        """ "No, breathing and swallowing are fine": a no, then what is fine, is no."""
+        if NO not in self.values:
+            return None
+        head, _, rest = said.partition(" ")
+        if self.exact.get(head) != NO or not rest or not set(rest.split()) & ALL_FINE:
+            return None
+        return NO if not set(rest.split()) & HEDGES else None
 
     def _leading(self, said: str, parsed: Parsed) -> str | None:
         """A reply that opens with an answer: "No, not really", "yes I have", "Not sure. Maybe a bit".
@@ -234,6 +259,23 @@ class ChoiceMatcher:
         best = found[0][1]
         values = {self.exact[phrase] for phrase, score, _ in found if score == best}
         return values.pop() if len(values) == 1 else None
+
+
+def _plain_answer(said: str) -> str:
+    """Asides dropped and a word said twice said once: "nope nope" → "nope", "no ma'am" → "no"."""
+    kept: list[str] = []
+    for word in said.split():
+        if word not in ASIDES and (not kept or kept[-1] != word):
+            kept.append(word)
+    return " ".join(kept)
+
+
+def _asks_back(parsed: Parsed) -> bool:
+    """The reply is a question of its own ("what counts as trouble breathing?"), not an answer."""
+    if not parsed.contexts:
+        return False
+    last = parsed.contexts[-1].sentence
+    return last.question and len(last.words) >= 3 and last.words[0] in ASKING
 
 
 def _trim(said: str) -> str:
