@@ -105,9 +105,11 @@ class EmergencyReader:
         pattern_words = {
             w for c in concepts for p in (*c.patterns, *c.unclear_patterns) for w in re.findall(r"[a-z]{5,}", p)
         }
-        emergency_words = self.phrases.vocabulary() | pattern_words | self.frames.vocabulary()
+        emergency_words = self.phrases.vocabulary() | pattern_words
         self.targets = sorted(word for word in emergency_words if len(word) >= 5)
-        self.known = emergency_words | self.cues.vocabulary() | set(known_words)
+        # Frame words are known (never "corrected" away) but not targets: their hundreds of forms would
+        # make every unknown word's correction search several times longer (bench_engine).
+        self.known = emergency_words | self.frames.vocabulary() | self.cues.vocabulary() | set(known_words)
         self._corrections: dict[str, str] = {}
 
     def read(self, text: str) -> Reading:
