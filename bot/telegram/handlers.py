@@ -178,7 +178,7 @@ class TwitchCheckBot:
         if not who.private and not await self.in_group_checks(update.effective_chat):  # type: ignore[arg-type]
             await self.redirect_to_private(context, who, flow_id or "")
             return
-        turn = await self.service.start(who.key, who.user, flow_id, resume=flow_id is None)
+        turn = await self.service.start(who.key, who.user, flow_id, resume=flow_id is None, update=update.update_id)
         await self.show(context, who, turn)  # a new check's card starts with the welcome
 
     async def on_help(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -218,9 +218,9 @@ class TwitchCheckBot:
             await self.redirect_to_private(context, who)
             return
         command = Command.BACK if message.text.split()[0].split("@")[0].lower() == "/back" else Command.RESTART
-        turn = await self.service.apply(who.key, who.user, command, afresh=True)
+        turn = await self.service.apply(who.key, who.user, command, afresh=True, update=update.update_id)
         if turn is None:
-            turn = await self.service.start(who.key, who.user)
+            turn = await self.service.start(who.key, who.user, update=update.update_id)
         await self.show(context, who, turn)
 
     async def on_cancel(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -311,10 +311,11 @@ class TwitchCheckBot:
         if who is None or message is None or message.text is None:
             return
         text = message.text
-        turn = await self.service.apply(who.key, who.user, Typed(text), afresh=True)
+        # The update's id is saved with the answer, so a redelivery of it (webhooks) changes nothing.
+        turn = await self.service.apply(who.key, who.user, Typed(text), afresh=True, update=update.update_id)
         if turn is None:
-            turn = await self.service.start(who.key, who.user)
-            if self.service.engine.is_emergency(turn.conversation.flow_id, text):
+            turn = await self.service.start(who.key, who.user, update=update.update_id)
+            if turn.changed and self.service.engine.is_emergency(turn.conversation.flow_id, text):
                 turn = await self.service.apply(who.key, who.user, Typed(text), afresh=True) or turn
         elif len(text) > LONG_TEXT_CHARS and _is_notice(turn, "ui.not_understood"):
             turn = Turn(turn.conversation, (Notice("ui.too_long"), *turn.replies[1:]), turn.changed)
