@@ -15,7 +15,7 @@ from telegram.ext import ContextTypes
 from bot.content.library import Content
 from bot.content.render import Action, Button, CardView, Renderer
 from bot.content.render import Message as Rendered
-from bot.conversations import INTRO, SHOWN, ConversationService, StaleVersion, Turn
+from bot.conversations import INTRO, SHOWN, ConversationService, StaleVersion, Turn, epoch_of
 from bot.engine.conversation import Conversation
 from bot.engine.replies import Command, Notice, Pick, Question, Result, Typed
 from bot.logs import log_event
@@ -346,6 +346,10 @@ class TwitchCheckBot:
         if press.owner != who.user_id:
             await self.acknowledge(query, self.content.text("ui.not_your_check"), url=self.deep_link(context))
             return
+        if press.chat and press.chat != self.codec.chat_tag(who.chat_id):
+            # Signed, but sent to another chat: replayed here, by a modified client.
+            await self.acknowledge(query, self.content.text("ui.forged_press"))
+            return
         if press.kind in (Kind.FORGET_YES, Kind.FORGET_NO):
             await self.forget(update, context, who, press)
         elif press.kind == Kind.FORGET:
@@ -370,7 +374,7 @@ class TwitchCheckBot:
             return
         tags = self.service.tags_for(conversation)
         step_id = tags.step(conversation.flow_id, press.step)
-        if step_id is not None and (step_id != conversation.step or press.version != conversation.version):
+        if step_id is not None and (step_id != conversation.step or not same_check(press, conversation)):
             await self.refuse_stale(context, who, query, press, conversation)
             return
         value = tags.choice(conversation.flow_id, step_id, press.choice) if step_id else None
@@ -412,7 +416,7 @@ class TwitchCheckBot:
         if current is None:
             await self.acknowledge(query, self.content.text("ui.forged_press"))
             return
-        if press.version >= current.meta.get(SHOWN, 0):
+        if press.epoch == epoch_of(current) and press.version >= current.meta.get(SHOWN, 0):
             await self.acknowledge(query, self.content.text("ui.already_saved"))
             return
         replies = self.service.current(current)
@@ -435,7 +439,7 @@ class TwitchCheckBot:
         query = update.callback_query
         assert query is not None
         conversation = await self.service.load(who.key)
-        if conversation is not None and press.version != conversation.version:
+        if conversation is not None and not same_check(press, conversation):
             await self.refuse_stale(context, who, query, press, conversation, relink=False)
             return
         await self.acknowledge(query)
@@ -449,7 +453,7 @@ class TwitchCheckBot:
         conversation = await self.service.load(who.key)
         replies = self.service.current(conversation) if conversation else ()
         result = next((r for r in replies if isinstance(r, Result)), None)
-        if conversation is None or result is None or press.version != conversation.version:
+        if conversation is None or result is None or not same_check(press, conversation):
             await self.refuse_stale(context, who, query, press, conversation, relink=False)
             return
         await self.acknowledge(query)
@@ -462,7 +466,7 @@ class TwitchCheckBot:
         assert query is not None
         conversation = await self.service.load(who.key)
         flow = self.service.engine_for(conversation).flows.get(conversation.flow_id) if conversation else None
-        if conversation is None or flow is None or press.version != conversation.version:
+        if conversation is None or flow is None or not same_check(press, conversation):
             await self.refuse_stale(context, who, query, press, conversation, relink=False)
             return
         rendered = self.renderer.summary(flow, conversation, date.today().isoformat())
@@ -515,6 +519,11 @@ class TwitchCheckBot:
         if isinstance(update, Update) and update.effective_chat and update.effective_chat.type == ChatType.PRIVATE:
             with contextlib.suppress(Exception):  # the error handler must never raise
                 await context.bot.send_message(update.effective_chat.id, self.renderer.text("ui.error"))
+
+
+def same_check(press: Press, conversation: Conversation) -> bool:
+    """Whether `press` came from the card of `conversation` as it is now: same epoch, same version."""
+    return press.epoch == epoch_of(conversation) and press.version == conversation.version
 
 
 def _is_notice(turn: Turn, key: str) -> bool:
