@@ -9,94 +9,19 @@ finds its id there changes nothing and shows the current question again. Real SQ
 from __future__ import annotations
 
 import asyncio
-import time
-from collections.abc import AsyncIterator
 from pathlib import Path
-from typing import Protocol
 
 import pytest
-import redis.asyncio as aioredis
 
-from bot.storage import SqliteStore, open_store
-from bot.storage.base import ConversationStore
-from bot.storage.redis import CLAIM_PREFIX
 from bot.telegram.webhook import WebhookLimits, WebhookServer
 from tests.botapi import BotApiStandIn
-from tests.e2e.cuts import Cuts
+from tests.e2e.cuts import Backend, Cuts, backend
 from tests.e2e.harness import WEBHOOK_PATH, WEBHOOK_SECRET, Person, answered, headline, start_webhook_server
 from tests.e2e.steps_flow import load_steps, question
-from tests.support.redis_server import RedisServer
 
+__all__ = ["backend"]  # the fixture, once per store
 WAIT = 5.0
 """Seconds any one step may take before the test fails (an upper bound, never a measurement)."""
-
-
-class Clock:
-    """time.time, but one a test can move forward, so a SQLite lease runs out without waiting."""
-
-    def __init__(self) -> None:
-        self.ahead = 0.0
-
-    def __call__(self) -> float:
-        return time.time() + self.ahead
-
-
-class Backend(Protocol):
-    kind: str
-
-    async def open(self) -> ConversationStore:
-        """One more connection to the shared store, as another replica's process would open."""
-        ...
-
-    async def expire_claim(self, update_id: int, lease_seconds: int) -> None:
-        """Make the claim on `update_id` pass its lease, as when the replica holding it died."""
-        ...
-
-
-class SqliteBackend:
-    kind = "sqlite"
-
-    def __init__(self, data_dir: Path) -> None:
-        self.data_dir, self.clock, self.opened = data_dir, Clock(), list[ConversationStore]()
-
-    async def open(self) -> ConversationStore:
-        self.opened.append(await SqliteStore.open(self.data_dir, clock=self.clock))
-        return self.opened[-1]
-
-    async def expire_claim(self, update_id: int, lease_seconds: int) -> None:
-        self.clock.ahead += lease_seconds
-
-
-class RedisBackend:
-    kind = "redis"
-
-    def __init__(self, url: str, data_dir: Path) -> None:
-        self.url, self.data_dir, self.opened = url, data_dir, list[ConversationStore]()
-        self.raw = aioredis.Redis.from_url(url)
-
-    async def open(self) -> ConversationStore:
-        self.opened.append(await open_store(self.url, self.data_dir))
-        return self.opened[-1]
-
-    async def expire_claim(self, update_id: int, lease_seconds: int) -> None:
-        # PEXPIREAT in the past makes Redis drop the key at once, as when its lease runs out.
-        assert await self.raw.pexpireat(f"{CLAIM_PREFIX}{update_id}", 1)
-
-
-@pytest.fixture(params=["sqlite", "redis"])
-async def backend(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[Backend]:
-    chosen: SqliteBackend | RedisBackend
-    if request.param == "sqlite":
-        chosen = SqliteBackend(tmp_path / "data")
-    else:
-        server: RedisServer = request.getfixturevalue("redis_server")
-        chosen = RedisBackend(server.url, tmp_path / "data")
-        await chosen.raw.flushdb()
-    yield chosen
-    for store in chosen.opened:
-        await store.close()
-    if isinstance(chosen, RedisBackend):
-        await chosen.raw.aclose()
 
 
 def url(server: WebhookServer) -> str:
