@@ -8,8 +8,10 @@ same engine, flow and button index the service uses for it.
 
 from __future__ import annotations
 
+import secrets
+from collections.abc import Mapping
 from dataclasses import dataclass, replace
-from typing import Generic
+from typing import Any, Generic
 
 from bot.engine.conversation import Conversation
 from bot.engine.engine import Engine
@@ -33,6 +35,21 @@ for the whole check, so a second tap on that message is recognised and changes n
 INTRO = "intro"
 """`meta` key the front end owns: the check is still shown on the message it started with, which
 keeps the welcome at its top; showing it afresh drops the key."""
+
+UPDATES = "updates"
+"""`meta` key the service owns: the ids of the last RECENT_UPDATES updates that changed the conversation,
+saved in the same compare-and-set write as the change. Typed text carries no version, so a webhook
+redelivery of an update that was saved but never settled (the replica stopped or died) is recognised
+by its id here, and changes nothing."""
+RECENT_UPDATES = 8
+"""Telegram redelivers an unsettled update soon, usually before the person's next one; a few more
+ids cover updates that overtake it."""
+
+EPOCH = "epoch"
+"""`meta` key the service owns: a random tag drawn when a check starts with nothing stored (first use,
+or after /forget, /cancel or expiry) and kept for the conversation's life. Buttons carry it, so a card
+from before the conversation was deleted never answers the new one, at whatever step and version."""
+EPOCH_BYTES = 2
 
 CHANGED = "flow_changed"
 """`meta` key of a conversation read afresh because its flow version is gone and it no longer fits
@@ -96,18 +113,25 @@ class ConversationService(Generic[I]):
             return stored
         flows = current.engine.flows
         flow_id = stored.flow_id if stored.flow_id in flows else current.engine.default_flow
-        meta = {CHANGED: True, **({SHOWN: stored.meta[SHOWN]} if SHOWN in stored.meta else {})}
+        meta = {CHANGED: True, **({SHOWN: stored.meta[SHOWN]} if SHOWN in stored.meta else {}), **carried(stored)}
         return Conversation(flow_id, flows[flow_id].start, version=stored.version, meta=meta, flow_version=current.id)
 
     async def load(self, key: str) -> Conversation | None:
         stored = await self.store.load(key)
         return self.resolve(stored) if stored is not None else None
 
-    async def start(self, key: str, user: str, flow_id: str | None = None, *, resume: bool = False) -> Turn:
-        """Begin a check (or, with `resume`, show where an unfinished one stands)."""
+    async def start(
+        self, key: str, user: str, flow_id: str | None = None, *, resume: bool = False, update: int | None = None
+    ) -> Turn:
+        """Begin a check (or, with `resume`, show where an unfinished one stands).
+
+        `update` is the id of the Telegram update asking for it: one already applied changes nothing.
+        """
         for _ in range(MAX_CONFLICT_RETRIES):
             stored = await self.store.load(key)
             current = self.resolve(stored) if stored is not None else None
+            if current is not None and applied(current, update):
+                return Turn(current, self.current(current), changed=False)
             if resume and current is not None:
                 flow = self.engine_for(current).flows.get(current.flow_id)
                 asking = flow is not None and flow.question(current.step) is not None
@@ -123,7 +147,9 @@ class ConversationService(Generic[I]):
             engine = version.engine
             chosen = flow_id if flow_id is not None and flow_id in engine.flows else engine.default_flow
             fresh, replies = engine.start(chosen, current.version if current else 0)
-            fresh = replace(fresh, meta={**fresh.meta, SHOWN: fresh.version, INTRO: True}, flow_version=version.id)
+            kept = carried(current, update) if current is not None else {EPOCH: new_epoch(), **recorded({}, update)}
+            meta = {**fresh.meta, SHOWN: fresh.version, INTRO: True, **kept}
+            fresh = replace(fresh, meta=meta, flow_version=version.id)
             if await self.store.save(key, fresh, expected_version=current.version if current else None, user=user):
                 return Turn(fresh, replies, changed=True, started=True)
         raise RuntimeError("conversation kept changing under us")
@@ -137,6 +163,7 @@ class ConversationService(Generic[I]):
         version: int | None = None,
         loaded: Conversation | None = None,
         afresh: bool = False,
+        update: int | None = None,
     ) -> Turn | None:
         """Advance the stored conversation by `given`; None when there is no conversation.
 
@@ -145,7 +172,9 @@ class ConversationService(Generic[I]):
         commands), a concurrent change makes us reload and apply again, in order. `loaded` is
         the conversation the caller has just read, saving a store round trip; compare-and-set
         still catches it if it has changed since. `afresh` says the front end will show the
-        result as a new message (not by editing the last one), recorded under `SHOWN`.
+        result as a new message (not by editing the last one), recorded under `SHOWN`. `update` is
+        the id of the Telegram update carrying `given`: one already applied changes nothing, and the
+        turn shows where the conversation stands.
         """
         for attempt in range(MAX_CONFLICT_RETRIES):
             stored = loaded if attempt == 0 and loaded is not None else await self.store.load(key)
@@ -154,6 +183,8 @@ class ConversationService(Generic[I]):
             current = self.resolve(stored)
             if version is not None and current.version != version:
                 raise StaleVersion(current.version)
+            if applied(current, update):
+                return Turn(current, self.current(current), changed=False)
             # A restart is a new check, so it starts on the current version.
             reading = self.versions.use_current() if given is Command.RESTART else self.version_for(current)
             if current is not stored and not self._meant_for_start(current, given):
@@ -171,6 +202,7 @@ class ConversationService(Generic[I]):
                 intro = {INTRO: True} if current.meta.get(INTRO) and not afresh else {}
                 recheck = {RECHECK: current.meta[RECHECK]} if RECHECK in current.meta else {}
                 moved = replace(moved, meta={**moved.meta, SHOWN: shown, **intro, **recheck})
+            moved = replace(moved, meta={**moved.meta, **carried(current, update)})
             if await self.store.save(key, moved, expected_version=current.version, user=user):
                 return Turn(moved, replies, changed=True)
             if version is not None:
@@ -215,3 +247,33 @@ class ConversationService(Generic[I]):
     @staticmethod
     def notice(key: str, **values: str) -> Notice:
         return Notice(key, values)
+
+
+def new_epoch() -> str:
+    """A fresh random `EPOCH` tag (hex)."""
+    return secrets.token_hex(EPOCH_BYTES)
+
+
+def epoch_of(conversation: Conversation) -> str:
+    """The conversation's `EPOCH` ("" for one stored before epochs were recorded)."""
+    return str(conversation.meta.get(EPOCH, ""))
+
+
+def applied(conversation: Conversation, update: int | None) -> bool:
+    """Whether the update `update` has already changed `conversation` (a redelivery)."""
+    return update is not None and update in conversation.meta.get(UPDATES, ())
+
+
+def recorded(meta: Mapping[str, Any], update: int | None) -> dict[str, Any]:
+    """`UPDATES` of `meta` with `update` added (the oldest dropped past RECENT_UPDATES)."""
+    ids = list(meta.get(UPDATES, ()))
+    if update is not None:
+        ids = [*ids, update][-RECENT_UPDATES:]
+    return {UPDATES: ids} if ids else {}
+
+
+def carried(conversation: Conversation, update: int | None = None) -> dict[str, Any]:
+    """What the service keeps across every change of `conversation` (the engine rebuilds `meta`):
+    its epoch, and the updates that changed it, now with `update`."""
+    epoch = {EPOCH: conversation.meta[EPOCH]} if EPOCH in conversation.meta else {}
+    return {**epoch, **recorded(conversation.meta, update)}

@@ -15,7 +15,7 @@ from telegram.ext import ContextTypes
 from bot.content.library import Content
 from bot.content.render import Action, Button, CardView, Renderer
 from bot.content.render import Message as Rendered
-from bot.conversations import INTRO, SHOWN, ConversationService, StaleVersion, Turn
+from bot.conversations import INTRO, SHOWN, ConversationService, StaleVersion, Turn, epoch_of
 from bot.engine.conversation import Conversation
 from bot.engine.replies import Command, Notice, Pick, Question, Result, Typed
 from bot.logs import log_event
@@ -178,7 +178,7 @@ class TwitchCheckBot:
         if not who.private and not await self.in_group_checks(update.effective_chat):  # type: ignore[arg-type]
             await self.redirect_to_private(context, who, flow_id or "")
             return
-        turn = await self.service.start(who.key, who.user, flow_id, resume=flow_id is None)
+        turn = await self.service.start(who.key, who.user, flow_id, resume=flow_id is None, update=update.update_id)
         await self.show(context, who, turn)  # a new check's card starts with the welcome
 
     async def on_help(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -218,9 +218,9 @@ class TwitchCheckBot:
             await self.redirect_to_private(context, who)
             return
         command = Command.BACK if message.text.split()[0].split("@")[0].lower() == "/back" else Command.RESTART
-        turn = await self.service.apply(who.key, who.user, command, afresh=True)
+        turn = await self.service.apply(who.key, who.user, command, afresh=True, update=update.update_id)
         if turn is None:
-            turn = await self.service.start(who.key, who.user)
+            turn = await self.service.start(who.key, who.user, update=update.update_id)
         await self.show(context, who, turn)
 
     async def on_cancel(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -311,10 +311,11 @@ class TwitchCheckBot:
         if who is None or message is None or message.text is None:
             return
         text = message.text
-        turn = await self.service.apply(who.key, who.user, Typed(text), afresh=True)
+        # The update's id is saved with the answer, so a redelivery of it (webhooks) changes nothing.
+        turn = await self.service.apply(who.key, who.user, Typed(text), afresh=True, update=update.update_id)
         if turn is None:
-            turn = await self.service.start(who.key, who.user)
-            if self.service.engine.is_emergency(turn.conversation.flow_id, text):
+            turn = await self.service.start(who.key, who.user, update=update.update_id)
+            if turn.changed and self.service.engine.is_emergency(turn.conversation.flow_id, text):
                 turn = await self.service.apply(who.key, who.user, Typed(text), afresh=True) or turn
         elif len(text) > LONG_TEXT_CHARS and _is_notice(turn, "ui.not_understood"):
             turn = Turn(turn.conversation, (Notice("ui.too_long"), *turn.replies[1:]), turn.changed)
@@ -345,6 +346,10 @@ class TwitchCheckBot:
         if press.owner != who.user_id:
             await self.acknowledge(query, self.content.text("ui.not_your_check"), url=self.deep_link(context))
             return
+        if press.chat and press.chat != self.codec.chat_tag(who.chat_id):
+            # Signed, but sent to another chat: replayed here, by a modified client.
+            await self.acknowledge(query, self.content.text("ui.forged_press"))
+            return
         if press.kind in (Kind.FORGET_YES, Kind.FORGET_NO):
             await self.forget(update, context, who, press)
         elif press.kind == Kind.FORGET:
@@ -369,7 +374,7 @@ class TwitchCheckBot:
             return
         tags = self.service.tags_for(conversation)
         step_id = tags.step(conversation.flow_id, press.step)
-        if step_id is not None and (step_id != conversation.step or press.version != conversation.version):
+        if step_id is not None and (step_id != conversation.step or not same_check(press, conversation)):
             await self.refuse_stale(context, who, query, press, conversation)
             return
         value = tags.choice(conversation.flow_id, step_id, press.choice) if step_id else None
@@ -411,7 +416,7 @@ class TwitchCheckBot:
         if current is None:
             await self.acknowledge(query, self.content.text("ui.forged_press"))
             return
-        if press.version >= current.meta.get(SHOWN, 0):
+        if press.epoch == epoch_of(current) and press.version >= current.meta.get(SHOWN, 0):
             await self.acknowledge(query, self.content.text("ui.already_saved"))
             return
         replies = self.service.current(current)
@@ -434,7 +439,7 @@ class TwitchCheckBot:
         query = update.callback_query
         assert query is not None
         conversation = await self.service.load(who.key)
-        if conversation is not None and press.version != conversation.version:
+        if conversation is not None and not same_check(press, conversation):
             await self.refuse_stale(context, who, query, press, conversation, relink=False)
             return
         await self.acknowledge(query)
@@ -448,7 +453,7 @@ class TwitchCheckBot:
         conversation = await self.service.load(who.key)
         replies = self.service.current(conversation) if conversation else ()
         result = next((r for r in replies if isinstance(r, Result)), None)
-        if conversation is None or result is None or press.version != conversation.version:
+        if conversation is None or result is None or not same_check(press, conversation):
             await self.refuse_stale(context, who, query, press, conversation, relink=False)
             return
         await self.acknowledge(query)
@@ -461,7 +466,7 @@ class TwitchCheckBot:
         assert query is not None
         conversation = await self.service.load(who.key)
         flow = self.service.engine_for(conversation).flows.get(conversation.flow_id) if conversation else None
-        if conversation is None or flow is None or press.version != conversation.version:
+        if conversation is None or flow is None or not same_check(press, conversation):
             await self.refuse_stale(context, who, query, press, conversation, relink=False)
             return
         rendered = self.renderer.summary(flow, conversation, date.today().isoformat())
@@ -514,6 +519,11 @@ class TwitchCheckBot:
         if isinstance(update, Update) and update.effective_chat and update.effective_chat.type == ChatType.PRIVATE:
             with contextlib.suppress(Exception):  # the error handler must never raise
                 await context.bot.send_message(update.effective_chat.id, self.renderer.text("ui.error"))
+
+
+def same_check(press: Press, conversation: Conversation) -> bool:
+    """Whether `press` came from the card of `conversation` as it is now: same epoch, same version."""
+    return press.epoch == epoch_of(conversation) and press.version == conversation.version
 
 
 def _is_notice(turn: Turn, key: str) -> bool:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterable
+from dataclasses import replace
 
 from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, Message
 from telegram.constants import ParseMode
@@ -11,6 +12,7 @@ from telegram.error import BadRequest
 
 from bot.content.render import Action, Button, Renderer
 from bot.content.render import Message as Rendered
+from bot.conversations import epoch_of
 from bot.engine.conversation import Conversation
 from bot.engine.engine import Engine
 from bot.logs import log_event
@@ -73,24 +75,27 @@ class Sender:
         self.index = index
 
     def keyboard(
-        self, rendered: Rendered, owner: int, conversation: Conversation | None
+        self, rendered: Rendered, owner: int, conversation: Conversation | None, chat_id: int
     ) -> InlineKeyboardMarkup | None:
+        """The message's buttons, each bound to `chat_id` and to the conversation's version and epoch."""
         if not rendered.buttons:
             return None
-        version = conversation.version if conversation else 0
+        bound = Press("", owner, conversation.version if conversation else 0, chat=self.codec.chat_tag(chat_id))
+        if conversation is not None:
+            bound = replace(bound, epoch=epoch_of(conversation))
         rows = []
         for row in rendered.buttons:
-            rows.append([self.button(button, owner, version, conversation, rendered) for button in row])
+            rows.append([self.button(button, bound, conversation, rendered) for button in row])
         return InlineKeyboardMarkup(rows)
 
     def button(
-        self, button: Button, owner: int, version: int, conversation: Conversation | None, rendered: Rendered
+        self, button: Button, bound: Press, conversation: Conversation | None, rendered: Rendered
     ) -> InlineKeyboardButton:
         if button.action == Action.ANSWER and conversation is not None and rendered.step is not None:
             step = self.index.step_tag(conversation.flow_id, rendered.step)
-            press = Press(Kind.ANSWER, owner, version, step, self.index.choice_tag(button.value))
+            press = replace(bound, kind=Kind.ANSWER, step=step, choice=self.index.choice_tag(button.value))
         else:
-            press = Press(ACTION_KINDS[button.action], owner, version)
+            press = replace(bound, kind=ACTION_KINDS[button.action])
         return InlineKeyboardButton(button.label, callback_data=self.codec.encode(press))
 
     async def send(
@@ -110,7 +115,7 @@ class Sender:
                     rendered.text,
                     parse_mode=ParseMode.HTML,
                     message_thread_id=thread_id,
-                    reply_markup=self.keyboard(_for_chat(rendered, chat_id), owner, conversation),
+                    reply_markup=self.keyboard(_for_chat(rendered, chat_id), owner, conversation, chat_id),
                     disable_web_page_preview=True,
                 )
             )
@@ -129,7 +134,7 @@ class Sender:
                 chat_id=chat_id,
                 message_id=message_id,
                 parse_mode=ParseMode.HTML,
-                reply_markup=self.keyboard(rendered, owner, conversation),
+                reply_markup=self.keyboard(rendered, owner, conversation, chat_id),
                 disable_web_page_preview=True,
             )
         except BadRequest as error:
