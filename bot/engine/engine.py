@@ -11,12 +11,12 @@ from bot.engine.account import AccountReader
 from bot.engine.context import Cue, CueReader
 from bot.engine.conversation import Conversation
 from bot.engine.emergency import EmergencyReader, Reading, Verdict
+from bot.engine.english import looks_english
 from bot.engine.followup import offers_followup
 from bot.engine.machine import FlowMachine
 from bot.engine.matching import ChoiceMatcher, Match, Parsed, TextParser
 from bot.engine.model import ACCOUNT_REVIEW, EMERGENCY_CONFIRM, NO, NOT_SURE, YES, Flow, Step, StepKind
 from bot.engine.replies import Command, Echo, Input, Notice, Pick, Question, Reason, Reply, Result, Typed
-from bot.engine.english import looks_english
 from bot.engine.text import normalize, sentences, words
 
 INTERRUPT_KEY = "_interrupt"

@@ -9,8 +9,9 @@ sequences of classes that describe the sign ("unable breathe", "lips … blue", 
    regular rules below plus the file's `irregular:` table, so the file lists each word once.
 2. A frame matches when its classes appear in order in one sentence, each starting at most
    `gap` words after the previous one ends ("he can't really lift his arm" is `unable … lift …
-   limb`); a class written `+name` must follow at once ("not breathing", never "not … breathing"). The match then goes through the same judge as a listed phrase (emergency.py):
-   negation, the past, hedges and now.
+   limb`); a class written `+name` must follow at once ("not breathing", never "not … breathing").
+   The match then goes through the same judge as a listed phrase (emergency.py): negation, the
+   past, hedges and now; a negation between the frame's words negates it too.
 3. `fire` frames are emergencies unless a cue says otherwise; `ask` frames are asked about
    once, unless a `now` cue makes them an emergency.
 4. `safety_words` are words that, in text not understood as an answer, earn the confirming
@@ -121,7 +122,7 @@ class FrameReader:
         if not self.frames:
             return
         at: dict[str, list[tuple[int, int]]] = {}
-        for hit in self.index.find(said):
+        for hit in self.index.find(tuple(said)):
             at.setdefault(hit.value, []).append((hit.start, hit.end))
         for frame in self.frames:
             first = at.get(frame.classes[0].lstrip("+"))

@@ -31,6 +31,7 @@ from bot.engine.errors import (
     TextTooLongError,
     UnknownTargetError,
 )
+from bot.engine.language_file import read_language
 from bot.engine.model import (
     ACCOUNT_REVIEW,
     EMERGENCY_CONFIRM,
@@ -57,7 +58,6 @@ from bot.engine.quantities import durations
 from bot.engine.schema import ExcerptRuleSpec, FlowSpec, Next, StepSpec
 from bot.engine.suggest import did_you_mean
 from bot.engine.text import normalize, words
-from bot.engine.language_file import read_language
 from bot.engine.yaml_source import line_at, read_source, read_yaml
 
 MAX_LABEL_BYTES = 64

@@ -70,7 +70,9 @@ class Match:
 
 NOTHING = Match()
 
-ASIDES = frozenset({"maam", "sir", "mate", "bro", "lol", "tbh", "fr", "pls", "please", "thanks", "ty", "innit", "honestly"})
+ASIDES = frozenset(
+    {"maam", "sir", "mate", "bro", "lol", "tbh", "fr", "pls", "please", "thanks", "ty", "innit", "honestly"}
+)
 """Words around an answer that change nothing: "no ma'am", "nope lol"."""
 ASKING = frozenset({"what", "whats", "how", "hows", "does", "do", "is", "isnt", "should", "can", "would", "could",
                     "which", "why", "whether", "wdym"})

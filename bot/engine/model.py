@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from bot.engine.frames import EMPTY_LANGUAGE, Language
-
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from enum import IntEnum
+
+from bot.engine.frames import EMPTY_LANGUAGE, Language
 
 
 class Level(IntEnum):

@@ -95,7 +95,8 @@ def test_the_diagram_collapses_choices_and_marks_levels_and_flags(twitching: Flo
     flags = "s_weakness,s_weakness_spreading,s_wasting,s_speech_swallow,s_cramps,s_gait,s_breathing"
     assert f"    class {flags} red_flag" in text
     assert "    class s_emergency_now,s_weakness_breathing,s_speech_sudden emergency" in text
-    assert '    typed_at_any_step -->|"breathing / choking / stroke / seizure / collapse / help_called"| o_emergency' in text
+    concepts = " / ".join(x.id for x in twitching.interrupts)
+    assert f'    typed_at_any_step -->|"{concepts}"| o_emergency' in text
     pairs = [(e.source, e.dest) for e in edges(twitching)]
     assert len(pairs) == len(set(pairs))
 
