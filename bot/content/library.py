@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from bot.content.emergency_numbers import EmergencyNumbers, parse_emergency
 from bot.engine.errors import FlowErrors, FlowProblem, MissingContentError, ShapeError
 from bot.engine.yaml_source import LineDict, LineList, read_source, read_yaml
 
@@ -218,12 +219,13 @@ def load_content(folder: Path, article: Path | None = None) -> Content:
     if "article" not in sources and source_path.is_file():
         problems.append(MissingContentError(str(source_path), 1, "source 'article' is missing", "add the article"))
 
-    emergency = _read(folder / "emergency.yaml", problems)
-    always, by_language = "112", {}
-    if isinstance(emergency, dict):
-        always = str(emergency.get("always", "112"))
-        by_language = {str(k): str(v) for k, v in (emergency.get("by_language") or {}).items()}
+    emergency_path = folder / "emergency.yaml"
+    emergency = _read(emergency_path, problems)
+    numbers = EmergencyNumbers()
+    if emergency is not None or not any(problem.source == str(emergency_path) for problem in problems):
+        numbers, found = parse_emergency(emergency, str(emergency_path))
+        problems += found
 
     if problems:
         raise FlowErrors(problems)
-    return Content(texts, excerpts, sources, always, by_language, excerpt_lines)
+    return Content(texts, excerpts, sources, numbers.always, numbers.by_language, excerpt_lines)
