@@ -85,27 +85,28 @@ def parse_emergency(data: Any, source: str) -> tuple[EmergencyNumbers, list[Flow
     problems: list[FlowProblem] = []
     local: dict[str, str] = {}
     regions: list[str] = []
-    raw = data.get("by_language")
-    if raw is not None and not isinstance(raw, LineDict):
+    found = data.get("by_language")
+    raw = found if isinstance(found, LineDict) else LineDict()
+    if found is not None and raw is not found:
         what = "'by_language' must map language tags to numbers"
         problems.append(ShapeError(source, data.key_lines["by_language"], what, 'write lines like  "en-GB": "999"'))
-    for tag, value in raw.items() if isinstance(raw, LineDict) else ():
+    for tag, value in raw.items():
         line = raw.key_lines[tag]
         region = region_of(tag)
         if region is None or region not in shortnumberinfo.SUPPORTED_SHORT_REGIONS:
             what = f"'{tag}' names no country {SOURCE} knows"
             problems.append(ShapeError(source, line, what, "write a language tag with its country, like 'en-GB'"))
             continue
-        found = number_problems(value, f"for '{tag}'", [region], source, line)
-        problems += found
-        if not found:
+        wrong = number_problems(value, f"for '{tag}'", [region], source, line)
+        problems += wrong
+        if not wrong:
             local[tag] = value
             regions.append(region)
     if "always" not in data:
         problems.append(ShapeError(source, 1, "emergency number 'always' is missing", 'add always: "112"'))
         return EmergencyNumbers(by_language=local), problems
     always = data["always"]
-    found = number_problems(always, "'always'", sorted(set(regions)), source, data.key_lines["always"])
+    found: list[FlowProblem] = number_problems(always, "'always'", sorted(set(regions)), source, data.key_lines["always"])
     if not found and not any(
         shortnumberinfo.is_emergency_number(always, region) for region in shortnumberinfo.SUPPORTED_SHORT_REGIONS
     ):
