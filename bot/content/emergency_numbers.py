@@ -105,18 +105,12 @@ def parse_emergency(data: Any, source: str) -> tuple[EmergencyNumbers, list[Flow
     if "always" not in data:
         problems.append(ShapeError(source, 1, "emergency number 'always' is missing", 'add always: "112"'))
         return EmergencyNumbers(by_language=local), problems
-    always = data["always"]
-    found: list[FlowProblem] = number_problems(always, "'always'", sorted(set(regions)), source, data.key_lines["always"])
-    if not found and not any(
+    always, line = data["always"], data.key_lines["always"]
+    wrong = number_problems(always, "'always'", sorted(set(regions)), source, line)
+    if not wrong and not any(
         shortnumberinfo.is_emergency_number(always, region) for region in shortnumberinfo.SUPPORTED_SHORT_REGIONS
     ):
-        found = [
-            ShapeError(
-                source,
-                data.key_lines["always"],
-                f"{always!r} is not an emergency number anywhere ({SOURCE})",
-                'use "112", which works in the EU and from most mobiles',
-            )
-        ]
-    problems += found
-    return EmergencyNumbers(always if not found else "112", local), problems
+        what = f"{always!r} is not an emergency number anywhere ({SOURCE})"
+        wrong = [ShapeError(source, line, what, 'use "112", which works in the EU and from most mobiles')]
+    problems += wrong
+    return EmergencyNumbers(always if not wrong else "112", local), problems
