@@ -85,6 +85,13 @@ class _Handler(RequestHandler):
             raise HTTPError(400, "the body must be a JSON object")
         return data
 
+    def number(self, name: str, default: int) -> int:
+        """A whole-number query parameter; 400, never 500, when it is not one."""
+        given = self.get_argument(name, str(default)).strip()
+        if not given.isascii() or not given.lstrip("-").isdigit() or len(given) > 9:
+            raise HTTPError(400, f"{name} must be a whole number")
+        return int(given)
+
     def reply(self, data: Any, status: int = 200) -> None:
         self.set_status(status)
         self.set_header("Content-Type", "application/json; charset=utf-8")
@@ -117,11 +124,14 @@ class NodeHandler(_Handler):
 class SourceHandler(_Handler):
     def get(self) -> None:
         """The lines around a problem, from a watched file only."""
-        file = Path(self.get_argument("file"))
-        line = int(self.get_argument("line", "1"))
+        name = self.get_argument("file")
+        if not name:
+            raise HTTPError(400, "file must name a file")
+        line = self.number("line", 1)
+        file = Path(name)
         if not self.studio.workspace.watches(file):
             raise HTTPError(404)
-        lines = file.read_text(encoding="utf-8", errors="replace").splitlines()
+        lines = file.resolve().read_text(encoding="utf-8", errors="replace").splitlines()
         first = max(1, line - SOURCE_CONTEXT)
         shown = [{"number": n, "text": lines[n - 1]} for n in range(first, min(len(lines), line + SOURCE_CONTEXT) + 1)]
         self.reply({"file": self.studio.workspace.relative(str(file)), "line": line, "lines": shown})
