@@ -78,7 +78,11 @@ class Workspace:
     def sign(self) -> Signature:
         """Name, modification time and size of every watched file: cheap to take ten times a second."""
         signature = []
-        for path in self.files():
+        try:
+            files = self.files()
+        except OSError:  # out of file descriptors, say: no look this time, so nothing seems to have changed
+            return self.signature
+        for path in files:
             try:
                 stat = path.stat()
             except OSError:  # removed between listing and stat: the next look sees it gone

@@ -5,13 +5,20 @@ Each test drives the real server over HTTP, as a browser or a LAN client would.
 
 from __future__ import annotations
 
+import http.client
 import os
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
 from collections.abc import Iterator
 from typing import Any
 
 import pytest
 
-from tests.studio.conftest import Project, Served
+from tests.studio.conftest import ROOT, Project, Served
 from tests.studio.test_server import STUDIO, request
 
 
@@ -107,3 +114,115 @@ def test_case_fields_are_checked_before_anything_is_written(
 def test_malformed_query_parameters_get_400(studio: Served, query: str) -> None:
     status, _ = request(studio, "GET", query)
     assert status == 400
+
+
+# -- who may reach it ----------------------------------------------------------------------------------------
+
+
+def test_a_wildcard_bind_answers_on_the_address_it_is_reached_on_and_no_other(project: Project) -> None:
+    """`--host 0.0.0.0 --allow-remote`: a browser at the machine's address gets the page; a LAN client that
+    writes `Host: 0.0.0.0:PORT` (an address no request can arrive on) does not."""
+    running = Served(project.workspace(), host="0.0.0.0")
+    try:
+        status, _ = request(running, "GET", "/api/state")  # reached on 127.0.0.1, as Host says
+        assert status == 200
+        for host in (f"0.0.0.0:{running.port}", f"attacker.example:{running.port}", f"127.0.0.1:{running.port + 1}"):
+            status, _ = request(running, "GET", "/api/state", headers={"Host": host})
+            assert status == 403, host
+    finally:
+        running.stop()
+
+
+def studio_command(project: Project, *args: str, limit: int | None = None) -> subprocess.Popen[str]:
+    """`twitchcheck studio ARGS` in the project, optionally with a lower limit on open files."""
+    code = "import sys; from bot.cli import main; sys.exit(main(sys.argv[1:]))"
+    if limit is not None:
+        code = f"import resource; resource.setrlimit(resource.RLIMIT_NOFILE, ({limit}, {limit})); " + code
+    return subprocess.Popen(
+        [sys.executable, "-c", code, "studio", *args],
+        cwd=project.root,
+        env={**os.environ, "PYTHONPATH": str(ROOT), "PYTHONUNBUFFERED": "1"},
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+
+
+def test_a_remote_host_needs_allow_remote(project: Project) -> None:
+    refused = studio_command(project, "--host", "0.0.0.0", "--port", "0")
+    out, err = refused.communicate(timeout=30)
+    assert refused.returncode == 2 and out == ""
+    assert err.startswith("error: --host 0.0.0.0 lets other machines read the flows") and "--allow-remote" in err
+
+
+def test_a_remote_host_with_allow_remote_warns_then_serves(project: Project) -> None:
+    running = studio_command(project, "--host", "0.0.0.0", "--port", "0", "--allow-remote")
+    try:
+        assert running.stdout is not None and running.stderr is not None
+        warning = running.stderr.readline()
+        assert warning.startswith("warning: the studio is reachable from other machines on 0.0.0.0")
+        assert running.stdout.readline().startswith("TwitchCheck flow studio: http://0.0.0.0:")
+    finally:
+        running.send_signal(signal.SIGINT)
+        running.communicate(timeout=30)
+
+
+class Lines:
+    """Reads a stream on a thread, keeping counts and the first lines only (the bug wrote 1.1 GB of tracebacks)."""
+
+    def __init__(self, stream: Any) -> None:
+        self.first: list[str] = []
+        self.tracebacks = 0
+        self.notes = 0
+        self.thread = threading.Thread(target=self._read, args=(stream,), daemon=True)
+        self.thread.start()
+
+    def _read(self, stream: Any) -> None:
+        for line in stream:
+            if len(self.first) < 20:
+                self.first.append(line)
+            self.tracebacks += line.startswith("Traceback")
+            self.notes += "cannot accept connections" in line
+
+
+def test_at_the_file_limit_it_stops_accepting_and_says_so_once(project: Project) -> None:
+    """About 1,150 event streams under a 1,024 file limit made the studio log 1.1 GB of tracebacks (issue 19).
+    Here: a limit of 64 and 120 connections; one line, no traceback, and it serves again once they close."""
+    running = studio_command(project, "--port", "0", limit=64)
+    held: list[socket.socket] = []
+    try:
+        assert running.stdout is not None and running.stderr is not None
+        first = running.stdout.readline()
+        port = int(first.split("127.0.0.1:")[1].split("/")[0])
+        err = Lines(running.stderr)
+        for _ in range(120):
+            held.append(socket.create_connection(("127.0.0.1", port), timeout=10))
+        deadline = time.monotonic() + 20
+        while not err.notes:
+            assert time.monotonic() < deadline, f"no note about the file limit; stderr began: {err.first}"
+            assert not err.tracebacks, err.first
+            time.sleep(0.05)  # waiting for the other process's output, with a deadline; not timing anything
+        for sock in held:
+            sock.close()
+        held.clear()
+        deadline = time.monotonic() + 20
+        while True:  # it accepts again after its pause
+            connection = http.client.HTTPConnection("127.0.0.1", port, timeout=5)
+            try:
+                connection.request("GET", "/api/state", headers={"Host": f"127.0.0.1:{port}"})
+                if connection.getresponse().status == 200:
+                    break
+            except OSError:
+                assert time.monotonic() < deadline, "it did not serve again"
+            finally:
+                connection.close()
+    finally:
+        for sock in held:
+            sock.close()
+        running.send_signal(signal.SIGINT)
+        running.wait(timeout=30)
+        err.thread.join(10)
+        for pipe in (running.stdout, running.stderr):
+            if pipe is not None:
+                pipe.close()
+    assert err.tracebacks == 0 and err.notes == 1, err.first
