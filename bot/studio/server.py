@@ -4,9 +4,11 @@ One page, a small JSON API and an event stream. Ten times a second the server lo
 watched files' sizes and times; when one changed it reloads (about 0.15 s for the shipped flow)
 and tells every open page, which fetches the new state: that is the whole "live" loop.
 
-It serves 127.0.0.1 only unless told otherwise, answers only requests addressed to that host
-and port (a web page elsewhere cannot reach it through DNS rebinding), and takes writes only as
-JSON with an `X-Studio` header, which a cross-site form cannot send without the page's consent.
+It serves 127.0.0.1 only unless told otherwise (another address needs `--allow-remote`), answers
+only requests addressed to the address and port they arrive on (a web page elsewhere cannot reach it
+through DNS rebinding, and `Host: 0.0.0.0` names no address a request arrives on), and takes writes
+only as JSON with an `X-Studio` header, which a cross-site form cannot send without the page's
+consent. Out of file descriptors, it pauses accepting and says so once a minute (`Listener`).
 """
 
 from __future__ import annotations
