@@ -190,6 +190,7 @@ def test_at_the_file_limit_it_stops_accepting_and_says_so_once(project: Project)
     Here: a limit of 64 and 120 connections; one line, no traceback, and it serves again once they close."""
     running = studio_command(project, "--port", "0", limit=64)
     held: list[socket.socket] = []
+    err: Lines | None = None
     try:
         assert running.stdout is not None and running.stderr is not None
         first = running.stdout.readline()
@@ -221,8 +222,9 @@ def test_at_the_file_limit_it_stops_accepting_and_says_so_once(project: Project)
             sock.close()
         running.send_signal(signal.SIGINT)
         running.wait(timeout=30)
-        err.thread.join(10)
+        if err is not None:
+            err.thread.join(10)
         for pipe in (running.stdout, running.stderr):
             if pipe is not None:
                 pipe.close()
-    assert err.tracebacks == 0 and err.notes == 1, err.first
+    assert err is not None and err.tracebacks == 0 and err.notes == 1, err and err.first
