@@ -430,7 +430,7 @@ class TwitchCheckBot:
             log_event(logger, "press_answer_failed", logging.WARNING, error=type(error).__name__)
 
     async def start_again(self, update: Update, context: ContextTypes.DEFAULT_TYPE, who: Who, press: Press) -> None:
-        """ "Start again" under a recommendation; under an older one it must not wipe the check in progress."""
+        """"Start again" under a recommendation; under an older one it must not wipe the check in progress."""
         query = update.callback_query
         assert query is not None
         conversation = await self.service.load(who.key)
@@ -442,7 +442,7 @@ class TwitchCheckBot:
         await self.show(context, who, turn or await self.service.start(who.key, who.user))
 
     async def why(self, update: Update, context: ContextTypes.DEFAULT_TYPE, who: Who, press: Press) -> None:
-        """ "Why this advice" of the check this button ended; another check's reasons would contradict it."""
+        """"Why this advice" of the check this button ended; another check's reasons would contradict it."""
         query = update.callback_query
         assert query is not None
         conversation = await self.service.load(who.key)
