@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+from bot.content.completeness import incomplete_outcomes
 from bot.content.library import Content, load_content
 from bot.engine.engine import Engine
 from bot.engine.errors import FlowErrors, FlowProblem
@@ -28,7 +29,7 @@ def load_all(flow_paths: list[Path], content_dir: Path, *, prove: bool = True) -
 
     content = load_content(content_dir, content_dir / "article.txt")
     flows = load_flows(flow_paths, content)
-    problems: list[FlowProblem] = []
+    problems: list[FlowProblem] = incomplete_outcomes(flows, content)
     if prove:
         for flow in flows.values():
             problems += check_flow(flow)

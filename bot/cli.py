@@ -190,7 +190,8 @@ def cmd_studio(args: argparse.Namespace, settings: Settings) -> int:
 
     paths = _paths(args, settings)
     folder = paths[0] if paths[0].is_dir() else paths[0].parent
-    return run_studio(Workspace(paths, settings.content_dir, folder / "tests"), args.host, args.port)
+    workspace = Workspace(paths, settings.content_dir, folder / "tests")
+    return run_studio(workspace, args.host, args.port, allow_remote=args.allow_remote)
 
 
 def cmd_run(args: argparse.Namespace, settings: Settings) -> int:
@@ -235,6 +236,11 @@ def build_parser() -> argparse.ArgumentParser:
     studio.add_argument("paths", nargs="*", help="flow files or folders (default: flows/)")
     studio.add_argument("--port", type=int, default=8765, help="port (default: 8765; 0 picks a free one)")
     studio.add_argument("--host", default="127.0.0.1", help="address (default: 127.0.0.1, this machine only)")
+    studio.add_argument(
+        "--allow-remote",
+        action="store_true",
+        help="allow a --host other machines can reach (prints a warning; the studio has no password)",
+    )
     studio.set_defaults(func=cmd_studio)
     return parser
 

@@ -4,20 +4,25 @@ Polling, not inotify: a folder of a few YAML files is stat-ed once a second, whi
 a millisecond, works the same on every system and in containers with mounted volumes, and needs no
 new dependency. A file counts as changed when its modification time, size or inode changes (an
 editor that saves by renaming a new file over the old one changes the inode), or when a file appears
-or goes away. Editors write in several steps, so a change is acted on only once two polls in a row
-agree: the reload sees the finished file, about one to two seconds after the save, and a
-half-written file never causes a `reload_refused`.
+or goes away. Editors (and copies, and scripts) write in several steps, so a change is acted on only
+once the files are the same across two looks at least `STILL_SECONDS` apart: the reload sees the
+finished file two to three seconds after the save. A file that still parses when cut short is then
+refused by the completeness checks `validate` makes (bot/content/completeness.py), and the last good
+version stays.
 """
 
 from __future__ import annotations
 
 import asyncio
 import os
+import time
 from collections.abc import Awaitable, Callable, Iterable
 from pathlib import Path
 
 POLL_SECONDS = 1.0
-"""How often the folders are stat-ed; a reload follows a save within two of these."""
+"""How often the folders are stat-ed."""
+STILL_SECONDS = 2.0
+"""How long the files must stay the same, between two looks, before a change is acted on."""
 
 Snapshot = dict[str, tuple[int, int, int]]
 """Every file's path mapped to its (modification time in ns, size, inode)."""
@@ -47,7 +52,7 @@ def snapshot(folders: Iterable[Path]) -> Snapshot:
 
 
 class FolderWatcher:
-    """Calls `on_change` once the files under `folders` have changed and then held still for a poll."""
+    """Calls `on_change` once the files under `folders` have changed and then held still for `still` seconds."""
 
     def __init__(
         self,
@@ -56,13 +61,18 @@ class FolderWatcher:
         *,
         scan: Callable[[Iterable[Path]], Snapshot] = snapshot,
         seen: Snapshot | None = None,
+        clock: Callable[[], float] = time.monotonic,
+        still: float = STILL_SECONDS,
     ) -> None:
         """`seen` is how the files were when the running flows were read (by default, now)."""
         self.folders = list(folders)
         self.on_change = on_change
         self.scan = scan
+        self.clock = clock
+        self.still = still
         self.seen = seen if seen is not None else scan(self.folders)
         self._settling: Snapshot | None = None
+        self._since = 0.0
 
     def poll(self) -> bool:
         """Look once; True when this look called `on_change`."""
@@ -70,8 +80,10 @@ class FolderWatcher:
         if now == self.seen:
             self._settling = None
             return False
-        if now != self._settling:  # still being written: wait for one more look
-            self._settling = now
+        if now != self._settling:  # changed since the last look: still being written, start waiting again
+            self._settling, self._since = now, self.clock()
+            return False
+        if self.clock() - self._since < self.still:
             return False
         self.seen, self._settling = now, None
         self.on_change()

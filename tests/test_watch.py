@@ -35,11 +35,14 @@ class Scans:
     def __init__(self, first: Snapshot) -> None:
         self.ahead: list[Snapshot] = [first]
         self.last = first
+        self.now = 0.0
+        """The watcher's clock: each look happens one second (POLL_SECONDS) after the last."""
 
     def then(self, *looks: Snapshot) -> None:
         self.ahead += looks
 
     def __call__(self, folders: Iterable[Path]) -> Snapshot:
+        self.now += 1.0
         if self.ahead:
             self.last = self.ahead.pop(0)
         return self.last
@@ -47,7 +50,7 @@ class Scans:
 
 def watcher(scans: Scans) -> tuple[FolderWatcher, list[int]]:
     calls: list[int] = []
-    return FolderWatcher([Path("flows")], lambda: calls.append(1), scan=scans), calls
+    return FolderWatcher([Path("flows")], lambda: calls.append(1), scan=scans, clock=lambda: scans.now), calls
 
 
 def test_nothing_changed_nothing_reloaded() -> None:
@@ -57,20 +60,34 @@ def test_nothing_changed_nothing_reloaded() -> None:
     assert calls == []
 
 
-def test_a_saved_file_is_reloaded_once_it_holds_still_for_one_look() -> None:
+def test_a_saved_file_is_reloaded_once_it_holds_still_for_two_seconds() -> None:
     scans = Scans(A)
     watch, calls = watcher(scans)
     scans.then(B, B, B, B)
-    assert [watch.poll() for _ in range(4)] == [False, True, False, False]
+    assert [watch.poll() for _ in range(4)] == [False, False, True, False]
     assert calls == [1]
 
 
-def test_a_file_still_being_written_waits_until_two_looks_agree() -> None:
+def test_a_file_still_being_written_waits_until_it_holds_still() -> None:
     scans = Scans(A)
     watch, calls = watcher(scans)
-    scans.then(B, C, C)
-    assert [watch.poll() for _ in range(3)] == [False, False, True]
+    scans.then(B, C, C, C)
+    assert [watch.poll() for _ in range(4)] == [False, False, False, True]
     assert calls == [1]
+
+
+def test_two_looks_that_agree_less_than_two_seconds_apart_are_not_enough() -> None:
+    """Issue 19: a file written in two halves 2.5 s apart was tried between them, when two looks agreed."""
+    scans = Scans(A)
+    now = [0.0]
+    calls: list[int] = []
+    watch = FolderWatcher([Path("flows")], lambda: calls.append(1), scan=scans, clock=lambda: now[0])
+    scans.then(B, B, B, B, B)
+    looks = []
+    for at in (0.0, 0.5, 1.0, 1.5, 2.0):
+        now[0] = at
+        looks.append(watch.poll())
+    assert looks == [False, False, False, False, True] and calls == [1]
 
 
 def test_a_change_undone_before_it_settled_reloads_nothing() -> None:
@@ -97,7 +114,7 @@ def test_run_polls_at_its_interval_until_cancelled() -> None:
             await watch.run(0.5, sleep)
         return slept
 
-    assert asyncio.run(scenario()) == [0.5, 0.5, 0.5]
+    assert asyncio.run(scenario()) == [0.5, 0.5, 0.5, 0.5]
 
 
 # -- snapshots of real files ---------------------------------------------------------------------------------
@@ -203,3 +220,42 @@ async def test_run_with_watch_reloads_a_saved_flow_and_keeps_the_last_good_one_o
         finally:
             stop.set()
             assert await asyncio.wait_for(serving, 10) == 0
+
+
+@pytest.mark.parametrize(
+    "before", ["    tips:", "outcomes:"], ids=["cut inside the last outcome", "cut before the outcomes"]
+)
+def test_a_flow_written_in_two_halves_is_only_ever_loaded_whole(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture, before: str
+) -> None:
+    """Issue 19: halves written 2.5 s apart, looked at once a second; the half was tried (7 `reload_refused`
+    lines). Now the half is refused with one line, or not tried at all, and only the whole file goes live."""
+    from bot.config import Settings
+    from bot.telegram.runner import reload_flows
+    from tests.test_reload import RecordingRuntime
+
+    flows = tmp_path / "flows"
+    flows.mkdir()
+    path = flows / "twitching.yaml"
+    whole = (DEFAULT_FLOWS / "twitching.yaml").read_text(encoding="utf-8").replace("Muscle", "Musc1e")
+    shutil.copy(DEFAULT_FLOWS / "twitching.yaml", path)
+    runtime = RecordingRuntime()
+    now = [0.0]
+    watch = FolderWatcher(
+        [flows, DEFAULT_CONTENT],
+        lambda: reload_flows(runtime, Settings(flows_dir=flows, content_dir=DEFAULT_CONTENT)),  # type: ignore[arg-type]
+        clock=lambda: now[0],
+    )
+    cut = whole.rindex(before)  # a first half that parses
+    caplog.set_level(logging.INFO, logger="twitchcheck")
+    path.write_text(whole[:cut], encoding="utf-8")
+    for at in (0.1, 1.1, 2.1):
+        now[0] = at
+        watch.poll()
+    path.write_text(whole, encoding="utf-8")  # the second half, 2.5 s after the first
+    for at in (3.1, 4.1, 5.1, 6.1):
+        now[0] = at
+        watch.poll()
+    refused = [r for r in caplog.records if getattr(r, "event", "") == "reload_refused"]
+    assert [loaded.flows["twitching"].title for loaded in runtime.reloaded] == ["Musc1e twitching check"]
+    assert len(refused) <= 1, [r.getMessage() for r in refused]

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from bot.content.emergency_numbers import EmergencyNumbers, parse_emergency
 from bot.engine.errors import FlowErrors, FlowProblem, MissingContentError, ShapeError
 from bot.engine.yaml_source import LineDict, LineList, read_source, read_yaml
 
@@ -27,6 +28,7 @@ REQUIRED_TEXTS = (
     "ui.privacy",
     "ui.about",
     "ui.not_understood",
+    "ui.english_only",
     "ui.finished",
     "ui.stale_press",
     "ui.card_line",
@@ -61,8 +63,18 @@ REQUIRED_TEXTS = (
     "shell.stopped",
     "shell.interrupted",
     "shell.end_of_input",
+    "shell.summary_offer",
+    "buttons.remind",
+    "buttons.summary",
+    "reminders.message",
+    "summary.about_heading",
+    "summary.advice",
+    "summary.flags_heading",
+    "summary.footer",
+    "ui.review_question",
 )
-"""Texts the code itself shows; a content folder without them is refused at start-up."""
+"""Texts the code itself shows; a content folder without them is refused at start-up (and a texts.yaml cut
+short is refused on reload). tests/content/test_completeness.py checks that every `.text("key")` in bot/ is here."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -221,15 +233,18 @@ def load_content(folder: Path, article: Path | None = None) -> Content:
     if "article" not in sources and source_path.is_file():
         problems.append(MissingContentError(str(source_path), 1, "source 'article' is missing", "add the article"))
 
-    emergency = _read(folder / "emergency.yaml", problems)
-    always, by_language = "112", {}
-    if isinstance(emergency, dict):
-        always = str(emergency.get("always", "112"))
-        by_language = {str(k): str(v) for k, v in (emergency.get("by_language") or {}).items()}
+    emergency_path = folder / "emergency.yaml"
+    emergency = _read(emergency_path, problems)
+    numbers = EmergencyNumbers()
+    if emergency is not None or not any(problem.source == str(emergency_path) for problem in problems):
+        numbers, found = parse_emergency(emergency, str(emergency_path))
+        problems += found
 
     language_path = folder / "language.yaml"
     language = _read(language_path, problems) if language_path.is_file() else None
 
     if problems:
         raise FlowErrors(problems)
-    return Content(texts, excerpts, sources, always, by_language, excerpt_lines, language, str(language_path))
+    return Content(
+        texts, excerpts, sources, numbers.always, numbers.by_language, excerpt_lines, language, str(language_path)
+    )

@@ -2,12 +2,14 @@
 
 Pure and small: there are a few dozen excerpts, so every query scores each of them. A word
 counts when it names an excerpt's topic, starts a word of its text ("cramp" finds "cramps"),
-or is a near-miss of its topic ("cafeine"); excerpts matching more words come first.
+or is a near-miss of its topic ("cafeine"); excerpts matching more words come first. Queries are
+NFKC-normalised first, so a keyboard in full-width mode ("ｃｒａｍｐｓ") or a ligature ("ﬁ") reads as letters.
 """
 
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Iterable, Sequence
 
 from rapidfuzz import fuzz
@@ -23,8 +25,8 @@ _WORD = re.compile(r"[^\W\d_]+(?:['’][^\W\d_]+)?")
 
 
 def words(text: str) -> list[str]:
-    """The lower-case words of `text`, without punctuation or digits."""
-    return [word.lower() for word in _WORD.findall(text)]
+    """The lower-case words of `text` (NFKC-normalised), without punctuation or digits."""
+    return [word.lower() for word in _WORD.findall(unicodedata.normalize("NFKC", text))]
 
 
 def find_excerpts(excerpts: Iterable[Excerpt], query: str) -> list[Excerpt]:

@@ -4,24 +4,31 @@ One page, a small JSON API and an event stream. Ten times a second the server lo
 watched files' sizes and times; when one changed it reloads (about 0.15 s for the shipped flow)
 and tells every open page, which fetches the new state: that is the whole "live" loop.
 
-It serves 127.0.0.1 only unless told otherwise, answers only requests addressed to that host
-and port (a web page elsewhere cannot reach it through DNS rebinding), and takes writes only as
-JSON with an `X-Studio` header, which a cross-site form cannot send without the page's consent.
+It serves 127.0.0.1 only unless told otherwise (another address needs `--allow-remote`), answers
+only requests addressed to the address and port they arrive on (a web page elsewhere cannot reach it
+through DNS rebinding, and `Host: 0.0.0.0` names no address a request arrives on), and takes writes
+only as JSON with an `X-Studio` header, which a cross-site form cannot send without the page's
+consent. Out of file descriptors, it pauses accepting and says so once a minute (`Listener`).
 """
 
 from __future__ import annotations
 
 import asyncio
+import errno
+import ipaddress
 import json
+import math
 import socket
 import sys
+import time
+from collections.abc import Callable
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
 from tornado.httpserver import HTTPServer
-from tornado.ioloop import PeriodicCallback
-from tornado.iostream import StreamClosedError
+from tornado.ioloop import IOLoop, PeriodicCallback
+from tornado.iostream import IOStream, StreamClosedError
 from tornado.locks import Condition
 from tornado.netutil import bind_sockets
 from tornado.web import Application, HTTPError, RequestHandler, StaticFileHandler
@@ -35,6 +42,12 @@ STATIC = Path(__file__).parent / "static"
 WATCH_EVERY_MS = 100
 """How often the files are looked at: well inside the one second a maintainer may wait after saving."""
 KEEP_ALIVE = timedelta(seconds=15)
+ACCEPT_PAUSE = 1.0
+"""Seconds without accepting once the process is out of file descriptors, so it is not a busy loop."""
+REFUSED_LOG_EVERY = 60.0
+"""At most one line a minute about refused connections, however many there are."""
+WILDCARDS = ("0.0.0.0", "::", "")
+"""Bind addresses that mean "every interface": never the address a request reaches, so never a `Host`."""
 SOURCE_CONTEXT = 3
 """Lines shown above and below a problem's line."""
 
@@ -47,6 +60,7 @@ class Studio:
         self.changed = Condition()
         self.closing = False
         self.hosts: set[str] = set()
+        self.listener: Listener | None = None
 
     def tick(self) -> None:
         """Reload if a file changed, and wake every page waiting on the event stream."""
@@ -64,13 +78,22 @@ class _Handler(RequestHandler):
         self.studio = studio
 
     def prepare(self) -> None:
-        if self.request.host not in self.studio.hosts:
+        if self.request.host not in self.studio.hosts and self.request.host != self.reached_on():
             raise HTTPError(403, "the studio answers only on its own address")
         if self.request.method == "POST" and (
             self.request.headers.get("X-Studio") != "1"
             or not self.request.headers.get("Content-Type", "").startswith("application/json")
         ):
             raise HTTPError(403, "writes come from the studio page only")
+
+    def reached_on(self) -> str | None:
+        """The address and port this request came in on, as a browser writes it in `Host`."""
+        stream = getattr(self.request.connection, "stream", None)
+        try:
+            address, port = stream.socket.getsockname()[:2]  # type: ignore[union-attr]
+        except (AttributeError, OSError, TypeError, ValueError):
+            return None
+        return f"[{address}]:{port}" if ":" in address else f"{address}:{port}"
 
     def set_default_headers(self) -> None:
         self.set_header("Cache-Control", "no-store")
@@ -84,6 +107,13 @@ class _Handler(RequestHandler):
         if not isinstance(data, dict):
             raise HTTPError(400, "the body must be a JSON object")
         return data
+
+    def number(self, name: str, default: int) -> int:
+        """A whole-number query parameter; 400, never 500, when it is not one."""
+        given = self.get_argument(name, str(default)).strip()
+        if not given.isascii() or not given.lstrip("-").isdigit() or len(given) > 9:
+            raise HTTPError(400, f"{name} must be a whole number")
+        return int(given)
 
     def reply(self, data: Any, status: int = 200) -> None:
         self.set_status(status)
@@ -117,11 +147,14 @@ class NodeHandler(_Handler):
 class SourceHandler(_Handler):
     def get(self) -> None:
         """The lines around a problem, from a watched file only."""
-        file = Path(self.get_argument("file"))
-        line = int(self.get_argument("line", "1"))
+        name = self.get_argument("file")
+        if not name:
+            raise HTTPError(400, "file must name a file")
+        line = self.number("line", 1)
+        file = Path(name)
         if not self.studio.workspace.watches(file):
             raise HTTPError(404)
-        lines = file.read_text(encoding="utf-8", errors="replace").splitlines()
+        lines = file.resolve().read_text(encoding="utf-8", errors="replace").splitlines()
         first = max(1, line - SOURCE_CONTEXT)
         shown = [{"number": n, "text": lines[n - 1]} for n in range(first, min(len(lines), line + SOURCE_CONTEXT) + 1)]
         self.reply({"file": self.studio.workspace.relative(str(file)), "line": line, "lines": shown})
@@ -225,11 +258,82 @@ def listen(studio: Studio, host: str, port: int) -> tuple[HTTPServer, int]:
     """Bind (port 0 picks a free one), remember the addresses the page may be reached by; return the port."""
     sockets = bind_sockets(port, host, family=socket.AF_INET if ":" not in host else socket.AF_UNSPEC)
     bound = sockets[0].getsockname()[1]
-    names = {host, "localhost", "127.0.0.1", "[::1]"} if host in ("127.0.0.1", "localhost", "::1") else {host}
+    if is_loopback(host):
+        names = {host, "localhost", "127.0.0.1", "[::1]"}
+    else:  # a wildcard is never a real address; each request is also accepted on the address it came in on
+        names = set() if host in WILDCARDS else {f"[{host}]" if ":" in host else host}
     studio.hosts = {f"{name}:{bound}" for name in names}
     server = HTTPServer(application(studio))
-    server.add_sockets(sockets)
+    studio.listener = Listener(server, sockets)
+    studio.listener.start()
     return server, bound
+
+
+class Listener:
+    """Accepts the studio's connections. Out of file descriptors (EMFILE) it stops accepting for `pause`
+    seconds and says so at most once a minute, where tornado's own accept loop would retry at once and log
+    a traceback per attempt (issue 19: 1.1 GB of them in 7 s), the way the webhook does (bot/telegram/webhook.py).
+    """
+
+    def __init__(
+        self,
+        server: HTTPServer,
+        sockets: list[socket.socket],
+        *,
+        pause: float = ACCEPT_PAUSE,
+        every: float = REFUSED_LOG_EVERY,
+        clock: Callable[[], float] = time.monotonic,
+        say: Callable[[str], object] = lambda line: print(line, file=sys.stderr, flush=True),
+    ) -> None:
+        self.server, self.sockets = server, sockets
+        self.pause, self.every, self.clock, self.say = pause, every, clock, say
+        self._last = -math.inf
+        self._since = 0
+
+    def start(self) -> None:
+        for sock in self.sockets:
+            IOLoop.current().add_handler(sock, self._accepter(sock), IOLoop.READ)
+
+    def stop(self) -> None:
+        for sock in self.sockets:
+            IOLoop.current().remove_handler(sock)
+            sock.close()
+        self.sockets = []
+
+    def _accepter(self, sock: socket.socket) -> Callable[[Any, int], None]:
+        def accept(fd: Any, events: int) -> None:
+            for _ in range(128):  # then let other work run; the loop calls again while more wait
+                try:
+                    connection, address = sock.accept()
+                except (BlockingIOError, InterruptedError):
+                    return
+                except ConnectionAbortedError:
+                    continue
+                except OSError as error:  # EMFILE, ENFILE, ENOBUFS: pause instead of spinning
+                    self._paused(sock, error)
+                    return
+                self.server.handle_stream(IOStream(connection), address)
+
+        return accept
+
+    def _paused(self, sock: socket.socket, error: OSError) -> None:
+        loop = IOLoop.current()
+        loop.remove_handler(sock)
+        self._since += 1
+        now = self.clock()
+        if now - self._last >= self.every:
+            reason = errno.errorcode.get(error.errno or 0, "accept error")
+            self.say(
+                f"studio: cannot accept connections ({reason}: {error.strerror or error}); pausing {self.pause:g} s "
+                f"each time, {self._since} time(s) since the last note; close some pages or raise `ulimit -n`"
+            )
+            self._last, self._since = now, 0
+
+        def resume() -> None:
+            if sock in self.sockets:
+                loop.add_handler(sock, self._accepter(sock), IOLoop.READ)
+
+        loop.call_later(self.pause, resume)
 
 
 async def serve(studio: Studio, host: str, port: int, stop: asyncio.Event, started: Any = None) -> None:
@@ -245,13 +349,37 @@ async def serve(studio: Studio, host: str, port: int, stop: asyncio.Event, start
     finally:
         watcher.stop()
         studio.close()
-        server.stop()
+        if studio.listener is not None:
+            studio.listener.stop()
         await asyncio.sleep(0)  # let the event streams see `closing` and finish
         await server.close_all_connections()
 
 
-def run_studio(workspace: Workspace, host: str, port: int) -> int:
-    """`twitchcheck studio`: serve until Ctrl+C."""
+def is_loopback(host: str) -> bool:
+    """True for an address only this machine can reach (127.0.0.0/8, ::1, localhost)."""
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
+
+
+def run_studio(workspace: Workspace, host: str, port: int, *, allow_remote: bool = False) -> int:
+    """`twitchcheck studio`: serve until Ctrl+C; an address other machines can reach needs `allow_remote`."""
+    if not is_loopback(host):
+        if not allow_remote:
+            print(
+                f"error: --host {host} lets other machines read the flows, run the tests and save cases; "
+                "add --allow-remote if that is what you want, or leave --host out (127.0.0.1, this machine only)",
+                file=sys.stderr,
+            )
+            return 2
+        print(
+            f"warning: the studio is reachable from other machines on {host}, with no password: anyone who can "
+            "reach this port can read the flows, run the tests and save cases",
+            file=sys.stderr,
+        )
     studio = Studio(workspace)
 
     def started(bound: int) -> None:

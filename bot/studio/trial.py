@@ -13,6 +13,8 @@ emergency typed after the advice) is saved as the `inputs:` typed in order inste
 from __future__ import annotations
 
 import json
+import os
+import unicodedata
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
@@ -151,6 +153,55 @@ def case_yaml(name: str, form: str, typed: Mapping[str, str] | Sequence[str], ex
     return "\n".join(lines) + "\n"
 
 
+MAX_NAME = 200
+"""A case name is one line a maintainer reads in `twitchcheck test`'s output."""
+
+
+def _one_line(text: str) -> bool:
+    return not any(unicodedata.category(c) in ("Cc", "Zl", "Zp") for c in text)
+
+
+def _check_fields(flow: Flow, conversation: Conversation, name: str, log: Sequence[Any]) -> None:
+    """Everything the page sent that goes into the case file, checked before a byte is written."""
+    if not name:
+        raise TrialError("give the case a name")
+    if len(name) > MAX_NAME or not _one_line(name):
+        raise TrialError(f"a case name is one line of at most {MAX_NAME} characters")
+    known = {*flow.steps, *flow.outcomes, *flow.prompts}
+    for step in (conversation.step, *conversation.history):
+        if step not in known:
+            raise TrialError(f"{step!r} is not a step of flow '{flow.id}'")
+    for entry in log:
+        if not isinstance(entry, Mapping):
+            raise TrialError("each entry of the log is an object")
+        logged = entry.get("step")
+        if logged is not None and logged not in known:
+            raise TrialError(f"{logged!r} is not a step of flow '{flow.id}'")
+        if not isinstance(entry.get("text", ""), str) or not _one_line(str(entry.get("command", ""))):
+            raise TrialError("a log entry's text is a string and its command one word")
+
+
+def _case_target(tests_dir: Path, flow_id: str) -> Path:
+    """The real file the case goes to; TrialError if a link would take it out of the case folder."""
+    path = case_file(tests_dir, flow_id)
+    folder = tests_dir.resolve()
+    try:
+        real = path.resolve()
+    except (OSError, RuntimeError) as error:  # a symlink loop
+        raise TrialError(f"cannot save to {path}: {error}") from None
+    if real.parent != folder:
+        raise TrialError(f"{path} leads out of flows/tests (to {real}); remove the link and save again")
+    return real
+
+
+def _write(path: Path, text: str) -> None:
+    """Write whole or not at all: a new file beside it, renamed over it (never through a link)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fresh = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    fresh.write_text(text, encoding="utf-8")
+    os.replace(fresh, path)
+
+
 def case_file(tests_dir: Path, flow_id: str) -> Path:
     """Where the studio saves a flow's cases: one file per flow, so hand-written files stay untouched."""
     return tests_dir / f"{flow_id}-studio.yaml"
@@ -164,12 +215,12 @@ def save_case(
     flow = engine.flows.get(conversation.flow_id)
     if flow is None:
         raise TrialError(f"no flow '{conversation.flow_id}' in the last good version")
-    if not name.strip():
-        raise TrialError("give the case a name")
+    name = name.strip()
+    _check_fields(flow, conversation, name, log)
     outcome = flow.outcomes.get(conversation.step)
     expect = {"level": outcome.level.key, "outcome": outcome.id} if outcome else {"step": conversation.step}
     entries = _since_restart(log)
-    path = case_file(tests_dir, flow.id)
+    path = _case_target(tests_dir, flow.id)
     before = (
         path.read_text(encoding="utf-8")
         if path.is_file()
@@ -186,15 +237,14 @@ def save_case(
     ]
     failures: list[str] = []
     for form, typed in tries:
-        block = case_yaml(name.strip(), form, typed, expect)
+        block = case_yaml(name, form, typed, expect)
         try:
             cases = parse_cases(before + block, engine.flows, source=str(path))
         except FlowErrors as errors:
             raise TrialError("; ".join(str(problem) for problem in errors.problems)) from None
         result = run_case(engine, cases.flow, cases.cases[-1], str(path))
         if result.passed:
-            tests_dir.mkdir(parents=True, exist_ok=True)
-            path.write_text(before + block, encoding="utf-8")
-            return Saved(path, name.strip(), form, block)
+            _write(path, before + block)
+            return Saved(case_file(tests_dir, flow.id), name, form, block)
         failures.append(f"{form}: {'; '.join(result.failures)}")
     raise TrialError("this conversation could not be replayed as a case (" + " | ".join(failures) + ")")

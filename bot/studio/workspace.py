@@ -51,12 +51,26 @@ class Workspace:
         self.signature: Signature = ()
         self.snapshot = Snapshot(0)
 
+    def roots(self) -> list[Path]:
+        """The real folders (and named flow files) the studio may read: the flows, the content and the cases."""
+        return [path.resolve() for path in [*self.flow_paths, self.content_dir, self.tests_dir]]
+
+    def inside(self, path: Path) -> bool:
+        """True when the real path of `path` (every symlink followed) is one of the roots or in one of them."""
+        try:
+            real = path.resolve()
+        except (OSError, ValueError, RuntimeError):  # a NUL byte, a symlink loop
+            return False
+        return any(real == root or (root.is_dir() and real.is_relative_to(root)) for root in self.roots())
+
     def files(self) -> list[Path]:
-        """Every file whose saving should redraw the page."""
+        """Every file whose saving should redraw the page; a link whose target lies outside is never one."""
         found: list[Path] = []
         for path in [*self.flow_paths, self.content_dir, self.tests_dir]:
             if path.is_dir():
-                found += sorted(p for p in path.iterdir() if p.is_file() and not p.name.startswith("."))
+                found += sorted(
+                    p for p in path.iterdir() if p.is_file() and not p.name.startswith(".") and self.inside(p)
+                )
             elif path.is_file():
                 found.append(path)
         return found
@@ -64,7 +78,11 @@ class Workspace:
     def sign(self) -> Signature:
         """Name, modification time and size of every watched file: cheap to take ten times a second."""
         signature = []
-        for path in self.files():
+        try:
+            files = self.files()
+        except OSError:  # out of file descriptors, say: no look this time, so nothing seems to have changed
+            return self.signature
+        for path in files:
             try:
                 stat = path.stat()
             except OSError:  # removed between listing and stat: the next look sees it gone
@@ -120,5 +138,7 @@ class Workspace:
 
     def watches(self, file: Path) -> bool:
         """True for a file the page may quote (a flow, content or case file); never any other."""
+        if not self.inside(file):
+            return False
         resolved = file.resolve()
         return any(resolved == path.resolve() for path in self.files())

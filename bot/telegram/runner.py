@@ -291,13 +291,14 @@ def startup_error(error: Exception, settings: Settings, *, webhook: bool) -> Exc
 
 
 def reload_flows(runtime: BotRuntime, settings: Settings, load: Callable[..., Loaded] = load_all) -> bool:
-    """SIGHUP or `--watch`: load and prove the flows again; on any problem log `reload_refused` and keep the
-    last good ones. Checks in progress finish on their own version either way."""
+    """SIGHUP or `--watch`: load and prove the flows again; on any problem log one `reload_refused` line (the
+    first problem, and how many more `validate` lists) and keep the last good ones. Checks in progress finish
+    on their own version either way."""
     try:
         runtime.reload(load([settings.flows_dir], settings.content_dir))
     except FlowErrors as errors:
-        for problem in errors.problems:
-            log_event(logger, "reload_refused", logging.ERROR, problem=one_line(str(problem), 1000))
+        first = one_line(str(errors.problems[0]), 1000) if errors.problems else str(settings.flows_dir)
+        log_event(logger, "reload_refused", logging.ERROR, problem=first, more=max(0, len(errors.problems) - 1))
         return False
     except Exception as error:  # noqa: BLE001 - whatever is in the new files, the running bot carries on
         what = f"{settings.flows_dir}: {type(error).__name__}: {one_line(str(error), 300)}"

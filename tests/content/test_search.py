@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import unicodedata
+
 import pytest
 
 from bot.config import DEFAULT_CONTENT
@@ -44,3 +46,10 @@ def test_short_words_and_unknown_words_find_nothing() -> None:
 def test_a_passage_matching_more_words_comes_first() -> None:
     assert ids("sleep stress")[:2] == ["stress", "sleep"]
     assert ids("muscle wasting")[0] == "als_atrophy"
+
+
+@pytest.mark.parametrize("query", ["ｃｒａｍｐｓ", "ＣＡＦＦＥＩＮＥ", "ﬁrst cramps"])
+def test_full_width_and_compatibility_letters_read_as_letters(query: str) -> None:
+    """A phone keyboard in full-width mode types "ｃｒａｍｐｓ": it finds what "cramps" finds (issue 19)."""
+    plain = unicodedata.normalize("NFKC", query)
+    assert ids(query) and ids(query) == ids(plain)

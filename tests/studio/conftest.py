@@ -90,9 +90,10 @@ def project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Project:
 
 
 class Served:
-    """`serve` running on its own event loop in a thread, on a free loopback port."""
+    """`serve` running on its own event loop in a thread, on a free port (of the loopback address by default)."""
 
-    def __init__(self, workspace: Workspace) -> None:
+    def __init__(self, workspace: Workspace, host: str = "127.0.0.1") -> None:
+        self.host = host
         self.loop = asyncio.new_event_loop()
         self.stop_event: asyncio.Event | None = None
         self.port = 0
@@ -110,7 +111,7 @@ class Served:
     def _run(self, workspace: Workspace) -> None:
         async def main() -> None:
             self.stop_event = asyncio.Event()
-            await serve(Studio(workspace), "127.0.0.1", 0, self.stop_event, self._started)
+            await serve(Studio(workspace), self.host, 0, self.stop_event, self._started)
 
         try:
             self.loop.run_until_complete(main())
