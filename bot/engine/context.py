@@ -26,7 +26,7 @@ JOINERS = frozenset({"and", "so", "plus", "then"})
 """Words that may join a new clause; after one, a new subject ends a negation's reach."""
 
 
-def _years(said: tuple[str, ...]) -> list[Found[int]]:
+def years(said: tuple[str, ...]) -> list[Found[int]]:
     """A year before this one ("in 2009", "back in 1998") places what is said in the distant past."""
     return [
         Found(index, index + 1, Cue.DISTANT_PAST)
@@ -90,7 +90,6 @@ class CueReader:
                 for other in found
             )
         ]
-        cues += _years(said)
         starts = sorted({0, *(cue.start for cue in cues if cue.value == Cue.BOUNDARY)})
         return SentenceContext(sentence, said, cues, starts)
 

@@ -43,7 +43,7 @@ from enum import IntEnum
 from rapidfuzz import process
 from rapidfuzz.distance import DamerauLevenshtein
 
-from bot.engine.context import Cue, CueReader, Negation, SentenceContext
+from bot.engine.context import Cue, CueReader, Negation, SentenceContext, years
 from bot.engine.frames import EMPTY_LANGUAGE, FrameReader, Language
 from bot.engine.model import Cues, Interrupt
 from bot.engine.spelling import ordinary_words, word_typos
@@ -142,6 +142,7 @@ class EmergencyReader:
         if not matches:
             return CALM
         context = self.cues.scan(sentence, said)
+        context.cues += years(said)  # "back in 2009": the distant past for emergency language only
         best = Reading(Verdict.NONE, considered=True)
         for match in matches:
             verdict = self._judge(match, said, context)

@@ -28,7 +28,7 @@ from rapidfuzz.distance import DamerauLevenshtein
 
 from bot.engine.context import Cue, CueReader, Negation, SentenceContext
 from bot.engine.model import NO, NOT_SURE, YES, Step
-from bot.engine.quantities import durations
+from bot.engine.quantities import YEAR, ages, durations
 from bot.engine.text import PhraseIndex, Sentence, normalize, sentences
 
 __all__ = ["ChoiceMatcher", "Match", "Parsed", "TextParser", "allowed_typos", "normalize"]
@@ -42,6 +42,7 @@ HEDGES = frozenset({"maybe", "perhaps", "possibly", "unsure", "dunno", "idk", "p
 """Words that turn a leading yes or no into "not sure" ("no... maybe", "yes I think, not sure")."""
 FOLLOWERS = frozenset(
     {"i", "im", "ive", "it", "its", "but", "and", "though", "not", "never", "thanks", "thank", "all", "everything"}
+    | {"my", "he", "hes", "she", "shes", "we", "o", "just", "only", "strong"}
     | {"nothing", "none", "fine", "definitely", "really", "totally", "absolutely", "thats", "a", "quite", "very"}
 )
 """Words that, right after a yes or no, show the yes or no was the answer ("no I haven't")."""
@@ -77,6 +78,11 @@ ASIDES = frozenset(
 ASKING = frozenset({"what", "whats", "how", "hows", "does", "do", "is", "isnt", "should", "can", "would", "could",
                     "which", "why", "whether", "wdym"})
 """A question that starts with one of these asks back ("is being busy at work stress?"): it is asked about."""
+TURNS = frozenset({"but", "though", "although", "except", "apart", "however", "actually"})
+"""After an opening answer, these may turn it round: "no, but I do drink tea"."""
+UNSURE_PHRASES = ("not sure", "cant remember", "can t remember", "dont remember", "cant really say", "no idea",
+                  "who knows", "hard to tell", "cant tell", "dont know", "not certain", "what counts")
+"""Said with no answer, these mean "not sure" where it is a choice."""
 ALL_FINE = frozenset({"fine", "normal", "ok", "okay", "good", "alright", "same", "great"})
 """After a leading no, these say what is fine: "no, both of those are fine" is no."""
 
@@ -118,6 +124,7 @@ class ChoiceMatcher:
             (phrase, choice.value) for choice in step.choices for phrase in choice.mentions
         )
         self.ranges = [(choice.range, choice.value) for choice in step.choices if choice.range is not None]
+        self.quantity = step.quantity
         self.leading = sorted(self.exact, key=lambda phrase: -len(phrase))
 
     def match(self, text: str) -> str | None:
@@ -138,7 +145,7 @@ class ChoiceMatcher:
             parsed = TextParser(cues or CueReader.empty()).parse(text)
         if _asks_back(parsed):
             return NOTHING
-        fine = self._no_then_fine(trimmed)
+        fine = self._no_then_fine(trimmed) or self._opening(parsed)
         if fine is not None:
             return Match(fine)
         near = self._closest(trimmed, most=1)  # "Less thn 2 weeks" is the label, not "2 weeks"
@@ -147,7 +154,8 @@ class ChoiceMatcher:
         for reading in (self._quantity, self._mentioned):
             found = reading(parsed)
             if found is not NOTHING:
-                if found.value == YES and NOT_SURE in self.values and set(plain.split()) & HEDGES:
+                hedged = set(plain.split()) & HEDGES or any(phrase in plain for phrase in UNSURE_PHRASES)
+                if found.value == YES and NOT_SURE in self.values and hedged:
                     return Match(NOT_SURE)  # "maybe a bit clumsier": a hedged yes is not sure
                 return found
         close = self._closest(trimmed)
@@ -159,7 +167,27 @@ class ChoiceMatcher:
         option = _OPTION.match(trimmed)
         if option and 1 <= int(option.group(1)) <= len(self.values):
             return Match(self.values[int(option.group(1)) - 1])
+        if NOT_SURE in self.values and (set(plain.split()) & HEDGES or any(h in plain for h in UNSURE_PHRASES)):
+            return Match(NOT_SURE)  # "honestly can't remember when it started": nothing else said
         return NOTHING
+
+    def _opening(self, parsed: Parsed) -> str | None:
+        """An answer that stands alone before the first comma or full stop: "Not today. I had…", "no, I stopped".
+
+        Taken when nothing after it turns it round ("but", "though") or hedges it."""
+        if not parsed.contexts:
+            return None
+        first = parsed.contexts[0]
+        cut = min((p for p in first.sentence.pauses if p > 0), default=len(first.said))
+        if cut == len(first.said) and len(parsed.contexts) == 1:
+            return None  # one clause: the other readers decide
+        value = self.exact.get(_plain_answer(" ".join(first.said[:cut])))
+        if value is None or value == NOT_SURE:
+            return value
+        rest = {word for context in parsed.contexts for word in context.said} - set(first.said[:cut])
+        if rest & (HEDGES | TURNS) or any(phrase in " ".join(first.said) for phrase in UNSURE_PHRASES):
+            return None
+        return value
 
     def _no_then_fine(self, said: str) -> str | None:
         """ "No, breathing and swallowing are fine": a no, then what is fine, is no."""
@@ -211,7 +239,16 @@ class ChoiceMatcher:
         has_no = NO in self.values and self.step.from_account != "yes_only"
         for context in parsed.contexts:
             said = context.said
-            for hit in self.mentions.find(said):
+            hits = list(self.mentions.find(said))
+            # A mention inside a longer one means the longer: "shoulder blade" is the back, not the arm.
+            hits = [
+                hit
+                for hit in hits
+                if not any(
+                    o.start <= hit.start and hit.end <= o.end and o.end - o.start > hit.end - hit.start for o in hits
+                )
+            ]
+            for hit in hits:
                 if where is not None and not where(context, hit.start):
                     continue
                 if context.has_near(Cue.DISTANT_PAST, hit.start, hit.end):
@@ -241,6 +278,10 @@ class ChoiceMatcher:
     def _quantity(self, parsed: Parsed) -> Match:
         if not self.ranges:
             return NOTHING
+        if self.quantity == "age":
+            if parsed.contexts and len(parsed.contexts[0].said) == 1 and _OPTION.match(parsed.contexts[0].said[0]):
+                return NOTHING  # "2" alone is the second button, not an age
+            return self.by_range([years * YEAR for context in parsed.contexts for years in ages(context.said)])
         amounts = [amount for context in parsed.contexts for amount in durations(context.said)]
         return self.by_range([amount.days for amount in amounts])
 
@@ -273,11 +314,17 @@ def _plain_answer(said: str) -> str:
 
 
 def _asks_back(parsed: Parsed) -> bool:
-    """The reply is a question of its own ("what counts as trouble breathing?"), not an answer."""
-    if not parsed.contexts:
-        return False
-    last = parsed.contexts[-1].sentence
-    return last.question and len(last.words) >= 3 and last.words[0] in ASKING
+    """The reply asks a question of its own ("what counts as trouble breathing?", "2 cans a day, is that a
+    lot?"): a question whose last part opens with a question word. It is asked about, not taken as an answer."""
+    for context in parsed.contexts:
+        sentence = context.sentence
+        if not sentence.question:
+            continue
+        start = max((p for p in sentence.pauses if p < len(sentence.words)), default=0)
+        part = sentence.words[start:]
+        if len(part) >= 3 and part[0] in ASKING:
+            return True
+    return False
 
 
 def _trim(said: str) -> str:

@@ -12,7 +12,9 @@ so a question whose choices split them asks.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import date
 
 DAY, WEEK, MONTH, YEAR = 1.0, 7.0, 30.0, 365.0
 NUDGE = 0.01
@@ -71,8 +73,9 @@ POINTS: dict[tuple[str, ...], float] = {
     ("last", "autumn"): 4 * MONTH,
     ("last", "fall"): 4 * MONTH,
     ("last", "winter"): 4 * MONTH,
-    ("christmas",): 2 * MONTH,
     **{(day,): 4 * DAY for day in ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")},
+    **{("last", day): 9 * DAY for day in ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday")},
+    ("last", "sunday"): 9 * DAY,
 }
 """Points in time after "since" (or "started …"): how long ago they were, roughly."""
 
@@ -127,6 +130,11 @@ def _read_at(said: tuple[str, ...], i: int) -> tuple[int, list[float]]:
             for point, days in POINTS.items():
                 if said[i + gap : i + gap + len(point)] == point:
                     return gap + len(point), [days]
+            for size in range(CALENDAR_LONGEST, 0, -1):  # "since Halloween", "since March", "since the spring"
+                named = said[i + gap : i + gap + size]
+                since = days_since(named) if len(named) == size else None
+                if since is not None:
+                    return gap + size, [since]
             if skip == 0:
                 break
         return 0, []
@@ -207,3 +215,128 @@ def _anchored(said: tuple[str, ...], start: int, end: int) -> bool:
     before = said[max(0, start - 3) : start]
     after = said[end : end + 1]
     return bool(ANCHORS & set(before[-2:]) or STARTED & set(before) or AFTER_ANCHORS & set(after))
+
+
+# --- ages ---------------------------------------------------------------------------------------
+
+TENS = {"twenty": 20, "thirty": 30, "forty": 40, "fifty": 50, "sixty": 60, "seventy": 70, "eighty": 80, "ninety": 90}
+UNITS_OF_TEN = {"one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8, "nine": 9}
+DECADES = {
+    "twenties": 20, "thirties": 30, "forties": 40, "fifties": 50, "sixties": 60, "seventies": 70, "eighties": 80,
+    "nineties": 90, "20s": 20, "30s": 30, "40s": 40, "50s": 50, "60s": 60, "70s": 70, "80s": 80, "90s": 90,
+}
+DECADE_PART = {"early": (0, 3), "mid": (3, 7), "late": (7, 10)}
+ALMOST = frozenset({"turning", "turn", "almost", "nearly", "soon", "under", "below", "younger", "less"})
+"""Before an age, it is not reached yet: "turning 50 next month" is 49, "under 50" is below 50."""
+PAST_AGE = frozenset({"over", "above", "older", "more"})
+"""Before an age, it is passed: "over 60"."""
+NOT_AGES = frozenset({*UNITS, "cups", "cup", "times", "kg", "kilos", "stone", "lbs", "pounds", "am", "pm"}) - {
+    "year", "years", "yr", "yrs", "y",
+}
+"""After a number, these make it something other than an age ("3 cups", "2 weeks")."""
+
+
+def ages(said: tuple[str, ...]) -> list[float]:
+    """Every age in years a run of words states: "I'm 63", "fifty two", "late forties", "turning 50"."""
+    found: list[float] = []
+    index = 0
+    while index < len(said):
+        low_high = _decade(said, index)
+        if low_high is not None:
+            found += [low_high[0], low_high[1] - 0.01]
+            index += 1
+            continue
+        value, used = _age_number(said, index)
+        word = said[index]
+        if value is None and len(word) == 4 and word.isdigit() and "born" in said[max(0, index - 2) : index]:
+            found.append(float(today().year - int(word)))  # "born in 1958"
+            index += 1
+            continue
+        if value is None:
+            index += 1
+            continue
+        after = said[index + used] if index + used < len(said) else ""
+        if after not in NOT_AGES and 1 <= value <= 120:
+            before = set(said[max(0, index - 2) : index])
+            if ALMOST & before or "next" in said[index + used : index + used + 2]:
+                value -= 0.5
+            elif PAST_AGE & before:
+                value += 0.5
+            found.append(value)
+        index += max(used, 1)
+    return found
+
+
+def _age_number(said: tuple[str, ...], i: int) -> tuple[float | None, int]:
+    word = said[i]
+    if word.isdigit() and len(word) <= 3:
+        return float(int(word)), 1
+    if word in TENS:
+        if i + 1 < len(said) and said[i + 1] in UNITS_OF_TEN:
+            return float(TENS[word] + UNITS_OF_TEN[said[i + 1]]), 2
+        return float(TENS[word]), 1
+    return None, 0
+
+
+def _decade(said: tuple[str, ...], i: int) -> tuple[float, float] | None:
+    """ "late forties" → (47, 50); "in my 60s" → (60, 70)."""
+    word = said[i]
+    if word not in DECADES:
+        return None
+    base = DECADES[word]
+    part = DECADE_PART.get(said[i - 1]) if i > 0 else None
+    low, high = part if part else (0, 10)
+    return float(base + low), float(base + high)
+
+
+# --- dates: months, seasons, holidays, weekdays ---------------------------------------------------
+
+MONTHS = {
+    name: number
+    for number, names in enumerate(
+        [("january", "jan"), ("february", "feb"), ("march", "mar"), ("april", "apr"), ("may",), ("june", "jun"),
+         ("july", "jul"), ("august", "aug"), ("september", "sept", "sep"), ("october", "oct"),
+         ("november", "nov"), ("december", "dec")],
+        start=1,
+    )
+    for name in names
+}
+FIXED_DAYS: dict[tuple[str, ...], tuple[int, int]] = {
+    ("halloween",): (10, 31), ("bonfire", "night"): (11, 5), ("guy", "fawkes"): (11, 5), ("christmas",): (12, 25),
+    ("xmas",): (12, 25), ("boxing", "day"): (12, 26), ("new", "year"): (1, 1), ("new", "years"): (1, 1),
+    ("valentines",): (2, 14), ("st", "patricks"): (3, 17), ("spring",): (4, 15), ("the", "spring"): (4, 15),
+    ("summer",): (7, 15), ("the", "summer"): (7, 15), ("autumn",): (10, 15), ("the", "autumn"): (10, 15),
+    ("fall",): (10, 15), ("the", "fall"): (10, 15), ("winter",): (1, 15), ("summer", "holidays"): (8, 1),
+    ("summer", "hols"): (8, 1), ("summer", "holiday"): (8, 1), ("the", "summer", "holidays"): (8, 1),
+    ("the", "summer", "hols"): (8, 1), ("summer", "vacation"): (8, 1), ("july", "4th"): (7, 4),
+    ("independence", "day"): (7, 4), ("labor", "day"): (9, 5), ("easter",): (4, 5), ("diwali",): (11, 1),
+    ("ramadan",): (3, 1), ("eid",): (3, 25), ("thanksgiving",): (11, 25),
+}
+"""Holidays and seasons as a day of the year (movable feasts at a typical date; "spring" at its middle)."""
+WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+
+today: Callable[[], date] = date.today
+"""The calendar day dates are read against; tests and the corpus may fix it."""
+
+
+def days_since(words_: tuple[str, ...]) -> float | None:
+    """How many days ago a named time was, read against `today()`: "March", "Halloween", "last Monday"."""
+    now = today()
+    if len(words_) == 1 and words_[0] in MONTHS:
+        month = MONTHS[words_[0]]
+        year = now.year if month <= now.month else now.year - 1
+        start = date(year, month, 1 if month == now.month else 15)
+        return float((now - start).days)
+    if words_ in FIXED_DAYS:
+        month, day = FIXED_DAYS[words_]
+        when = date(now.year, month, day)
+        if when > now:
+            when = date(now.year - 1, month, day)
+        return float((now - when).days)
+    if len(words_) == 1 and words_[0] in WEEKDAYS:
+        back = (now.weekday() - WEEKDAYS.index(words_[0])) % 7
+        return float(back or 7)
+    return None
+
+
+CALENDAR_LONGEST = max(len(key) for key in FIXED_DAYS)

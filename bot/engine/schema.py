@@ -50,7 +50,7 @@ class StepSpec(_Spec):
     choices: list[ChoiceSpec] = Field(min_length=1)
     next: Next | None = None
     kind: Literal["question", "red_flag", "emergency", "account"] = "question"
-    quantity: Literal["duration"] | None = None
+    quantity: Literal["duration", "age"] | None = None
     combined: str | None = None
     symptom_words: list[str] = []
     from_account: Literal["any", "yes_only", "never"] = "any"
