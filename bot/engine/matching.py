@@ -75,13 +75,63 @@ ASIDES = frozenset(
     {"maam", "sir", "mate", "bro", "lol", "tbh", "fr", "pls", "please", "thanks", "ty", "innit", "honestly"}
 )
 """Words around an answer that change nothing: "no ma'am", "nope lol"."""
-ASKING = frozenset({"what", "whats", "how", "hows", "does", "do", "is", "isnt", "should", "can", "would", "could",
-                    "which", "why", "whether", "wdym"})
+ASKING = frozenset(
+    {
+        "what",
+        "whats",
+        "how",
+        "hows",
+        "does",
+        "do",
+        "is",
+        "isnt",
+        "should",
+        "can",
+        "would",
+        "could",
+        "which",
+        "why",
+        "whether",
+        "wdym",
+    }
+)
 """A question that starts with one of these asks back ("is being busy at work stress?"): it is asked about."""
+ASKING_OPENINGS = frozenset(
+    {
+        ("what", "do", "you", "mean"),
+        ("what", "does", "that", "mean"),
+        ("what", "counts"),
+        ("whats", "counted"),
+        ("how", "do"),
+        ("how", "would"),
+        ("what", "is"),
+        ("whats", "a"),
+    }
+)
+"""Openings that ask back even without a question mark."""
 TURNS = frozenset({"but", "though", "although", "except", "apart", "however", "actually"})
 """After an opening answer, these may turn it round: "no, but I do drink tea"."""
-UNSURE_PHRASES = ("not sure", "cant remember", "can t remember", "dont remember", "cant really say", "no idea",
-                  "who knows", "hard to tell", "cant tell", "dont know", "not certain", "what counts")
+UNSURE_PHRASES = (
+    "not sure",
+    "cant remember",
+    "can t remember",
+    "dont remember",
+    "cant really say",
+    "no idea",
+    "who knows",
+    "hard to tell",
+    "cant tell",
+    "dont know",
+    "not certain",
+    "what counts",
+    "cant really remember",
+    "dont really know",
+    "dont really remember",
+    "cant really tell",
+    "i think its just",
+    "i think thats just",
+    "probably just",
+)
 """Said with no answer, these mean "not sure" where it is a choice."""
 ALL_FINE = frozenset({"fine", "normal", "ok", "okay", "good", "alright", "same", "great"})
 """After a leading no, these say what is fine: "no, both of those are fine" is no."""
@@ -181,7 +231,10 @@ class ChoiceMatcher:
         cut = min((p for p in first.sentence.pauses if p > 0), default=len(first.said))
         if cut == len(first.said) and len(parsed.contexts) == 1:
             return None  # one clause: the other readers decide
-        value = self.exact.get(_plain_answer(" ".join(first.said[:cut])))
+        opening = first.said[:cut]
+        value = self.exact.get(_plain_answer(" ".join(opening)))
+        if value is None and 2 <= len(opening) <= 4 and self.exact.get(opening[0]) == NO:
+            value = NO  # "no cramps, only the twitches", "No vomiting or runs, no gym, …"
         if value is None or value == NOT_SURE:
             return value
         rest = {word for context in parsed.contexts for word in context.said} - set(first.said[:cut])
@@ -279,7 +332,8 @@ class ChoiceMatcher:
         if not self.ranges:
             return NOTHING
         if self.quantity == "age":
-            if parsed.contexts and len(parsed.contexts[0].said) == 1 and _OPTION.match(parsed.contexts[0].said[0]):
+            alone = parsed.contexts[0].said if parsed.contexts else ()
+            if len(alone) == 1 and alone[0].isdigit() and int(alone[0]) <= len(self.values):
                 return NOTHING  # "2" alone is the second button, not an age
             return self.by_range([years * YEAR for context in parsed.contexts for years in ages(context.said)])
         amounts = [amount for context in parsed.contexts for amount in durations(context.said)]
@@ -318,8 +372,12 @@ def _asks_back(parsed: Parsed) -> bool:
     lot?"): a question whose last part opens with a question word. It is asked about, not taken as an answer."""
     for context in parsed.contexts:
         sentence = context.sentence
+        if sentence.words[:4] in ASKING_OPENINGS or sentence.words[:2] in ASKING_OPENINGS:
+            return True  # "what do you mean by sudden weakness", with or without a question mark
         if not sentence.question:
             continue
+        if sentence.words and sentence.words[-1] in ASKING and len(sentence.words) <= 3:
+            return True  # "spreading how?"
         start = max((p for p in sentence.pauses if p < len(sentence.words)), default=0)
         part = sentence.words[start:]
         if len(part) >= 3 and part[0] in ASKING:

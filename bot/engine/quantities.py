@@ -126,7 +126,7 @@ def _read_at(said: tuple[str, ...], i: int) -> tuple[int, list[float]]:
             return len(phrase), [2 * MONTH]
     if said[i] == "since" or (said[i] in POINT_STARTS and i > 0 and said[i - 1] in STARTED | {"on"}):
         skip = 1 if said[i] == "since" else 0
-        for gap in range(skip, skip + 4):  # "since leg day on Monday": the point may come a few words on
+        for gap in range(skip, skip + 6):  # "since leg day on Monday": the point may come a few words on
             for point, days in POINTS.items():
                 if said[i + gap : i + gap + len(point)] == point:
                     return gap + len(point), [days]
@@ -222,8 +222,22 @@ def _anchored(said: tuple[str, ...], start: int, end: int) -> bool:
 TENS = {"twenty": 20, "thirty": 30, "forty": 40, "fifty": 50, "sixty": 60, "seventy": 70, "eighty": 80, "ninety": 90}
 UNITS_OF_TEN = {"one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8, "nine": 9}
 DECADES = {
-    "twenties": 20, "thirties": 30, "forties": 40, "fifties": 50, "sixties": 60, "seventies": 70, "eighties": 80,
-    "nineties": 90, "20s": 20, "30s": 30, "40s": 40, "50s": 50, "60s": 60, "70s": 70, "80s": 80, "90s": 90,
+    "twenties": 20,
+    "thirties": 30,
+    "forties": 40,
+    "fifties": 50,
+    "sixties": 60,
+    "seventies": 70,
+    "eighties": 80,
+    "nineties": 90,
+    "20s": 20,
+    "30s": 30,
+    "40s": 40,
+    "50s": 50,
+    "60s": 60,
+    "70s": 70,
+    "80s": 80,
+    "90s": 90,
 }
 DECADE_PART = {"early": (0, 3), "mid": (3, 7), "late": (7, 10)}
 ALMOST = frozenset({"turning", "turn", "almost", "nearly", "soon", "under", "below", "younger", "less"})
@@ -231,7 +245,11 @@ ALMOST = frozenset({"turning", "turn", "almost", "nearly", "soon", "under", "bel
 PAST_AGE = frozenset({"over", "above", "older", "more"})
 """Before an age, it is passed: "over 60"."""
 NOT_AGES = frozenset({*UNITS, "cups", "cup", "times", "kg", "kilos", "stone", "lbs", "pounds", "am", "pm"}) - {
-    "year", "years", "yr", "yrs", "y",
+    "year",
+    "years",
+    "yr",
+    "yrs",
+    "y",
 }
 """After a number, these make it something other than an age ("3 cups", "2 weeks")."""
 
@@ -294,23 +312,60 @@ def _decade(said: tuple[str, ...], i: int) -> tuple[float, float] | None:
 MONTHS = {
     name: number
     for number, names in enumerate(
-        [("january", "jan"), ("february", "feb"), ("march", "mar"), ("april", "apr"), ("may",), ("june", "jun"),
-         ("july", "jul"), ("august", "aug"), ("september", "sept", "sep"), ("october", "oct"),
-         ("november", "nov"), ("december", "dec")],
+        [
+            ("january", "jan"),
+            ("february", "feb"),
+            ("march", "mar"),
+            ("april", "apr"),
+            ("may",),
+            ("june", "jun"),
+            ("july", "jul"),
+            ("august", "aug"),
+            ("september", "sept", "sep"),
+            ("october", "oct"),
+            ("november", "nov"),
+            ("december", "dec"),
+        ],
         start=1,
     )
     for name in names
 }
 FIXED_DAYS: dict[tuple[str, ...], tuple[int, int]] = {
-    ("halloween",): (10, 31), ("bonfire", "night"): (11, 5), ("guy", "fawkes"): (11, 5), ("christmas",): (12, 25),
-    ("xmas",): (12, 25), ("boxing", "day"): (12, 26), ("new", "year"): (1, 1), ("new", "years"): (1, 1),
-    ("valentines",): (2, 14), ("st", "patricks"): (3, 17), ("spring",): (4, 15), ("the", "spring"): (4, 15),
-    ("summer",): (7, 15), ("the", "summer"): (7, 15), ("autumn",): (10, 15), ("the", "autumn"): (10, 15),
-    ("fall",): (10, 15), ("the", "fall"): (10, 15), ("winter",): (1, 15), ("summer", "holidays"): (8, 1),
-    ("summer", "hols"): (8, 1), ("summer", "holiday"): (8, 1), ("the", "summer", "holidays"): (8, 1),
-    ("the", "summer", "hols"): (8, 1), ("summer", "vacation"): (8, 1), ("july", "4th"): (7, 4),
-    ("independence", "day"): (7, 4), ("labor", "day"): (9, 5), ("easter",): (4, 5), ("diwali",): (11, 1),
-    ("ramadan",): (3, 1), ("eid",): (3, 25), ("thanksgiving",): (11, 25),
+    ("halloween",): (10, 31),
+    ("the", "clocks", "went", "back"): (10, 27),
+    ("clocks", "went", "back"): (10, 27),
+    ("bonfire", "night"): (11, 5),
+    ("guy", "fawkes"): (11, 5),
+    ("christmas",): (12, 25),
+    ("xmas",): (12, 25),
+    ("boxing", "day"): (12, 26),
+    ("new", "year"): (1, 1),
+    ("new", "years"): (1, 1),
+    ("valentines",): (2, 14),
+    ("st", "patricks"): (3, 17),
+    ("spring",): (4, 15),
+    ("the", "spring"): (4, 15),
+    ("summer",): (7, 15),
+    ("the", "summer"): (7, 15),
+    ("autumn",): (10, 15),
+    ("the", "autumn"): (10, 15),
+    ("fall",): (10, 15),
+    ("the", "fall"): (10, 15),
+    ("winter",): (1, 15),
+    ("summer", "holidays"): (8, 1),
+    ("summer", "hols"): (8, 1),
+    ("summer", "holiday"): (8, 1),
+    ("the", "summer", "holidays"): (8, 1),
+    ("the", "summer", "hols"): (8, 1),
+    ("summer", "vacation"): (8, 1),
+    ("july", "4th"): (7, 4),
+    ("independence", "day"): (7, 4),
+    ("labor", "day"): (9, 5),
+    ("easter",): (4, 5),
+    ("diwali",): (11, 1),
+    ("ramadan",): (3, 1),
+    ("eid",): (3, 25),
+    ("thanksgiving",): (11, 25),
 }
 """Holidays and seasons as a day of the year (movable feasts at a typical date; "spring" at its middle)."""
 WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
