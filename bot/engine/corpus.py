@@ -17,9 +17,11 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from datetime import date
 from pathlib import Path
 from typing import Any
 
+from bot.engine import quantities
 from bot.engine.conversation import Conversation
 from bot.engine.emergency import Verdict
 from bot.engine.engine import Engine
@@ -29,7 +31,7 @@ from bot.engine.replies import Pick, Typed
 from bot.engine.suggest import did_you_mean
 from bot.engine.yaml_source import LineDict, LineList, read_source, read_yaml
 
-CORPUS_KEYS = ("flow", "emergency", "answers", "accounts")
+CORPUS_KEYS = ("flow", "emergency", "answers", "accounts", "today")
 CLASSES = {"emergency": Verdict.EMERGENCY, "confirm": Verdict.CONFIRM, "calm": Verdict.NONE}
 ASK = "ask"
 UNSAFE = {("emergency", "calm"), ("confirm", "calm"), ("calm", "emergency")}
@@ -69,6 +71,8 @@ class Corpus:
     answers: tuple[AnswerCase, ...]
     accounts: tuple[AccountCase, ...]
     source: str
+    today: date | None = None
+    """The day the cases were written for: "since Easter" is read against it, so the corpus never ages."""
 
 
 def is_corpus(raw: Any) -> bool:
@@ -194,12 +198,20 @@ def read_corpus(raw: LineDict, flows: Mapping[str, Flow], source: str) -> Corpus
         if key not in CORPUS_KEYS:
             hint = did_you_mean(key, CORPUS_KEYS) or f"allowed keys are: {', '.join(CORPUS_KEYS)}"
             reader.problem(ShapeError, raw.key_lines[key], f"unknown key '{key}' in the corpus", hint)
+    today = raw.get("today")
+    if today is not None and not isinstance(today, date):
+        try:
+            today = date.fromisoformat(str(today))
+        except ValueError:
+            reader.problem(ShapeError, raw.key_lines["today"], f"`today: {today}` is not a date", "write 2026-12-06")
+            today = None
     corpus = Corpus(
         str(flow_id),
         tuple(reader.sentences(raw)),
         tuple(reader.answers(raw)),
         tuple(reader.accounts(raw)),
         source,
+        today,
     )
     if reader.problems:
         raise FlowErrors(reader.problems)
@@ -296,6 +308,17 @@ class CorpusReport:
 
 def run_corpus(engine: Engine, corpus: Corpus) -> CorpusReport:
     """Read every sentence, answer and account of the corpus and compare with what it expects."""
+    if corpus.today is None:
+        return _run_corpus(engine, corpus)
+    written_for = corpus.today
+    clock, quantities.today = quantities.today, lambda: written_for
+    try:
+        return _run_corpus(engine, corpus)
+    finally:
+        quantities.today = clock
+
+
+def _run_corpus(engine: Engine, corpus: Corpus) -> CorpusReport:
     report = CorpusReport()
     flow = engine.flows[corpus.flow]
     where = corpus.source

@@ -15,6 +15,8 @@ from typing import Generic, TypeVar
 _APOSTROPHES = re.compile("[’'`´‘]")
 """Dropped, not spaced: "can't" → "cant" (a regular expression: str.translate is slower here)."""
 _NON_WORD = re.compile(r"[^\w?]+")
+_LONG_LETTERS = re.compile(r"([^\W\d])\1{2,}")
+"""A letter said three or more times is said once: "pleaseeee" → "please", "helppp" → "help"."""
 _SENTENCE_END = re.compile(r"([.!?;:\n…]+|\s[-–—]+\s)")
 _WORD = re.compile(r"\w+|,")
 
@@ -23,7 +25,7 @@ T = TypeVar("T")
 
 def normalize(text: str) -> str:
     """Lower-case, drop apostrophes ("can't" → "cant"), keep words separated by one space."""
-    text = _APOSTROPHES.sub("", unicodedata.normalize("NFKC", text).casefold())
+    text = _LONG_LETTERS.sub(r"\1", _APOSTROPHES.sub("", unicodedata.normalize("NFKC", text).casefold()))
     return _NON_WORD.sub(" ", text).strip()
 
 
@@ -47,7 +49,7 @@ class Sentence:
 
 def sentences(text: str) -> list[Sentence]:
     """Split typed text at sentence ends (. ! ? ; : new line, a dash between spaces)."""
-    text = _APOSTROPHES.sub("", unicodedata.normalize("NFKC", text).casefold())
+    text = _LONG_LETTERS.sub(r"\1", _APOSTROPHES.sub("", unicodedata.normalize("NFKC", text).casefold()))
     found = []
     parts = _SENTENCE_END.split(text)
     for index in range(0, len(parts), 2):

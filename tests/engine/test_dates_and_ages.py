@@ -1,0 +1,63 @@
+"""Durations named by the calendar and ages as numbers (bot/engine/quantities.py), on a fixed day."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+
+from bot.engine import quantities
+from bot.engine.quantities import ages, durations
+from bot.engine.text import words
+
+
+@pytest.fixture
+def december(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(quantities, "today", lambda: date(2026, 12, 6))
+
+
+def days(text: str) -> list[float]:
+    return [amount.days for amount in durations(words(text))]
+
+
+@pytest.mark.usefixtures("december")
+@pytest.mark.parametrize(
+    ("text", "low", "high"),
+    [
+        ("since Halloween", 30, 40),
+        ("since around bonfire night", 28, 35),
+        ("since March", 200, 300),
+        ("since the summer holidays", 100, 150),
+        ("since school went back in September", 60, 100),
+        ("started last Monday", 7, 14),
+        ("since Christmas", 340, 350),  # last year's: this year's is still to come
+    ],
+)
+def test_calendar_names_are_read_against_today(text: str, low: float, high: float):
+    [found] = days(text)
+    assert low <= found <= high
+
+
+def test_the_same_words_mean_another_duration_on_another_day(monkeypatch: pytest.MonkeyPatch):
+    monkeypatch.setattr(quantities, "today", lambda: date(2026, 11, 8))
+    assert days("since Halloween") == [8.0]
+
+
+@pytest.mark.parametrize(
+    ("text", "found"),
+    [
+        ("I'm 63", [63.0]),
+        ("fifty two", [52.0]),
+        ("turning 50 next month", [49.5]),
+        ("under 50", [49.5]),
+        ("over 60", [60.5]),
+        ("late forties", [47.0, 49.99]),
+        ("twitching for 3 days, 2 cups a day", []),
+    ],
+)
+def test_ages_are_read_by_their_meaning(text: str, found: list[float]):
+    assert ages(words(text)) == found
+
+
+def test_a_birth_year_gives_an_age(december: None):
+    assert ages(words("born in 1958")) == [68.0]

@@ -1,0 +1,129 @@
+"""Emergency frames (bot/engine/frames.py) and the language file that declares them, with inline YAML.
+
+None of these read the shipped flow or content: each builds a tiny language and a reader of its own.
+"""
+
+from __future__ import annotations
+
+from bot.engine.emergency import EmergencyReader, Verdict
+from bot.engine.english import looks_english
+from bot.engine.errors import ShapeError, UnknownTargetError
+from bot.engine.frames import inflect
+from bot.engine.language_file import read_language
+from bot.engine.model import Cues, Interrupt
+from bot.engine.text import words
+from bot.engine.yaml_source import read_yaml
+
+LANGUAGE = """\
+gap: 2
+irregular:
+  fall: [fell, fallen]
+words:
+  unable: ["can't", "cannot", "unable to"]
+  move: ["~lift", "~raise"]
+  limb: ["arm", "hand"]
+  lips: ["lips", "face"]
+  blue: ["blue", "purple"]
+  down: ["~fall"]
+  not_word: ["not"]
+  breathe: ["~breathe"]
+frames:
+  stroke:
+    ask: [[unable, move, limb]]
+  breathing:
+    fire: [[lips, blue], [not_word, +breathe]]
+  collapse:
+    ask: [[down]]
+safety_words: ["floor"]
+cues:
+  elsewhere: ["film"]
+"""
+CONCEPTS = [Interrupt(id, (), "emergency") for id in ("stroke", "breathing", "collapse")]
+CUES = Cues(negation=("no", "not", "isn't"), now=("now", "suddenly"), recent_past=("had",), maybe=("worried",))
+
+
+def reader(text: str = LANGUAGE) -> EmergencyReader:
+    raw, problems = read_yaml(text, "content/xx/language.yaml")
+    assert not problems
+    language, cues, found = read_language(raw, "content/xx/language.yaml", {c.id for c in CONCEPTS})
+    assert not found
+    merged = Cues(**{name: (*getattr(CUES, name), *cues.get(name, ())) for name in CUES.__slots__})
+    return EmergencyReader(CONCEPTS, merged, language=language)
+
+
+def verdict(text: str) -> Verdict:
+    return reader().read(text).verdict
+
+
+def test_inflect_makes_the_regular_and_irregular_forms():
+    assert {"breathe", "breathes", "breathed", "breathing"} <= set(inflect("breathe"))
+    assert {"drop", "dropped", "dropping", "drops"} <= set(inflect("drop"))
+    assert {"fall", "fell", "fallen", "falling"} <= set(inflect("fall", {"fall": ["fell", "fallen"]}))
+    assert "gives way" in inflect("give way")
+
+
+def test_a_description_is_caught_with_words_between_its_classes():
+    assert verdict("her lips look purple") is Verdict.EMERGENCY
+    assert verdict("he can't really lift his hand") is Verdict.CONFIRM  # an `ask` frame
+    assert verdict("he suddenly can't lift his arm") is Verdict.EMERGENCY  # ask + now
+
+
+def test_a_frame_needs_its_classes_within_the_gap_and_in_order():
+    assert verdict("her lips were fine and the sky was blue") is Verdict.NONE
+    assert verdict("blue lips") is Verdict.NONE  # this language only has lips … blue
+
+
+def test_a_plus_class_must_follow_at_once():
+    assert verdict("he is not breathing") is Verdict.EMERGENCY
+    assert verdict("not sure why but breathing feels fine") is Verdict.NONE
+
+
+def test_a_negation_between_the_words_of_a_frame_negates_it():
+    assert verdict("her face isn't blue") is Verdict.NONE
+
+
+def test_forms_come_from_the_irregular_table():
+    assert verdict("my dad fell") is Verdict.CONFIRM
+
+
+def test_elsewhere_cues_from_the_language_file_calm_a_frame():
+    assert verdict("in the film her lips went blue") is Verdict.NONE
+
+
+def test_safety_words_are_found():
+    assert reader().frames.mentions_safety_word(words("he is on the floor"))
+    assert not reader().frames.mentions_safety_word(words("my calf twitches"))
+
+
+def test_an_unknown_word_class_is_a_located_error_with_a_suggestion():
+    broken = LANGUAGE.replace("ask: [[unable, move, limb]]", "ask: [[unable, mvoe, limb]]")
+    raw, _ = read_yaml(broken, "content/xx/language.yaml")
+    _, _, problems = read_language(raw, "content/xx/language.yaml", {c.id for c in CONCEPTS})
+    [problem] = problems
+    assert isinstance(problem, UnknownTargetError)
+    assert (problem.source, problem.line) == ("content/xx/language.yaml", 15)
+    assert "mvoe" in problem.what and "move" in problem.fix
+
+
+def test_a_concept_that_looks_like_a_typo_is_an_error_and_others_are_left_to_other_flows():
+    typo = LANGUAGE.replace("  collapse:\n", "  colapse:\n")
+    raw, _ = read_yaml(typo, "content/xx/language.yaml")
+    _, _, problems = read_language(raw, "content/xx/language.yaml", {c.id for c in CONCEPTS})
+    assert [type(p) for p in problems] == [UnknownTargetError] and "collapse" in problems[0].fix
+    other = LANGUAGE.replace("  collapse:\n", "  sunburn:\n")
+    raw, _ = read_yaml(other, "content/xx/language.yaml")
+    assert read_language(raw, "content/xx/language.yaml", {c.id for c in CONCEPTS})[2] == []
+
+
+def test_an_unknown_key_is_a_located_error():
+    raw, _ = read_yaml(LANGUAGE + "frmaes: {}\n", "content/xx/language.yaml")
+    _, _, problems = read_language(raw, "content/xx/language.yaml", {c.id for c in CONCEPTS})
+    assert [type(p) for p in problems] == [ShapeError] and "frames" in problems[0].fix
+
+
+def test_english_is_told_from_other_languages_on_short_texts():
+    assert looks_english(words("he cant breath his lips r blue"))
+    assert looks_english(words("si"))  # too short to judge
+    assert not looks_english(words("no puedo respirar"))
+    assert not looks_english(words("мой отец упал"))
+    assert not looks_english(words("mere papa ka chehra latak gaya hai"))
