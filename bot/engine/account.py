@@ -77,7 +77,7 @@ class AccountReader:
 
     @staticmethod
     def _answer(step: Step, matcher: ChoiceMatcher, parsed: Parsed, about: About) -> str | None:
-        if step.quantity is not None:
+        if step.quantity == "duration":
             amounts = [
                 amount.days
                 for context in parsed.contexts
