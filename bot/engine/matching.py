@@ -29,7 +29,7 @@ from rapidfuzz.distance import DamerauLevenshtein
 from bot.engine.context import Cue, CueReader, Negation, SentenceContext
 from bot.engine.model import NO, NOT_SURE, YES, Step
 from bot.engine.quantities import YEAR, ages, durations
-from bot.engine.text import PhraseIndex, Sentence, normalize, sentences
+from bot.engine.text import PhraseIndex, Sentence, normalize, sentences, words
 
 __all__ = ["ChoiceMatcher", "Match", "Parsed", "TextParser", "allowed_typos", "normalize"]
 
@@ -131,6 +131,10 @@ UNSURE_PHRASES = (
     "i think its just",
     "i think thats just",
     "probably just",
+    "imagining",
+    "think its the",
+    "think i was just",
+    "think it was just",
 )
 """Said with no answer, these mean "not sure" where it is a choice."""
 ALL_FINE = frozenset({"fine", "normal", "ok", "okay", "good", "alright", "same", "great"})
@@ -175,6 +179,10 @@ class ChoiceMatcher:
         )
         self.ranges = [(choice.range, choice.value) for choice in step.choices if choice.range is not None]
         self.quantity = step.quantity
+        self.own_words = frozenset(words(step.text)) | {
+            word for choice in step.choices for phrase in (choice.label, *choice.mentions) for word in words(phrase)
+        }
+        """The words this question is about, in its text, labels and mentions."""
         self.leading = sorted(self.exact, key=lambda phrase: -len(phrase))
 
     def match(self, text: str) -> str | None:
@@ -217,7 +225,16 @@ class ChoiceMatcher:
         option = _OPTION.match(trimmed)
         if option and 1 <= int(option.group(1)) <= len(self.values):
             return Match(self.values[int(option.group(1)) - 1])
-        if NOT_SURE in self.values and (set(plain.split()) & HEDGES or any(h in plain for h in UNSURE_PHRASES)):
+        plain_words = plain.split()
+        if (
+            NO in self.values
+            and len(plain_words) > 1
+            and self.exact.get(plain_words[0]) == NO
+            and not set(plain_words) & (TURNS | HEDGES)
+            and all(word in self.own_words for word in plain_words[1:] if len(word) >= 4)
+        ):
+            return Match(NO)  # "no cramps": a no, then only words of this question ("no trouble breathing" isn't)
+        if NOT_SURE in self.values and (set(plain_words) & HEDGES or any(h in plain for h in UNSURE_PHRASES)):
             return Match(NOT_SURE)  # "honestly can't remember when it started": nothing else said
         return NOTHING
 
@@ -288,6 +305,7 @@ class ChoiceMatcher:
         neither do hedged ones ("worried about…"). `where` can keep only mentions in some parts.
         """
         found: dict[str, int] = {}
+        fine = 0
         # "no gym" says nothing about a tummy bug when one question asks about both (`from_account: yes_only`)
         has_no = NO in self.values and self.step.from_account != "yes_only"
         for context in parsed.contexts:
@@ -308,6 +326,9 @@ class ChoiceMatcher:
                     continue  # "…, 3 cups a day like always": a habit, not "lately"
                 if account and context.has(Cue.MAYBE, hit.start, hit.end, before_only=True):
                     continue
+                if hit.value == YES and has_no and ALL_FINE & set(said[hit.end : hit.end + 2]):
+                    fine += 1  # "swallowing's fine, breathing fine": a no, unless something else is a yes
+                    continue
                 negation = context.negation(hit.start, hit.end)
                 if negation is Negation.UNSURE:
                     continue  # "no coffee, stress": says nothing sure about the second
@@ -316,6 +337,8 @@ class ChoiceMatcher:
                         found[NO] = found.get(NO, 0) + 1
                     continue
                 found[hit.value] = found.get(hit.value, 0) + 1
+        if fine and YES not in found:
+            found[NO] = found.get(NO, 0) + fine
         return found
 
     def _mentioned(self, parsed: Parsed) -> Match:

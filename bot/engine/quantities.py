@@ -332,6 +332,7 @@ MONTHS = {
 }
 FIXED_DAYS: dict[tuple[str, ...], tuple[int, int]] = {
     ("halloween",): (10, 31),
+    ("half", "term"): (10, 27),
     ("the", "clocks", "went", "back"): (10, 27),
     ("clocks", "went", "back"): (10, 27),
     ("bonfire", "night"): (11, 5),

@@ -12,11 +12,26 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import Generic, TypeVar
 
+from bot.engine.spelling import ordinary_words
+
 _APOSTROPHES = re.compile("[’'`´‘]")
 """Dropped, not spaced: "can't" → "cant" (a regular expression: str.translate is slower here)."""
 _NON_WORD = re.compile(r"[^\w?]+")
 _LONG_LETTERS = re.compile(r"([^\W\d])\1{2,}")
-"""A letter said three or more times is said once: "pleaseeee" → "please", "helppp" → "help"."""
+_STRETCHED_WORD = re.compile(r"\w*([^\W\d])\1{2,}\w*")
+
+
+def _said_once(text: str) -> str:
+    """A letter typed three or more times: once when that makes an English word ("pleaseeee" → "please",
+    "helppp" → "help"), else twice, so spelling correction still sees a near miss ("lopsiddd" → "lopsidd")."""
+    if not _LONG_LETTERS.search(text):
+        return text
+
+    def shorten(found: re.Match[str]) -> str:
+        once = _LONG_LETTERS.sub(r"\1", found.group())
+        return once if once in ordinary_words() else _LONG_LETTERS.sub(r"\1\1", found.group())
+
+    return _STRETCHED_WORD.sub(shorten, text)
 _SENTENCE_END = re.compile(r"([.!?;:\n…]+|\s[-–—]+\s)")
 _WORD = re.compile(r"\w+|,")
 
@@ -25,7 +40,7 @@ T = TypeVar("T")
 
 def normalize(text: str) -> str:
     """Lower-case, drop apostrophes ("can't" → "cant"), keep words separated by one space."""
-    text = _LONG_LETTERS.sub(r"\1", _APOSTROPHES.sub("", unicodedata.normalize("NFKC", text).casefold()))
+    text = _said_once(_APOSTROPHES.sub("", unicodedata.normalize("NFKC", text).casefold()))
     return _NON_WORD.sub(" ", text).strip()
 
 
@@ -49,7 +64,7 @@ class Sentence:
 
 def sentences(text: str) -> list[Sentence]:
     """Split typed text at sentence ends (. ! ? ; : new line, a dash between spaces)."""
-    text = _LONG_LETTERS.sub(r"\1", _APOSTROPHES.sub("", unicodedata.normalize("NFKC", text).casefold()))
+    text = _said_once(_APOSTROPHES.sub("", unicodedata.normalize("NFKC", text).casefold()))
     found = []
     parts = _SENTENCE_END.split(text)
     for index in range(0, len(parts), 2):
