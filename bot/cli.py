@@ -8,6 +8,7 @@ Exit statuses, for scripts and service managers (docs/deploy.md's systemd unit r
 from __future__ import annotations
 
 import argparse
+import json
 import logging
 import os
 import sys
@@ -201,6 +202,25 @@ def cmd_run(args: argparse.Namespace, settings: Settings) -> int:
     return run_bot(settings, webhook=args.webhook, watch=args.watch)
 
 
+def cmd_train_reader(args: argparse.Namespace, settings: Settings) -> int:
+    """Train the second reader on the corpus's sentences and write its model file."""
+    from bot.engine.second_reader import FILE_NAME
+    from bot.engine.training import sentences_from, train
+
+    tests = settings.flows_dir / "tests"
+    paths = [Path(p) for p in args.paths] or [tests / "language.yaml", *sorted((tests / "fresh").glob("*.yaml"))]
+    texts, labels = sentences_from(paths)
+    try:
+        model = train(texts, labels)
+    except ImportError as missing:
+        print(f"error: {missing}", file=sys.stderr)
+        return 1
+    out = Path(args.out) if args.out else settings.content_dir / FILE_NAME
+    out.write_text(json.dumps(model.to_dict(), ensure_ascii=False, separators=(",", ":")) + "\n", encoding="utf-8")
+    print(f"{out}: {len(model.grams)} n-grams from {len(texts)} sentences ({sum(labels)} emergency or unclear)")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="twitchcheck", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
@@ -232,6 +252,12 @@ def build_parser() -> argparse.ArgumentParser:
         help="also list the steps, choices, routing rules, outcomes and excerpts no case reaches",
     )
     test.set_defaults(func=cmd_test)
+    train = sub.add_parser(
+        "train-reader", help="train the second reader of emergency language from the corpus (needs scikit-learn)"
+    )
+    train.add_argument("paths", nargs="*", help="corpus files (default: flows/tests/language.yaml and fresh/)")
+    train.add_argument("--out", help="model file (default: content/en/second_reader.json)")
+    train.set_defaults(func=cmd_train_reader)
     studio = sub.add_parser("studio", help="a local web page to see, try and test the flows while editing them")
     studio.add_argument("paths", nargs="*", help="flow files or folders (default: flows/)")
     studio.add_argument("--port", type=int, default=8765, help="port (default: 8765; 0 picks a free one)")

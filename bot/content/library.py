@@ -9,6 +9,8 @@ from typing import Any
 
 from bot.content.emergency_numbers import EmergencyNumbers, parse_emergency
 from bot.engine.errors import FlowErrors, FlowProblem, MissingContentError, ShapeError
+from bot.engine.second_reader import FILE_NAME as SECOND_READER
+from bot.engine.second_reader import SecondReader, load_second_reader
 from bot.engine.yaml_source import LineDict, LineList, read_source, read_yaml
 
 DEFAULT_LANGUAGE = "en"
@@ -111,6 +113,8 @@ class Content:
     language: Any = None
     """content/<language>/language.yaml as read (line numbers kept); the flow loader builds its frames."""
     language_source: str = ""
+    second_reader: SecondReader | None = None
+    """content/<language>/second_reader.json, when the language ships one (bot/engine/second_reader.py)."""
 
     def text(self, key: str, **values: Any) -> str:
         """The text under `key`, with `{placeholders}` filled in."""
@@ -242,9 +246,18 @@ def load_content(folder: Path, article: Path | None = None) -> Content:
 
     language_path = folder / "language.yaml"
     language = _read(language_path, problems) if language_path.is_file() else None
+    second_reader = load_second_reader(folder / SECOND_READER)
 
     if problems:
         raise FlowErrors(problems)
     return Content(
-        texts, excerpts, sources, numbers.always, numbers.by_language, excerpt_lines, language, str(language_path)
+        texts,
+        excerpts,
+        sources,
+        numbers.always,
+        numbers.by_language,
+        excerpt_lines,
+        language,
+        str(language_path),
+        second_reader,
     )

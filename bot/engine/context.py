@@ -22,17 +22,27 @@ NEW_SUBJECT = frozenset({"i", "im", "ive", "id", "he", "hes", "she", "shes", "th
 """Words that start a new clause after a comma, ending a negation's reach ("never again, I can't breathe")."""
 
 
-JOINERS = frozenset({"and", "so", "plus", "then"})
+JOINERS = frozenset({"and", "an", "n", "so", "plus", "then"})
 """Words that may join a new clause; after one, a new subject ends a negation's reach."""
 
 
 def years(said: tuple[str, ...]) -> list[Found[int]]:
     """A year before this one ("in 2009", "back in 1998") places what is said in the distant past."""
-    return [
+    found = [
         Found(index, index + 1, Cue.DISTANT_PAST)
         for index, word in enumerate(said)
         if len(word) == 4 and word.isdigit() and 1900 <= int(word) < date.today().year
     ]
+    for index in range(len(said) - 2):
+        first, second, third = said[index : index + 3]
+        before_years = first == "before" and second.isdigit() and third in _YEAR_WORDS  # "before 5 years"
+        years_ago = first.isdigit() and second in _YEAR_WORDS and third in ("ago", "back", "before")  # "3 yrs back"
+        if before_years or years_ago:
+            found.append(Found(index, index + 3, Cue.DISTANT_PAST))
+    return found
+
+
+_YEAR_WORDS = frozenset({"year", "years", "yr", "yrs"})
 
 
 class Negation(Enum):

@@ -34,6 +34,11 @@ TYPED_COMMANDS = {
 """Navigation typed without a slash: a command only when it is the whole message and not an answer
 here ("back" at "Where is the twitching?" is a place; "my back" always is)."""
 
+SURE = 0.85
+"""How sure the second reader must be to ask about text that was also understood as an answer."""
+SECOND_LOOK_WORDS = 4
+"""Replies shorter than this are left to the answer readers: the second reader never reads them."""
+
 RESUME, CONCEPT, PENDING, ACCOUNT, PREFILL = "resume", "concept", "pending", "account", "prefill"
 """Conversation `meta` keys: where a prompt returns to, the concept it asks about, a typed answer
 waiting behind it, an account waiting for review, and confirmed account answers not yet reached.
@@ -147,6 +152,8 @@ class Engine:
         if step.kind == StepKind.ACCOUNT:
             return self._account(flow, conversation, step, text, parsed, reading)
         match = self.matchers[flow.id, step.id].read(text, parsed)
+        if match.value is not None and self._second_look(flow, text, reading, sure=True):
+            reading = Reading(Verdict.CONFIRM)  # understood as an answer, but it reads very like an emergency
         if reading.verdict is Verdict.CONFIRM and conversation.step != EMERGENCY_CONFIRM:
             # An emergency description never fills in an answer: the question is asked again after "No".
             waiting = {ACCOUNT: conversation.meta.get(ACCOUNT)} if conversation.step == ACCOUNT_REVIEW else {}
@@ -171,7 +178,8 @@ class Engine:
         silently. The notices to show before the confirming question, or None to carry on.
 
         Not when the emergency reader already ruled its language out, or a cue settles it ("no",
-        "years ago", "in a film", "fine now")."""
+        "years ago", "in a film", "fine now"). Else a safety word, or the second reader
+        (second_reader.py) thinking it may be an emergency, earns the question."""
         said = [word for context in parsed.contexts for word in context.said]
         if not looks_english(said, self.known_words[flow.id]):
             return (Notice("ui.english_only"),)
@@ -179,7 +187,21 @@ class Engine:
             return None
         if self.emergency[flow.id].frames.mentions_safety_word(said):
             return ()
+        if self._second_look(flow, " ".join(said), reading):
+            return ()
         return None
+
+    def _second_look(self, flow: Flow, text: str, reading: Reading, *, sure: bool = False) -> bool:
+        """The statistical second reader's "maybe" (second_reader.py): it only ever adds the confirming
+        question, for text the rules left alone. With `sure`, for text also understood as an answer,
+        it must be far surer."""
+        second = flow.language.second_reader
+        if second is None or reading.verdict is not Verdict.NONE or reading.considered:
+            return False
+        said = normalize(text)
+        if said.count(" ") + 1 < SECOND_LOOK_WORDS:
+            return False
+        return second.probability(said) > (SURE if sure else second.threshold)
 
     def _unclear(self, step: Step, match: Match) -> Notice:
         if match.ambiguous:

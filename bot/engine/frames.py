@@ -27,6 +27,7 @@ from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from types import MappingProxyType
 
+from bot.engine.second_reader import SecondReader
 from bot.engine.text import Found, PhraseIndex, words
 
 DEFAULT_GAP = 3
@@ -85,6 +86,8 @@ class Language:
     safety_words: tuple[str, ...] = ()
     gap: int = DEFAULT_GAP
     source: str = ""
+    second_reader: SecondReader | None = None
+    """The statistical second reader (second_reader.py), if the language ships one."""
 
 
 EMPTY_LANGUAGE = Language()

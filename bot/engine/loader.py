@@ -5,6 +5,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from collections.abc import Mapping
 from pathlib import Path
@@ -160,6 +161,8 @@ class _FlowBuilder:
             self.content.language, self.content.language_source, {x.id for x in interrupts}
         )
         self.problems.extend(language_problems)
+        if self.content.second_reader is not None and language.frames:
+            language = dataclasses.replace(language, second_reader=self.content.second_reader)
         synonyms = self._flow_synonyms(known)
         self._check_cues()
         for i, s in enumerate(spec.steps):

@@ -105,7 +105,7 @@ ASKING_OPENINGS = frozenset(
         ("how", "do"),
         ("how", "would"),
         ("what", "is"),
-        ("whats", "a"),
+        ("whats", "a"), ("define",),
     }
 )
 """Openings that ask back even without a question mark."""
@@ -395,7 +395,7 @@ def _asks_back(parsed: Parsed) -> bool:
     lot?"): a question whose last part opens with a question word. It is asked about, not taken as an answer."""
     for context in parsed.contexts:
         sentence = context.sentence
-        if sentence.words[:4] in ASKING_OPENINGS or sentence.words[:2] in ASKING_OPENINGS:
+        if any(sentence.words[:size] in ASKING_OPENINGS for size in (1, 2, 4)):
             return True  # "what do you mean by sudden weakness", with or without a question mark
         if not sentence.question:
             continue

@@ -65,6 +65,7 @@ POINTS: dict[tuple[str, ...], float] = {
     ("last", "night"): DAY,
     ("this", "week"): 3 * DAY,
     ("the", "weekend"): 3 * DAY,
+    ("last", "weekend"): 8 * DAY,
     ("last", "week"): WEEK,
     ("last", "month"): MONTH,
     ("last", "year"): YEAR,
@@ -221,6 +222,10 @@ def _anchored(said: tuple[str, ...], start: int, end: int) -> bool:
 
 TENS = {"twenty": 20, "thirty": 30, "forty": 40, "fifty": 50, "sixty": 60, "seventy": 70, "eighty": 80, "ninety": 90}
 UNITS_OF_TEN = {"one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8, "nine": 9}
+TEENS = {
+    "ten": 10, "eleven": 11, "twelve": 12, "thirteen": 13, "fourteen": 14, "fifteen": 15, "sixteen": 16,
+    "seventeen": 17, "eighteen": 18, "nineteen": 19,
+}
 DECADES = {
     "twenties": 20,
     "thirties": 30,
@@ -289,6 +294,8 @@ def _age_number(said: tuple[str, ...], i: int) -> tuple[float | None, int]:
     word = said[i]
     if word.isdigit() and len(word) <= 3:
         return float(int(word)), 1
+    if word in TEENS:
+        return float(TEENS[word]), 1
     if word in TENS:
         if i + 1 < len(said) and said[i + 1] in UNITS_OF_TEN:
             return float(TENS[word] + UNITS_OF_TEN[said[i + 1]]), 2
