@@ -96,6 +96,12 @@ class EmergencyReader:
             [(p, _Phrase(c.id, False)) for c in concepts for p in c.phrases]
             + [(p, _Phrase(c.id, True)) for c in concepts for p in c.unclear]
         )
+        # The listed phrases and the frames' word classes, found in one pass over a sentence's words.
+        self.words: PhraseIndex[_Phrase | str] = PhraseIndex(
+            [(p, _Phrase(c.id, False)) for c in concepts for p in c.phrases]
+            + [(p, _Phrase(c.id, True)) for c in concepts for p in c.unclear]
+            + [(p, name) for name, listed in language.classes.items() for p in listed]
+        )
         self.patterns = [(re.compile(rf"\b(?:{p})\b"), _Phrase(c.id, False)) for c in concepts for p in c.patterns]
         self.patterns += [
             (re.compile(rf"\b(?:{p})\b"), _Phrase(c.id, True)) for c in concepts for p in c.unclear_patterns
@@ -131,21 +137,28 @@ class EmergencyReader:
 
     def _sentence(self, sentence: Sentence) -> Reading:
         said = tuple(self._correct(word) for word in sentence.words)
-        matches = list(self.phrases.find(said))
+        matches: list[Found[_Phrase]] = []
+        classes: list[Found[str]] = []
+        for hit in self.words.find(said):
+            if isinstance(hit.value, str):
+                classes.append(hit)  # type: ignore[arg-type]
+            else:
+                matches.append(hit)  # type: ignore[arg-type]
         if self.patterns:
             matches += self._pattern_matches(said)
-        if self.frames:
+        if classes:
             matches += [
                 Found(f.start, f.end, _Phrase(f.value.concept, f.value.unclear, f.value.fillers))
-                for f in self.frames.find(said)
+                for f in self.frames.frames_in(classes)
             ]
         if not matches:
             return CALM
         context = self.cues.scan(sentence, said)
         context.cues += years(said)  # "back in 2009": the distant past for emergency language only
         best = Reading(Verdict.NONE, considered=True)
+        unless_at: dict[str, set[int]] = {}  # per concept, the clauses its `unless` phrases are in
         for match in matches:
-            verdict = self._judge(match, said, context)
+            verdict = self._judge(match, said, context, unless_at)
             if verdict > best.verdict:
                 best = Reading(verdict, match.value.concept, True)
         return best
@@ -165,10 +178,15 @@ class EmergencyReader:
                 found.append(Found(start, end, phrase))
         return found
 
-    def _judge(self, match: Found[_Phrase], said: tuple[str, ...], context: SentenceContext) -> Verdict:
+    def _judge(
+        self, match: Found[_Phrase], said: tuple[str, ...], context: SentenceContext, unless_at: dict[str, set[int]]
+    ) -> Verdict:
         start, end = match.start, match.end
-        unless = self.unless.get(match.value.concept)
-        if unless and any(context.clause(hit.start) == context.clause(start) for hit in unless.find(said)):
+        concept = match.value.concept
+        if concept not in unless_at:
+            unless = self.unless.get(concept)
+            unless_at[concept] = {context.clause(hit.start) for hit in unless.find(said)} if unless else set()
+        if context.clause(start) in unless_at[concept]:
             return Verdict.NONE
         fillers = match.value.fillers
         if fillers and any(cue.value == Cue.NEGATION and cue.start in fillers for cue in context.cues):

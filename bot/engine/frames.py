@@ -112,6 +112,14 @@ class FrameReader:
         )
         self.frames = language.frames
         self.safety = PhraseIndex((phrase, True) for phrase in language.safety_words)
+        # Frames by their first class, each as (((class, gap), …), hit), worked out once: find() runs per
+        # sentence and only looks at frames whose first class is in it.
+        self._by_first: dict[str, list[tuple[tuple[tuple[str, int], ...], FrameHit]]] = {}
+        for frame in language.frames:
+            rest = tuple((name.lstrip("+"), 0 if name.startswith("+") else language.gap) for name in frame.classes[1:])
+            self._by_first.setdefault(frame.classes[0].lstrip("+"), []).append(
+                (rest, FrameHit(frame.concept, frame.unclear))
+            )
 
     def __bool__(self) -> bool:
         return bool(self.frames)
@@ -124,38 +132,53 @@ class FrameReader:
         """Every frame found in `said`, as the span from its first class to its last."""
         if not self.frames:
             return
+        yield from self.frames_in(self.index.find(tuple(said)))
+
+    def frames_in(self, classes: Iterable[Found[str]]) -> Iterator[Found[FrameHit]]:
+        """The frames made of word classes already found in a sentence (emergency.py finds them with its
+        own phrases, in one pass over the words)."""
         at: dict[str, list[tuple[int, int]]] = {}
-        for hit in self.index.find(tuple(said)):
+        for hit in classes:
             at.setdefault(hit.value, []).append((hit.start, hit.end))
-        for frame in self.frames:
-            first = at.get(frame.classes[0].lstrip("+"))
-            if not first:
-                continue
-            for start, end in first:
-                chained = self._chain(frame.classes[1:], end, at)
+        for first_class, first in list(at.items()):
+            for rest, frame_hit in self._by_first.get(first_class, ()):
+                yield from self._first_match(first, rest, frame_hit, at)
+
+    @staticmethod
+    def _first_match(
+        first: list[tuple[int, int]],
+        rest: tuple[tuple[str, int], ...],
+        frame_hit: FrameHit,
+        at: Mapping[str, list[tuple[int, int]]],
+    ) -> Iterator[Found[FrameHit]]:
+        """The frame at the first place its first class starts a whole chain, if any."""
+        for start, end in first:
+                chained = _chain(rest, end, at)
                 if chained is not None:
                     last, fillers = chained
-                    yield Found(start, last, FrameHit(frame.concept, frame.unclear, frozenset(fillers)))
-                    break
-
-    def _chain(
-        self, rest: tuple[str, ...], after: int, at: Mapping[str, list[tuple[int, int]]]
-    ) -> tuple[int, list[int]] | None:
-        """Where the rest of a frame ends after word `after`, and the filler words it skipped."""
-        if not rest:
-            return after, []
-        name = rest[0]
-        gap = 0 if name.startswith("+") else self.language.gap
-        for start, end in at.get(name.lstrip("+"), ()):
-            if after <= start <= after + gap:
-                found = self._chain(rest[1:], end, at)
-                if found is not None:
-                    return found[0], [*range(after, start), *found[1]]
-        return None
+                    if fillers:
+                        frame_hit = FrameHit(frame_hit.concept, frame_hit.unclear, frozenset(fillers))
+                    yield Found(start, last, frame_hit)
+                    return
 
     def mentions_safety_word(self, said: Sequence[str]) -> bool:
         """Whether the words name a body or safety word (breath, floor, face, can't move…)."""
         return any(True for _ in self.safety.find(tuple(said)))
+
+
+def _chain(
+    rest: tuple[tuple[str, int], ...], after: int, at: Mapping[str, list[tuple[int, int]]]
+) -> tuple[int, list[int]] | None:
+    """Where the rest of a frame ends after word `after`, and the filler words it skipped."""
+    if not rest:
+        return after, []
+    (name, gap), tail = rest[0], rest[1:]
+    for start, end in at.get(name, ()):
+        if after <= start <= after + gap:
+            found = _chain(tail, end, at)
+            if found is not None:
+                return found[0], [*range(after, start), *found[1]]
+    return None
 
 
 def expand(entries: Iterable[str], irregular: Mapping[str, Sequence[str]]) -> tuple[str, ...]:

@@ -113,8 +113,14 @@ class PhraseIndex(Generic[T]):
 
     def find(self, said: tuple[str, ...] | list[str]) -> Iterator[Found[T]]:
         """Every listed phrase in `said`, longest first at each position (overlaps allowed)."""
+        by_first = self._by_first
+        said = said if isinstance(said, tuple) else tuple(said)
+        size = len(said)
         for start, word in enumerate(said):
-            for phrase, value in self._by_first.get(word, ()):
+            listed = by_first.get(word)
+            if listed is None:
+                continue
+            for phrase, value in listed:
                 end = start + len(phrase)
-                if end <= len(said) and (len(phrase) == 1 or tuple(said[start:end]) == phrase):
+                if end <= size and (end == start + 1 or said[start:end] == phrase):
                     yield Found(start, end, value)
