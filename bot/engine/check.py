@@ -11,7 +11,8 @@ Three questions are answered for a flow, without running it for real:
    - typed emergency phrases (interrupts) jump to a 🚨 outcome.
    A flag answer counts once given, even if a loop asks the question again later.
 4. Does every path below 🔴 ask every flag first?  (SkippedFlagsError, the coverage invariant)
-   No path ends at 🟠 or 🟢 unless every emergency and red-flag step was asked on it.
+   No path ends at 🟠 or 🟢 unless every emergency and red-flag step was asked on it, and every
+   step marked `required: true` (such as "who is this check for?").
    Steps answered from a person's account count as asked: the engine takes the same
    transitions for them. A flag step that no path reaches without a flag "yes" (a follow-up
    to that yes) is not required: a path that reaches it already ends at 🔴 or higher.
@@ -310,7 +311,7 @@ class _Prover:
         self.steps = list(flow.steps.values())
         self.position = {step.id: i for i, step in enumerate(self.steps)}
         self.route_bit = 1 << len(self.steps)
-        self.flag_bits = sum(1 << i for i, step in enumerate(self.steps) if step.is_flag)
+        self.flag_bits = sum(1 << i for i, step in enumerate(self.steps) if step.is_flag or step.required)
         graph = _successors(flow)
         self._lists()
         self._reach(graph)

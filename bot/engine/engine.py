@@ -107,7 +107,7 @@ class Engine:
             return (Question(flow.prompts[ACCOUNT_REVIEW], number, self._summary(flow, conversation)),)
         step = flow.question(conversation.step)
         assert step is not None
-        return (Question(step, number),)
+        return (Question(step.worded(conversation.answers), number),)
 
     def advance(self, conversation: Conversation, given: Input) -> tuple[Conversation, tuple[Reply, ...]]:
         """Apply one input. Never raises on what a person sends; unknown input changes nothing."""
@@ -363,6 +363,8 @@ def _vocabulary(flow: Flow) -> set[str]:
     found: set[str] = set()
     for step in flow.steps.values():
         found.update(words(step.text))
+        for _, text in step.variants:
+            found.update(words(text))
         for choice in step.choices:
             for phrase in (choice.label, *choice.synonyms, *choice.mentions):
                 found.update(words(phrase))

@@ -315,6 +315,16 @@ class _FlowBuilder:
                     combined=s.combined,
                     symptom_words=tuple(normalize(w) for w in s.symptom_words),
                     from_account=s.from_account,
+                    variants=tuple(
+                        (
+                            parse_condition(
+                                v.when, (*path, "variants", j, "when"), known, self.line, self.source, self.problems
+                            ),
+                            self.text(v.text, (*path, "variants", j, "text")),
+                        )
+                        for j, v in enumerate(s.variants)
+                    ),
+                    required=s.required,
                 )
             )
         accounts = [i for i, s in enumerate(self.spec.steps) if s.kind == StepKind.ACCOUNT]

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from enum import IntEnum
 
 from bot.engine.frames import EMPTY_LANGUAGE, Language
@@ -224,6 +224,18 @@ class Step:
     """`yes_only`: a mention, in an account or a typed answer, can only answer "yes" (for a question that
     asks about several things at once, where "no gym" says nothing about a tummy bug). `never`: an
     account never answers it (a follow-up, whose words mean something only after its question)."""
+    variants: tuple[tuple[Condition, str], ...] = ()
+    """Other words for the question, each with the answers that pick it ("the person" for a carer);
+    the first whose condition holds replaces `text`."""
+    required: bool = False
+    """Asked on every path that ends below 🔴, like a flag (`twitchcheck check` proves it)."""
+
+    def worded(self, answers: Mapping[str, str]) -> Step:
+        """This step with the words its variants pick for these answers (itself when none holds)."""
+        for when, text in self.variants:
+            if when.holds(answers):
+                return replace(self, text=text)
+        return self
 
     def choice(self, value: str) -> Choice | None:
         """The choice recording `value`, if any."""

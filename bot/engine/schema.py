@@ -42,9 +42,18 @@ class ChoiceSpec(_Spec):
     range: RangeSpec | None = None
 
 
+class VariantSpec(_Spec):
+    """`{when: {who: child}, text: "@questions.child.weakness"}`: the question's words when `when` holds."""
+
+    when: ConditionSpec
+    text: Text
+
+
 class StepSpec(_Spec):
     id: str
     text: Text
+    variants: list[VariantSpec] = []
+    required: bool = False
     records: str | None = None
     topic: Text | None = None
     choices: list[ChoiceSpec] = Field(min_length=1)
