@@ -28,6 +28,7 @@ from bot.engine.schema import (
     RangeSpec,
     RuleSpec,
     StepSpec,
+    VariantSpec,
 )
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -123,6 +124,7 @@ SPECS: dict[type[BaseModel], str] = {
     ExcerptRuleSpec: "Excerpt rule (an item of the flow's or an outcome's `excerpts:`)",
     OutcomeSpec: "Outcome (an item of `outcomes:`)",
     NoteSpec: "Note (an item of an outcome's `notes:`)",
+    VariantSpec: "Variant (an item of a step's `variants:`)",
 }
 """Every spec class, with the heading of its table under "Reference: every key"."""
 
