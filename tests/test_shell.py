@@ -71,7 +71,7 @@ def test_an_account_is_reviewed_and_yes_skips_its_questions(loaded: Loaded) -> N
 
 
 def test_back_alone_goes_back_but_my_back_is_a_place(loaded: Loaded) -> None:
-    code, out, _ = shell(loaded, "no", "skip", "my back", "back", "calf")
+    code, out, _ = shell(loaded, "no", "me", "no", "skip", "my back", "back", "calf")
     assert code == 0
     printed = blocks(out)
     at = printed.index("➜ Chest, back or tummy")
@@ -84,7 +84,7 @@ def test_back_alone_goes_back_but_my_back_is_a_place(loaded: Loaded) -> None:
 
 
 def test_an_emergency_typed_mid_check_ends_with_the_emergency_advice(loaded: Loaded) -> None:
-    code, out, stdin = shell(loaded, "no", "skip", "calf", "3 days", "yes", "my husband can't breathe", "no", "no")
+    code, out, stdin = shell(loaded, "no", "me", "no", "skip", "calf", "3 days", "yes", "my husband can't breathe", "no", "no")
     assert code == 0
     printed = blocks(out)
     alarm = next(i for i, block in enumerate(printed) if block.startswith("🚨"))
@@ -97,7 +97,7 @@ def test_an_emergency_typed_mid_check_ends_with_the_emergency_advice(loaded: Loa
 
 def test_the_installed_console_script_holds_a_check(tmp_path: Path) -> None:
     script = Path(sys.executable).with_name("twitchcheck")
-    typed = "\n".join(["no", "skip", "my calf", "1 month", *["no"] * 12]) + "\n"
+    typed = "\n".join(["no", "me", "no", "skip", "my calf", "1 month", *["no"] * 12]) + "\n"
     done = subprocess.run(
         [str(script), "shell"], input=typed, capture_output=True, text=True, cwd=tmp_path, timeout=60, check=False
     )
@@ -111,7 +111,7 @@ TELEGRAM_ONLY = ("/forget", "/start", "/privacy", "/about", "/twitch", "/excerpt
 
 
 def test_the_shell_speaks_of_typing_not_tapping(loaded: Loaded) -> None:
-    code, out, _ = shell(loaded, "purple", "", "no", "skip", "somewhere", "yes an", "calf")
+    code, out, _ = shell(loaded, "purple", "", "no", "me", "no", "skip", "somewhere", "yes an", "calf")
     assert code == 0
     assert not re.search(r"\btap", out, re.IGNORECASE)
     assert not [word for word in TELEGRAM_ONLY if word in out.lower()]

@@ -157,10 +157,10 @@ class Person:
 # Button paths through the shipped flow, one per level. "Skip" passes the invitation to describe it in
 # one's own words (the account step after the safety question).
 EMERGENCY = ["Yes"]
-URGENT = ["No", "Skip", "Arm or hand", "Less than 2 weeks", "No", "No", "No", "No", "Yes", *["No"] * 6]
+URGENT = ["No", "Me", "No", "Skip", "Arm or hand", "Less than 2 weeks", "No", "No", "No", "No", "Yes", *["No"] * 6]
 """Weakness "yes", then "No" to its follow-up (spreading on both sides?) and to the other red flags."""
-ROUTINE = ["No", "Skip", "Leg or foot", "2 weeks or more", *["No"] * 12]
-SELF_CARE = ["No", "Skip", "Eye or eyelid", "Less than 2 weeks", "Yes", "Yes", *["No"] * 10]
+ROUTINE = ["No", "Me", "No", "Skip", "Leg or foot", "2 weeks or more", *["No"] * 12]
+SELF_CARE = ["No", "Me", "No", "Skip", "Eye or eyelid", "Less than 2 weeks", "Yes", "Yes", *["No"] * 10]
 
 
 WEBHOOK_PATH = "/telegram/webhook"

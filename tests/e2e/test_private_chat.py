@@ -74,7 +74,7 @@ async def test_caffeine_brings_the_stimulants_passage(bot: RunningBot, alice: Pe
 
 async def test_typed_answers_work_like_buttons(bot: RunningBot, alice: Person) -> None:
     await alice.command("/start")
-    typed_answers = ["no", "skip", "3", "less than 2 weeks", "nope", "n", "NO.", "no", "no", "yeah", *["no"] * 5]
+    typed_answers = ["no", "me", "no", "skip", "3", "less than 2 weeks", "nope", "n", "NO.", "no", "no", "yeah", *["no"] * 5]
     for typed in typed_answers:
         await alice.say(typed)
     # The recommendation starts with its mark; the cards before it listed what was understood.
@@ -90,7 +90,7 @@ async def test_typed_answers_work_like_buttons(bot: RunningBot, alice: Person) -
 
 async def test_garbage_gets_a_hint_and_the_same_question(bot: RunningBot, alice: Person) -> None:
     await alice.command("/start")
-    await alice.tap_through(["No", "Skip"])
+    await alice.tap_through(["No", "Me", "No", "Skip"])
     before = headline(alice.question())
     await alice.say("purple elephant")
     again = alice.question()
@@ -101,14 +101,14 @@ async def test_garbage_gets_a_hint_and_the_same_question(bot: RunningBot, alice:
 
 async def test_an_emergency_phrase_interrupts_at_any_step(bot: RunningBot, alice: Person) -> None:
     await alice.command("/start")
-    await alice.tap_through(["No", "Skip", "Arm or hand", "Less than 2 weeks"])
+    await alice.tap_through(["No", "Me", "No", "Skip", "Arm or hand", "Less than 2 weeks"])
     await alice.say("I think my face is drooping")
     assert alice.recommendation().text.startswith("🚨")
 
 
 async def test_back_and_restart(bot: RunningBot, alice: Person) -> None:
     await alice.command("/start")
-    await alice.tap_through(["No", "Skip", "Arm or hand"])
+    await alice.tap_through(["No", "Me", "No", "Skip", "Arm or hand"])
     await alice.command("/back")
     assert headline(alice.question()) == "Okay, let's go back one question.\n\nWhere is the twitching?"
     await alice.command("/restart")
@@ -118,7 +118,7 @@ async def test_back_and_restart(bot: RunningBot, alice: Person) -> None:
 
 async def test_stickers_and_photos_get_a_hint_and_lose_nothing(bot: RunningBot, api, alice: Person) -> None:
     await alice.command("/start")
-    await alice.tap_through(["No", "Skip"])
+    await alice.tap_through(["No", "Me", "No", "Skip"])
     update_id = api.send_sticker(alice.chat, alice.user)
     await api.wait_until_idle_for(update_id)
     update_id = api.send_photo(alice.chat, alice.user)
@@ -140,7 +140,7 @@ async def test_very_long_text_is_answered_kindly(bot: RunningBot, alice: Person)
 
 async def test_resuming_with_start_shows_the_open_question(bot: RunningBot, alice: Person) -> None:
     await alice.command("/start")
-    await alice.tap_through(["No", "Skip", "Face"])
+    await alice.tap_through(["No", "Me", "No", "Skip", "Face"])
     await alice.command("/start")
     assert headline(alice.question()).startswith("How long")
 

@@ -166,7 +166,7 @@ async def test_advice_to_see_a_doctor_offers_no_reminder(reminder_bot: ReminderB
 
 async def test_not_sure_how_long_ends_at_routine_with_the_offer(reminder_bot: ReminderBot, alice: Person) -> None:
     await alice.command("/start")
-    await alice.tap_through(["No", "Skip", "Eye or eyelid", "Not sure", *["No"] * 12])
+    await alice.tap_through(["No", "Me", "No", "Skip", "Eye or eyelid", "Not sure", *["No"] * 12])
     [result] = marked(alice)
     assert result.text.startswith("🟠") and REMIND in result.button_texts
     await alice.command("/remind")

@@ -24,7 +24,7 @@ CAFFEINE = "Lately, have you been having a lot of coffee, tea, cola or energy dr
 STRESS = "stress"
 CHANGED = "The check has been updated since you started, so let's begin again from the first question."
 ERROR = "Sorry, something went wrong"
-PICKS = ("No", "Skip", "Leg or foot", "2 weeks or more")
+PICKS = ("No", "Me", "No", "Skip", "Leg or foot", "2 weeks or more")
 """Labels tapped, first one offered, through a check that ends in 🟠 (harness.ROUTINE, whatever the questions)."""
 
 
@@ -113,7 +113,7 @@ async def test_after_a_restart_a_button_for_a_question_that_is_gone_starts_again
     bot: RunningBot, api: BotApiStandIn, alice: Person, tmp_path: Path
 ) -> None:
     await alice.command("/start")
-    await alice.tap_through(["No", "Skip", "Leg or foot", "2 weeks or more"])
+    await alice.tap_through(["No", "Me", "No", "Skip", "Leg or foot", "2 weeks or more"])
     on_screen = alice.question()
     assert CAFFEINE in on_screen.text
     await redeploy(bot, flows(tmp_path, without_caffeine))
@@ -133,7 +133,7 @@ async def test_after_a_restart_typing_at_a_question_that_is_gone_is_not_taken_as
 ) -> None:
     """Her "yes" was about coffee, not about an emergency: she gets the kind line and the safety question."""
     await alice.command("/start")
-    await alice.tap_through(["No", "Skip", "Leg or foot", "2 weeks or more"])
+    await alice.tap_through(["No", "Me", "No", "Skip", "Leg or foot", "2 weeks or more"])
     await redeploy(bot, flows(tmp_path, without_caffeine))
 
     since = len(api.calls)
@@ -150,7 +150,7 @@ async def test_after_a_restart_a_check_whose_step_and_answers_still_fit_carries_
     bot: RunningBot, api: BotApiStandIn, alice: Person, tmp_path: Path
 ) -> None:
     await alice.command("/start")
-    await alice.tap_through(["No", "Skip", "Leg or foot"])
+    await alice.tap_through(["No", "Me", "No", "Skip", "Leg or foot"])
     on_screen = alice.question()
     assert DURATION in on_screen.text
     await redeploy(bot, flows(tmp_path, without_caffeine))
@@ -167,7 +167,7 @@ async def test_after_a_restart_start_explains_once_and_then_a_typed_answer_answe
     bot: RunningBot, api: BotApiStandIn, alice: Person, tmp_path: Path
 ) -> None:
     await alice.command("/start")
-    await alice.tap_through(["No", "Skip", "Leg or foot", "2 weeks or more"])
+    await alice.tap_through(["No", "Me", "No", "Skip", "Leg or foot", "2 weeks or more"])
     await redeploy(bot, flows(tmp_path, without_caffeine))
 
     since = len(api.calls)

@@ -119,14 +119,14 @@ async def test_a_duration_is_read_by_its_meaning_not_its_leading_number(
     bot: RunningBot, alice: Person, typed: str, understood: str
 ) -> None:
     await alice.command("/start")
-    await alice.tap_through(["No", "Skip", "Face"])
+    await alice.tap_through(["No", "Me", "No", "Skip", "Face"])
     message = await say_ok(alice, typed, CAFFEINE)
     assert answered(message)[-1] == f"✓ How long: {understood}"
 
 
 async def test_an_answer_that_could_mean_two_things_is_asked_about(bot: RunningBot, alice: Person) -> None:
     await alice.command("/start")
-    await alice.tap_through(["No", "Skip", "Face"])
+    await alice.tap_through(["No", "Me", "No", "Skip", "Face"])
     await alice.say("a week or two")
     again = last(alice)
     assert headline(again) == f"{AMBIGUOUS}\n\n{DURATION}"
@@ -165,7 +165,7 @@ async def test_an_account_is_reviewed_then_its_questions_are_skipped(bot: Runnin
     # The same answers by buttons take three more replies: four questions skipped, one review tap added.
     bob = person(api, 1002, "Bob")
     await bob.command("/start")
-    await bob.tap_through(["No", "Skip", "Leg or foot", "2 weeks or more", "Yes", "Yes"])
+    await bob.tap_through(["No", "Me", "No", "Skip", "Leg or foot", "2 weeks or more", "Yes", "Yes"])
     by_buttons = 6 + await tap_no_until_the_end(bob)
     assert headline(bob.recommendation()).startswith("🟠 Book a routine GP appointment")
     assert replies == by_buttons - 3
@@ -213,7 +213,7 @@ async def test_an_emergency_inside_an_account_goes_straight_to_the_emergency_adv
 
 async def test_unclear_emergency_language_asks_once_and_no_carries_on(bot: RunningBot, alice: Person) -> None:
     await alice.command("/start")
-    await alice.tap_through(["No", "Skip", "Leg or foot"])
+    await alice.tap_through(["No", "Me", "No", "Skip", "Leg or foot"])
     await alice.say("my dad had a stroke")
     confirm = last(alice)
     assert headline(confirm).startswith(CONFIRM) and "call your emergency number now" in confirm.text
@@ -230,7 +230,7 @@ async def test_an_answer_typed_with_unclear_emergency_language_is_asked_again_af
 ) -> None:
     """An emergency description never fills in an answer: after "No", its question is asked again."""
     await alice.command("/start")
-    await alice.tap_through(["No", "Skip"])
+    await alice.tap_through(["No", "Me", "No", "Skip"])
     await alice.say("calf, my dad had a stroke")
     assert headline(last(alice)).startswith(CONFIRM)
     await alice.tap("No")
@@ -244,7 +244,7 @@ async def test_yes_to_the_confirming_question_gives_the_emergency_advice(
     bot: RunningBot, alice: Person, typed: str
 ) -> None:
     await alice.command("/start")
-    await alice.tap_through(["No", "Skip", "Arm or hand"])
+    await alice.tap_through(["No", "Me", "No", "Skip", "Arm or hand"])
     await alice.say(typed)
     assert headline(last(alice)).startswith(CONFIRM)
     await alice.tap("Yes")
@@ -265,7 +265,7 @@ async def test_yes_to_the_confirming_question_gives_the_emergency_advice(
 )
 async def test_everyday_sentences_raise_no_alarm(bot: RunningBot, alice: Person, typed: str) -> None:
     await alice.command("/start")
-    await alice.tap_through(["No", "Skip"])
+    await alice.tap_through(["No", "Me", "No", "Skip"])
     await alice.say(typed)
     again = last(alice)
     assert says(again, NOT_UNDERSTOOD) and "4) Leg or foot" in again.text
@@ -290,7 +290,7 @@ async def test_everyday_sentences_at_the_safety_question_raise_no_alarm(bot: Run
 @pytest.mark.parametrize("typed", ["😬😬😬", "👍", "...", "—  !!"])
 async def test_a_message_without_words_is_told_so_and_loses_nothing(bot: RunningBot, alice: Person, typed: str) -> None:
     await alice.command("/start")
-    await alice.tap_through(["No", "Skip", "Leg or foot"])
+    await alice.tap_through(["No", "Me", "No", "Skip", "Leg or foot"])
     await alice.say(typed)
     again = last(alice)
     assert headline(again) == f"{NO_WORDS}\n\n{DURATION}"
@@ -301,7 +301,7 @@ async def test_a_message_without_words_is_told_so_and_loses_nothing(bot: Running
 
 async def test_4096_characters_get_a_kind_reply_and_lose_nothing(bot: RunningBot, alice: Person) -> None:
     await alice.command("/start")
-    await alice.tap_through(["No", "Skip", "Eye or eyelid", "Less than 2 weeks"])
+    await alice.tap_through(["No", "Me", "No", "Skip", "Eye or eyelid", "Less than 2 weeks"])
     essay = ("Honestly the internet says so many different things and nothing seems clear to me. " * 60)[:4096]
     assert len(essay) == 4096
     await alice.say(essay)
@@ -332,7 +332,7 @@ async def test_text_in_another_language_says_so_shows_the_numbers_and_loses_noth
     bot: RunningBot, alice: Person
 ) -> None:
     await alice.command("/start")
-    await alice.tap_through(["No", "Skip", "Arm or hand"])
+    await alice.tap_through(["No", "Me", "No", "Skip", "Arm or hand"])
     await alice.say("Мышца на руке дёргается уже неделю")
     asked = last(alice)
     assert "only read English" in asked.text and "112" in asked.text
@@ -375,7 +375,7 @@ async def test_a_sentence_about_something_else_is_not_taken_as_the_answer(
     bot: RunningBot, alice: Person, before: list[str], question: str, typed: str
 ) -> None:
     await alice.command("/start")
-    await alice.tap_through(["No", "Skip", "Leg or foot", *before])
+    await alice.tap_through(["No", "Me", "No", "Skip", "Leg or foot", *before])
     assert headline(alice.question()).startswith(question)
     await alice.say(typed)
     assert says(alice.question(), question), alice.texts()[-1][:80]

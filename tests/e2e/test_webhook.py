@@ -110,7 +110,7 @@ async def test_a_double_tap_split_across_replicas_advances_once(
     api: BotApiStandIn, replicas: tuple[Replica, Replica], alice: Person
 ) -> None:
     first, second = replicas
-    await walk(api, alice, ["No", "Skip"], lambda number: [first])
+    await walk(api, alice, ["No", "Me", "No", "Skip"], lambda number: [first])
     question = alice.question()
     data = question.callback_data[0]
     taps = [api.press(alice.chat, alice.user, question, data), api.press(alice.chat, alice.user, question, data)]

@@ -13,7 +13,7 @@ from bot.engine.engine import INTERRUPT_KEY, Engine
 from bot.engine.model import NO, Flow, Level, StepKind
 from bot.engine.replies import Command, Echo, Input, Notice, Pick, Question, Reason, Result, Typed
 
-ALL_NO = ["no", "skip", "arm", "less than 2 weeks"] + ["no"] * 12
+ALL_NO = ["no", "me", "no", "skip", "arm", "less than 2 weeks"] + ["no"] * 12
 """Typed answers for the calmest path: every question asked, ending in 🟢 self-care."""
 
 
@@ -132,7 +132,7 @@ def test_an_emergency_button_ends_the_check_at_once(engine: Engine):
 
 
 def test_back_returns_to_the_previous_question_and_forgets_its_answer(engine: Engine):
-    conversation, _ = talk(engine, "no", "skip", "arm")
+    conversation, _ = talk(engine, "no", "me", "no", "skip", "arm")
     moved, replies = engine.advance(conversation, Command.BACK)
     assert moved.step == "location"
     assert "location" not in moved.answers
@@ -148,7 +148,7 @@ def test_back_at_the_first_question_stays(engine: Engine):
 
 
 def test_restart_forgets_everything_but_keeps_counting_versions(engine: Engine):
-    conversation, _ = talk(engine, "no", "skip", "arm", "2 weeks or more")
+    conversation, _ = talk(engine, "no", "me", "no", "skip", "arm", "2 weeks or more")
     moved, replies = engine.advance(conversation, Command.RESTART)
     assert (moved.step, dict(moved.answers), moved.history) == ("emergency_now", {}, ())
     assert moved.version == conversation.version + 1
@@ -156,7 +156,7 @@ def test_restart_forgets_everything_but_keeps_counting_versions(engine: Engine):
 
 
 def test_a_stale_button_changes_nothing(engine: Engine):
-    conversation, _ = talk(engine, "no", "skip", "arm")
+    conversation, _ = talk(engine, "no", "me", "no", "skip", "arm")
     moved, replies = engine.advance(conversation, Pick("emergency_now", "yes"))
     assert moved is conversation
     assert notices(replies) == ["ui.stale_press"]
@@ -164,14 +164,14 @@ def test_a_stale_button_changes_nothing(engine: Engine):
 
 
 def test_a_forged_value_changes_nothing(engine: Engine):
-    conversation, _ = talk(engine, "no", "skip")
+    conversation, _ = talk(engine, "no", "me", "no", "skip")
     moved, replies = engine.advance(conversation, Pick("location", "brain"))
     assert moved is conversation
     assert notices(replies) == ["ui.forged_press"]
 
 
 def test_text_that_is_not_an_answer_asks_again_with_the_options(engine: Engine):
-    conversation, _ = talk(engine, "no", "skip")
+    conversation, _ = talk(engine, "no", "me", "no", "skip")
     moved, replies = engine.advance(conversation, Typed("purple monkey dishwasher"))
     assert moved is conversation
     [notice] = [reply for reply in replies if isinstance(reply, Notice)]
@@ -215,7 +215,7 @@ def test_a_conversation_from_an_older_flow_restarts_cleanly(engine: Engine):
 
 
 def test_caffeine_yes_shows_the_stimulants_excerpt(engine: Engine):
-    _, replies = talk(engine, "no", "skip", "arm", "less than 2 weeks", "yes", *["no"] * 11)
+    _, replies = talk(engine, "no", "me", "no", "skip", "arm", "less than 2 weeks", "yes", *["no"] * 11)
     result = result_of(replies)
     assert result.outcome.level is Level.SELF_CARE
     assert "stimulants" in result.excerpts
@@ -223,7 +223,7 @@ def test_caffeine_yes_shows_the_stimulants_excerpt(engine: Engine):
 
 def test_weakness_yes_shows_the_weakness_excerpt_and_why(engine: Engine):
     # "no" after the weakness: it is not spreading on both sides (the follow-up question)
-    _, replies = talk(engine, "no", "skip", "arm", "less than 2 weeks", *["no"] * 4, "yes", *["no"] * 6)
+    _, replies = talk(engine, "no", "me", "no", "skip", "arm", "less than 2 weeks", *["no"] * 4, "yes", *["no"] * 6)
     result = result_of(replies)
     assert result.outcome.level is Level.URGENT
     assert result.excerpts[0] == "als_weakness"
@@ -233,7 +233,7 @@ def test_weakness_yes_shows_the_weakness_excerpt_and_why(engine: Engine):
 def test_why_lists_every_red_flag_that_decided(engine: Engine):
     context = ["no"] * 4  # caffeine, stress, exercise and fluids, medicines
     flags = ["yes", "no", "yes", "no", "no", "yes", "no"]  # weakness (not spreading), wasting, …, gait, breathing
-    _, replies = talk(engine, "no", "skip", "arm", "less than 2 weeks", *context, *flags)
+    _, replies = talk(engine, "no", "me", "no", "skip", "arm", "less than 2 weeks", *context, *flags)
     assert result_of(replies).reasons == (
         Reason("Lasting weakness", "Yes"),
         Reason("Muscle wasting", "Yes"),
@@ -242,14 +242,14 @@ def test_why_lists_every_red_flag_that_decided(engine: Engine):
 
 
 def test_why_names_the_routine_reason(engine: Engine):
-    _, replies = talk(engine, "no", "skip", "arm", "2 weeks or more", *["no"] * 12)
+    _, replies = talk(engine, "no", "me", "no", "skip", "arm", "2 weeks or more", *["no"] * 12)
     result = result_of(replies)
     assert result.outcome.level is Level.ROUTINE
     assert result.reasons == (Reason("How long", "2 weeks or more"),)
 
 
 def test_not_sure_about_a_medicine_adds_the_medicine_note(engine: Engine, twitching: Flow):
-    _, replies = talk(engine, "no", "skip", "arm", "less than 2 weeks", "no", "no", "no", "not sure", *["no"] * 8)
+    _, replies = talk(engine, "no", "me", "no", "skip", "arm", "less than 2 weeks", "no", "no", "no", "not sure", *["no"] * 8)
     result = result_of(replies)
     assert result.outcome.level is Level.ROUTINE
     assert "medications" in result.excerpts
@@ -257,14 +257,14 @@ def test_not_sure_about_a_medicine_adds_the_medicine_note(engine: Engine, twitch
 
 
 def test_excerpts_never_exceed_the_flow_limit(engine: Engine, twitching: Flow):
-    _, replies = talk(engine, "no", "skip", "several", "not sure", *["yes"] * 4, *["no"] * 6, "yes", "stiff or tight")
+    _, replies = talk(engine, "no", "me", "no", "skip", "several", "not sure", *["yes"] * 4, *["no"] * 6, "yes", "stiff or tight")
     result = result_of(replies)
     assert len(result.excerpts) == twitching.max_excerpts
     assert len(set(result.excerpts)) == len(result.excerpts)
 
 
 def test_a_pasted_essay_is_cut_to_a_telegram_message(engine: Engine):
-    conversation, _ = talk(engine, "no", "skip")
+    conversation, _ = talk(engine, "no", "me", "no", "skip")
     moved, replies = engine.advance(conversation, Typed("x" * 1_000_000))
     assert moved is conversation and notices(replies) == ["ui.not_understood"]
     moved, _ = engine.advance(conversation, Typed("arm " + "x" * 1_000_000))
@@ -279,19 +279,19 @@ def echoes(replies: tuple) -> list[str]:
 
 
 def test_a_typed_answer_is_echoed_as_understood(engine: Engine):
-    conversation, replies = talk(engine, "no", "skip", "my left calf")
+    conversation, replies = talk(engine, "no", "me", "no", "skip", "my left calf")
     assert conversation.answers["location"] == "leg"
     assert echoes(replies) == ["Leg or foot"]
 
 
 def test_a_duration_in_words_is_read_by_meaning_not_as_an_option_number(engine: Engine):
     for typed, meant in [("1 month", "over_2_weeks"), ("1 year", "over_2_weeks"), ("2 days", "under_2_weeks")]:
-        conversation, _ = talk(engine, "no", "skip", "leg", typed)
+        conversation, _ = talk(engine, "no", "me", "no", "skip", "leg", typed)
         assert conversation.answers["duration"] == meant, typed
 
 
 def test_an_ambiguous_answer_is_asked_about_and_changes_nothing(engine: Engine):
-    conversation, _ = talk(engine, "no", "skip", "leg")
+    conversation, _ = talk(engine, "no", "me", "no", "skip", "leg")
     moved, replies = engine.advance(conversation, Typed("a week or two"))
     assert moved is conversation
     [notice] = [reply for reply in replies if isinstance(reply, Notice)]
@@ -300,7 +300,7 @@ def test_an_ambiguous_answer_is_asked_about_and_changes_nothing(engine: Engine):
 
 
 def test_unclear_emergency_language_asks_once_then_no_asks_the_question_again(engine: Engine):
-    conversation, replies = talk(engine, "no", "skip", "calf, my dad had a stroke")
+    conversation, replies = talk(engine, "no", "me", "no", "skip", "calf, my dad had a stroke")
     assert conversation.step == "emergency_confirm"
     assert "location" not in conversation.answers
     moved, replies = engine.advance(conversation, Typed("no"))
@@ -310,14 +310,14 @@ def test_unclear_emergency_language_asks_once_then_no_asks_the_question_again(en
 
 
 def test_unclear_emergency_language_confirmed_is_an_emergency(engine: Engine):
-    conversation, _ = talk(engine, "no", "skip", "leg", "my arm went numb")
+    conversation, _ = talk(engine, "no", "me", "no", "skip", "leg", "my arm went numb")
     moved, replies = engine.advance(conversation, Pick("emergency_confirm", "yes"))
     assert result_of(replies).outcome.level is Level.EMERGENCY
     assert moved.history[-1] == "duration"  # /back returns to the question that was open
 
 
 def test_back_at_a_confirming_question_returns_to_the_question(engine: Engine):
-    conversation, _ = talk(engine, "no", "skip", "my arm went numb")
+    conversation, _ = talk(engine, "no", "me", "no", "skip", "my arm went numb")
     moved, _ = engine.advance(conversation, Command.BACK)
     assert moved.step == "location" and not moved.meta
 
@@ -363,13 +363,13 @@ def test_an_emergency_inside_an_account_goes_straight_to_the_emergency_advice(en
 
 @pytest.mark.parametrize("typed", ["", "   ", "😬😬", "🙂"])
 def test_text_with_no_words_gets_a_kind_reply_and_loses_nothing(engine: Engine, typed: str):
-    conversation, _ = talk(engine, "no", "skip", "leg")
+    conversation, _ = talk(engine, "no", "me", "no", "skip", "leg")
     moved, replies = engine.advance(conversation, Typed(typed))
     assert moved is conversation and notices(replies) == ["ui.empty_text"]
 
 
 def test_not_sure_at_the_confirming_question_is_answered_like_yes(engine: Engine):
-    conversation, _ = talk(engine, "no", "skip", "my arm went numb")
+    conversation, _ = talk(engine, "no", "me", "no", "skip", "my arm went numb")
     _, replies = engine.advance(conversation, Typed("not sure"))
     assert result_of(replies).outcome.level is Level.EMERGENCY
 
@@ -383,7 +383,7 @@ def test_back_keeps_account_answers_not_reached_yet(engine: Engine):
 
 def test_a_question_about_several_things_takes_no_from_one_of_them_as_nothing(engine: Engine):
     """Exercise and fluids are asked together: "no gym" says nothing about a tummy bug."""
-    conversation, _ = talk(engine, "no", "skip", "leg", "3 days", "no", "no")
+    conversation, _ = talk(engine, "no", "me", "no", "skip", "leg", "3 days", "no", "no")
     assert conversation.step == "exercise_fluids"
     moved, replies = engine.advance(conversation, Typed("haven't been to the gym in months"))
     assert moved is conversation and notices(replies) == ["ui.not_understood"]
@@ -399,7 +399,7 @@ def test_back_typed_at_the_account_invitation_goes_back(engine: Engine):
 
 
 def test_why_this_advice_names_the_spreading_weakness_that_ended_the_check(engine: Engine):
-    _, replies = talk(engine, "no", "skip", "leg", "3 days", *["no"] * 4, "yes", "yes", "no")
+    _, replies = talk(engine, "no", "me", "no", "skip", "leg", "3 days", *["no"] * 4, "yes", "yes", "no")
     result = result_of(replies)
     assert result.outcome.id == "urgent_today"
     assert [reason.topic for reason in result.reasons] == [

@@ -11,7 +11,7 @@ from bot.engine.followup import offers_followup, recheck_prefill
 from bot.engine.model import Flow, Level
 from bot.engine.replies import Pick, Reply, Result, Typed
 
-SELF_CARE = ["no", "skip", "eye", "under_2_weeks", "yes", "yes", *["no"] * 10]
+SELF_CARE = ["no", "me", "no", "skip", "eye", "under_2_weeks", "yes", "yes", *["no"] * 10]
 
 
 def run(engine: Engine, conversation: Conversation, values: list[str]) -> tuple[Conversation, tuple[Reply, ...]]:

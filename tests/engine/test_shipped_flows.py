@@ -114,7 +114,7 @@ def test_the_dot_diagram_has_every_node_and_edge(twitching: Flow):
 def test_a_failing_case_shows_its_transcript(engine: Engine):
     case = Case(
         "expects the wrong level",
-        ("no", "skip", "arm", "purple monkey", "/back", "I can't breathe"),
+        ("no", "me", "no", "skip", "arm", "purple monkey", "/back", "I can't breathe"),
         Expect(level=Level.SELF_CARE, not_asked=("location",)),
         line=12,
     )
@@ -182,7 +182,7 @@ def test_a_new_question_breaks_no_case_given_by_step(content: Content):
     assert not failed, "\n\n".join(failed)
     positional = Case(
         "weakness, typed in order",
-        ("no", "skip", "arm", "less than 2 weeks", *["no"] * 5, "yes"),
+        ("no", "me", "no", "skip", "arm", "less than 2 weeks", *["no"] * 5, "yes"),
         Expect(level=Level.URGENT),
     )
     assert not run_case(engine, edited.id, positional).passed  # the same walk typed in order now misses `weakness`
@@ -206,7 +206,7 @@ def test_answering_by_step_stops_at_the_expected_step(engine: Engine):
 
 
 def test_inputs_come_first_then_answers_by_step(engine: Engine):
-    case = _by_step({"weakness": "yes"}, Expect(level=Level.URGENT, asked=("location",)), inputs=("no", "skip", "x"))
+    case = _by_step({"weakness": "yes"}, Expect(level=Level.URGENT, asked=("location",)), inputs=("no", "me", "no", "skip", "x"))
     result = run_case(engine, "twitching", case)
     assert result.passed, result.transcript
     assert "    > 'x'                      → not understood, asked again" in result.transcript
