@@ -84,7 +84,9 @@ def test_back_alone_goes_back_but_my_back_is_a_place(loaded: Loaded) -> None:
 
 
 def test_an_emergency_typed_mid_check_ends_with_the_emergency_advice(loaded: Loaded) -> None:
-    code, out, stdin = shell(loaded, "no", "me", "no", "skip", "calf", "3 days", "yes", "my husband can't breathe", "no", "no")
+    code, out, stdin = shell(
+        loaded, "no", "me", "no", "skip", "calf", "3 days", "yes", "my husband can't breathe", "no", "no"
+    )
     assert code == 0
     printed = blocks(out)
     alarm = next(i for i, block in enumerate(printed) if block.startswith("🚨"))

@@ -74,7 +74,21 @@ async def test_caffeine_brings_the_stimulants_passage(bot: RunningBot, alice: Pe
 
 async def test_typed_answers_work_like_buttons(bot: RunningBot, alice: Person) -> None:
     await alice.command("/start")
-    typed_answers = ["no", "me", "no", "skip", "3", "less than 2 weeks", "nope", "n", "NO.", "no", "no", "yeah", *["no"] * 5]
+    typed_answers = [
+        "no",
+        "me",
+        "no",
+        "skip",
+        "3",
+        "less than 2 weeks",
+        "nope",
+        "n",
+        "NO.",
+        "no",
+        "no",
+        "yeah",
+        *["no"] * 5,
+    ]
     for typed in typed_answers:
         await alice.say(typed)
     # The recommendation starts with its mark; the cards before it listed what was understood.

@@ -249,7 +249,9 @@ def test_why_names_the_routine_reason(engine: Engine):
 
 
 def test_not_sure_about_a_medicine_adds_the_medicine_note(engine: Engine, twitching: Flow):
-    _, replies = talk(engine, "no", "me", "no", "skip", "arm", "less than 2 weeks", "no", "no", "no", "not sure", *["no"] * 8)
+    _, replies = talk(
+        engine, "no", "me", "no", "skip", "arm", "less than 2 weeks", "no", "no", "no", "not sure", *["no"] * 8
+    )
     result = result_of(replies)
     assert result.outcome.level is Level.ROUTINE
     assert "medications" in result.excerpts
@@ -257,7 +259,9 @@ def test_not_sure_about_a_medicine_adds_the_medicine_note(engine: Engine, twitch
 
 
 def test_excerpts_never_exceed_the_flow_limit(engine: Engine, twitching: Flow):
-    _, replies = talk(engine, "no", "me", "no", "skip", "several", "not sure", *["yes"] * 4, *["no"] * 6, "yes", "stiff or tight")
+    _, replies = talk(
+        engine, "no", "me", "no", "skip", "several", "not sure", *["yes"] * 4, *["no"] * 6, "yes", "stiff or tight"
+    )
     result = result_of(replies)
     assert len(result.excerpts) == twitching.max_excerpts
     assert len(set(result.excerpts)) == len(result.excerpts)

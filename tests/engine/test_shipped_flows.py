@@ -206,7 +206,9 @@ def test_answering_by_step_stops_at_the_expected_step(engine: Engine):
 
 
 def test_inputs_come_first_then_answers_by_step(engine: Engine):
-    case = _by_step({"weakness": "yes"}, Expect(level=Level.URGENT, asked=("location",)), inputs=("no", "me", "no", "skip", "x"))
+    case = _by_step(
+        {"weakness": "yes"}, Expect(level=Level.URGENT, asked=("location",)), inputs=("no", "me", "no", "skip", "x")
+    )
     result = run_case(engine, "twitching", case)
     assert result.passed, result.transcript
     assert "    > 'x'                      → not understood, asked again" in result.transcript
