@@ -144,6 +144,7 @@ _CLAIM_REMINDERS = """UPDATE reminders SET run_at = ?, claim = lower(hex(randomb
 _SENT_REMINDER = "DELETE FROM reminders WHERE user = ? AND claim = ? AND claim != '' RETURNING 1"
 _RETRY_REMINDER = """UPDATE reminders SET run_at = ?, claim = ''
     WHERE user = ? AND claim = ? AND claim != '' RETURNING 1"""
+_RENEW_REMINDER = "UPDATE reminders SET run_at = ? WHERE user = ? AND claim = ? AND claim != '' RETURNING 1"
 _SAVE_CHAT = """INSERT INTO chat_settings (chat, data) VALUES (?, ?)
     ON CONFLICT (chat) DO UPDATE SET data = excluded.data"""
 
@@ -329,21 +330,31 @@ class SqliteStore:
             return True
         return False
 
-    async def claim_due_reminders(self, now: float, limit: int, lease_seconds: float) -> list[Reminder]:
-        """Claim up to `limit` due reminders, earliest first; each stays hidden for `lease_seconds`."""
+    async def claim_due_reminders(self, limit: int, lease_seconds: float) -> list[Reminder]:
+        """Claim up to `limit` due reminders, earliest first; each stays hidden for `lease_seconds`.
+
+        Time is this machine's clock: every process on one SQLite file runs on the same machine
+        (WAL needs shared memory, so never a network file system), so there is one clock to read.
+        """
+        now = self._clock()
         rows = (await self._write(_CLAIM_REMINDERS, (now + lease_seconds, now, limit))).fetchall()
         claimed = [Reminder(str(u), int(c), float(d), str(f), str(k)) for u, c, f, d, k in rows]
         return sorted(claimed, key=lambda r: r.due_at)
 
-    async def settle_reminder(self, reminder: Reminder, retry_at: float | None = None) -> bool:
-        """Delete a sent reminder, or make an unsent one due at `retry_at`; only with the current claim."""
-        if retry_at is None:
+    async def renew_reminder(self, reminder: Reminder, lease_seconds: float) -> bool:
+        """Extend the lease to `lease_seconds` from now, only with the current claim (the fence before a send)."""
+        params = (self._clock() + lease_seconds, reminder.user, reminder.claim)
+        return (await self._write(_RENEW_REMINDER, params)).fetchone() is not None
+
+    async def settle_reminder(self, reminder: Reminder, retry_in: float | None = None) -> bool:
+        """Delete a sent reminder, or make an unsent one due `retry_in` from now; only with the current claim."""
+        if retry_in is None:
             done = (await self._write(_SENT_REMINDER, (reminder.user, reminder.claim))).fetchone() is not None
             if done:
                 # Its chat id leaves the WAL at the next checkpoint (every few hundred writes, or the hourly purge).
                 self._scrubs_wanted += 1
             return done
-        params = (retry_at, reminder.user, reminder.claim)
+        params = (self._clock() + retry_in, reminder.user, reminder.claim)
         return (await self._write(_RETRY_REMINDER, params)).fetchone() is not None
 
     async def close(self) -> None:

@@ -10,14 +10,16 @@ from __future__ import annotations
 
 import logging
 import time
+import warnings
 from collections.abc import Callable
-from datetime import UTC, tzinfo
+from datetime import UTC, timedelta, tzinfo
 from typing import Any
 
 from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
 from telegram.constants import ChatMemberStatus, ChatType, ParseMode
-from telegram.error import BadRequest, Forbidden, TelegramError
+from telegram.error import BadRequest, Forbidden, RetryAfter, TelegramError
 from telegram.ext import ContextTypes
+from telegram.warnings import PTBDeprecationWarning
 
 from bot.conversations import INTRO, RECHECK, SHOWN, Turn
 from bot.engine.conversation import Conversation
@@ -25,7 +27,7 @@ from bot.engine.engine import PREFILL
 from bot.engine.followup import FOLLOWUP_DAYS, offers_followup, recheck_prefill
 from bot.logs import log_event
 from bot.reminders.civil import due_after, local_date
-from bot.reminders.dispatcher import Delivery
+from bot.reminders.dispatcher import Delivery, Wait
 from bot.storage.base import Reminder
 from bot.telegram.callback_data import Kind, Press
 from bot.telegram.handlers import TwitchCheckBot, Who
@@ -230,7 +232,9 @@ class ReminderHandlers:
         return InlineKeyboardMarkup(rows)
 
     async def deliver(self, api: Bot, reminder: Reminder) -> Delivery:
-        """Send one reminder: "sent"; "gone" if it never can be (blocked, chat gone); else "retry"."""
+        """Try once to send one reminder: "sent"; "gone" if it never can be (blocked, chat gone); a Wait
+        when Telegram asks to retry after a while (the dispatcher retries, once it is sure the reminder
+        is still wanted); else "retry"."""
         # Through the application's limiter, a reminder uses only the background share of Telegram's limit.
         limited: dict[str, Any] = {"rate_limit_args": BACKGROUND} if getattr(api, "rate_limiter", None) else {}
         try:
@@ -241,6 +245,8 @@ class ReminderHandlers:
                 reply_markup=self.reminder_keyboard(reminder),
                 **limited,
             )
+        except RetryAfter as error:
+            return Wait(retry_after_seconds(error))
         except Forbidden:
             return "gone"
         except BadRequest as error:
@@ -248,3 +254,11 @@ class ReminderHandlers:
         except TelegramError:
             return "retry"
         return "sent"
+
+
+def retry_after_seconds(error: RetryAfter) -> float:
+    """How long Telegram asked to wait, as seconds (PTB 22 gives an int or a timedelta and warns on reading it)."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", PTBDeprecationWarning)
+        wait = error.retry_after
+    return wait.total_seconds() if isinstance(wait, timedelta) else float(wait)

@@ -60,6 +60,9 @@ class Replica:
     dispatcher: ReminderDispatcher
     sent: list[int] = field(default_factory=list)
     loop: asyncio.Task[None] | None = None
+    gate: asyncio.Event | None = None
+    """When set, sends wait for it (Telegram being slow), so the test can act while they are under way."""
+    held: int = 0
 
     async def close(self) -> None:
         await self.dispatcher.stop()
@@ -79,7 +82,9 @@ async def world(redis_server: RedisServer) -> AsyncIterator[tuple[BotApiStandIn,
         yield api, redis_server.url
 
 
-async def replica(name: str, api: BotApiStandIn, url: str, time: ShiftedTime, tmp_path: Path) -> Replica:
+async def replica(
+    name: str, api: BotApiStandIn, url: str, time: ShiftedTime, tmp_path: Path, *, skew: float = 0.0
+) -> Replica:
     store = await RedisStore.open(url)
     settings = Settings(token=api.token, api_base_url=api.base_url, data_dir=tmp_path, storage=url, id_salt="salt")
     loaded = load_all([DEFAULT_FLOWS], DEFAULT_CONTENT)
@@ -89,12 +94,15 @@ async def replica(name: str, api: BotApiStandIn, url: str, time: ShiftedTime, tm
     made = Replica(name, store, bot, None)  # type: ignore[arg-type]
 
     async def deliver(reminder: Reminder) -> Delivery:
+        if made.gate is not None:
+            made.held += 1
+            await made.gate.wait()
         delivery = await handlers.deliver(bot, reminder)
         if delivery == "sent":
             made.sent.append(reminder.chat_id)
         return delivery
 
-    made.dispatcher = ReminderDispatcher(store, deliver, clock=time.clock, sleep=time.sleep)
+    made.dispatcher = ReminderDispatcher(store, deliver, clock=lambda: time.clock() + skew, sleep=time.sleep)
     return made
 
 
@@ -185,6 +193,38 @@ async def test_a_replica_killed_after_claiming_loses_and_doubles_nothing(
         assert len(a.sent) == sent_by_a and len(a.sent) + len(b.sent) == PEOPLE
         # The stranded ones went out from b, and only once their lease had run out.
         assert {r.chat_id for r in stranded} <= set(b.sent)
+    finally:
+        await a.close()
+        await b.close()
+
+
+async def test_a_replica_whose_clock_is_ahead_never_takes_over_a_claimed_batch(
+    world: tuple[BotApiStandIn, str], tmp_path: Path
+) -> None:
+    """Replica b's clock is 6 minutes ahead, more than the lease: a's batch, claimed and being sent, stays a's."""
+    api, url = world
+    time = ShiftedTime()
+    a = await replica("a", api, url, time, tmp_path)
+    b = await replica("b", api, url, time, tmp_path, skew=360.0)
+    try:
+        for index in range(20):
+            chat = FIRST_ID + index
+            await a.store.schedule_reminder(Reminder(f"user{chat}", chat, -1.0, "twitching"))
+        a.gate = asyncio.Event()  # a's sends are under way at Telegram
+        claiming = asyncio.ensure_future(a.dispatcher.run_once())
+
+        async def a_is_sending() -> bool:
+            return a.held > 0
+
+        await until(a_is_sending, "replica a to claim its batch and start sending")
+        taken_over = await b.dispatcher.run_once()
+        a.gate.set()
+        assert await claiming == 20
+        await a.dispatcher.drain()
+        await b.dispatcher.drain()
+        counts = reminder_counts(api)
+        assert [chat for chat, n in counts.items() if n > 1] == []  # nobody got it twice
+        assert sum(counts.values()) == 20 and taken_over == 0
     finally:
         await a.close()
         await b.close()
