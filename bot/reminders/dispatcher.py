@@ -44,7 +44,6 @@ from bot.storage.base import ConversationStore, Reminder
 logger = logging.getLogger("twitchcheck")
 
 
-
 @dataclass(frozen=True, slots=True)
 class Wait:
     """Telegram asked to wait `seconds` before trying again (429 "retry after")."""

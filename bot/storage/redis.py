@@ -105,7 +105,9 @@ end
 # KEYS: reminders zset. ARGV: now (tests only), limit, lease seconds, reminder hash prefix,
 # claim prefix (random per call).
 # A claim moves the member's score to the lease's end, so it is due again if its replica dies.
-_CLAIM_REMINDERS = _NOW + """
+_CLAIM_REMINDERS = (
+    _NOW
+    + """
 local due = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', now, 'LIMIT', 0, tonumber(ARGV[2]))
 local lease_end = now + tonumber(ARGV[3])
 local out = {}
@@ -123,17 +125,23 @@ for i, user in ipairs(due) do
 end
 return out
 """
+)
 
 # KEYS: reminders zset, reminder hash. ARGV: now (tests only), user, claim, lease seconds. The fence before a send.
-_RENEW_REMINDER = _NOW + """
+_RENEW_REMINDER = (
+    _NOW
+    + """
 local claim = redis.call('HGET', KEYS[2], 'k')
 if not claim or claim == '' or claim ~= ARGV[3] then return 0 end
 redis.call('ZADD', KEYS[1], now + tonumber(ARGV[4]), ARGV[2])
 return 1
 """
+)
 
 # KEYS: reminders zset, reminder hash. ARGV: now (tests only), user, claim, seconds until the retry ('' = sent: delete).
-_SETTLE_REMINDER = _NOW + """
+_SETTLE_REMINDER = (
+    _NOW
+    + """
 local claim = redis.call('HGET', KEYS[2], 'k')
 if not claim or claim == '' or claim ~= ARGV[3] then return 0 end
 if ARGV[4] == '' then
@@ -145,6 +153,7 @@ else
 end
 return 1
 """
+)
 
 _CLAIM_RESULTS: Final[tuple[UpdateClaim, UpdateClaim, UpdateClaim]] = ("claimed", "busy", "seen")
 
