@@ -190,8 +190,9 @@ class ReminderDispatcher:
         """Send one reminder and settle it; runs as its own task, so cancelling the loop never cuts it off."""
         try:
             for tries in range(1, MAX_TRIES + 1):
-                # The fence: still ours and still wanted, and a whole lease ahead for this try.
-                if not await self.store.renew_reminder(reminder, self.lease_seconds):
+                # The fence: still ours and still wanted, a whole lease ahead for this try, and marked as
+                # being sent, so a /forget or /cancelreminder now waits for this try to end.
+                if not await self.store.renew_reminder(reminder, self.lease_seconds, sending=True):
                     log_event(logger, "reminder_withdrawn", user=reminder.user)
                     return
                 try:

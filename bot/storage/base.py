@@ -13,6 +13,12 @@ DEFAULT_TTL_SECONDS = 7 * 24 * 3600
 DEDUP_TTL_SECONDS = 24 * 3600
 """Telegram redelivers an update for at most a day, so remembering ids longer is waste."""
 
+SENDING_SECONDS = 30.0
+"""A reminder marked as being sent stays so at most this long (longer than one try at the Bot API,
+with its timeouts), so a cancel never waits for ever on a replica that died mid-send."""
+SENDING_POLL_SECONDS = 0.005
+"""How often a cancel looks whether the send it waits for has ended."""
+
 UpdateClaim = Literal["claimed", "busy", "seen"]
 """What claiming an update found: handle it now, someone else is handling it, or it was handled."""
 
@@ -99,7 +105,11 @@ class ConversationStore(Protocol):
         ...
 
     async def cancel_reminder(self, user: str) -> bool:
-        """Delete the user's reminder (cancel, /forget, a blocked bot); True if there was one."""
+        """Delete the user's reminder (cancel, /forget, a blocked bot); True if there was one.
+
+        If it is being sent right now, first wait for that send to end (at most SENDING_SECONDS), so
+        the person is never told it is deleted and then receives it.
+        """
         ...
 
     async def claim_due_reminders(self, limit: int, lease_seconds: float) -> list[Reminder]:
@@ -113,12 +123,13 @@ class ConversationStore(Protocol):
         """
         ...
 
-    async def renew_reminder(self, reminder: Reminder, lease_seconds: float) -> bool:
+    async def renew_reminder(self, reminder: Reminder, lease_seconds: float, *, sending: bool = False) -> bool:
         """The fence before each send: True, and the lease extended to `lease_seconds` from now (store
         clock), only while `reminder.claim` is the current claim of a reminder still wanted.
 
         False (and nothing changed) once it was cancelled, forgotten, set again or claimed by another
-        replica: the sender must not send it.
+        replica: the sender must not send it. With `sending`, it is also marked as being sent, for
+        SENDING_SECONDS or until settled or renewed again: meanwhile cancelling waits for the send.
         """
         ...
 

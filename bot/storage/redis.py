@@ -10,7 +10,8 @@ Layout (all keys are opaque hashes handed in by the adapter):
     tc:reminders    SORTED SET of users with a follow-up, scored by when to send it (run_at: the due
                     time, or when a claim's lease ends, or a retry, all on Redis's clock); no TTL,
                     sending or cancelling removes it
-    tc:remind:<user> HASH c=chat id f=flow d=due time k=claim token (empty when unclaimed), no TTL
+    tc:remind:<user> HASH c=chat id f=flow d=due time k=claim token (empty when unclaimed)
+                    s=being sent until (0: not), no TTL
 
 Writes that read-then-write run as Lua scripts, which Redis executes atomically. The
 scripts touch keys named inside the data (a user set's members), so they assume a
@@ -19,6 +20,7 @@ single Redis (or a primary with replicas), not Redis Cluster.
 
 from __future__ import annotations
 
+import asyncio
 import json
 import secrets
 from collections.abc import Callable
@@ -27,7 +29,14 @@ from typing import Any, Final
 import redis.asyncio as aioredis
 
 from bot.engine.conversation import Conversation
-from bot.storage.base import DEDUP_TTL_SECONDS, DEFAULT_TTL_SECONDS, Reminder, UpdateClaim
+from bot.storage.base import (
+    DEDUP_TTL_SECONDS,
+    DEFAULT_TTL_SECONDS,
+    SENDING_POLL_SECONDS,
+    SENDING_SECONDS,
+    Reminder,
+    UpdateClaim,
+)
 from bot.storage.sqlite import check_bumped
 
 CONV_PREFIX = "tc:conv:"
@@ -127,13 +136,16 @@ return out
 """
 )
 
-# KEYS: reminders zset, reminder hash. ARGV: now (tests only), user, claim, lease seconds. The fence before a send.
+# KEYS: reminders zset, reminder hash. ARGV: now (tests only), user, claim, lease seconds, seconds
+# marked as being sent ('0': not). The fence before a send.
 _RENEW_REMINDER = (
     _NOW
     + """
 local claim = redis.call('HGET', KEYS[2], 'k')
 if not claim or claim == '' or claim ~= ARGV[3] then return 0 end
 redis.call('ZADD', KEYS[1], now + tonumber(ARGV[4]), ARGV[2])
+local sending = tonumber(ARGV[5])
+redis.call('HSET', KEYS[2], 's', sending > 0 and now + sending or 0)
 return 1
 """
 )
@@ -148,10 +160,21 @@ if ARGV[4] == '' then
   redis.call('DEL', KEYS[2])
   redis.call('ZREM', KEYS[1], ARGV[2])
 else
-  redis.call('HSET', KEYS[2], 'k', '')
+  redis.call('HSET', KEYS[2], 'k', '', 's', 0)
   redis.call('ZADD', KEYS[1], now + tonumber(ARGV[4]), ARGV[2])
 end
 return 1
+"""
+)
+
+# KEYS: reminders zset, reminder hash. ARGV: now (tests only), user. -1: being sent now, try again soon.
+_CANCEL_REMINDER = (
+    _NOW
+    + """
+local sending = tonumber(redis.call('HGET', KEYS[2], 's') or '0')
+if sending > now then return -1 end
+redis.call('ZREM', KEYS[1], ARGV[2])
+return redis.call('DEL', KEYS[2])
 """
 )
 
@@ -191,6 +214,7 @@ class RedisStore:
         self._claim_reminders = client.register_script(_CLAIM_REMINDERS)
         self._settle_reminder = client.register_script(_SETTLE_REMINDER)
         self._renew_reminder = client.register_script(_RENEW_REMINDER)
+        self._cancel_reminder = client.register_script(_CANCEL_REMINDER)
         self._clock = clock
 
     @classmethod
@@ -288,12 +312,14 @@ class RedisStore:
         return Reminder(user, int(chat), float(due), _text(flow))
 
     async def cancel_reminder(self, user: str) -> bool:
-        """Delete the user's reminder; True if there was one."""
-        async with self._redis.pipeline(transaction=True) as pipe:
-            pipe.delete(REMINDER_PREFIX + user)
-            pipe.zrem(REMINDERS_KEY, user)
-            deleted, _ = await pipe.execute()
-        return bool(deleted)
+        """Delete the user's reminder, after the send under way if there is one; True if there was one."""
+        keys = [REMINDERS_KEY, REMINDER_PREFIX + user]
+        deadline = asyncio.get_running_loop().time() + SENDING_SECONDS
+        while (deleted := int(await self._cancel_reminder(keys=keys, args=[self._now(), user]))) < 0:
+            if asyncio.get_running_loop().time() > deadline:  # cannot happen with Redis's clock; a test's may stop
+                break
+            await asyncio.sleep(SENDING_POLL_SECONDS)
+        return deleted > 0
 
     async def claim_due_reminders(self, limit: int, lease_seconds: float) -> list[Reminder]:
         """Claim up to `limit` due reminders, earliest first, in one script (so no two replicas share one).
@@ -306,10 +332,11 @@ class RedisStore:
         claimed = [Reminder(_text(u), int(c), float(d), _text(f), _text(k)) for u, c, f, d, k in rows]
         return sorted(claimed, key=lambda r: r.due_at)
 
-    async def renew_reminder(self, reminder: Reminder, lease_seconds: float) -> bool:
+    async def renew_reminder(self, reminder: Reminder, lease_seconds: float, *, sending: bool = False) -> bool:
         """Extend the lease to `lease_seconds` from now (Redis's clock), only with the current claim."""
         keys = [REMINDERS_KEY, REMINDER_PREFIX + reminder.user]
-        args = [self._now(), reminder.user, reminder.claim, repr(lease_seconds)]
+        marked = repr(SENDING_SECONDS) if sending else "0"
+        args = [self._now(), reminder.user, reminder.claim, repr(lease_seconds), marked]
         return bool(await self._renew_reminder(keys=keys, args=args))
 
     async def settle_reminder(self, reminder: Reminder, retry_in: float | None = None) -> bool:
