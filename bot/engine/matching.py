@@ -105,7 +105,7 @@ ASKING_OPENINGS = frozenset(
         ("how", "do"),
         ("how", "would"),
         ("what", "is"),
-        ("whats", "a"), ("define",),
+        ("whats", "a"), ("define",), ("what", "does"), ("does",), ("is", "that"), ("do", "you"),
     }
 )
 """Openings that ask back even without a question mark."""
@@ -135,9 +135,11 @@ UNSURE_PHRASES = (
     "think its the",
     "think i was just",
     "think it was just",
+    "hard to say",
+    "really cant say",
 )
 """Said with no answer, these mean "not sure" where it is a choice."""
-ALL_FINE = frozenset({"fine", "normal", "ok", "okay", "good", "alright", "same", "great"})
+ALL_FINE = frozenset({"fine", "normal", "ok", "okay", "good", "alright", "same", "great", "grand"})
 """After a leading no, these say what is fine: "no, both of those are fine" is no."""
 
 

@@ -2,6 +2,6 @@
 claims and sends due ones on every replica (dispatcher.py). The Telegram side is bot/telegram/reminders.py."""
 
 from bot.reminders.civil import DAY_STARTS, NIGHT_STARTS, due_after
-from bot.reminders.dispatcher import Delivery, ReminderDispatcher
+from bot.reminders.dispatcher import Delivery, ReminderDispatcher, Wait
 
-__all__ = ["DAY_STARTS", "NIGHT_STARTS", "Delivery", "ReminderDispatcher", "due_after"]
+__all__ = ["DAY_STARTS", "NIGHT_STARTS", "Delivery", "ReminderDispatcher", "Wait", "due_after"]

@@ -1,16 +1,24 @@
 """The loop every replica runs: claim due reminders, send a few at a time, settle each one.
 
 Exactly once across replicas. The store hands each due reminder to one claimer only (one SQL
-statement, or one Lua script in Redis) and hides it for LEASE_SECONDS. The replica that claimed
-it sends it and then settles it: deleted once sent, or due again later if sending failed for a
-reason that may pass. Settling needs the claim it was given, so a replica whose lease ran out can
-never delete a reminder another replica holds now, or one the person has just set again. If a
-replica dies after claiming and before sending, its claims simply run out and another replica
-sends them. A replica starts no send after half its lease has gone (Telegram being slow, say):
-it hands the rest of the batch back instead, so no lease runs out under a send it starts. (If it
-dies after Telegram accepted a reminder and before settling it, the reminder is sent again after
-the lease: the only way one can go twice. Stopping the bot never does that: sends already under
-way finish and settle first, and claimed ones not yet started are handed back.)
+statement, or one Lua script in Redis) and hides it for LEASE_SECONDS, read on the store's own
+clock (Redis `TIME`; the machine's clock for SQLite), so a replica whose clock is ahead never sees
+another's lease as over. Each claim carries a fresh token, and the token fences every step after it:
+- just before each try at sending, the sender presents it to renew the lease (`renew_reminder`).
+  That fails once the reminder was cancelled (/cancelreminder, /forget, a blocked bot), set again, or
+  claimed by another replica after the lease ran out; then nothing is sent;
+- settling (deleted once sent, or due again later if sending failed for a reason that may pass)
+  needs it too, so a stale claim can never delete, or bring back, a reminder it no longer holds.
+When Telegram answers 429 "retry after", the sender itself waits (the rate limiter does not retry
+reminders), having first renewed the lease to cover the wait, and checks again before the next
+try; if Telegram asks for more than MAX_WAIT_SECONDS, or after MAX_TRIES, it gives the claim back,
+due again after the wait. So no lease runs out under a send that is retrying. If a replica dies
+after claiming and before sending, its claims simply run out and another replica sends them. A
+replica starts no batch's send after half its lease has gone (Telegram being slow, say): it hands
+the rest back instead. (If it dies after Telegram accepted a reminder and before settling it, the
+reminder is sent again after the lease: the only way one can go twice. Stopping the bot never does
+that: sends already under way finish and settle first, and claimed ones not yet started, or waiting
+out a "retry after", are handed back.)
 
 Fair to live conversations. Every reminder goes through the same Bot API client, and so the same
 rate limiter, as every reply. A burst (a thousand reminders due at 09:00) must not queue ahead of
@@ -27,6 +35,7 @@ import contextlib
 import logging
 import time
 from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 from typing import Literal
 
 from bot.logs import log_event
@@ -34,8 +43,17 @@ from bot.storage.base import ConversationStore, Reminder
 
 logger = logging.getLogger("twitchcheck")
 
-Delivery = Literal["sent", "gone", "retry"]
-"""What sending one reminder did: sent; never can be (the person blocked the bot); try again later."""
+
+@dataclass(frozen=True, slots=True)
+class Wait:
+    """Telegram asked to wait `seconds` before trying again (429 "retry after")."""
+
+    seconds: float
+
+
+Delivery = Literal["sent", "gone", "retry"] | Wait
+"""What trying to send one reminder did: sent; never can be (the person blocked the bot); try again
+much later; or try again after a short wait Telegram asked for."""
 
 BATCH = 20
 """Reminders claimed at once: small, so a replica that dies strands few until their lease runs out."""
@@ -52,6 +70,10 @@ RETRY_SECONDS = 600.0
 """After a failure that may pass (Telegram unreachable, a 5xx), try again this much later…"""
 GIVE_UP_SECONDS = 3 * 24 * 3600.0
 """…until the reminder is this overdue; then it is dropped, with its data."""
+MAX_TRIES = 5
+"""Tries at one send after 429s (as the rate limiter's retries for replies), then the claim is given back."""
+MAX_WAIT_SECONDS = 60.0
+"""A 429 asking to wait longer than this gives the claim back, due after the wait, rather than hold a slot."""
 
 
 class ReminderDispatcher:
@@ -115,8 +137,8 @@ class ReminderDispatcher:
             if claimed < self.batch:
                 await self._pause(self.poll_seconds)
 
-    async def _pause(self, seconds: float) -> None:
-        """Sleep `seconds`, or less if `stop()` is called meanwhile."""
+    async def _pause(self, seconds: float) -> bool:
+        """Sleep `seconds`, or less if `stop()` is called meanwhile; False if it was."""
         sleeping = asyncio.ensure_future(self._sleep(seconds))
         stopping = asyncio.ensure_future(self._stopping.wait())
         try:
@@ -124,6 +146,7 @@ class ReminderDispatcher:
         finally:
             sleeping.cancel()
             stopping.cancel()
+        return not self._stopping.is_set()
 
     async def run_once(self) -> int:
         """Claim one batch and start sending it, paced; return how many were claimed.
@@ -131,7 +154,7 @@ class ReminderDispatcher:
         Returns once every send has started; `drain()` waits for them to finish.
         """
         claimed_at = self._clock()
-        claimed = await self.store.claim_due_reminders(claimed_at, self.batch, self.lease_seconds)
+        claimed = await self.store.claim_due_reminders(self.batch, self.lease_seconds)
         self._waiting = list(claimed)
         for index, reminder in enumerate(claimed):
             if index:
@@ -140,7 +163,7 @@ class ReminderDispatcher:
             if self._stopping.is_set():
                 self._slots.release()
                 break  # stop() hands the rest back
-            if self._clock() >= claimed_at + self.lease_seconds / 2:
+            if self._clock() >= claimed_at + self.lease_seconds / 2:  # a duration, on one clock
                 # Telegram is slow today: before the lease can run out under a send, hand the rest back.
                 self._slots.release()
                 await self._hand_back()
@@ -154,10 +177,9 @@ class ReminderDispatcher:
     async def _hand_back(self) -> None:
         """Make the claimed reminders not yet started due again now, for any replica (if still ours)."""
         waiting, self._waiting = self._waiting, []
-        now = self._clock()
         for reminder in waiting:
             with contextlib.suppress(Exception):  # if the store is gone, the lease frees it instead
-                await self.store.settle_reminder(reminder, retry_at=now)
+                await self.store.settle_reminder(reminder, retry_in=0)
 
     async def drain(self) -> None:
         """Wait for the sends under way to finish and settle."""
@@ -167,26 +189,43 @@ class ReminderDispatcher:
     async def _send(self, reminder: Reminder) -> None:
         """Send one reminder and settle it; runs as its own task, so cancelling the loop never cuts it off."""
         try:
-            try:
-                delivery = await self._deliver(reminder)
-            except Exception as error:  # noqa: BLE001 - one failed send must not stop the others
-                log_event(logger, "error", logging.ERROR, error=type(error).__name__, where="reminder_send")
-                delivery = "retry"
-            await self._settle(reminder, delivery)
+            for tries in range(1, MAX_TRIES + 1):
+                # The fence: still ours and still wanted, a whole lease ahead for this try, and marked as
+                # being sent, so a /forget or /cancelreminder now waits for this try to end.
+                if not await self.store.renew_reminder(reminder, self.lease_seconds, sending=True):
+                    log_event(logger, "reminder_withdrawn", user=reminder.user)
+                    return
+                try:
+                    delivery = await self._deliver(reminder)
+                except Exception as error:  # noqa: BLE001 - one failed send must not stop the others
+                    log_event(logger, "error", logging.ERROR, error=type(error).__name__, where="reminder_send")
+                    delivery = "retry"
+                if not isinstance(delivery, Wait):
+                    await self._settle(reminder, delivery)
+                    return
+                if delivery.seconds > MAX_WAIT_SECONDS or tries == MAX_TRIES or self._stopping.is_set():
+                    await self.store.settle_reminder(reminder, retry_in=delivery.seconds)
+                    return
+                # The lease must outlast the wait, so no other claimer can take it meanwhile.
+                if not await self.store.renew_reminder(reminder, self.lease_seconds + delivery.seconds):
+                    log_event(logger, "reminder_withdrawn", user=reminder.user)
+                    return
+                if not await self._pause(delivery.seconds):
+                    await self.store.settle_reminder(reminder, retry_in=0)  # stopping: hand it back
+                    return
         except Exception as error:  # noqa: BLE001 - the claim's lease frees the reminder
             log_event(logger, "error", logging.ERROR, error=type(error).__name__, where="reminder_settle")
         finally:
             self._slots.release()
 
     async def _settle(self, reminder: Reminder, delivery: Delivery) -> None:
-        now = self._clock()
         if delivery == "sent":
             if await self.store.settle_reminder(reminder):
                 log_event(logger, "reminder_sent", user=reminder.user)
             return
-        if delivery == "gone" or now - reminder.due_at >= GIVE_UP_SECONDS:
+        if delivery == "gone" or self._clock() - reminder.due_at >= GIVE_UP_SECONDS:
             if await self.store.settle_reminder(reminder):
                 reason = "blocked" if delivery == "gone" else "undeliverable"
                 log_event(logger, "reminder_dropped", user=reminder.user, reason=reason)
             return
-        await self.store.settle_reminder(reminder, retry_at=now + RETRY_SECONDS)
+        await self.store.settle_reminder(reminder, retry_in=RETRY_SECONDS)

@@ -13,6 +13,12 @@ DEFAULT_TTL_SECONDS = 7 * 24 * 3600
 DEDUP_TTL_SECONDS = 24 * 3600
 """Telegram redelivers an update for at most a day, so remembering ids longer is waste."""
 
+SENDING_SECONDS = 30.0
+"""A reminder marked as being sent stays so at most this long (longer than one try at the Bot API,
+with its timeouts), so a cancel never waits for ever on a replica that died mid-send."""
+SENDING_POLL_SECONDS = 0.005
+"""How often a cancel looks whether the send it waits for has ended."""
+
 UpdateClaim = Literal["claimed", "busy", "seen"]
 """What claiming an update found: handle it now, someone else is handling it, or it was handled."""
 
@@ -21,8 +27,9 @@ UpdateClaim = Literal["claimed", "busy", "seen"]
 class Reminder:
     """One person's follow-up: whom (anonymous id) and where (the private chat) to ask, and when.
 
-    `claim` is set only on a reminder handed out by `claim_due_reminders`: settling it needs the
-    same claim, so a replica whose lease ran out can never settle a reminder someone else now holds.
+    `claim` is set only on a reminder handed out by `claim_due_reminders`: a token, new at every
+    claim, that renewing and settling must present (a fence), so a replica whose lease ran out can
+    never send, renew or settle a reminder someone else now holds, or one cancelled meanwhile.
     """
 
     user: str
@@ -98,21 +105,39 @@ class ConversationStore(Protocol):
         ...
 
     async def cancel_reminder(self, user: str) -> bool:
-        """Delete the user's reminder (cancel, /forget, a blocked bot); True if there was one."""
-        ...
+        """Delete the user's reminder (cancel, /forget, a blocked bot); True if there was one.
 
-    async def claim_due_reminders(self, now: float, limit: int, lease_seconds: float) -> list[Reminder]:
-        """Claim up to `limit` reminders due at `now`, earliest first, atomically across replicas.
-
-        A claim hides the reminder from every claimer for `lease_seconds`; then, unless settled,
-        it is due again, so a replica that dies between claiming and sending loses nothing.
+        If it is being sent right now, first wait for that send to end (at most SENDING_SECONDS), so
+        the person is never told it is deleted and then receives it.
         """
         ...
 
-    async def settle_reminder(self, reminder: Reminder, retry_at: float | None = None) -> bool:
-        """Sent (`retry_at` None): delete it. Not sent: due again at `retry_at`.
+    async def claim_due_reminders(self, limit: int, lease_seconds: float) -> list[Reminder]:
+        """Claim up to `limit` reminders due now, earliest first, atomically across replicas.
 
-        Only the holder of the current claim may settle; False (and nothing changed) otherwise.
+        "Now" and the lease are read on the store's own clock (Redis `TIME`; the one machine's clock
+        for SQLite), never a replica's, so a replica whose clock is ahead cannot take over a claim.
+        Each claim carries a fresh token. A claim hides the reminder from every claimer for
+        `lease_seconds`; then, unless renewed or settled, it is due again, so a replica that dies
+        between claiming and sending loses nothing.
+        """
+        ...
+
+    async def renew_reminder(self, reminder: Reminder, lease_seconds: float, *, sending: bool = False) -> bool:
+        """The fence before each send: True, and the lease extended to `lease_seconds` from now (store
+        clock), only while `reminder.claim` is the current claim of a reminder still wanted.
+
+        False (and nothing changed) once it was cancelled, forgotten, set again or claimed by another
+        replica: the sender must not send it. With `sending`, it is also marked as being sent, for
+        SENDING_SECONDS or until settled or renewed again: meanwhile cancelling waits for the send.
+        """
+        ...
+
+    async def settle_reminder(self, reminder: Reminder, retry_in: float | None = None) -> bool:
+        """Sent (`retry_in` None): delete it. Not sent: due again `retry_in` seconds from now (store clock).
+
+        Only the holder of the current claim may settle; False (and nothing changed) otherwise, so a
+        claim that outlived a cancel or /forget can never bring the reminder back.
         """
         ...
 

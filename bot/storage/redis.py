@@ -8,8 +8,10 @@ Layout (all keys are opaque hashes handed in by the adapter):
     tc:seen:<id>    STRING, an update handled (or recorded on arrival), expires after the dedup window
     tc:claim:<id>   STRING, an update a replica is handling, expires with its lease if that replica dies
     tc:reminders    SORTED SET of users with a follow-up, scored by when to send it (run_at: the due
-                    time, or when a claim's lease ends, or a retry); no TTL, sending or cancelling removes it
-    tc:remind:<user> HASH c=chat id f=flow d=due time k=claim (empty when unclaimed), no TTL
+                    time, or when a claim's lease ends, or a retry, all on Redis's clock); no TTL,
+                    sending or cancelling removes it
+    tc:remind:<user> HASH c=chat id f=flow d=due time k=claim token (empty when unclaimed)
+                    s=being sent until (0: not), no TTL
 
 Writes that read-then-write run as Lua scripts, which Redis executes atomically. The
 scripts touch keys named inside the data (a user set's members), so they assume a
@@ -18,14 +20,23 @@ single Redis (or a primary with replicas), not Redis Cluster.
 
 from __future__ import annotations
 
+import asyncio
 import json
 import secrets
+from collections.abc import Callable
 from typing import Any, Final
 
 import redis.asyncio as aioredis
 
 from bot.engine.conversation import Conversation
-from bot.storage.base import DEDUP_TTL_SECONDS, DEFAULT_TTL_SECONDS, Reminder, UpdateClaim
+from bot.storage.base import (
+    DEDUP_TTL_SECONDS,
+    DEFAULT_TTL_SECONDS,
+    SENDING_POLL_SECONDS,
+    SENDING_SECONDS,
+    Reminder,
+    UpdateClaim,
+)
 from bot.storage.sqlite import check_bumped
 
 CONV_PREFIX = "tc:conv:"
@@ -88,10 +99,26 @@ if redis.call('EXISTS', KEYS[1]) == 1 then return 2 end
 if redis.call('SET', KEYS[2], '1', 'NX', 'EX', ARGV[1]) then return 0 end
 return 1
 """
-# KEYS: reminders zset. ARGV: now, limit, lease end, reminder hash prefix, claim prefix (random per call).
+# Every reminder script reads "now" from Redis's own clock (TIME), never a replica's: a replica whose
+# clock runs ahead must not see another's lease as over. ARGV[1] is '' but in tests, which pass their clock.
+_NOW = """
+local now
+if ARGV[1] == '' then
+  local t = redis.call('TIME')
+  now = tonumber(t[1]) + tonumber(t[2]) / 1000000
+else
+  now = tonumber(ARGV[1])
+end
+"""
+
+# KEYS: reminders zset. ARGV: now (tests only), limit, lease seconds, reminder hash prefix,
+# claim prefix (random per call).
 # A claim moves the member's score to the lease's end, so it is due again if its replica dies.
-_CLAIM_REMINDERS = """
-local due = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', ARGV[1], 'LIMIT', 0, tonumber(ARGV[2]))
+_CLAIM_REMINDERS = (
+    _NOW
+    + """
+local due = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', now, 'LIMIT', 0, tonumber(ARGV[2]))
+local lease_end = now + tonumber(ARGV[3])
 local out = {}
 for i, user in ipairs(due) do
   local key = ARGV[4] .. user
@@ -99,7 +126,7 @@ for i, user in ipairs(due) do
   if fields[1] then
     local claim = ARGV[5] .. i
     redis.call('HSET', key, 'k', claim)
-    redis.call('ZADD', KEYS[1], ARGV[3], user)
+    redis.call('ZADD', KEYS[1], lease_end, user)
     table.insert(out, {user, fields[1], fields[2], fields[3], claim})
   else
     redis.call('ZREM', KEYS[1], user)
@@ -107,20 +134,49 @@ for i, user in ipairs(due) do
 end
 return out
 """
+)
 
-# KEYS: reminders zset, reminder hash. ARGV: user, claim, retry time ('' = sent: delete).
-_SETTLE_REMINDER = """
+# KEYS: reminders zset, reminder hash. ARGV: now (tests only), user, claim, lease seconds, seconds
+# marked as being sent ('0': not). The fence before a send.
+_RENEW_REMINDER = (
+    _NOW
+    + """
 local claim = redis.call('HGET', KEYS[2], 'k')
-if not claim or claim == '' or claim ~= ARGV[2] then return 0 end
-if ARGV[3] == '' then
+if not claim or claim == '' or claim ~= ARGV[3] then return 0 end
+redis.call('ZADD', KEYS[1], now + tonumber(ARGV[4]), ARGV[2])
+local sending = tonumber(ARGV[5])
+redis.call('HSET', KEYS[2], 's', sending > 0 and now + sending or 0)
+return 1
+"""
+)
+
+# KEYS: reminders zset, reminder hash. ARGV: now (tests only), user, claim, seconds until the retry ('' = sent: delete).
+_SETTLE_REMINDER = (
+    _NOW
+    + """
+local claim = redis.call('HGET', KEYS[2], 'k')
+if not claim or claim == '' or claim ~= ARGV[3] then return 0 end
+if ARGV[4] == '' then
   redis.call('DEL', KEYS[2])
-  redis.call('ZREM', KEYS[1], ARGV[1])
+  redis.call('ZREM', KEYS[1], ARGV[2])
 else
-  redis.call('HSET', KEYS[2], 'k', '')
-  redis.call('ZADD', KEYS[1], ARGV[3], ARGV[1])
+  redis.call('HSET', KEYS[2], 'k', '', 's', 0)
+  redis.call('ZADD', KEYS[1], now + tonumber(ARGV[4]), ARGV[2])
 end
 return 1
 """
+)
+
+# KEYS: reminders zset, reminder hash. ARGV: now (tests only), user. -1: being sent now, try again soon.
+_CANCEL_REMINDER = (
+    _NOW
+    + """
+local sending = tonumber(redis.call('HGET', KEYS[2], 's') or '0')
+if sending > now then return -1 end
+redis.call('ZREM', KEYS[1], ARGV[2])
+return redis.call('DEL', KEYS[2])
+"""
+)
 
 _CLAIM_RESULTS: Final[tuple[UpdateClaim, UpdateClaim, UpdateClaim]] = ("claimed", "busy", "seen")
 
@@ -142,7 +198,9 @@ class RedisStore:
         *,
         ttl_seconds: int = DEFAULT_TTL_SECONDS,
         dedup_ttl_seconds: int = DEDUP_TTL_SECONDS,
+        clock: Callable[[], float] | None = None,
     ) -> None:
+        """Reminders read Redis's clock (TIME); `clock` replaces it, for tests only."""
         if ttl_seconds <= 0 or dedup_ttl_seconds <= 0:
             raise ValueError("ttl_seconds and dedup_ttl_seconds must be positive")
         self._redis = client
@@ -155,6 +213,9 @@ class RedisStore:
         self._claim = client.register_script(_CLAIM)
         self._claim_reminders = client.register_script(_CLAIM_REMINDERS)
         self._settle_reminder = client.register_script(_SETTLE_REMINDER)
+        self._renew_reminder = client.register_script(_RENEW_REMINDER)
+        self._cancel_reminder = client.register_script(_CANCEL_REMINDER)
+        self._clock = clock
 
     @classmethod
     async def open(
@@ -163,12 +224,13 @@ class RedisStore:
         *,
         ttl_seconds: int = DEFAULT_TTL_SECONDS,
         dedup_ttl_seconds: int = DEDUP_TTL_SECONDS,
+        clock: Callable[[], float] | None = None,
     ) -> RedisStore:
         """Connect to `url` and PING, so a wrong URL fails at startup, not on the first message."""
         client = aioredis.Redis.from_url(url, socket_connect_timeout=5, socket_timeout=5)
         try:
             await client.ping()
-            return cls(client, ttl_seconds=ttl_seconds, dedup_ttl_seconds=dedup_ttl_seconds)
+            return cls(client, ttl_seconds=ttl_seconds, dedup_ttl_seconds=dedup_ttl_seconds, clock=clock)
         except BaseException:
             await client.aclose()
             raise
@@ -250,26 +312,43 @@ class RedisStore:
         return Reminder(user, int(chat), float(due), _text(flow))
 
     async def cancel_reminder(self, user: str) -> bool:
-        """Delete the user's reminder; True if there was one."""
-        async with self._redis.pipeline(transaction=True) as pipe:
-            pipe.delete(REMINDER_PREFIX + user)
-            pipe.zrem(REMINDERS_KEY, user)
-            deleted, _ = await pipe.execute()
-        return bool(deleted)
+        """Delete the user's reminder, after the send under way if there is one; True if there was one."""
+        keys = [REMINDERS_KEY, REMINDER_PREFIX + user]
+        deadline = asyncio.get_running_loop().time() + SENDING_SECONDS
+        while (deleted := int(await self._cancel_reminder(keys=keys, args=[self._now(), user]))) < 0:
+            if asyncio.get_running_loop().time() > deadline:  # cannot happen with Redis's clock; a test's may stop
+                break
+            await asyncio.sleep(SENDING_POLL_SECONDS)
+        return deleted > 0
 
-    async def claim_due_reminders(self, now: float, limit: int, lease_seconds: float) -> list[Reminder]:
-        """Claim up to `limit` due reminders, earliest first, in one script (so no two replicas share one)."""
+    async def claim_due_reminders(self, limit: int, lease_seconds: float) -> list[Reminder]:
+        """Claim up to `limit` due reminders, earliest first, in one script (so no two replicas share one).
+
+        Due and the lease are read on Redis's clock (TIME), so replicas' clocks do not matter.
+        """
         claim_prefix = secrets.token_hex(8) + ":"
-        args: list[str | int] = [repr(now), limit, repr(now + lease_seconds), REMINDER_PREFIX, claim_prefix]
+        args: list[str | int] = [self._now(), limit, repr(lease_seconds), REMINDER_PREFIX, claim_prefix]
         rows = await self._claim_reminders(keys=[REMINDERS_KEY], args=args)
         claimed = [Reminder(_text(u), int(c), float(d), _text(f), _text(k)) for u, c, f, d, k in rows]
         return sorted(claimed, key=lambda r: r.due_at)
 
-    async def settle_reminder(self, reminder: Reminder, retry_at: float | None = None) -> bool:
-        """Delete a sent reminder, or make an unsent one due at `retry_at`; only with the current claim."""
+    async def renew_reminder(self, reminder: Reminder, lease_seconds: float, *, sending: bool = False) -> bool:
+        """Extend the lease to `lease_seconds` from now (Redis's clock), only with the current claim."""
         keys = [REMINDERS_KEY, REMINDER_PREFIX + reminder.user]
-        args = [reminder.user, reminder.claim, "" if retry_at is None else repr(retry_at)]
+        marked = repr(SENDING_SECONDS) if sending else "0"
+        args = [self._now(), reminder.user, reminder.claim, repr(lease_seconds), marked]
+        return bool(await self._renew_reminder(keys=keys, args=args))
+
+    async def settle_reminder(self, reminder: Reminder, retry_in: float | None = None) -> bool:
+        """Delete a sent reminder, or make an unsent one due `retry_in` from now; only with the current claim."""
+        keys = [REMINDERS_KEY, REMINDER_PREFIX + reminder.user]
+        retry = "" if retry_in is None else repr(retry_in)
+        args = [self._now(), reminder.user, reminder.claim, retry]
         return bool(await self._settle_reminder(keys=keys, args=args))
+
+    def _now(self) -> str:
+        """ARGV[1] of the reminder scripts: '' (read Redis's TIME), or the test's clock."""
+        return "" if self._clock is None else repr(self._clock())
 
     async def close(self) -> None:
         """Close the connection pool."""

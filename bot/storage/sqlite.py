@@ -51,7 +51,14 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from bot.engine.conversation import Conversation
-from bot.storage.base import DEDUP_TTL_SECONDS, DEFAULT_TTL_SECONDS, Reminder, UpdateClaim
+from bot.storage.base import (
+    DEDUP_TTL_SECONDS,
+    DEFAULT_TTL_SECONDS,
+    SENDING_POLL_SECONDS,
+    SENDING_SECONDS,
+    Reminder,
+    UpdateClaim,
+)
 
 T = TypeVar("T")
 
@@ -106,7 +113,8 @@ _SCHEMA = (
         flow TEXT NOT NULL,
         due_at REAL NOT NULL,
         run_at REAL NOT NULL,
-        claim TEXT NOT NULL DEFAULT ''
+        claim TEXT NOT NULL DEFAULT '',
+        sending_until REAL NOT NULL DEFAULT 0 -- being sent until then (see renew_reminder)
     ) WITHOUT ROWID""",
     "CREATE INDEX IF NOT EXISTS reminders_run_at ON reminders (run_at)",
 )
@@ -142,8 +150,13 @@ _CLAIM_REMINDERS = """UPDATE reminders SET run_at = ?, claim = lower(hex(randomb
     WHERE user IN (SELECT user FROM reminders WHERE run_at <= ? ORDER BY run_at LIMIT ?)
     RETURNING user, chat_id, flow, due_at, claim"""
 _SENT_REMINDER = "DELETE FROM reminders WHERE user = ? AND claim = ? AND claim != '' RETURNING 1"
-_RETRY_REMINDER = """UPDATE reminders SET run_at = ?, claim = ''
+_RETRY_REMINDER = """UPDATE reminders SET run_at = ?, claim = '', sending_until = 0
     WHERE user = ? AND claim = ? AND claim != '' RETURNING 1"""
+_RENEW_REMINDER = """UPDATE reminders SET run_at = ?, sending_until = ?
+    WHERE user = ? AND claim = ? AND claim != '' RETURNING 1"""
+_CANCEL_REMINDER = "DELETE FROM reminders WHERE user = ? AND sending_until <= ?"
+_BEING_SENT = "SELECT 1 FROM reminders WHERE user = ? AND sending_until > ?"
+_ADD_SENDING = "ALTER TABLE reminders ADD COLUMN sending_until REAL NOT NULL DEFAULT 0"
 _SAVE_CHAT = """INSERT INTO chat_settings (chat, data) VALUES (?, ?)
     ON CONFLICT (chat) DO UPDATE SET data = excluded.data"""
 
@@ -232,6 +245,8 @@ class SqliteStore:
             )
             for statement in loop_pragmas:
                 db.execute(statement)
+            if "sending_until" not in {row[1] for row in db.execute("PRAGMA table_info(reminders)")}:
+                db.execute(_ADD_SENDING)  # a file from before the column
             # Used from one worker thread at a time (see _off_loop), never concurrently.
             maintenance = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
             connections.append(maintenance)
@@ -272,7 +287,7 @@ class SqliteStore:
         Chat settings belong to chats, not users, and stay.
         """
         removed = (await self._write("DELETE FROM conversations WHERE user = ?", (user,))).rowcount
-        reminded = (await self._write("DELETE FROM reminders WHERE user = ?", (user,))).rowcount
+        reminded = await self._cancel(user)
         if removed or reminded:
             await self._scrub_wal()
         return removed
@@ -323,27 +338,52 @@ class SqliteStore:
         return Reminder(str(row[0]), int(row[1]), float(row[3]), str(row[2])) if row else None
 
     async def cancel_reminder(self, user: str) -> bool:
-        """Delete the user's reminder, from the disk too; True if there was one."""
-        if (await self._write("DELETE FROM reminders WHERE user = ?", (user,))).rowcount:
+        """Delete the user's reminder, after the send under way if there is one, from the disk too."""
+        if await self._cancel(user):
             await self._scrub_wal()
             return True
         return False
 
-    async def claim_due_reminders(self, now: float, limit: int, lease_seconds: float) -> list[Reminder]:
-        """Claim up to `limit` due reminders, earliest first; each stays hidden for `lease_seconds`."""
+    async def _cancel(self, user: str) -> bool:
+        """Delete the user's reminder once no send of it is under way (at most SENDING_SECONDS)."""
+        deadline = asyncio.get_running_loop().time() + SENDING_SECONDS
+        while True:
+            now = self._clock()
+            if (await self._write(_CANCEL_REMINDER, (user, now))).rowcount:
+                return True
+            being_sent = (await self._execute(_BEING_SENT, (user, now))).fetchone() is not None
+            if not being_sent:
+                return False
+            if asyncio.get_running_loop().time() > deadline:  # a test's clock that stands still
+                return bool((await self._write("DELETE FROM reminders WHERE user = ?", (user,))).rowcount)
+            await asyncio.sleep(SENDING_POLL_SECONDS)
+
+    async def claim_due_reminders(self, limit: int, lease_seconds: float) -> list[Reminder]:
+        """Claim up to `limit` due reminders, earliest first; each stays hidden for `lease_seconds`.
+
+        Time is this machine's clock: every process on one SQLite file runs on the same machine
+        (WAL needs shared memory, so never a network file system), so there is one clock to read.
+        """
+        now = self._clock()
         rows = (await self._write(_CLAIM_REMINDERS, (now + lease_seconds, now, limit))).fetchall()
         claimed = [Reminder(str(u), int(c), float(d), str(f), str(k)) for u, c, f, d, k in rows]
         return sorted(claimed, key=lambda r: r.due_at)
 
-    async def settle_reminder(self, reminder: Reminder, retry_at: float | None = None) -> bool:
-        """Delete a sent reminder, or make an unsent one due at `retry_at`; only with the current claim."""
-        if retry_at is None:
+    async def renew_reminder(self, reminder: Reminder, lease_seconds: float, *, sending: bool = False) -> bool:
+        """Extend the lease to `lease_seconds` from now, only with the current claim (the fence before a send)."""
+        now = self._clock()
+        params = (now + lease_seconds, now + SENDING_SECONDS if sending else 0, reminder.user, reminder.claim)
+        return (await self._write(_RENEW_REMINDER, params)).fetchone() is not None
+
+    async def settle_reminder(self, reminder: Reminder, retry_in: float | None = None) -> bool:
+        """Delete a sent reminder, or make an unsent one due `retry_in` from now; only with the current claim."""
+        if retry_in is None:
             done = (await self._write(_SENT_REMINDER, (reminder.user, reminder.claim))).fetchone() is not None
             if done:
                 # Its chat id leaves the WAL at the next checkpoint (every few hundred writes, or the hourly purge).
                 self._scrubs_wanted += 1
             return done
-        params = (retry_at, reminder.user, reminder.claim)
+        params = (self._clock() + retry_in, reminder.user, reminder.claim)
         return (await self._write(_RETRY_REMINDER, params)).fetchone() is not None
 
     async def close(self) -> None:

@@ -7,7 +7,9 @@ waiting in the bucket, however fast it writes, and the bucket serves chats in tu
 (`python -m tests.benchmarks.bench_limits` measures a flooding chat next to steady ones).
 The one sender that could put many calls in the queue at once is background work, such as
 follow-up reminders: those pass `rate_limit_args=BACKGROUND` and first go through a bucket
-of their own holding them to a share of the limit, so live replies keep the rest.
+of their own holding them to a share of the limit, so live replies keep the rest. A background
+send that gets 429 "retry after" is not retried here: its sender waits and retries it itself, after
+checking it is still wanted (a reminder cancelled meanwhile must not go; bot/reminders/dispatcher.py).
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from typing import Any
 
 from aiolimiter import AsyncLimiter
 from telegram.constants import FloodLimit
+from telegram.error import RetryAfter
 from telegram.ext import AIORateLimiter
 
 BACKGROUND = -1
@@ -50,8 +53,31 @@ class SharedRateLimiter(AIORateLimiter):
         data: dict[str, Any],
         rate_limit_args: int | None,
     ) -> bool | dict[str, Any] | list[dict[str, Any]]:
-        if rate_limit_args == BACKGROUND:
-            if self._background is not None:
-                await self._background.acquire()
-            rate_limit_args = None
-        return await super().process_request(callback, args, kwargs, endpoint, data, rate_limit_args)
+        if rate_limit_args != BACKGROUND:
+            return await super().process_request(callback, args, kwargs, endpoint, data, rate_limit_args)
+        if self._background is not None:
+            await self._background.acquire()
+        try:
+            return await super().process_request(_tried_once(callback), args, kwargs, endpoint, data, None)
+        except _NotRetried as error:
+            raise error.retry_after from None
+
+
+class _NotRetried(Exception):
+    """A background send's RetryAfter, wrapped so AIORateLimiter passes it up instead of retrying."""
+
+    def __init__(self, retry_after: RetryAfter) -> None:
+        super().__init__(str(retry_after))
+        self.retry_after = retry_after
+
+
+def _tried_once(
+    callback: Callable[..., Coroutine[Any, Any, bool | dict[str, Any] | list[dict[str, Any]]]],
+) -> Callable[..., Coroutine[Any, Any, bool | dict[str, Any] | list[dict[str, Any]]]]:
+    async def once(*args: Any, **kwargs: Any) -> bool | dict[str, Any] | list[dict[str, Any]]:
+        try:
+            return await callback(*args, **kwargs)
+        except RetryAfter as error:
+            raise _NotRetried(error) from error
+
+    return once

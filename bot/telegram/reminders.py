@@ -10,14 +10,16 @@ from __future__ import annotations
 
 import logging
 import time
+import warnings
 from collections.abc import Callable
-from datetime import UTC, tzinfo
+from datetime import UTC, timedelta, tzinfo
 from typing import Any
 
 from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
 from telegram.constants import ChatMemberStatus, ChatType, ParseMode
-from telegram.error import BadRequest, Forbidden, TelegramError
+from telegram.error import BadRequest, Forbidden, RetryAfter, TelegramError
 from telegram.ext import ContextTypes
+from telegram.warnings import PTBDeprecationWarning
 
 from bot.conversations import INTRO, RECHECK, SHOWN, Turn
 from bot.engine.conversation import Conversation
@@ -25,9 +27,9 @@ from bot.engine.engine import PREFILL
 from bot.engine.followup import FOLLOWUP_DAYS, offers_followup, recheck_prefill
 from bot.logs import log_event
 from bot.reminders.civil import due_after, local_date
-from bot.reminders.dispatcher import Delivery
+from bot.reminders.dispatcher import Delivery, Wait
 from bot.storage.base import Reminder
-from bot.telegram.callback_data import Kind, Press
+from bot.telegram.callback_data import Kind, Press, tag
 from bot.telegram.handlers import TwitchCheckBot, Who
 from bot.telegram.limits import BACKGROUND
 
@@ -39,6 +41,10 @@ PRESS_PATTERN = rf"^[{''.join(REMINDER_KINDS)}]\."
 MAX_START_RETRIES = 5
 SAME_REMINDER_SECONDS = 60
 """Two taps on "Remind me" this close together set the same reminder: the second says nothing."""
+CARRY_ON = tag("carry_on")
+START_RECHECK = tag("start_recheck")
+"""The choices of "You have a check in progress: carry on with it, or start the re-check?", asked on the
+reminder itself when "Yes, it's still there" would replace a check with answers in it (both are STILL_THERE presses)."""
 
 
 class ReminderHandlers:
@@ -127,6 +133,13 @@ class ReminderHandlers:
         still_there = press.kind == Kind.STILL_THERE
         if still_there and await self.recheck_started_by(who, query.message):
             return  # a second tap on the reminder: its re-check is under way, keep its answers
+        if still_there and isinstance(query.message, Message):
+            if press.choice == CARRY_ON:
+                await self.show_reminder(query.message, who.user_id)  # answerable again, once that check is done
+                return
+            if press.choice != START_RECHECK and await self.check_in_progress(who):
+                await self.ask_first(query.message, who.user_id)
+                return
         if isinstance(query.message, Message):
             label = "buttons.still_there" if still_there else "buttons.gone"
             if not await self.mark_answered(query.message, label) and not still_there:
@@ -171,6 +184,31 @@ class ReminderHandlers:
             and flow.is_outcome(conversation.step)
             and offers_followup(flow, conversation.step, conversation.answers)
         )
+
+    async def check_in_progress(self, who: Who) -> bool:
+        """True when the person has a check with answers in it that has not reached its advice."""
+        current = await self.bot.service.load(who.key)
+        if current is None or not current.answers:
+            return False
+        flow = self.bot.service.engine_for(current).flows.get(current.flow_id)
+        return flow is not None and not flow.is_outcome(current.step)
+
+    async def ask_first(self, message: Message, owner: int) -> None:
+        """Turn the reminder into the question: carry on with the check in progress, or start the re-check?"""
+        text = f"{self.bot.renderer.text('reminders.message')}\n\n{self.bot.renderer.text('reminders.in_progress')}"
+        choices = ((CARRY_ON, "buttons.carry_on"), (START_RECHECK, "buttons.start_recheck"))
+        await self.edit_reminder(message, text, self.keyboard(owner, [(Kind.STILL_THERE, c, k) for c, k in choices]))
+
+    async def show_reminder(self, message: Message, owner: int) -> None:
+        """Put the reminder back as it was sent, with its two answers."""
+        await self.edit_reminder(message, self.bot.renderer.text("reminders.message"), self.answers_keyboard(owner))
+
+    async def edit_reminder(self, message: Message, text: str, keyboard: InlineKeyboardMarkup) -> None:
+        try:
+            await message.edit_text(text, parse_mode=ParseMode.HTML, reply_markup=keyboard)
+        except BadRequest as error:
+            if "not modified" not in str(error).lower():  # a double tap shows the same thing twice
+                log_event(logger, "edit_failed", logging.WARNING, error=type(error).__name__)
 
     async def recheck_started_by(self, who: Who, reminder: object) -> bool:
         """True when the person's check is the re-check this reminder message started."""
@@ -223,14 +261,24 @@ class ReminderHandlers:
 
     def reminder_keyboard(self, reminder: Reminder) -> InlineKeyboardMarkup:
         """"Yes, it's still there" and "No, it's gone", signed for the person the reminder is for."""
+        return self.answers_keyboard(reminder.chat_id)
+
+    def answers_keyboard(self, owner: int) -> InlineKeyboardMarkup:
+        """The reminder's two answers, signed for `owner` (in a private chat, the chat id is the person's)."""
+        return self.keyboard(owner, [(Kind.STILL_THERE, "", "buttons.still_there"), (Kind.GONE, "", "buttons.gone")])
+
+    def keyboard(self, owner: int, buttons: list[tuple[str, str, str]]) -> InlineKeyboardMarkup:
+        """One button a row: (kind, choice tag, text key), signed for `owner`."""
         rows = []
-        for kind, key in ((Kind.STILL_THERE, "buttons.still_there"), (Kind.GONE, "buttons.gone")):
-            data = self.bot.codec.encode(Press(kind, reminder.chat_id))
+        for kind, choice, key in buttons:
+            data = self.bot.codec.encode(Press(kind, owner, choice=choice))
             rows.append([InlineKeyboardButton(self.bot.content.text(key), callback_data=data)])
         return InlineKeyboardMarkup(rows)
 
     async def deliver(self, api: Bot, reminder: Reminder) -> Delivery:
-        """Send one reminder: "sent"; "gone" if it never can be (blocked, chat gone); else "retry"."""
+        """Try once to send one reminder: "sent"; "gone" if it never can be (blocked, chat gone); a Wait
+        when Telegram asks to retry after a while (the dispatcher retries, once it is sure the reminder
+        is still wanted); else "retry"."""
         # Through the application's limiter, a reminder uses only the background share of Telegram's limit.
         limited: dict[str, Any] = {"rate_limit_args": BACKGROUND} if getattr(api, "rate_limiter", None) else {}
         try:
@@ -241,6 +289,8 @@ class ReminderHandlers:
                 reply_markup=self.reminder_keyboard(reminder),
                 **limited,
             )
+        except RetryAfter as error:
+            return Wait(retry_after_seconds(error))
         except Forbidden:
             return "gone"
         except BadRequest as error:
@@ -248,3 +298,11 @@ class ReminderHandlers:
         except TelegramError:
             return "retry"
         return "sent"
+
+
+def retry_after_seconds(error: RetryAfter) -> float:
+    """How long Telegram asked to wait, as seconds (PTB 22 gives an int or a timedelta and warns on reading it)."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", PTBDeprecationWarning)
+        wait = error.retry_after
+    return wait.total_seconds() if isinstance(wait, timedelta) else float(wait)

@@ -1,6 +1,6 @@
 """Reminders: live reply latency during a 1,000-reminder burst, exactly-once figures, storage cost per reminder.
 
-`python -m tests.benchmarks.bench_reminders [--window SECONDS]`
+`python -m tests.benchmarks.bench_reminders [--window SECONDS] [--stress-only]`
 
 1. Latency. The real bot (polling, SQLite, python-telegram-bot's rate limiter at Telegram's 30
    messages a second) against the local Bot API stand-in, with 1,000 reminders due at once. One
@@ -10,6 +10,10 @@
 2. Exactly once. Two replicas on one real Redis, 1,000 reminders due at once; replica a is killed
    mid-batch (its task cancelled, no hand-back) and replica b waits out a's lease. Printed: sent,
    duplicates, lost.
+   Then the stress run of issue 19: the same two replicas, replica b's clock 10 minutes ahead,
+   Telegram answering 429 to a tenth of the sends, half the people sending /forget at random
+   moments while the reminders go out, replica a killed mid-run. Printed: duplicates, lost, and
+   reminders sent after /forget (`--stress-only` runs just this).
 3. Storage. Bytes per stored reminder in SQLite (dbstat: table and index pages) and in Redis
    (used_memory before and after 10,000 reminders).
 """
@@ -147,6 +151,27 @@ async def exactly_once(url: str) -> tuple[int, int, int]:
     return sent, duplicates, lost
 
 
+async def stress(url: str) -> replicas.StressFigures:
+    """The issue-19 stress run with BURST reminders (tests/storage/test_reminders_replicas.py runs fewer)."""
+    raw = aioredis.Redis.from_url(url)
+    await raw.flushdb()
+    await raw.aclose()
+    async with BotApiStandIn() as api:
+        for index in range(BURST):
+            api.world.started.add(api.private(api.user(replicas.FIRST_ID + index, f"P{index}")).id)
+        with tempfile.TemporaryDirectory() as tmp:
+            return await replicas.stress(api, url, Path(tmp), BURST)
+
+
+def describe_stress(figures: replicas.StressFigures, seconds: float) -> str:
+    f = figures
+    return (
+        f"stress, two replicas on one Redis, {f.due} due, {f.throttled} sends answered 429, replica b's clock "
+        f"10 min ahead, {f.forgotten} /forget racing the sends, replica a killed mid-run ({seconds:.1f} s): "
+        f"sent {f.sent}, duplicates {f.duplicates}, lost {f.lost}, sent after /forget {f.sent_after_forget}"
+    )
+
+
 def sample(index: int) -> Reminder:
     """A reminder as the bot stores one: a 20-character user hash, a 10-digit chat id, the flow's name."""
     return Reminder(f"{index:020x}", 1_000_000_000 + index, 1.8e9 + index, "twitching")
@@ -190,7 +215,17 @@ async def redis_bytes(url: str) -> float:
 async def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m tests.benchmarks.bench_reminders")
     parser.add_argument("--window", type=float, default=20.0, help="seconds of live presses per measurement")
+    parser.add_argument("--stress-only", action="store_true", help="only the issue-19 stress run")
     args = parser.parse_args(argv)
+    if args.stress_only:
+        server = start_redis_server()
+        try:
+            started = time.perf_counter()
+            figures = await stress(server.url)
+            print(describe_stress(figures, time.perf_counter() - started))
+        finally:
+            server.stop()
+        return 0 if (figures.duplicates, figures.lost, figures.sent_after_forget) == (0, 0, 0) else 1
     loaded = load_all([DEFAULT_FLOWS], DEFAULT_CONTENT)
     print(f"live reply latency while {BURST} reminders are due at once (SQLite, rate limiter on):")
     idle, _ = await latency(loaded, args.window, None)
@@ -206,11 +241,15 @@ async def main(argv: list[str] | None = None) -> int:
             f"\nexactly once, two replicas on one Redis, {replicas.PEOPLE} due, one killed mid-batch: "
             f"sent {sent}, duplicates {duplicates}, lost {lost}"
         )
+        started = time.perf_counter()
+        figures = await stress(server.url)
+        print(describe_stress(figures, time.perf_counter() - started))
         in_sqlite, in_redis = await sqlite_bytes(), await redis_bytes(server.url)
         print(f"\nstorage per reminder: SQLite {in_sqlite:.0f} bytes, Redis {in_redis:.0f} bytes")
     finally:
         server.stop()
-    return 0 if duplicates == 0 and lost == 0 else 1
+    clean = (figures.duplicates, figures.lost, figures.sent_after_forget) == (0, 0, 0)
+    return 0 if duplicates == 0 and lost == 0 and clean else 1
 
 
 if __name__ == "__main__":

@@ -75,8 +75,12 @@ class RunningBot:
     options: dict[str, Any] = field(default_factory=dict)
     """More keywords for BotRuntime (a clock, `rate_limited`…)."""
 
+    async def open_store(self) -> ConversationStore:
+        """The store this process opens (a subclass may give it the test's clock)."""
+        return await open_store(self.settings.storage, self.settings.data_dir)
+
     async def start(self) -> Self:
-        self.store = await open_store(self.settings.storage, self.settings.data_dir)
+        self.store = await self.open_store()
         self.runtime = BotRuntime(
             self.settings,
             self.loaded,

@@ -15,6 +15,7 @@ import pytest
 
 from bot.bootstrap import Loaded
 from bot.privacy import Anonymizer, salt_from
+from bot.storage import ConversationStore, RedisStore, SqliteStore
 from tests.botapi import BotApiStandIn, StoredMessage
 from tests.e2e.harness import MARKS, ROUTINE, SELF_CARE, URGENT, Person, RunningBot, settings_for
 
@@ -53,6 +54,11 @@ class ManualTime:
             finally:
                 self._sleepers.remove(until)
 
+    async def sleeping(self, count: int) -> None:
+        """Until `count` tasks sleep on this clock (the loop's poll, and a send waiting out a 429)."""
+        async with self._moved:
+            await asyncio.wait_for(self._moved.wait_for(lambda: len(self._sleepers) >= count), 5)
+
     async def advance(self, seconds: float) -> None:
         async with self._moved:
             await self._moved.wait_for(lambda: bool(self._sleepers) and min(self._sleepers) > self.now)
@@ -76,6 +82,12 @@ class ReminderBot(RunningBot):
         options = {"rate_limited": rate_limited, "clock": time.clock, "sleep": time.sleep}
         super().__init__(api, loaded, settings_for(api, data_dir, storage), options=options)
         self.time = time
+
+    async def open_store(self) -> ConversationStore:
+        """The store, on the manual clock too: reminder leases are read on the store's own clock."""
+        if self.settings.storage == "sqlite":
+            return await SqliteStore.open(self.settings.data_dir, clock=self.time.clock)
+        return await RedisStore.open(self.settings.storage, clock=self.time.clock)
 
     def user_key(self, person: Person) -> str:
         return Anonymizer(salt_from(self.settings.token, self.settings.id_salt)).user(person.user.id)
@@ -346,3 +358,98 @@ async def test_a_double_tap_on_its_gone_says_so_once(
     sent_before = len(api.bot_messages(alice.chat))
     await alice.double_tap(GONE, reminder)
     assert len(api.bot_messages(alice.chat)) == sent_before + 1  # one kind note
+
+
+LEASE = 300.0
+"""The dispatcher's claim lease (bot/reminders/dispatcher.py LEASE_SECONDS)."""
+
+
+def reminders_in(person: Person) -> int:
+    return sum(ASKS in t for t in person.texts())
+
+
+async def test_a_send_retried_after_a_429_past_the_lease_goes_out_once(
+    reminder_bot: ReminderBot, api: BotApiStandIn, alice: Person, time: ManualTime
+) -> None:
+    """Telegram says "retry after", and the lease the reminder was claimed with ends before the retry."""
+    await ask_for_reminder(alice)
+    api.fail_next("sendMessage", 429, retry_after=0.05)
+    mark = api.mark()
+    await time.advance(14 * DAY)
+    await api.wait_for_call("sendMessage", since=mark, chat_id=alice.chat.id)  # answered 429
+    await time.sleeping(2)  # the loop's poll, and the send waiting out the 429
+    await time.advance(LEASE)  # the claim's first lease is over while the send waits to retry
+    await wait_for_reminder(api, alice)
+    await reminder_bot.settled()
+    await time.advance(LEASE)
+    await reminder_bot.due_now()
+    assert reminders_in(alice) == 1
+
+
+@pytest.mark.parametrize("command", ["/cancelreminder", "/forget"])
+async def test_cancelling_while_a_send_waits_out_a_429_stops_it(
+    reminder_bot: ReminderBot, api: BotApiStandIn, alice: Person, time: ManualTime, command: str
+) -> None:
+    """The reminder was claimed and tried; the person cancels before the retry: it never arrives."""
+    await ask_for_reminder(alice)
+    api.fail_next("sendMessage", 429, retry_after=0.05)
+    mark = api.mark()
+    await time.advance(14 * DAY)
+    await api.wait_for_call("sendMessage", since=mark, chat_id=alice.chat.id)  # answered 429
+    await time.sleeping(2)  # the loop's poll, and the send waiting out the 429
+    await alice.command(command)
+    if command == "/forget":
+        await alice.tap("Yes, delete everything")
+        assert "Everything I stored about you has been deleted" in last_text(alice)
+    else:
+        assert last_text(alice) == "Okay, your reminder is cancelled and deleted."
+    await time.advance(60)  # well past the wait Telegram asked for
+    await reminder_bot.settled()
+    await time.advance(LEASE + RETRY)
+    assert await reminder_bot.due_now() == 0
+    assert reminders_in(alice) == 0
+
+
+RETRY = 600.0
+IN_PROGRESS = "You have a check in progress: carry on with it, or start the re-check?"
+
+
+async def test_yes_on_a_reminder_during_another_check_asks_before_replacing_it(
+    reminder_bot: ReminderBot, api: BotApiStandIn, alice: Person, time: ManualTime
+) -> None:
+    await ask_for_reminder(alice)
+    await time.advance(14 * DAY)
+    reminder = await wait_for_reminder(api, alice)
+    await alice.command("/start")
+    await alice.tap_through(SELF_CARE[:4])
+    card = alice.question()
+    await alice.tap(STILL_THERE, reminder)
+    asked = api.world.find_message(alice.chat.id, reminder.message_id)
+    assert asked is not None and IN_PROGRESS in asked.text
+    assert asked.button_texts == ["Carry on with it", "Start the re-check"]
+    now = api.world.find_message(alice.chat.id, card.message_id)
+    assert now is not None and now.text == card.text and now.callback_data  # the check is untouched
+    await alice.tap("Carry on with it", asked)
+    back = api.world.find_message(alice.chat.id, reminder.message_id)
+    assert back is not None and back.button_texts == [STILL_THERE, GONE]  # still answerable later
+    await alice.tap_through(SELF_CARE[4:])
+    assert marked(alice)[-1].text.startswith("🟢")  # the check in progress went on to its end
+
+
+async def test_start_the_recheck_after_asking_replaces_the_check_in_progress(
+    reminder_bot: ReminderBot, api: BotApiStandIn, alice: Person, time: ManualTime
+) -> None:
+    await ask_for_reminder(alice)
+    await time.advance(14 * DAY)
+    reminder = await wait_for_reminder(api, alice)
+    await alice.command("/start")
+    await alice.tap_through(SELF_CARE[:4])
+    await alice.tap(STILL_THERE, reminder)
+    asked = api.world.find_message(alice.chat.id, reminder.message_id)
+    assert asked is not None and IN_PROGRESS in asked.text
+    await alice.tap("Start the re-check", asked)
+    assert any("I already know it has been going on for 2 weeks or more" in t for t in alice.texts())
+    answered = api.world.find_message(alice.chat.id, reminder.message_id)
+    assert answered is not None and "➜ " + STILL_THERE in answered.text and not answered.callback_data
+    await alice.tap_through(RECHECK)
+    assert marked(alice)[-1].text.startswith("🟠")

@@ -15,8 +15,13 @@ from tests.support.fake_time import FakeTime
 
 
 @pytest.fixture
-async def store(tmp_path: Path) -> AsyncIterator[SqliteStore]:
-    opened = await SqliteStore.open(tmp_path)
+def time() -> FakeTime:
+    return FakeTime()
+
+
+@pytest.fixture
+async def store(tmp_path: Path, time: FakeTime) -> AsyncIterator[SqliteStore]:
+    opened = await SqliteStore.open(tmp_path, clock=time.clock)  # leases are read on the store's clock
     yield opened
     await opened.close()
 
@@ -46,9 +51,9 @@ class Telegram:
         return self.answer
 
 
-async def test_a_batch_is_paced_and_bounded_in_flight(store: SqliteStore) -> None:
+async def test_a_batch_is_paced_and_bounded_in_flight(store: SqliteStore, time: FakeTime) -> None:
     await schedule(store, 30)
-    time, telegram = FakeTime(), Telegram()
+    telegram = Telegram()
     dispatcher = ReminderDispatcher(store, telegram.deliver, clock=time.clock, sleep=time.sleep, in_flight=2)
     assert await dispatcher.run_once() == 20  # one small batch at a time
     await dispatcher.drain()
@@ -59,9 +64,9 @@ async def test_a_batch_is_paced_and_bounded_in_flight(store: SqliteStore) -> Non
     assert sorted(telegram.sent) == list(range(100, 130))
 
 
-async def test_a_failure_that_may_pass_is_retried_later_then_given_up(store: SqliteStore) -> None:
+async def test_a_failure_that_may_pass_is_retried_later_then_given_up(store: SqliteStore, time: FakeTime) -> None:
     await schedule(store, 1)
-    time, telegram = FakeTime(), Telegram("retry")
+    telegram = Telegram("retry")
     dispatcher = ReminderDispatcher(store, telegram.deliver, clock=time.clock, sleep=time.sleep)
     assert await dispatcher.run_once() == 1
     await dispatcher.drain()
@@ -76,19 +81,19 @@ async def test_a_failure_that_may_pass_is_retried_later_then_given_up(store: Sql
     assert await store.load_reminder("u0") is None  # three days overdue and still failing: dropped
 
 
-async def test_a_blocked_bot_drops_the_reminder_at_once(store: SqliteStore) -> None:
+async def test_a_blocked_bot_drops_the_reminder_at_once(store: SqliteStore, time: FakeTime) -> None:
     await schedule(store, 1)
-    time, telegram = FakeTime(), Telegram("gone")
+    telegram = Telegram("gone")
     dispatcher = ReminderDispatcher(store, telegram.deliver, clock=time.clock, sleep=time.sleep)
     assert await dispatcher.run_once() == 1
     await dispatcher.drain()
     assert await store.load_reminder("u0") is None
 
 
-async def test_no_send_starts_after_half_the_lease(store: SqliteStore) -> None:
+async def test_no_send_starts_after_half_the_lease(store: SqliteStore, time: FakeTime) -> None:
     """Telegram is so slow that half the lease is gone mid-batch: the rest is handed back, due now."""
     await schedule(store, 5)
-    time, telegram = FakeTime(), Telegram()
+    telegram = Telegram()
 
     async def slow(reminder: Reminder) -> Delivery:
         time.now += LEASE_SECONDS / 4
@@ -98,13 +103,12 @@ async def test_no_send_starts_after_half_the_lease(store: SqliteStore) -> None:
     await dispatcher.run_once()
     await dispatcher.drain()
     assert len(telegram.sent) == 2
-    again = await store.claim_due_reminders(time.now, 10, LEASE_SECONDS)
+    again = await store.claim_due_reminders(10, LEASE_SECONDS)
     assert len(again) == 3  # handed back: due at once, not after the lease
 
 
-async def test_stop_lets_sends_finish_and_hands_back_the_rest(store: SqliteStore) -> None:
+async def test_stop_lets_sends_finish_and_hands_back_the_rest(store: SqliteStore, time: FakeTime) -> None:
     await schedule(store, 5)
-    time = FakeTime()
     release = asyncio.Event()
     started: list[int] = []
 
@@ -122,5 +126,26 @@ async def test_stop_lets_sends_finish_and_hands_back_the_rest(store: SqliteStore
     release.set()
     await stopping
     assert len(started) == 2
-    left = await store.claim_due_reminders(time.now, 10, LEASE_SECONDS)
+    left = await store.claim_due_reminders(10, LEASE_SECONDS)
     assert len(left) == 3  # the two under way were sent; the three waiting are due again now
+
+
+async def test_a_reminder_cancelled_after_its_batch_was_claimed_is_never_sent(
+    store: SqliteStore, time: FakeTime
+) -> None:
+    """/cancelreminder (or /forget) lands while its batch waits to be sent: checked again just before sending."""
+    await schedule(store, 3)
+    telegram = Telegram()
+
+    async def cancels_the_next(reminder: Reminder) -> Delivery:
+        if reminder.user == "u0":
+            assert await store.cancel_reminder("u1")  # claimed with u0, not yet started
+        return await telegram.deliver(reminder)
+
+    dispatcher = ReminderDispatcher(store, cancels_the_next, clock=time.clock, sleep=time.sleep, in_flight=1)
+    assert await dispatcher.run_once() == 3
+    await dispatcher.drain()
+    assert telegram.sent == [100, 102]
+    assert await store.load_reminder("u1") is None  # and the claim did not bring it back
+    time.now += 10 * LEASE_SECONDS
+    assert await dispatcher.run_once() == 0

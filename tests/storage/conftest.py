@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sqlite3
+import time
 from collections.abc import AsyncIterator
 from contextlib import closing
 from pathlib import Path
@@ -54,6 +55,10 @@ class Harness:
         """Conversation keys present in the backend itself, expired-but-not-purged rows included."""
         raise NotImplementedError
 
+    def travel_to(self, when: float) -> None:
+        """Make the store's own clock (what reminder leases are read on) show `when`."""
+        raise NotImplementedError
+
 
 class SqliteHarness(Harness):
     kind = "sqlite"
@@ -75,12 +80,22 @@ class SqliteHarness(Harness):
     async def stored_keys(self) -> set[str]:
         return {str(row[0]) for row in self.query("SELECT key FROM conversations")}
 
+    def travel_to(self, when: float) -> None:
+        self.clock.now = when
+
 
 class RedisHarness(Harness):
     kind = "redis"
 
     def __init__(self, store: RedisStore, raw: aioredis.Redis) -> None:
         self.store, self.raw = store, raw
+        self.now: float | None = None
+
+    def travel_to(self, when: float) -> None:
+        self.now = when  # from now on the store reads this clock instead of Redis's TIME
+
+    def clock(self) -> float:
+        return time.time() if self.now is None else self.now
 
     async def expire_everything(self) -> None:
         # PEXPIREAT with a time in the past makes Redis drop the key at once, as if its TTL ran out.
@@ -111,9 +126,11 @@ async def sqlite_harness(tmp_path: Path) -> AsyncIterator[SqliteHarness]:
 async def redis_harness(redis_server: RedisServer) -> AsyncIterator[RedisHarness]:
     raw = aioredis.Redis.from_url(redis_server.url, decode_responses=True)
     await raw.flushdb()
-    store = await RedisStore.open(redis_server.url, ttl_seconds=TTL_SECONDS)
+    harness = RedisHarness(None, raw)  # type: ignore[arg-type]
+    harness.store = await RedisStore.open(redis_server.url, ttl_seconds=TTL_SECONDS, clock=lambda: harness.clock())
+    store = harness.store
     try:
-        yield RedisHarness(store, raw)
+        yield harness
     finally:
         await store.close()
         await raw.aclose()
