@@ -8,13 +8,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Self
 
-from bot.bootstrap import Loaded
-from bot.config import Settings
+from bot.bootstrap import Loaded, load_all
+from bot.config import DEFAULT_CONTENT, DEFAULT_FLOWS, Settings
 from bot.storage import open_store
 from bot.storage.base import ConversationStore
 from bot.telegram.app import BotRuntime
 from bot.telegram.webhook import WebhookLimits, WebhookServer
 from tests.botapi import BotApiStandIn, Chat, StoredMessage, User
+from tests.support.paths import taps
 
 MARKS = ("🚨", "🔴", "🟠", "🟢")
 ECHO = "➜ "
@@ -158,13 +159,14 @@ class Person:
         return found[0]
 
 
-# Button paths through the shipped flow, one per level. "Skip" passes the invitation to describe it in
-# one's own words (the account step after the safety question).
-EMERGENCY = ["Yes"]
-URGENT = ["No", "Me", "No", "Skip", "Arm or hand", "Less than 2 weeks", "No", "No", "No", "No", "Yes", *["No"] * 6]
+# Button paths through the flow the bot runs, one per level, found by the answers' values
+# (tests/support/paths.py), so a question added or reworded in the YAML changes none of them.
+SHIPPED = load_all([DEFAULT_FLOWS], DEFAULT_CONTENT, prove=False).flows["twitching"]
+EMERGENCY = taps(SHIPPED, {"emergency_now": "yes"})
+URGENT = taps(SHIPPED, {"location": "arm", "weakness": "yes"})
 """Weakness "yes", then "No" to its follow-up (spreading on both sides?) and to the other red flags."""
-ROUTINE = ["No", "Me", "No", "Skip", "Leg or foot", "2 weeks or more", *["No"] * 12]
-SELF_CARE = ["No", "Me", "No", "Skip", "Eye or eyelid", "Less than 2 weeks", "Yes", "Yes", *["No"] * 10]
+ROUTINE = taps(SHIPPED, {"location": "leg", "duration": "over_2_weeks"})
+SELF_CARE = taps(SHIPPED, {"location": "eye", "duration": "under_2_weeks", "caffeine": "yes", "stress_sleep": "yes"})
 
 
 WEBHOOK_PATH = "/telegram/webhook"

@@ -8,7 +8,27 @@ from bot.bootstrap import Loaded
 from bot.content.render import _routing_keys
 from bot.engine.conversation import Conversation
 from bot.engine.replies import Pick
-from tests.e2e.harness import EMERGENCY, ROUTINE, SELF_CARE, URGENT, Person, RunningBot, answered, headline, says
+from tests.e2e.harness import (
+    EMERGENCY,
+    ROUTINE,
+    SELF_CARE,
+    SHIPPED,
+    URGENT,
+    Person,
+    RunningBot,
+    answered,
+    headline,
+    says,
+)
+from tests.support.paths import asked, taps_before, walk
+
+LOCATION = SHIPPED.steps["location"]
+
+
+def after(step_id: str, answers: dict[str, str]) -> str:
+    """The question asked after `step_id` on the path with these answers."""
+    ids = asked(SHIPPED, answers)
+    return SHIPPED.steps[ids[ids.index(step_id) + 1]].text
 
 
 @pytest.mark.parametrize(
@@ -74,65 +94,58 @@ async def test_caffeine_brings_the_stimulants_passage(bot: RunningBot, alice: Pe
 
 async def test_typed_answers_work_like_buttons(bot: RunningBot, alice: Person) -> None:
     await alice.command("/start")
-    typed_answers = [
-        "no",
-        "me",
-        "no",
-        "skip",
-        "3",
-        "less than 2 weeks",
-        "nope",
-        "n",
-        "NO.",
-        "no",
-        "no",
-        "yeah",
-        *["no"] * 5,
-    ]
-    for typed in typed_answers:
+    # The URGENT path, typed: an option's number, a label in lower case, and "no" and "yes" as people type them.
+    path = walk(SHIPPED, {"location": "arm", "duration": "under_2_weeks", "weakness": "yes"})
+    noes = iter(["nope", "n", "NO."] + ["no"] * len(path))
+    for step, choice in path:
+        if step.id == "location":
+            typed = str(step.choices.index(choice) + 1)
+        elif choice.value == "no":
+            typed = next(noes)
+        elif choice.value == "yes":
+            typed = "yeah"
+        else:
+            typed = choice.label.lower()
         await alice.say(typed)
     # The recommendation starts with its mark; the cards before it listed what was understood.
     assert alice.recommendation().text.startswith("🔴 See a doctor within a few days")
     cards = [m for m in alice.api.bot_messages(alice.chat) if answered(m)]
-    assert answered(cards[-1])[:4] == [
-        "✓ Emergency signs now: No",
-        "✓ In your own words: Skip",
-        "✓ Where it twitches: Arm or hand",
-        "✓ How long: Less than 2 weeks",
-    ]
+    assert answered(cards[-1]) == [f"✓ {step.topic}: {choice.label}" for step, choice in path][: len(answered(cards[-1]))]
+    assert "✓ Where it twitches: Arm or hand" in answered(cards[-1])
+    assert "✓ How long: Less than 2 weeks" in answered(cards[-1])
 
 
 async def test_garbage_gets_a_hint_and_the_same_question(bot: RunningBot, alice: Person) -> None:
     await alice.command("/start")
-    await alice.tap_through(["No", "Me", "No", "Skip"])
+    await alice.tap_through(taps_before(SHIPPED, "location"))
     before = headline(alice.question())
     await alice.say("purple elephant")
     again = alice.question()
     assert headline(again).startswith("Sorry, I didn't catch that")
-    assert "1) Eye or eyelid" in again.text
+    assert f"1) {LOCATION.choices[0].label}" in again.text
     assert headline(again).endswith(f"\n\n{before}")
 
 
 async def test_an_emergency_phrase_interrupts_at_any_step(bot: RunningBot, alice: Person) -> None:
     await alice.command("/start")
-    await alice.tap_through(["No", "Me", "No", "Skip", "Arm or hand", "Less than 2 weeks"])
+    await alice.tap_through(taps_before(SHIPPED, "caffeine", {"location": "arm"}))
     await alice.say("I think my face is drooping")
     assert alice.recommendation().text.startswith("🚨")
 
 
 async def test_back_and_restart(bot: RunningBot, alice: Person) -> None:
     await alice.command("/start")
-    await alice.tap_through(["No", "Me", "No", "Skip", "Arm or hand"])
+    await alice.tap_through([*taps_before(SHIPPED, "location"), "Arm or hand"])
     await alice.command("/back")
-    assert headline(alice.question()) == "Okay, let's go back one question.\n\nWhere is the twitching?"
+    assert headline(alice.question()) == f"Okay, let's go back one question.\n\n{LOCATION.text}"
     await alice.command("/restart")
     assert headline(alice.question()).startswith("Okay, let's start again from the beginning.")
-    assert says(alice.question(), "First, a safety question") and answered(alice.question()) == []
+    assert says(alice.question(), SHIPPED.steps[SHIPPED.start].text) and answered(alice.question()) == []
 
 
 async def test_stickers_and_photos_get_a_hint_and_lose_nothing(bot: RunningBot, api, alice: Person) -> None:
     await alice.command("/start")
-    await alice.tap_through(["No", "Me", "No", "Skip"])
+    await alice.tap_through(taps_before(SHIPPED, "location"))
     update_id = api.send_sticker(alice.chat, alice.user)
     await api.wait_until_idle_for(update_id)
     update_id = api.send_photo(alice.chat, alice.user)
@@ -140,10 +153,10 @@ async def test_stickers_and_photos_get_a_hint_and_lose_nothing(bot: RunningBot, 
     card = alice.question()
     assert (
         headline(card)
-        == "Sorry, I can only read text. Please tap a button or type your answer.\n\nWhere is the twitching?"
+        == f"Sorry, I can only read text. Please tap a button or type your answer.\n\n{LOCATION.text}"
     )
     await alice.tap("Face")
-    assert headline(alice.question()).startswith("How long")
+    assert headline(alice.question()) == after("location", {"location": "face"})
 
 
 async def test_very_long_text_is_answered_kindly(bot: RunningBot, alice: Person) -> None:
@@ -154,14 +167,14 @@ async def test_very_long_text_is_answered_kindly(bot: RunningBot, alice: Person)
 
 async def test_resuming_with_start_shows_the_open_question(bot: RunningBot, alice: Person) -> None:
     await alice.command("/start")
-    await alice.tap_through(["No", "Me", "No", "Skip", "Face"])
+    await alice.tap_through([*taps_before(SHIPPED, "location"), "Face"])
     await alice.command("/start")
-    assert headline(alice.question()).startswith("How long")
+    assert headline(alice.question()) == after("location", {"location": "face"})
 
 
 async def test_a_deep_link_payload_opens_the_named_flow(bot: RunningBot, alice: Person) -> None:
     await alice.command("/start twitching")
-    assert headline(alice.question()).startswith("First, a safety question")
+    assert headline(alice.question()) == SHIPPED.steps[SHIPPED.start].text
 
 
 async def test_help_privacy_and_about(bot: RunningBot, alice: Person) -> None:
@@ -184,7 +197,7 @@ async def test_why_this_advice_button(bot: RunningBot, alice: Person) -> None:
     await alice.command("/start")
     await alice.tap_through(URGENT)
     await alice.tap("Why this advice", alice.api.last_bot_message(alice.chat))
-    assert alice.texts()[-1].startswith("Why this advice\n• Lasting weakness: Yes")
+    assert alice.texts()[-1].startswith(f"Why this advice\n• {SHIPPED.steps['weakness'].topic}: Yes")
 
 
 async def test_cancel_deletes_the_check(bot: RunningBot, alice: Person) -> None:

@@ -1,0 +1,62 @@
+"""Button paths through a flow, found by the answers' values in the flow under test (issue 21).
+
+A test says what the person answers (`{"weakness": "yes"}`) and `taps(flow, answers)` walks the flow
+the way the engine does, so it keeps working when a maintainer rewords a question, adds one or moves
+one. Where the test gives no answer the person taps "no", else "skip", else the first choice.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from bot.engine.model import Choice, Flow, Step
+
+DEFAULTS = ("no", "skip")
+"""Values taken where a test gives no answer, in this order; otherwise the step's first choice."""
+
+
+def walk(flow: Flow, answers: Mapping[str, str] | None = None) -> list[tuple[Step, Choice]]:
+    """Each step asked and the choice tapped there, from the start to an outcome, by button only."""
+    wanted = dict(answers or {})
+    unknown = set(wanted) - {step.key for step in flow.steps.values()}
+    assert not unknown, f"{flow.id} asks nothing recorded as {sorted(unknown)}"
+    given: dict[str, str] = {}
+    path: list[tuple[Step, Choice]] = []
+    at = flow.start
+    while at in flow.steps:
+        step = flow.steps[at]
+        assert len(path) < 4 * len(flow.steps), f"{flow.id} loops at {at}"
+        choice = _pick(step, wanted.get(step.key))
+        given[step.key] = choice.value
+        path.append((step, choice))
+        at = next(branch.target for branch in choice.branches if branch.when.holds(given))
+    return path
+
+
+def taps(flow: Flow, answers: Mapping[str, str] | None = None) -> list[str]:
+    """The labels of the buttons a person presses to give `answers` (by key), "no" elsewhere."""
+    return [choice.label for _, choice in walk(flow, answers)]
+
+
+def asked(flow: Flow, answers: Mapping[str, str] | None = None) -> list[str]:
+    """The ids of the steps asked on that path."""
+    return [step.id for step, _ in walk(flow, answers)]
+
+
+def _pick(step: Step, value: str | None) -> Choice:
+    if value is not None:
+        choice = step.choice(value)
+        assert choice is not None, f"step {step.id!r} has no choice {value!r}"
+        return choice
+    for default in DEFAULTS:
+        if (choice := step.choice(default)) is not None:
+            return choice
+    return step.choices[0]
+
+
+def taps_before(flow: Flow, step_id: str, answers: Mapping[str, str] | None = None) -> list[str]:
+    """The labels pressed on the way to `step_id`, which the path must ask."""
+    path = walk(flow, answers)
+    ids = [step.id for step, _ in path]
+    assert step_id in ids, f"{step_id!r} is not asked on {ids}"
+    return [choice.label for _, choice in path[: ids.index(step_id)]]
