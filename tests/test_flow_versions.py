@@ -104,9 +104,7 @@ def test_a_changed_question_is_a_new_version_and_a_moved_line_is_not(loaded: Loa
 
 def test_changed_content_is_a_new_version(loaded: Loaded) -> None:
     texts = {**loaded.content.texts, "ui.help": "Tap a button."}
-    assert fingerprint(loaded.flows, replace(loaded.content, texts=texts)) != fingerprint(
-        loaded.flows, loaded.content
-    )
+    assert fingerprint(loaded.flows, replace(loaded.content, texts=texts)) != fingerprint(loaded.flows, loaded.content)
 
 
 # -- keeping and dropping ------------------------------------------------------------------------------------
@@ -290,7 +288,6 @@ async def test_a_conversation_whose_version_is_gone_and_does_not_fit_reads_as_a_
     assert turn is not None and turn.replies[0] == Notice(FLOW_CHANGED)
     assert turn.conversation.step == "emergency_now" and not turn.conversation.answers
     assert (await store.load("alice")) == turn.conversation
-
 
 
 async def test_resuming_a_conversation_whose_version_is_gone_stores_the_new_start_with_the_explanation(

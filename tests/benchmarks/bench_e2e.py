@@ -220,9 +220,7 @@ class Run:
         return self.cpu_seconds * 1e6 / self.api_calls
 
 
-async def measure(
-    name: str, people: int, rounds: int, *options: str, start: Callable[..., Any] | None = None
-) -> Run:
+async def measure(name: str, people: int, rounds: int, *options: str, start: Callable[..., Any] | None = None) -> Run:
     mode, start_bot = BOTS[name]
     start_bot = start or start_bot
     driver = Driver(mode, people, rounds, *options)

@@ -9,6 +9,7 @@ from bot.config import DEFAULT_CONTENT, DEFAULT_FLOWS
 from bot.content.render import MAX_MESSAGE_CHARS, PLAIN, Renderer, _size
 from bot.engine.conversation import Conversation
 from bot.engine.replies import Notice, Pick, Question, Reason, Result
+from tests.support.paths import walk
 
 MAX_BUTTONS = 100
 """Telegram refuses an inline keyboard with more buttons than this."""
@@ -41,19 +42,17 @@ def test_the_card_lists_the_answers_then_asks_the_open_question(loaded: Loaded) 
     renderer = Renderer(loaded.content, PLAIN)
     flow = engine.flows["twitching"]
     conversation, _ = engine.start("twitching")
-    for step, value in (("emergency_now", "no"), ("account", "skip"), ("location", "leg")):
-        conversation, replies = engine.advance(conversation, Pick(step, value))
+    path = walk(flow, {"location": "leg"})
+    at = [step.id for step, _ in path].index("location") + 1
+    for step, choice in path[:at]:
+        conversation, replies = engine.advance(conversation, Pick(step.id, choice.value))
     view = renderer.card(flow, conversation, replies)
     assert view.card is not None and view.after == ()
-    assert view.card.text == (
-        "✓ Emergency signs now: No\n✓ In your own words: Skip\n✓ Where it twitches: Leg or foot\n\n"
-        "How long has the twitching been going on?"
-    )
-    assert [button.label for row in view.card.buttons for button in row] == [
-        "Less than 2 weeks",
-        "2 weeks or more",
-        "Not sure",
-    ]
+    lines = "".join(f"✓ {step.topic}: {choice.label}\n" for step, choice in path[:at])
+    following = path[at][0]
+    assert "✓ Where it twitches: Leg or foot\n" in lines
+    assert view.card.text == f"{lines}\n{following.text}"
+    assert [button.label for row in view.card.buttons for button in row] == [c.label for c in following.choices]
 
 
 def test_at_the_recommendation_the_card_keeps_its_lines_without_buttons(loaded: Loaded) -> None:

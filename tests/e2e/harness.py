@@ -15,7 +15,7 @@ from bot.storage.base import ConversationStore
 from bot.telegram.app import BotRuntime
 from bot.telegram.webhook import WebhookLimits, WebhookServer
 from tests.botapi import BotApiStandIn, Chat, StoredMessage, User
-from tests.support.paths import taps
+from tests.support.paths import asked, taps, taps_before, walk
 
 MARKS = ("🚨", "🔴", "🟠", "🟢")
 ECHO = "➜ "
@@ -167,6 +167,15 @@ URGENT = taps(SHIPPED, {"location": "arm", "weakness": "yes"})
 """Weakness "yes", then "No" to its follow-up (spreading on both sides?) and to the other red flags."""
 ROUTINE = taps(SHIPPED, {"location": "leg", "duration": "over_2_weeks"})
 SELF_CARE = taps(SHIPPED, {"location": "eye", "duration": "under_2_weeks", "caffeine": "yes", "stress_sleep": "yes"})
+TO_LOCATION = taps_before(SHIPPED, "location")
+"""The taps that reach "where is the twitching?" (the safety screen, who, unwell too, Skip)."""
+SECOND = SHIPPED.steps[asked(SHIPPED)[1]].text
+"""The question after "No" at the safety screen."""
+
+
+def lines_of(answers: dict[str, str], count: int) -> list[str]:
+    """The card's first `count` answer lines for the button path with these answers."""
+    return [f"{ANSWERED}{step.topic}: {choice.label}" for step, choice in walk(SHIPPED, answers)[:count]]
 
 
 WEBHOOK_PATH = "/telegram/webhook"

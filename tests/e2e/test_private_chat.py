@@ -110,7 +110,9 @@ async def test_typed_answers_work_like_buttons(bot: RunningBot, alice: Person) -
     # The recommendation starts with its mark; the cards before it listed what was understood.
     assert alice.recommendation().text.startswith("🔴 See a doctor within a few days")
     cards = [m for m in alice.api.bot_messages(alice.chat) if answered(m)]
-    assert answered(cards[-1]) == [f"✓ {step.topic}: {choice.label}" for step, choice in path][: len(answered(cards[-1]))]
+    assert (
+        answered(cards[-1]) == [f"✓ {step.topic}: {choice.label}" for step, choice in path][: len(answered(cards[-1]))]
+    )
     assert "✓ Where it twitches: Arm or hand" in answered(cards[-1])
     assert "✓ How long: Less than 2 weeks" in answered(cards[-1])
 
@@ -151,10 +153,7 @@ async def test_stickers_and_photos_get_a_hint_and_lose_nothing(bot: RunningBot, 
     update_id = api.send_photo(alice.chat, alice.user)
     await api.wait_until_idle_for(update_id)
     card = alice.question()
-    assert (
-        headline(card)
-        == f"Sorry, I can only read text. Please tap a button or type your answer.\n\n{LOCATION.text}"
-    )
+    assert headline(card) == f"Sorry, I can only read text. Please tap a button or type your answer.\n\n{LOCATION.text}"
     await alice.tap("Face")
     assert headline(alice.question()) == after("location", {"location": "face"})
 

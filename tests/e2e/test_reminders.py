@@ -14,10 +14,12 @@ from pathlib import Path
 import pytest
 
 from bot.bootstrap import Loaded
+from bot.engine.followup import recheck_prefill
 from bot.privacy import Anonymizer, salt_from
 from bot.storage import ConversationStore, RedisStore, SqliteStore
 from tests.botapi import BotApiStandIn, StoredMessage
-from tests.e2e.harness import MARKS, ROUTINE, SELF_CARE, URGENT, Person, RunningBot, settings_for
+from tests.e2e.harness import MARKS, ROUTINE, SELF_CARE, SHIPPED, URGENT, Person, RunningBot, settings_for
+from tests.support.paths import taps, walk
 
 DAY = 86400.0
 CHECK_TIME = datetime(2026, 3, 2, 14, 30, tzinfo=UTC)  # a Monday afternoon
@@ -25,8 +27,14 @@ REMIND = "Remind me in 2 weeks"
 STILL_THERE = "Yes, it's still there"
 GONE = "No, it's gone"
 ASKS = "Is the twitching still there?"
-RECHECK = ["No", "Eye or eyelid", "Yes", "Yes", *["No"] * 10]
-"""The self-care answers again, without the account (skipped) and the duration (known: 2 weeks or more)."""
+RECHECK = [
+    choice.label
+    for step, choice in walk(
+        SHIPPED, {"location": "eye", "duration": "over_2_weeks", "caffeine": "yes", "stress_sleep": "yes"}
+    )
+    if step.key not in recheck_prefill(SHIPPED)
+]
+"""The self-care answers again, without what the re-check knows (the account skipped, 2 weeks or more)."""
 
 
 class ManualTime:
@@ -178,7 +186,7 @@ async def test_advice_to_see_a_doctor_offers_no_reminder(reminder_bot: ReminderB
 
 async def test_not_sure_how_long_ends_at_routine_with_the_offer(reminder_bot: ReminderBot, alice: Person) -> None:
     await alice.command("/start")
-    await alice.tap_through(["No", "Me", "No", "Skip", "Eye or eyelid", "Not sure", *["No"] * 12])
+    await alice.tap_through(taps(SHIPPED, {"location": "eye", "duration": "not_sure"}))
     [result] = marked(alice)
     assert result.text.startswith("🟠") and REMIND in result.button_texts
     await alice.command("/remind")

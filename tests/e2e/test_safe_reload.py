@@ -12,11 +12,12 @@ from pathlib import Path
 from bot.bootstrap import load_all
 from bot.config import DEFAULT_CONTENT
 from tests.botapi import BotApiStandIn
-from tests.e2e.harness import MARKS, Person, RunningBot
+from tests.e2e.harness import MARKS, SECOND, TO_LOCATION, Person, RunningBot
 from tests.e2e.test_flow_edits import edited_flow
 
 SAFETY = "First, a safety question."
-ACCOUNT = "In a sentence or two, what's going on?"
+ACCOUNT = SECOND
+"""The question after "No" at the safety screen."""
 LOCATION = "Where is the twitching?"
 DURATION = "How long has the twitching been going on?"
 REWORDED = "How many days or weeks has it been twitching?"
@@ -24,7 +25,7 @@ CAFFEINE = "Lately, have you been having a lot of coffee, tea, cola or energy dr
 STRESS = "stress"
 CHANGED = "The check has been updated since you started, so let's begin again from the first question."
 ERROR = "Sorry, something went wrong"
-PICKS = ("No", "Me", "No", "Skip", "Leg or foot", "2 weeks or more")
+PICKS = (*TO_LOCATION, "Leg or foot", "2 weeks or more", "No")
 """Labels tapped, first one offered, through a check that ends in 🟠 (harness.ROUTINE, whatever the questions)."""
 
 
@@ -33,6 +34,7 @@ def without_caffeine(text: str) -> str:
     start, end = text.index("  - id: caffeine\n"), text.index("  - id: stress_sleep\n")
     text = text[:start] + text[end:]
     text = text.replace("    next: caffeine\n", "    next: stress_sleep\n", 1)
+    text = text.replace("{to: caffeine}", "{to: stress_sleep}").replace('[{caffeine: "yes"}, ', "[")
     return text.replace('  - {excerpt: stimulants, when: {caffeine: "yes"}}\n', "", 1)
 
 
@@ -78,8 +80,7 @@ async def test_a_check_in_progress_finishes_on_its_version_and_a_new_one_starts_
     bot: RunningBot, api: BotApiStandIn, alice: Person, bob: Person, tmp_path: Path
 ) -> None:
     await alice.command("/start")
-    await alice.tap("No")
-    await alice.tap("Skip")
+    await alice.tap_through(TO_LOCATION)
     on_screen = alice.question()
     assert LOCATION in on_screen.text
     assert bot.runtime is not None
@@ -113,7 +114,7 @@ async def test_after_a_restart_a_button_for_a_question_that_is_gone_starts_again
     bot: RunningBot, api: BotApiStandIn, alice: Person, tmp_path: Path
 ) -> None:
     await alice.command("/start")
-    await alice.tap_through(["No", "Me", "No", "Skip", "Leg or foot", "2 weeks or more"])
+    await alice.tap_through([*TO_LOCATION, "Leg or foot", "2 weeks or more"])
     on_screen = alice.question()
     assert CAFFEINE in on_screen.text
     await redeploy(bot, flows(tmp_path, without_caffeine))
@@ -133,7 +134,7 @@ async def test_after_a_restart_typing_at_a_question_that_is_gone_is_not_taken_as
 ) -> None:
     """Her "yes" was about coffee, not about an emergency: she gets the kind line and the safety question."""
     await alice.command("/start")
-    await alice.tap_through(["No", "Me", "No", "Skip", "Leg or foot", "2 weeks or more"])
+    await alice.tap_through([*TO_LOCATION, "Leg or foot", "2 weeks or more"])
     await redeploy(bot, flows(tmp_path, without_caffeine))
 
     since = len(api.calls)
@@ -150,7 +151,7 @@ async def test_after_a_restart_a_check_whose_step_and_answers_still_fit_carries_
     bot: RunningBot, api: BotApiStandIn, alice: Person, tmp_path: Path
 ) -> None:
     await alice.command("/start")
-    await alice.tap_through(["No", "Me", "No", "Skip", "Leg or foot"])
+    await alice.tap_through([*TO_LOCATION, "Leg or foot"])
     on_screen = alice.question()
     assert DURATION in on_screen.text
     await redeploy(bot, flows(tmp_path, without_caffeine))
@@ -167,7 +168,7 @@ async def test_after_a_restart_start_explains_once_and_then_a_typed_answer_answe
     bot: RunningBot, api: BotApiStandIn, alice: Person, tmp_path: Path
 ) -> None:
     await alice.command("/start")
-    await alice.tap_through(["No", "Me", "No", "Skip", "Leg or foot", "2 weeks or more"])
+    await alice.tap_through([*TO_LOCATION, "Leg or foot", "2 weeks or more"])
     await redeploy(bot, flows(tmp_path, without_caffeine))
 
     since = len(api.calls)

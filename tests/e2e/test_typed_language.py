@@ -8,7 +8,23 @@ from __future__ import annotations
 import pytest
 
 from tests.botapi import BotApiStandIn, StoredMessage
-from tests.e2e.harness import MARKS, Person, RunningBot, answered, headline, says, shown
+from tests.e2e.harness import (
+    MARKS,
+    SECOND,
+    SHIPPED,
+    TO_LOCATION,
+    Person,
+    RunningBot,
+    answered,
+    headline,
+    lines_of,
+    says,
+    shown,
+)
+from tests.support.paths import taps_before
+
+TO_ACCOUNT = taps_before(SHIPPED, "account")
+"""The taps before the invitation to write an account (the safety screen, who, unwell too)."""
 
 SAFETY = "First, a safety question."
 ACCOUNT = "In a sentence or two, what's going on?"
@@ -79,7 +95,11 @@ async def test_a_whole_check_typed_in_own_words_is_understood_and_echoed(bot: Ru
     await alice.command("/start")
     await alice.say("nope")
     message = last(alice)
-    assert answered(message) == ["✓ Emergency signs now: No"] and headline(message).startswith(ACCOUNT)
+    assert answered(message) == ["✓ Emergency signs now: No"] and headline(message) == SECOND
+    for label in TO_ACCOUNT[1:]:
+        await alice.say(label.lower())
+    message = last(alice)
+    assert answered(message) == lines_of({}, len(TO_ACCOUNT)) and headline(message).startswith(ACCOUNT)
     assert message.button_texts == ["Skip"]
 
     await alice.say("skip")
@@ -119,14 +139,14 @@ async def test_a_duration_is_read_by_its_meaning_not_its_leading_number(
     bot: RunningBot, alice: Person, typed: str, understood: str
 ) -> None:
     await alice.command("/start")
-    await alice.tap_through(["No", "Me", "No", "Skip", "Face"])
+    await alice.tap_through([*TO_LOCATION, "Face"])
     message = await say_ok(alice, typed, CAFFEINE)
     assert answered(message)[-1] == f"✓ How long: {understood}"
 
 
 async def test_an_answer_that_could_mean_two_things_is_asked_about(bot: RunningBot, alice: Person) -> None:
     await alice.command("/start")
-    await alice.tap_through(["No", "Me", "No", "Skip", "Face"])
+    await alice.tap_through([*TO_LOCATION, "Face"])
     await alice.say("a week or two")
     again = last(alice)
     assert headline(again) == f"{AMBIGUOUS}\n\n{DURATION}"
@@ -140,7 +160,7 @@ async def test_an_answer_that_could_mean_two_things_is_asked_about(bot: RunningB
 
 async def test_an_account_is_reviewed_then_its_questions_are_skipped(bot: RunningBot, api, alice: Person) -> None:
     await alice.command("/start")
-    await alice.tap("No")
+    await alice.tap_through(TO_ACCOUNT)
     assert headline(alice.question()).startswith(ACCOUNT)
     await alice.say(ACCOUNT_EXAMPLE)
     review = last(alice)
@@ -157,7 +177,7 @@ async def test_an_account_is_reviewed_then_its_questions_are_skipped(bot: Runnin
 
     await alice.tap("Yes, that's right")
     assert headline(alice.question()).startswith(EXERCISE)
-    replies = 3 + await tap_no_until_the_end(alice)  # "No", the account and "Yes, that's right" came first
+    replies = len(TO_ACCOUNT) + 2 + await tap_no_until_the_end(alice)  # the account and "Yes, that's right" too
     assert headline(alice.recommendation()).startswith("🟠 Book a routine GP appointment")
     for skipped in (LOCATION, DURATION, CAFFEINE, STRESS):
         assert not asked(alice, skipped), skipped
@@ -165,8 +185,9 @@ async def test_an_account_is_reviewed_then_its_questions_are_skipped(bot: Runnin
     # The same answers by buttons take three more replies: four questions skipped, one review tap added.
     bob = person(api, 1002, "Bob")
     await bob.command("/start")
-    await bob.tap_through(["No", "Me", "No", "Skip", "Leg or foot", "2 weeks or more", "Yes", "Yes"])
-    by_buttons = 6 + await tap_no_until_the_end(bob)
+    first = [*TO_LOCATION, "Leg or foot", "2 weeks or more", "Yes", "Yes"]
+    await bob.tap_through(first)
+    by_buttons = len(first) + await tap_no_until_the_end(bob)
     assert headline(bob.recommendation()).startswith("🟠 Book a routine GP appointment")
     assert replies == by_buttons - 3
     assert "• How long: 2 weeks or more" in await why(alice)
@@ -174,7 +195,7 @@ async def test_an_account_is_reviewed_then_its_questions_are_skipped(bot: Runnin
 
 async def test_change_after_an_account_asks_every_question(bot: RunningBot, alice: Person) -> None:
     await alice.command("/start")
-    await alice.tap("No")
+    await alice.tap_through(TO_ACCOUNT)
     await alice.say(ACCOUNT_EXAMPLE)
     await alice.tap("Change")
     assert headline(alice.question()) == f"Okay, I'll ask each question instead.\n\n{LOCATION}"
@@ -187,7 +208,7 @@ async def test_change_after_an_account_asks_every_question(bot: RunningBot, alic
 
 async def test_an_account_that_states_nothing_still_asks_every_question(bot: RunningBot, alice: Person) -> None:
     await alice.command("/start")
-    await alice.tap("No")
+    await alice.tap_through(TO_ACCOUNT)
     await alice.say("purple elephant")
     note = "Thank you for telling me. I'll ask a few short questions to be sure."
     assert headline(alice.question()) == f"{note}\n\n{LOCATION}"
@@ -198,7 +219,7 @@ async def test_an_emergency_inside_an_account_goes_straight_to_the_emergency_adv
 ) -> None:
     sam = person(api, 1004, "Sam", "en-US")
     await sam.command("/start")
-    await sam.tap("No")
+    await sam.tap_through(TO_ACCOUNT)
     await sam.say("twitching in my leg and now I can't breathe")
     result = sam.recommendation()
     assert result.text.startswith("🚨 Call emergency services now")
@@ -213,7 +234,7 @@ async def test_an_emergency_inside_an_account_goes_straight_to_the_emergency_adv
 
 async def test_unclear_emergency_language_asks_once_and_no_carries_on(bot: RunningBot, alice: Person) -> None:
     await alice.command("/start")
-    await alice.tap_through(["No", "Me", "No", "Skip", "Leg or foot"])
+    await alice.tap_through([*TO_LOCATION, "Leg or foot"])
     await alice.say("my dad had a stroke")
     confirm = last(alice)
     assert headline(confirm).startswith(CONFIRM) and "call your emergency number now" in confirm.text
@@ -230,7 +251,7 @@ async def test_an_answer_typed_with_unclear_emergency_language_is_asked_again_af
 ) -> None:
     """An emergency description never fills in an answer: after "No", its question is asked again."""
     await alice.command("/start")
-    await alice.tap_through(["No", "Me", "No", "Skip"])
+    await alice.tap_through([*TO_LOCATION])
     await alice.say("calf, my dad had a stroke")
     assert headline(last(alice)).startswith(CONFIRM)
     await alice.tap("No")
@@ -244,7 +265,7 @@ async def test_yes_to_the_confirming_question_gives_the_emergency_advice(
     bot: RunningBot, alice: Person, typed: str
 ) -> None:
     await alice.command("/start")
-    await alice.tap_through(["No", "Me", "No", "Skip", "Arm or hand"])
+    await alice.tap_through([*TO_LOCATION, "Arm or hand"])
     await alice.say(typed)
     assert headline(last(alice)).startswith(CONFIRM)
     await alice.tap("Yes")
@@ -265,7 +286,7 @@ async def test_yes_to_the_confirming_question_gives_the_emergency_advice(
 )
 async def test_everyday_sentences_raise_no_alarm(bot: RunningBot, alice: Person, typed: str) -> None:
     await alice.command("/start")
-    await alice.tap_through(["No", "Me", "No", "Skip"])
+    await alice.tap_through([*TO_LOCATION])
     await alice.say(typed)
     again = last(alice)
     assert says(again, NOT_UNDERSTOOD) and "4) Leg or foot" in again.text
@@ -276,7 +297,7 @@ async def test_everyday_sentences_raise_no_alarm(bot: RunningBot, alice: Person,
 async def test_everyday_sentences_at_the_safety_question_raise_no_alarm(bot: RunningBot, alice: Person) -> None:
     await alice.command("/start")
     await alice.say("no trouble breathing")
-    assert answered(last(alice)) == ["✓ Emergency signs now: No"] and headline(last(alice)).startswith(ACCOUNT)
+    assert answered(last(alice)) == ["✓ Emergency signs now: No"] and headline(last(alice)) == SECOND
     await alice.command("/restart")
     await alice.say("I keep checking it")
     assert headline(alice.question()).startswith(NOT_UNDERSTOOD)
@@ -290,7 +311,7 @@ async def test_everyday_sentences_at_the_safety_question_raise_no_alarm(bot: Run
 @pytest.mark.parametrize("typed", ["😬😬😬", "👍", "...", "—  !!"])
 async def test_a_message_without_words_is_told_so_and_loses_nothing(bot: RunningBot, alice: Person, typed: str) -> None:
     await alice.command("/start")
-    await alice.tap_through(["No", "Me", "No", "Skip", "Leg or foot"])
+    await alice.tap_through([*TO_LOCATION, "Leg or foot"])
     await alice.say(typed)
     again = last(alice)
     assert headline(again) == f"{NO_WORDS}\n\n{DURATION}"
@@ -301,7 +322,7 @@ async def test_a_message_without_words_is_told_so_and_loses_nothing(bot: Running
 
 async def test_4096_characters_get_a_kind_reply_and_lose_nothing(bot: RunningBot, alice: Person) -> None:
     await alice.command("/start")
-    await alice.tap_through(["No", "Me", "No", "Skip", "Eye or eyelid", "Less than 2 weeks"])
+    await alice.tap_through([*TO_LOCATION, "Eye or eyelid", "Less than 2 weeks"])
     essay = ("Honestly the internet says so many different things and nothing seems clear to me. " * 60)[:4096]
     assert len(essay) == 4096
     await alice.say(essay)
@@ -318,7 +339,7 @@ async def test_4096_characters_get_a_kind_reply_and_lose_nothing(bot: RunningBot
 
 async def test_a_4096_character_account_is_still_read(bot: RunningBot, alice: Person) -> None:
     await alice.command("/start")
-    await alice.tap("No")
+    await alice.tap_through(TO_ACCOUNT)
     ramble = "My left eyelid keeps twitching since yesterday and I have been drinking a lot of coffee. "
     account = (ramble + "It is really annoying and I keep thinking about it all day long at work. " * 60)[:4096]
     await alice.say(account)
@@ -332,7 +353,7 @@ async def test_text_in_another_language_says_so_shows_the_numbers_and_loses_noth
     bot: RunningBot, alice: Person
 ) -> None:
     await alice.command("/start")
-    await alice.tap_through(["No", "Me", "No", "Skip", "Arm or hand"])
+    await alice.tap_through([*TO_LOCATION, "Arm or hand"])
     await alice.say("Мышца на руке дёргается уже неделю")
     asked = last(alice)
     assert "only read English" in asked.text and "112" in asked.text
@@ -345,7 +366,7 @@ async def test_text_in_another_language_says_so_shows_the_numbers_and_loses_noth
 
 async def test_a_contradictory_account_does_not_answer_the_weakness_question(bot: RunningBot, alice: Person) -> None:
     await alice.command("/start")
-    await alice.tap("No")
+    await alice.tap_through(TO_ACCOUNT)
     await alice.say("twitching in my thumb, no weakness, but my grip is weak")
     review = last(alice)
     assert headline(review).startswith(f"{REVIEW}\n• Where it twitches: Arm or hand\n")
@@ -375,7 +396,7 @@ async def test_a_sentence_about_something_else_is_not_taken_as_the_answer(
     bot: RunningBot, alice: Person, before: list[str], question: str, typed: str
 ) -> None:
     await alice.command("/start")
-    await alice.tap_through(["No", "Me", "No", "Skip", "Leg or foot", *before])
+    await alice.tap_through([*TO_LOCATION, "Leg or foot", *before])
     assert headline(alice.question()).startswith(question)
     await alice.say(typed)
     assert says(alice.question(), question), alice.texts()[-1][:80]

@@ -10,6 +10,7 @@ from bot.engine.engine import PREFILL, Engine
 from bot.engine.followup import offers_followup, recheck_prefill
 from bot.engine.model import Flow, Level
 from bot.engine.replies import Pick, Reply, Result, Typed
+from tests.support.paths import walk
 
 SELF_CARE = ["no", "me", "no", "skip", "eye", "under_2_weeks", "yes", "yes", *["no"] * 10]
 
@@ -77,8 +78,11 @@ def test_the_recheck_keeps_what_it_knows_through_the_emergency_question(engine: 
     conversation, _ = engine.advance(conversation, Typed("my arm went numb"))
     assert conversation.step == "emergency_confirm"
     conversation, _ = engine.advance(conversation, Pick("emergency_confirm", "no"))
-    conversation, _ = engine.advance(conversation, Pick(conversation.step, "no"))  # the safety question
-    conversation, _ = engine.advance(conversation, Pick(conversation.step, "eye"))
+    for step, choice in walk(twitching, {"location": "eye"}):  # the safety question, then on to the location
+        if conversation.step == step.id:
+            conversation, _ = engine.advance(conversation, Pick(step.id, choice.value))
+        if step.id == "location":
+            break
     assert conversation.answers["duration"] == "over_2_weeks" and conversation.step == "caffeine"
 
 

@@ -15,8 +15,9 @@ from bot.engine.engine import Engine
 from bot.engine.errors import UnusedExcerptError
 from bot.engine.graph import edges, to_dot, to_mermaid
 from bot.engine.loader import flow_files, load_flow, parse_flow
-from bot.engine.model import Flow, Level
+from bot.engine.model import Flow, Level, StepKind
 from tests.engine.conftest import FLOWS_DIR, ROOT
+from tests.support.paths import asked, walk
 
 FLOW_FILES = flow_files(FLOWS_DIR)
 CORPUS_FILES = [path for path in case_files(FLOWS_DIR / "tests") if path.name.startswith("language")]
@@ -92,9 +93,12 @@ def test_the_diagram_collapses_choices_and_marks_levels_and_flags(twitching: Flo
     assert '    s_caffeine -->|"Yes / No"| s_stress_sleep' in text
     assert '    s_breathing -.->|"Yes / No / Not sure"| o_urgent' in text  # routing: only when a rule's condition holds
     assert '    o_self_care(["🟢 self_care"])' in text
-    flags = "s_weakness,s_weakness_spreading,s_wasting,s_speech_swallow,s_cramps,s_gait,s_breathing"
+    flags = ",".join(f"s_{s.id}" for s in twitching.steps.values() if s.kind == StepKind.RED_FLAG)
+    assert {"s_weakness", "s_wasting", "s_speech_swallow", "s_cramps", "s_gait", "s_breathing"} <= set(flags.split(","))
     assert f"    class {flags} red_flag" in text
-    assert "    class s_emergency_now,s_weakness_breathing,s_speech_sudden emergency" in text
+    emergency = ",".join(f"s_{s.id}" for s in twitching.steps.values() if s.kind == StepKind.EMERGENCY)
+    assert {"s_emergency_now", "s_weakness_breathing", "s_speech_sudden"} <= set(emergency.split(","))
+    assert f"    class {emergency} emergency" in text
     concepts = " / ".join(x.id for x in twitching.interrupts)
     assert f'    typed_at_any_step -->|"{concepts}"| o_emergency' in text
     pairs = [(e.source, e.dest) for e in edges(twitching)]
@@ -121,10 +125,18 @@ def test_a_failing_case_shows_its_transcript(engine: Engine):
     result = run_case(engine, "twitching", case, "flows/tests/example.yaml")
     assert not result.passed
     assert result.where == "flows/tests/example.yaml:12"
+    # The questions before the account, as the flow words them, answered "no", "me", "no".
+    flow = engine.flows["twitching"]
+    before = asked(flow)[: asked(flow).index("account") + 1]
+    opening = []
+    for at, step_id in enumerate(before[:-1]):
+        opening += [
+            f"  {step_id}: {flow.steps[step_id].text.splitlines()[0]}",
+            f"    > {case.inputs[at]!r:<25}→ {before[at + 1]}",
+        ]
+    assert len(opening) == 6
     assert result.transcript.splitlines() == [
-        "  emergency_now: First, a safety question. Is any of this happening right now, or did it happen earlier "
-        "today, even for a few minutes?",
-        "    > 'no'                     → account",
+        *opening,
         "  account: In a sentence or two, what's going on? For example: where it twitches, for how long, and "
         "anything that might play a part (coffee, stress, sleep, exercise, medicines).",
         "    > 'skip'                   → location",
@@ -196,7 +208,9 @@ def test_a_step_left_out_gets_the_default_or_its_first_choice(engine: Engine):
     result = run_case(engine, "twitching", _by_step({"worry": "yes"}, Expect(level=Level.ROUTINE)))
     assert result.passed, result.transcript
     typed = [line.split("→")[0].strip() for line in result.transcript.splitlines() if "→" in line]
-    assert typed[:4] == ["> 'no'", "> 'Skip'", "> 'Eye or eyelid'", "> 'Less than 2 weeks'"]
+    flow = engine.flows["twitching"]
+    defaults = ["> 'no'" if step.choice("no") else f"> {step.choices[0].label!r}" for step, _ in walk(flow)]
+    assert typed[:6] == defaults[:6] and "> 'Skip'" in typed and "> 'Eye or eyelid'" in typed
     assert typed[-1] == "> 'yes'"
 
 

@@ -67,9 +67,11 @@ def test_a_variant_reading_an_unknown_answer_is_refused_with_its_line(
 
 def test_a_path_below_urgent_that_skips_a_required_step_fails_the_check(parse: Callable[[str], Flow]) -> None:
     # weakness first, and `who` only after a "not sure": the "no" path ends at 🟢 without asking it.
-    text = WHO_FIRST.replace("start: who", "start: weakness").replace(
-        '{label: "Not sure", value: not_sure}]', '{label: "Not sure", value: not_sure, next: who}]'
-    ).replace("    next: weakness\n", "    next: route\n")
+    text = (
+        WHO_FIRST.replace("start: who", "start: weakness")
+        .replace('{label: "Not sure", value: not_sure}]', '{label: "Not sure", value: not_sure, next: who}]')
+        .replace("    next: weakness\n", "    next: route\n")
+    )
     found = check_flow(parse(text))
     skipped = [p for p in found if isinstance(p, SkippedFlagsError)]
     assert skipped and "who" in skipped[0].skipped

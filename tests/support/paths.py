@@ -7,7 +7,9 @@ one. Where the test gives no answer the person taps "no", else "skip", else the 
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Mapping
+from functools import cache
 
 from bot.engine.model import Choice, Flow, Step
 
@@ -60,3 +62,41 @@ def taps_before(flow: Flow, step_id: str, answers: Mapping[str, str] | None = No
     ids = [step.id for step, _ in path]
     assert step_id in ids, f"{step_id!r} is not asked on {ids}"
     return [choice.label for _, choice in path[: ids.index(step_id)]]
+
+
+def lengths(flow: Flow, fixed: Mapping[str, str] | None = None) -> Counter[int]:
+    """How many button paths ask n questions, for every n (`fixed` pins some answers, such as who).
+
+    Every combination of button answers is one path; the account invitation, answered with Skip,
+    counts as a question. Paths are counted, not listed: a state is the step plus the answers a
+    later branch can still read, so the count stays small however many paths there are.
+    """
+    read = frozenset().union(*(b.when.keys() for s in flow.steps.values() for c in s.choices for b in c.branches))
+
+    @cache
+    def from_step(step_id: str, known: frozenset[tuple[str, str]]) -> Counter[int]:
+        if step_id not in flow.steps:
+            return Counter({0: 1})
+        step = flow.steps[step_id]
+        total: Counter[int] = Counter()
+        for choice in step.choices:
+            if fixed and step.key in fixed and choice.value != fixed[step.key]:
+                continue
+            answers = dict(known) | {step.key: choice.value}
+            target = next(b.target for b in choice.branches if b.when.holds(answers))
+            kept = frozenset((k, v) for k, v in answers.items() if k in read)
+            for n, count in from_step(target, kept).items():
+                total[n + 1] += count
+        return total
+
+    return from_step(flow.start, frozenset())
+
+
+def figures(counts: Counter[int]) -> tuple[int, int, int]:
+    """Shortest, median and longest number of questions over the paths counted."""
+    total, running = sum(counts.values()), 0
+    for n in sorted(counts):
+        running += counts[n]
+        if running * 2 >= total:
+            return min(counts), n, max(counts)
+    raise ValueError("no paths")
