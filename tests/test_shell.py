@@ -13,6 +13,7 @@ import pytest
 from bot.bootstrap import Loaded, load_all
 from bot.config import DEFAULT_CONTENT, DEFAULT_FLOWS
 from bot.shell import run_shell
+from tests.support.paths import walk
 
 LOCATION = "Where is the twitching?"
 DURATION = "How long has the twitching been going on?"
@@ -38,9 +39,9 @@ def blocks(out: str) -> list[str]:
 
 
 def test_answers_in_own_words_are_echoed_and_end_in_a_level(loaded: Loaded) -> None:
-    code, out, _ = shell(loaded, "nope", "skip", "my left calf", "about a month", *["no"] * 12)
+    code, out, _ = shell(loaded, "nope", "me", "no", "skip", "my left calf", "about a month", *["no"] * 12)
     assert code == 0
-    assert "➜ No\n\nIn a sentence or two, what's going on?" in out
+    assert "➜ No\n\nIn a sentence or two, what's going on?" in out  # after "me" and "no", each echoed
     assert f"➜ Leg or foot\n\n{DURATION}\n  1) Less than 2 weeks\n  2) 2 weeks or more\n  3) Not sure\n" in out
     assert "➜ 2 weeks or more\n\nLately, have you been having a lot of coffee" in out
     assert "➜ Less than 2 weeks" not in out
@@ -52,7 +53,7 @@ def test_answers_in_own_words_are_echoed_and_end_in_a_level(loaded: Loaded) -> N
 
 def test_an_account_is_reviewed_and_yes_skips_its_questions(loaded: Loaded) -> None:
     account = "twitching in my left calf for about a month, lots of coffee and stress at work"
-    code, out, _ = shell(loaded, "no", account, "yes", *["no"] * 12)
+    code, out, _ = shell(loaded, "no", "me", "no", account, "yes", *["no"] * 12)
     assert code == 0
     assert (
         "Here's what I understood:\n"
@@ -135,7 +136,7 @@ def test_help_lists_the_shell_commands_only(loaded: Loaded) -> None:
 
 @pytest.mark.parametrize("command", ["/forget", "/privacy", "/start", "/twitch"])
 def test_a_telegram_command_is_explained_not_read_as_an_answer(loaded: Loaded, command: str) -> None:
-    code, out, _ = shell(loaded, "no", command)
+    code, out, _ = shell(loaded, "no", "me", "no", command)
     assert code == 0
     printed = blocks(out)
     at = printed.index(f"There's no {command} in the shell. You can type /back, /restart, /help or /quit.")
@@ -150,3 +151,25 @@ def test_telegram_users_still_see_the_telegram_wording(loaded: Loaded) -> None:
 
     [message] = Renderer(loaded.content).render(Notice("ui.not_understood", {"options": "1) Yes"}))
     assert message.text == "Sorry, I didn't catch that. Please tap a button, or type one of: 1) Yes"
+
+
+NEW_OUTCOMES = {
+    "child_today": {"who": "child", "child_age": "under_1", "infant_signs": "yes"},
+    "child_gp": {"who": "child", "child_age": "over_5"},
+    "passed_today": {"unwell": "yes", "unwell_which": "passed"},
+    "unwell_today": {"unwell": "yes", "unwell_which": "fever"},
+    "mnd_team": {"unwell": "yes", "unwell_which": "mnd"},
+    "urgent_today": {"location": "arm", "weakness": "yes", "breathing": "yes"},
+}
+"""Issue 18's new outcomes, and answers that reach them (tests/e2e/test_clinical_outcomes.py: in Telegram)."""
+
+
+@pytest.mark.parametrize("outcome", list(NEW_OUTCOMES))
+def test_each_new_outcome_is_reached_by_typing_the_answers(loaded: Loaded, outcome: str) -> None:
+    flow = loaded.flows["twitching"]
+    typed = [str(step.choices.index(choice) + 1) for step, choice in walk(flow, NEW_OUTCOMES[outcome])]
+    code, out, _ = shell(loaded, *typed)
+    assert code == 0 and END_OF_INPUT not in out
+    expected = flow.outcomes[outcome]
+    assert f"{expected.level.mark} {expected.title}\n" in out
+    assert "information, not a diagnosis" in out
