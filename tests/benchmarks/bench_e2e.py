@@ -29,6 +29,7 @@ import tempfile
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -189,7 +190,45 @@ def floor_starter(
     return start
 
 
+async def start_ptb_defaults(base_url: str, token: str, handled: Callable[[int], None], data_dir: Path) -> Stop:
+    """The floor a user would pick: PTB's ApplicationBuilder with its defaults (one update at a time,
+    HTTPXRequest's own pool, no rate limiter). It answers the press and sends one short message with
+    three buttons. It reports a finished update from the handler itself, so no processor is replaced."""
+
+    async def answer_and_send(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        try:
+            if update.callback_query is not None:
+                await update.callback_query.answer()
+            assert update.effective_chat is not None
+            await context.bot.send_message(update.effective_chat.id, "Question?", reply_markup=FLOOR_KEYBOARD)
+        finally:
+            handled(update.update_id)
+
+    app = ApplicationBuilder().token(token).base_url(base_url).build()
+    app.add_handlers(
+        [
+            CommandHandler("start", answer_and_send),
+            CallbackQueryHandler(answer_and_send),
+            MessageHandler(filters.TEXT, answer_and_send),
+        ]
+    )
+    await app.initialize()
+    await app.start()
+    assert app.updater is not None
+    await app.updater.start_polling(poll_interval=0, timeout=POLL_TIMEOUT, allowed_updates=Update.ALL_TYPES)
+
+    async def stop() -> None:
+        assert app.updater is not None
+        await app.updater.stop()
+        await app.stop()
+        await app.shutdown()
+
+    return stop
+
+
 BOTS: dict[str, tuple[str, Callable[..., Any]]] = {
+    "floor: PTB defaults, buttons": ("floor", start_ptb_defaults),
+    "floor: PTB defaults, typed": ("typed", start_ptb_defaults),
     "floor: PTB defaults, 1 call": ("floor", floor_starter(floor_one_call, pool_size=256)),
     "floor: 1 call/update": ("floor", floor_starter(floor_one_call)),
     "floor: answer + 1 message": ("floor", floor_starter(floor_answer_and_send)),
@@ -197,6 +236,8 @@ BOTS: dict[str, tuple[str, Callable[..., Any]]] = {
     "TwitchCheck (SQLite)": ("twitchcheck", start_twitchcheck),
     "floor: typed, 1 question": ("typed", floor_starter(floor_question)),
     "TwitchCheck, typed answers": ("typed", start_twitchcheck),
+    "TwitchCheck, limiter on": ("twitchcheck", partial(start_twitchcheck, rate_limited=True)),
+    "TwitchCheck, typed, limiter on": ("typed", partial(start_twitchcheck, rate_limited=True)),
 }
 
 
@@ -220,9 +261,7 @@ class Run:
         return self.cpu_seconds * 1e6 / self.api_calls
 
 
-async def measure(
-    name: str, people: int, rounds: int, *options: str, start: Callable[..., Any] | None = None
-) -> Run:
+async def measure(name: str, people: int, rounds: int, *options: str, start: Callable[..., Any] | None = None) -> Run:
     mode, start_bot = BOTS[name]
     start_bot = start or start_bot
     driver = Driver(mode, people, rounds, *options)
@@ -263,17 +302,19 @@ async def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--people", type=int, default=50, help="people talking at the same time")
     parser.add_argument("--rounds", type=int, default=2, help="whole checks per person (16 updates each)")
     parser.add_argument("--repeat", type=int, default=3, help="runs per bot; the median run is reported")
+    parser.add_argument("--only", action="append", default=[], help="run only the bots whose name contains this")
     args = parser.parse_args(argv)
     pin(0, BOT_CPU)
     print(
         f"{args.people} people x {args.rounds} checks x 16 updates, polling, {args.repeat} runs per bot "
         "(median by CPU)\n"
     )
-    runs: dict[str, list[Run]] = {name: [] for name in BOTS}
+    chosen = [name for name in BOTS if not args.only or any(part in name for part in args.only)]
+    runs: dict[str, list[Run]] = {name: [] for name in chosen}
     for round_number in range(args.repeat):
         # Interleaved, and in reverse every other round, so neither a noisy moment nor the
         # position in the run favours one bot.
-        for name in list(BOTS) if round_number % 2 == 0 else list(BOTS)[::-1]:
+        for name in chosen if round_number % 2 == 0 else chosen[::-1]:
             runs[name].append(await measure(name, args.people, args.rounds))
     print(
         f"{'bot':<28} {'updates':>7} {'calls/upd':>9} {'lim/upd':>7} {'polls/upd':>9} {'CPU ms/upd':>10} "
@@ -292,6 +333,8 @@ async def main(argv: list[str] | None = None) -> int:
             f"{percentile(run.latencies, 0.5) * 1000:>7.1f} {percentile(run.latencies, 0.95) * 1000:>7.1f} "
             f"{run.rss_mib:>8.1f}"
         )
+    if len(medians) < len(BOTS):
+        return 0
     ours = medians["TwitchCheck (SQLite)"]
     minimal, same = medians["floor: answer + 1 message"], medians["floor: TwitchCheck's calls"]
     typed, typed_floor = medians["TwitchCheck, typed answers"], medians["floor: typed, 1 question"]
