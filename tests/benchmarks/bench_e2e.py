@@ -1,12 +1,17 @@
 """End-to-end CPU per update: TwitchCheck next to a minimal python-telegram-bot bot (the floor).
 
-`python -m tests.benchmarks.bench_e2e [--people 50] [--rounds 2] [--repeat 3]`
+`python -m tests.benchmarks.bench_e2e [--people 50] [--rounds 2] [--repeat 3] [--only NAME …]`
 
 Each run puts one bot in this process and the Bot API stand-in with the simulated people in
 a child process (tests/benchmarks/e2e_driver.py), so `time.process_time()` here counts the
 bot's CPU only: python-telegram-bot, httpx, our handlers, the engine, SQLite and its
 checkpoint thread.
-The floors are minimal PTB bots with the same concurrency, polling and connection pool as
+The floor TwitchCheck is held to (issue 22: at most 1.3x its CPU per update) is PTB with its
+defaults, as a user would write it: ApplicationBuilder with nothing set, so one update at a time,
+HTTPXRequest's own pool and no rate limiter; it answers the press and sends one short message with
+three buttons (and only the message for typed text). TwitchCheck runs with its rate limiter off and
+on; with it on, each run is held to Telegram's 30 calls a second, so it takes about a minute.
+The other floors are minimal PTB bots with the same concurrency, polling and connection pool as
 TwitchCheck (one more uses PTB's default pool of 256, to show what that costs). One sends a
 single message per update; one answers the press and sends one message (the reference of
 issue 11); one makes the same Bot API calls, with payloads of the same shape, that TwitchCheck
@@ -35,6 +40,7 @@ from typing import Any
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, LinkPreviewOptions, Update
 from telegram.ext import (
+    AIORateLimiter,
     Application,
     ApplicationBuilder,
     CallbackQueryHandler,
@@ -190,7 +196,9 @@ def floor_starter(
     return start
 
 
-async def start_ptb_defaults(base_url: str, token: str, handled: Callable[[int], None], data_dir: Path) -> Stop:
+async def start_ptb_defaults(
+    base_url: str, token: str, handled: Callable[[int], None], data_dir: Path, *, rate_limited: bool = False
+) -> Stop:
     """The floor a user would pick: PTB's ApplicationBuilder with its defaults (one update at a time,
     HTTPXRequest's own pool, no rate limiter). It answers the press and sends one short message with
     three buttons. It reports a finished update from the handler itself, so no processor is replaced."""
@@ -204,7 +212,8 @@ async def start_ptb_defaults(base_url: str, token: str, handled: Callable[[int],
         finally:
             handled(update.update_id)
 
-    app = ApplicationBuilder().token(token).base_url(base_url).build()
+    builder = ApplicationBuilder().token(token).base_url(base_url)
+    app = (builder.rate_limiter(AIORateLimiter()) if rate_limited else builder).build()
     app.add_handlers(
         [
             CommandHandler("start", answer_and_send),
@@ -229,7 +238,9 @@ async def start_ptb_defaults(base_url: str, token: str, handled: Callable[[int],
 BOTS: dict[str, tuple[str, Callable[..., Any]]] = {
     "floor: PTB defaults, buttons": ("floor", start_ptb_defaults),
     "floor: PTB defaults, typed": ("typed", start_ptb_defaults),
-    "floor: PTB defaults, 1 call": ("floor", floor_starter(floor_one_call, pool_size=256)),
+    "floor: PTB defaults + limiter, buttons": ("floor", partial(start_ptb_defaults, rate_limited=True)),
+    "floor: PTB defaults + limiter, typed": ("typed", partial(start_ptb_defaults, rate_limited=True)),
+    "floor: pool of 256, 1 call": ("floor", floor_starter(floor_one_call, pool_size=256)),
     "floor: 1 call/update": ("floor", floor_starter(floor_one_call)),
     "floor: answer + 1 message": ("floor", floor_starter(floor_answer_and_send)),
     "floor: TwitchCheck's calls": ("floor", floor_starter(floor_same_calls)),
@@ -293,6 +304,37 @@ async def measure(name: str, people: int, rounds: int, *options: str, start: Cal
     )
 
 
+COMPARED = (
+    # (what, TwitchCheck's run, the floor it is held to)
+    ("buttons, limiter off", "TwitchCheck (SQLite)", "floor: PTB defaults, buttons"),
+    ("buttons, limiter on", "TwitchCheck, limiter on", "floor: PTB defaults, buttons"),
+    ("typed, limiter off", "TwitchCheck, typed answers", "floor: PTB defaults, typed"),
+    ("typed, limiter on", "TwitchCheck, typed, limiter on", "floor: PTB defaults, typed"),
+    ("buttons, limiter off", "TwitchCheck (SQLite)", "floor: answer + 1 message"),
+    ("buttons, limiter off", "TwitchCheck (SQLite)", "floor: TwitchCheck's calls"),
+    ("typed, limiter off", "TwitchCheck, typed answers", "floor: typed, 1 question"),
+)
+GOAL = 1.3
+"""Issue 22: CPU per update at most 1.3x the PTB-defaults floor, buttons and typed, limiter on and off."""
+
+
+def summary(medians: dict[str, Run], runs: dict[str, list[Run]]) -> list[str]:
+    """TwitchCheck's CPU per update against each floor that ran, from the median runs."""
+    lines = []
+    for what, ours, floor in COMPARED:
+        if ours not in medians or floor not in medians:
+            continue
+        mine, theirs = medians[ours], medians[floor]
+        ratio = mine.cpu_ms_per_update / theirs.cpu_ms_per_update
+        goal = f"goal {GOAL}x: {'met' if ratio <= GOAL else 'MISSED'}" if "PTB defaults" in floor else "no goal"
+        spread = [round(r.cpu_ms_per_update, 2) for r in runs[ours]]
+        lines.append(
+            f"{what:<21} {mine.cpu_ms_per_update:.2f} ms = {ratio:.2f}x {floor!r} ({goal}); "
+            f"{mine.limited_calls / mine.updates:.2f} rate-limited calls per update; runs {spread} ms"
+        )
+    return lines
+
+
 def percentile(ordered: list[float], fraction: float) -> float:
     return ordered[min(len(ordered) - 1, int(len(ordered) * fraction))]
 
@@ -333,23 +375,9 @@ async def main(argv: list[str] | None = None) -> int:
             f"{percentile(run.latencies, 0.5) * 1000:>7.1f} {percentile(run.latencies, 0.95) * 1000:>7.1f} "
             f"{run.rss_mib:>8.1f}"
         )
-    if len(medians) < len(BOTS):
-        return 0
-    ours = medians["TwitchCheck (SQLite)"]
-    minimal, same = medians["floor: answer + 1 message"], medians["floor: TwitchCheck's calls"]
-    typed, typed_floor = medians["TwitchCheck, typed answers"], medians["floor: typed, 1 question"]
-    spread = [round(r.cpu_ms_per_update, 3) for r in runs["TwitchCheck (SQLite)"]]
-    print(
-        f"\nButtons: TwitchCheck CPU per update is {ours.cpu_ms_per_update / minimal.cpu_ms_per_update:.2f}x the "
-        f"minimal bot (answer + 1 message; goal 1.3x), {ours.cpu_ms_per_update / same.cpu_ms_per_update:.2f}x the "
-        f"floor making the same Bot API calls; {ours.limited_calls / ours.updates:.2f} rate-limited calls per "
-        f"update (goal 1.0); runs: {spread} ms"
-    )
-    print(
-        f"Typed answers: {typed.cpu_ms_per_update / typed_floor.cpu_ms_per_update:.2f}x the floor sending one question "
-        f"({typed.api_calls / typed.updates:.2f} calls, {typed.limited_calls / typed.updates:.2f} rate-limited, per "
-        "update; goals 1.3x and 1.1)."
-    )
+    print()
+    for line in summary(medians, runs):
+        print(line)
     return 0
 
 
