@@ -310,6 +310,10 @@ COMPARED = (
     ("buttons, limiter on", "TwitchCheck, limiter on", "floor: PTB defaults, buttons"),
     ("typed, limiter off", "TwitchCheck, typed answers", "floor: PTB defaults, typed"),
     ("typed, limiter on", "TwitchCheck, typed, limiter on", "floor: PTB defaults, typed"),
+    # The same load paced to 30 calls a second costs any bot more per update (a poll per update,
+    # nothing batched), so the limiter-on runs are also shown next to PTB's defaults plus AIORateLimiter.
+    ("buttons, limiter on", "TwitchCheck, limiter on", "floor: PTB defaults + limiter, buttons"),
+    ("typed, limiter on", "TwitchCheck, typed, limiter on", "floor: PTB defaults + limiter, typed"),
     ("buttons, limiter off", "TwitchCheck (SQLite)", "floor: answer + 1 message"),
     ("buttons, limiter off", "TwitchCheck (SQLite)", "floor: TwitchCheck's calls"),
     ("typed, limiter off", "TwitchCheck, typed answers", "floor: typed, 1 question"),
