@@ -174,15 +174,18 @@ class Content:
             return self.text("outcome.emergency_number_only", always=local)
         if local is not None:
             return self.text("outcome.emergency_numbers", local=local, always=self.emergency_always)
+        return self.text("outcome.emergency_numbers_unknown", numbers=self.emergency_list(language))
+
+    def emergency_list(self, language: str | None = None) -> str:
+        """The `unknown` countries' numbers, each once with where it works ("911 (US, Canada)"), a country
+        the language tag hints at first, then `always`."""
         hinted = self.country_for(None, language)
         by_number: dict[str, list[str]] = {}
         for code in dict.fromkeys([*([hinted] if hinted else []), *self.countries.unknown]):
             entry = self.countries.listed[code]
-            if entry.emergency != self.emergency_always:
-                by_number.setdefault(entry.emergency, []).append(entry.short)
+            by_number.setdefault(entry.emergency, []).append(entry.short)
         by_number.setdefault(self.emergency_always, []).append(self.text("outcome.always_where"))
-        numbers = ", ".join(f"{number} ({', '.join(where)})" for number, where in by_number.items())
-        return self.text("outcome.emergency_numbers_unknown", numbers=numbers)
+        return ", ".join(f"{number} ({', '.join(where)})" for number, where in by_number.items())
 
 
 def _flatten(
