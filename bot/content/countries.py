@@ -155,7 +155,9 @@ def _codes(
 def _strings(data: LineDict, key: str, source: str, problems: list[FlowProblem]) -> list[str]:
     raw = data.get(key)
     if not isinstance(raw, LineList) or not all(isinstance(item, str) and item for item in raw):
-        problems.append(ShapeError(source, data.key_lines.get(key, 1), f"'{key}' must be a list of words", "quote each"))
+        problems.append(
+            ShapeError(source, data.key_lines.get(key, 1), f"'{key}' must be a list of words", "quote each")
+        )
         return []
     return list(raw)
 

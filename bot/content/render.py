@@ -309,7 +309,9 @@ class Renderer:
     def countries(self) -> Message:
         """The country picker (/country): a button per listed country, and "Another country"."""
         c = self.content
-        buttons = tuple((Button(country.button, Action.COUNTRY_SET, code),) for code, country in c.countries.listed.items())
+        buttons = tuple(
+            (Button(country.button, Action.COUNTRY_SET, code),) for code, country in c.countries.listed.items()
+        )
         buttons += ((Button(c.text("buttons.country_other"), Action.COUNTRY_SET, OTHER_COUNTRY),),)
         return Message(self.text("ui.country_pick"), buttons)
 
@@ -322,7 +324,7 @@ class Renderer:
         number = c.local_number(code) or c.emergency_list()
         return self.text("ui.country_set_unlisted", code=code, number=number)
 
-    def summary(self, flow: Flow, conversation: Conversation, date: str) -> Message | None:
+    def summary(self, flow: Flow, conversation: Conversation, date: str, country: str | None = None) -> Message | None:
         """A short message to show or forward to a doctor, or None unless the check ended in 🟠 or 🔴.
 
         Only the flow's own words appear: topics, choice labels, the advice's title and the sources'
@@ -353,7 +355,7 @@ class Renderer:
             heading = m.bold(c.text("outcome.sources_heading"))
             sections.append("\n".join([heading, *(f"• {m.link(s.title, s.url)}" for s in cited)]))
         sections.append(m.italic(c.text("summary.footer")))
-        return Message("\n\n".join(sections))
+        return Message(self.local("\n\n".join(sections), country))
 
 
 def _routing_keys(flow: Flow) -> frozenset[str]:
