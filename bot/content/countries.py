@@ -12,6 +12,7 @@ country and the word, so a new text saying "GP" is caught when it is written, no
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -49,13 +50,13 @@ class Countries:
     unknown: tuple[str, ...] = ()
     uk_only: tuple[str, ...] = ()
     words: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
-    _pattern: re.Pattern[str] | None = None
 
     def localise(self, text: str, country: str | None) -> str:
         """`text` in the words of `country` (None: not known, so `default`); GB's are the texts as written."""
-        if country == HOME or self._pattern is None:
+        pattern = words_pattern(tuple(self.words))
+        if country == HOME or pattern is None:
             return text
-        return self._pattern.sub(lambda match: self.variant(match.group(0), country), text)
+        return pattern.sub(lambda match: self.variant(match.group(0), country), text)
 
     def variant(self, phrase: str, country: str | None) -> str:
         """What `phrase` becomes for `country`."""
@@ -67,7 +68,8 @@ class Countries:
         return code in self.listed or code in shortnumberinfo.SUPPORTED_SHORT_REGIONS
 
 
-def words_pattern(phrases: list[str]) -> re.Pattern[str] | None:
+@functools.lru_cache(maxsize=8)
+def words_pattern(phrases: tuple[str, ...]) -> re.Pattern[str] | None:
     """One alternation of the phrases, longest first, whole words only."""
     if not phrases:
         return None
@@ -87,8 +89,7 @@ def parse_countries(
     unknown = _codes(data, "unknown", source, problems, listed)
     uk_only = _strings(data, "uk_only", source, problems)
     words = _words(data, source, problems, listed)
-    pattern = words_pattern(list(words))
-    countries = Countries(listed, tuple(unknown), tuple(uk_only), words, pattern)
+    countries = Countries(listed, tuple(unknown), tuple(uk_only), words)
     phrase_lines = data["words"].key_lines if isinstance(data.get("words"), LineDict) else {}
     every = "\n".join(text for text, _, _ in texts.values())
     for phrase in words:

@@ -16,7 +16,7 @@ from tests.e2e.harness import EMERGENCY, ROUTINE, SELF_CARE, URGENT, Person, Run
     [
         (EMERGENCY, "🚨", "Call emergency services now"),
         (URGENT, "🔴", "See a doctor within a few days"),
-        (ROUTINE, "🟠", "Book a routine GP appointment"),
+        (ROUTINE, "🟠", "Book a routine doctor's appointment"),  # no country set: "your doctor" (countries.yaml)
         (SELF_CARE, "🟢", "Likely harmless: self-care"),
     ],
     ids=["emergency", "urgent", "routine", "self_care"],
@@ -32,7 +32,8 @@ async def test_a_full_check_by_buttons_ends_in_its_level(
     last = alice.api.last_bot_message(alice.chat)
     summary = ["Summary for your doctor"] if mark in ("🔴", "🟠") else []
     remind = ["Remind me in 2 weeks"] if mark == "🟢" else []  # the follow-up (tests/e2e/test_reminders.py)
-    assert last.button_texts == ["Why this advice", *summary, *remind, "Start again", "Delete my data"]
+    country = ["🌍 Your country"]  # tests/e2e/test_countries.py
+    assert last.button_texts == ["Why this advice", *summary, *remind, *country, "Start again", "Delete my data"]
     assert "information, not a diagnosis" in "\n".join(alice.texts())
     # One card for the whole check, edited once per press: at the end it lists every answer and has no
     # buttons left; the recommendation came as new messages below it.
