@@ -53,7 +53,8 @@ outcomes:
   - {id: emergency, level: emergency, title: Call now, recommendation: Call the number below., watch_for: Nothing.}
   - {id: urgent, level: urgent, title: See a doctor soon, recommendation: Within days., watch_for: Worse.}
   - {id: routine, level: routine, title: Book a visit, recommendation: Book one., watch_for: Worse.}
-  - {id: self_care, level: self_care, title: Rest, recommendation: "Call your GP surgery if it lasts.", watch_for: Weakness.}
+  - {id: self_care, level: self_care, title: Rest, recommendation: "Call your GP surgery if it lasts.",
+     watch_for: Weakness.}
 """
 EMERGENCY = ["Emergency"]
 SELF_CARE = ["Fine", "No flag"]
