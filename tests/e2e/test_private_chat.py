@@ -166,7 +166,7 @@ async def test_help_privacy_and_about(bot: RunningBot, alice: Person) -> None:
 async def test_commands_are_registered(bot: RunningBot, api) -> None:
     names = [command["command"] for command in api.commands()]
     reminders = ["remind", "reminders", "cancelreminder"]
-    assert names == ["start", "back", "restart", "cancel", "forget", "privacy", *reminders, "about", "help"]
+    assert names == ["start", "back", "restart", "cancel", "forget", "privacy", "country", *reminders, "about", "help"]
 
 
 async def test_why_this_advice_button(bot: RunningBot, alice: Person) -> None:
