@@ -78,9 +78,10 @@ def words_pattern(phrases: tuple[str, ...]) -> re.Pattern[str] | None:
 
 
 def parse_countries(
-    data: Any, source: str, texts: Mapping[str, tuple[str, str, int]]
+    data: Any, source: str, texts: Mapping[str, tuple[str, str, int]] | None
 ) -> tuple[Countries, list[FlowProblem]]:
-    """countries.yaml as read (LineDicts), checked against `texts` (key → (text, file, line)); never raises."""
+    """countries.yaml as read (LineDicts), checked against `texts` (key → (text, file, line); None: the texts
+    could not be read, so only the file itself is checked); never raises."""
     if not isinstance(data, LineDict):
         what = "countries.yaml must be a mapping with 'countries', 'unknown', 'uk_only' and 'words'"
         return Countries(), [ShapeError(source, getattr(data, "line", 1) or 1, what, "start with countries:")]
@@ -90,6 +91,8 @@ def parse_countries(
     uk_only = _strings(data, "uk_only", source, problems)
     words = _words(data, source, problems, listed)
     countries = Countries(listed, tuple(unknown), tuple(uk_only), words)
+    if texts is None:
+        return countries, problems
     phrase_lines = data["words"].key_lines if isinstance(data.get("words"), LineDict) else {}
     every = "\n".join(text for text, _, _ in texts.values())
     for phrase in words:

@@ -316,7 +316,8 @@ def load_content(folder: Path, article: Path | None = None) -> Content:
     if countries_path.is_file():
         raw_countries = _read(countries_path, problems)
         if raw_countries is not None:
-            countries, found = parse_countries(raw_countries, str(countries_path), text_lines)
+            # Against unreadable texts every phrase would look stale: that file's one error is enough.
+            countries, found = parse_countries(raw_countries, str(countries_path), text_lines if readable else None)
             problems += found
 
     language_path = folder / "language.yaml"

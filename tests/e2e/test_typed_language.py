@@ -202,7 +202,7 @@ async def test_an_emergency_inside_an_account_goes_straight_to_the_emergency_adv
     await sam.say("twitching in my leg and now I can't breathe")
     result = sam.recommendation()
     assert result.text.startswith("🚨 Call emergency services now")
-    assert "Call 911 now. (112 also works" in result.text
+    assert "911 (US, Canada)" in result.text and "112 (EU and most mobiles)" in result.text  # en-US: a hint only
     assert not asked(sam, REVIEW)
     assert not asked(sam, CONFIRM)
     assert "• Your message mentioned something that can be a sign of an emergency." in await why(sam)
