@@ -45,7 +45,7 @@ def test_answers_in_own_words_are_echoed_and_end_in_a_level(loaded: Loaded) -> N
     assert f"➜ Leg or foot\n\n{DURATION}\n  1) Less than 2 weeks\n  2) 2 weeks or more\n  3) Not sure\n" in out
     assert "➜ 2 weeks or more\n\nLately, have you been having a lot of coffee" in out
     assert "➜ Less than 2 weeks" not in out
-    assert "🟠 Book a routine GP appointment" in out
+    assert "🟠 Book a routine" in out
     assert END_OF_INPUT not in out
     assert "Why this advice\n• How long: 2 weeks or more" in out
     assert "Start again" not in out  # result buttons are Telegram-only
@@ -68,7 +68,7 @@ def test_an_account_is_reviewed_and_yes_skips_its_questions(loaded: Loaded) -> N
     ) in out
     assert f"➜ Yes, that's right\n\n{EXERCISE}" in out
     assert LOCATION not in out and DURATION not in out
-    assert "🟠 Book a routine GP appointment" in out
+    assert "🟠 Book a routine" in out
 
 
 def test_back_alone_goes_back_but_my_back_is_a_place(loaded: Loaded) -> None:
@@ -92,7 +92,7 @@ def test_an_emergency_typed_mid_check_ends_with_the_emergency_advice(loaded: Loa
     printed = blocks(out)
     alarm = next(i for i, block in enumerate(printed) if block.startswith("🚨"))
     assert printed[alarm].startswith("🚨 Call emergency services now\n")
-    assert "Call 112 now." in out[out.index("🚨") :]
+    assert "112 (EU and most mobiles)" in out[out.index("🚨") :]  # no country in the shell: the list of numbers
     assert "• Your message mentioned something that can be a sign of an emergency." in out
     assert END_OF_INPUT not in out
     assert stdin.read() == "no\nno\n"  # it stopped reading at the emergency
@@ -106,7 +106,7 @@ def test_the_installed_console_script_holds_a_check(tmp_path: Path) -> None:
     )
     assert done.returncode == 0, done.stderr
     assert "➜ Leg or foot" in done.stdout and "➜ 2 weeks or more" in done.stdout
-    assert "🟠 Book a routine GP appointment" in done.stdout
+    assert "🟠 Book a routine" in done.stdout
     assert END_OF_INPUT not in done.stdout
 
 

@@ -7,7 +7,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from bot.content.emergency_numbers import EmergencyNumbers, parse_emergency
+from phonenumbers.shortnumberinfo import is_emergency_number
+
+from bot.content.countries import Countries, parse_countries
+from bot.content.emergency_numbers import EmergencyNumbers, parse_emergency, region_of
 from bot.engine.errors import FlowErrors, FlowProblem, MissingContentError, ShapeError
 from bot.engine.second_reader import FILE_NAME as SECOND_READER
 from bot.engine.second_reader import SecondReader, load_second_reader
@@ -74,6 +77,20 @@ REQUIRED_TEXTS = (
     "summary.flags_heading",
     "summary.footer",
     "ui.review_question",
+    "outcome.emergency_numbers_unknown",
+    "outcome.emergency_number_only",
+    "outcome.always_where",
+    "ui.country_pick",
+    "ui.country_set",
+    "ui.country_set_unlisted",
+    "ui.country_other",
+    "ui.country_unknown_code",
+    "ui.country_private",
+    "ui.privacy_person",
+    "ui.help_country",
+    "buttons.country",
+    "buttons.country_other",
+    "levels.repeat_checks_note",
 )
 """Texts the code itself shows; a content folder without them is refused at start-up (and a texts.yaml cut
 short is refused on reload). tests/content/test_completeness.py checks that every `.text("key")` in bot/ is here."""
@@ -115,6 +132,8 @@ class Content:
     language_source: str = ""
     second_reader: SecondReader | None = None
     """content/<language>/second_reader.json, when the language ships one (bot/engine/second_reader.py)."""
+    countries: Countries = field(default_factory=Countries)
+    """content/<language>/countries.yaml: numbers and words per country (bot/content/countries.py)."""
 
     def text(self, key: str, **values: Any) -> str:
         """The text under `key`, with `{placeholders}` filled in."""
@@ -130,15 +149,62 @@ class Content:
                     return number
         return self.emergency_always
 
+    def country_for(self, country: str | None, language: str | None) -> str | None:
+        """The person's country: the one they set, else a listed country their language tag names
+        ("en-GB"; a weak hint, and plain "en" names none)."""
+        if country:
+            return country
+        hinted = region_of(language) if language else None
+        return hinted if hinted in self.countries.listed else None
 
-def _flatten(data: Any, prefix: str, out: dict[str, str], source: str, problems: list[FlowProblem]) -> None:
+    def local_number(self, country: str | None) -> str | None:
+        """The emergency number of a set country: its listed one, else `always` where phonenumbers lists
+        it there; None when unknown."""
+        if country is None:
+            return None
+        if country in self.countries.listed:
+            return self.countries.listed[country].emergency
+        return self.emergency_always if is_emergency_number(self.emergency_always, country) else None
+
+    def emergency_text(self, country: str | None, language: str | None = None) -> str:
+        """The 🚨 card's line of numbers: the country's and `always` once it is set; else the `unknown`
+        countries' numbers (a country the language tag hints at first) and `always`."""
+        local = self.local_number(country)
+        if local == self.emergency_always:
+            return self.text("outcome.emergency_number_only", always=local)
+        if local is not None:
+            return self.text("outcome.emergency_numbers", local=local, always=self.emergency_always)
+        return self.text("outcome.emergency_numbers_unknown", numbers=self.emergency_list(language))
+
+    def emergency_list(self, language: str | None = None) -> str:
+        """The `unknown` countries' numbers, each once with where it works ("911 (US, Canada)"), a country
+        the language tag hints at first, then `always`."""
+        hinted = self.country_for(None, language)
+        by_number: dict[str, list[str]] = {}
+        for code in dict.fromkeys([*([hinted] if hinted else []), *self.countries.unknown]):
+            entry = self.countries.listed[code]
+            by_number.setdefault(entry.emergency, []).append(entry.short)
+        by_number.setdefault(self.emergency_always, []).append(self.text("outcome.always_where"))
+        return ", ".join(f"{number} ({', '.join(where)})" for number, where in by_number.items())
+
+
+def _flatten(
+    data: Any,
+    prefix: str,
+    out: dict[str, str],
+    source: str,
+    problems: list[FlowProblem],
+    lines: dict[str, tuple[str, str, int]] | None = None,
+) -> None:
     if isinstance(data, LineDict):
         for key, value in data.items():
             name = f"{prefix}.{key}" if prefix else key
             if isinstance(value, LineDict):
-                _flatten(value, name, out, source, problems)
+                _flatten(value, name, out, source, problems, lines)
             elif isinstance(value, str):
                 out[name] = value
+                if lines is not None:
+                    lines[name] = (value, source, data.key_lines[key])
             else:
                 problems.append(
                     ShapeError(source, data.key_lines[key], f"text '{name}' is not a string", "quote the text")
@@ -196,8 +262,9 @@ def load_content(folder: Path, article: Path | None = None) -> Content:
     """Read content/<language>/; raise FlowErrors listing every problem at once."""
     problems: list[FlowProblem] = []
     texts: dict[str, str] = {}
+    text_lines: dict[str, tuple[str, str, int]] = {}
     raw_texts = _read(folder / "texts.yaml", problems)
-    _flatten(raw_texts, "", texts, str(folder / "texts.yaml"), problems)
+    _flatten(raw_texts, "", texts, str(folder / "texts.yaml"), problems, text_lines)
     readable = raw_texts is not None or not problems  # an unreadable file is one error, not one per text
     for key in REQUIRED_TEXTS:
         if key not in texts and readable and (folder / "texts.yaml").is_file():
@@ -244,6 +311,15 @@ def load_content(folder: Path, article: Path | None = None) -> Content:
         numbers, found = parse_emergency(emergency, str(emergency_path))
         problems += found
 
+    countries_path = folder / "countries.yaml"
+    countries = Countries()
+    if countries_path.is_file():
+        raw_countries = _read(countries_path, problems)
+        if raw_countries is not None:
+            # Against unreadable texts every phrase would look stale: that file's one error is enough.
+            countries, found = parse_countries(raw_countries, str(countries_path), text_lines if readable else None)
+            problems += found
+
     language_path = folder / "language.yaml"
     language = _read(language_path, problems) if language_path.is_file() else None
     second_reader = load_second_reader(folder / SECOND_READER)
@@ -260,4 +336,5 @@ def load_content(folder: Path, article: Path | None = None) -> Content:
         language,
         str(language_path),
         second_reader,
+        countries,
     )

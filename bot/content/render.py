@@ -33,6 +33,14 @@ class Action:
     SUMMARY = "summary"
     REMIND = "remind"
     """"Remind me in 2 weeks" under a result that offers a follow-up; private chats only (the sender sees to it)."""
+    COUNTRY = "country"
+    """"Your country" under a result: the country picker (/country)."""
+    COUNTRY_SET = "country_set"
+    """A country in the picker; its value is the two-letter code, or OTHER_COUNTRY."""
+
+
+OTHER_COUNTRY = "other"
+"""The picker's "Another country": asks for the two-letter code."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -130,26 +138,34 @@ class Renderer:
                 return own
         return key
 
-    def render(self, reply: Reply, language: str | None = None) -> list[Message]:
-        """The messages for one engine reply."""
+    def render(self, reply: Reply, language: str | None = None, country: str | None = None) -> list[Message]:
+        """The messages for one engine reply; `country` is the one the person set (None: not known)."""
+        place = self.content.country_for(country, language)
         if isinstance(reply, Question):
-            return [self.question(reply)]
+            return [self.question(reply, place)]
         if isinstance(reply, Notice):
             if reply.key == "ui.english_only":  # shown before the confirming question: the numbers too
                 c = self.content
-                return [Message(self.text(reply.key, local=c.emergency_number(language), always=c.emergency_always))]
-            return [Message(self.text(reply.key, **reply.values))]
+                local = c.local_number(c.country_for(country, language)) or c.emergency_number(language)
+                return [Message(self.text(reply.key, local=local, always=c.emergency_always))]
+            return [Message(self.local(self.text(reply.key, **reply.values), place))]
         if isinstance(reply, Echo):
             return [Message(self.markup.bold(self.content.text(self.key("ui.understood"), answer=reply.label)))]
-        return self.result(reply, language)
+        return self.result(reply, language, country)
 
-    def render_all(self, replies: Iterable[Reply], language: str | None = None) -> list[Message]:
+    def local(self, text: str, country: str | None) -> str:
+        """`text` in the words of the person's country for its health services (content/<language>/countries.yaml)."""
+        return self.content.countries.localise(text, country)
+
+    def render_all(
+        self, replies: Iterable[Reply], language: str | None = None, country: str | None = None
+    ) -> list[Message]:
         """The messages for a turn; an echo ("➜ Leg or foot") joins the message after it, saving a send,
         except a recommendation, which must start with its level's mark."""
         messages: list[Message] = []
         echo: str | None = None
         for reply in replies:
-            for message in self.render(reply, language):
+            for message in self.render(reply, language, country):
                 if isinstance(reply, Echo):
                     echo = message.text if echo is None else f"{echo}\n{message.text}"
                     continue
@@ -167,10 +183,10 @@ class Renderer:
         """A content text (the medium's own, if it has one), escaped for the medium."""
         return self.markup.escape(self.content.text(self.key(key), **values))
 
-    def question(self, question: Question) -> Message:
+    def question(self, question: Question, country: str | None = None) -> Message:
         step = question.step
         buttons = tuple((Button(choice.label, Action.ANSWER, choice.value),) for choice in step.choices)
-        text = self.markup.escape(step.text)
+        text = self.markup.escape(self.local(step.text, country))
         if question.summary:
             lines = [self.markup.escape(f"• {reason.topic}: {reason.answer}") for reason in question.summary]
             text = "\n".join([text, *lines, "", self.text("ui.review_question")])
@@ -184,6 +200,7 @@ class Renderer:
         language: str | None = None,
         *,
         intro: bool = False,
+        country: str | None = None,
     ) -> CardView:
         """The check's card: the answers so far as short lines, this turn's notes, then the open question.
 
@@ -200,7 +217,7 @@ class Renderer:
             elif isinstance(reply, Result):
                 result = reply
             elif not isinstance(reply, Echo):
-                notes += [message.text for message in self.render(reply, language)]
+                notes += [message.text for message in self.render(reply, language, country)]
         if question is None and result is None:
             return CardView(None, tuple(Message(note) for note in notes))
         answered = self.answered(flow, conversation)
@@ -208,10 +225,10 @@ class Renderer:
         parts += ["\n".join(answered)] if answered else []
         parts += notes
         if question is not None:
-            asked = self.question(question)
+            asked = self.question(question, self.content.country_for(country, language))
             return CardView(Message("\n\n".join([*parts, asked.text]), asked.buttons, asked.step))
         assert result is not None
-        return CardView(Message("\n\n".join(parts)) if parts else None, tuple(self.result(result, language)))
+        return CardView(Message("\n\n".join(parts)) if parts else None, tuple(self.result(result, language, country)))
 
     def answered(self, flow: Flow, conversation: Conversation) -> list[str]:
         """One short line per answer given so far, in the order asked ("✓ Where it twitches: Leg or foot")."""
@@ -236,14 +253,23 @@ class Renderer:
         lines += [m.escape("• " + c.text("outcome.why_line", topic=r.topic, answer=r.answer)) for r in result.reasons]
         return "\n".join(lines)
 
-    def result(self, result: Result, language: str | None = None) -> list[Message]:
-        """The recommendation, split under Telegram's limit; the first line is the level's mark and title."""
+    def result(self, result: Result, language: str | None = None, country: str | None = None) -> list[Message]:
+        """The recommendation, split under Telegram's limit; the first line is the level's mark and title.
+
+        Its own words name the services of the person's `country` (or, when not known, a default); the
+        article's passages stay verbatim. A 🚨 shows the country's number and `always`, or, with no
+        country set, the numbers of several (bot/content/library.py, `emergency_text`).
+        """
         m, c, outcome = self.markup, self.content, result.outcome
-        sections = [f"{outcome.level.mark} {m.bold(outcome.title)}\n{m.escape(outcome.recommendation)}"]
+
+        def own(text: str) -> str:
+            return m.escape(self.local(text, c.country_for(country, language)))
+
+        sections = [f"{outcome.level.mark} {m.bold(self.local(outcome.title, c.country_for(country, language)))}"]
+        sections[0] += f"\n{own(outcome.recommendation)}"
         if outcome.level is Level.EMERGENCY:
-            number = c.emergency_number(language)
-            sections[0] += "\n\n" + m.bold(c.text("outcome.emergency_numbers", local=number, always=c.emergency_always))
-        sections += [m.escape(note) for note in result.notes]
+            sections[0] += "\n\n" + m.bold(c.emergency_text(country, language))
+        sections += [own(note) for note in result.notes]
         sections.append(self.why(result))
         if result.excerpts:
             quoted = [m.bold(c.text("outcome.excerpts_heading"))]
@@ -251,8 +277,8 @@ class Renderer:
             quoted.append(m.escape("— " + c.text("outcome.excerpt_attribution", title=c.sources["article"].title)))
             sections.append("\n\n".join(quoted))
         if outcome.tips:
-            sections.append(f"{m.bold(c.text('outcome.tips_heading'))}\n{m.escape(outcome.tips)}")
-        sections.append(f"{m.bold(c.text('outcome.watch_heading'))}\n{m.escape(outcome.watch_for)}")
+            sections.append(f"{m.bold(c.text('outcome.tips_heading'))}\n{own(outcome.tips)}")
+        sections.append(f"{m.bold(c.text('outcome.watch_heading'))}\n{own(outcome.watch_for)}")
         cited = [c.sources[s] for s in outcome.sources]
         sections.append(
             "\n".join(
@@ -269,6 +295,7 @@ class Renderer:
             buttons += ((Button(c.text("buttons.summary"), Action.SUMMARY),),)
         if result.followup:
             buttons += ((Button(c.text("buttons.remind"), Action.REMIND),),)
+        buttons += ((Button(c.text("buttons.country"), Action.COUNTRY),),)
         buttons += (
             (
                 Button(c.text("buttons.start_again"), Action.RESTART),
@@ -279,7 +306,25 @@ class Renderer:
         messages[-1] = Message(messages[-1].text, buttons)
         return messages
 
-    def summary(self, flow: Flow, conversation: Conversation, date: str) -> Message | None:
+    def countries(self) -> Message:
+        """The country picker (/country): a button per listed country, and "Another country"."""
+        c = self.content
+        buttons = tuple(
+            (Button(country.button, Action.COUNTRY_SET, code),) for code, country in c.countries.listed.items()
+        )
+        buttons += ((Button(c.text("buttons.country_other"), Action.COUNTRY_SET, OTHER_COUNTRY),),)
+        return Message(self.text("ui.country_pick"), buttons)
+
+    def country_set(self, code: str) -> str:
+        """What setting `code` as the person's country says: its emergency number, and that /forget deletes it."""
+        c = self.content
+        listed = c.countries.listed.get(code)
+        if listed is not None:
+            return self.text("ui.country_set", name=listed.name, number=listed.emergency)
+        number = c.local_number(code) or c.emergency_list()
+        return self.text("ui.country_set_unlisted", code=code, number=number)
+
+    def summary(self, flow: Flow, conversation: Conversation, date: str, country: str | None = None) -> Message | None:
         """A short message to show or forward to a doctor, or None unless the check ended in 🟠 or 🔴.
 
         Only the flow's own words appear: topics, choice labels, the advice's title and the sources'
@@ -310,7 +355,7 @@ class Renderer:
             heading = m.bold(c.text("outcome.sources_heading"))
             sections.append("\n".join([heading, *(f"• {m.link(s.title, s.url)}" for s in cited)]))
         sections.append(m.italic(c.text("summary.footer")))
-        return Message("\n\n".join(sections))
+        return Message(self.local("\n\n".join(sections), country))
 
 
 def _routing_keys(flow: Flow) -> frozenset[str]:

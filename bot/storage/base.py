@@ -63,7 +63,8 @@ class ConversationStore(Protocol):
         ...
 
     async def forget_user(self, user: str) -> int:
-        """Delete every conversation and the reminder stored about `user` (group settings belong to the group).
+        """Delete every conversation, the reminder and the record stored about `user` (group settings belong
+        to the group).
 
         Returns how many conversations went.
         """
@@ -86,6 +87,14 @@ class ConversationStore(Protocol):
 
     async def settle_update(self, update_id: int, handled: bool) -> None:
         """Drop the claim; if `handled`, also record the update as seen for the dedup window."""
+        ...
+
+    async def load_person(self, user: str) -> dict[str, Any]:
+        """The person's own record (their country, when they finished recent checks), or {} when none is live."""
+        ...
+
+    async def save_person(self, user: str, data: dict[str, Any]) -> None:
+        """Replace the person's record; it lives as long as a conversation saved now (the store's TTL)."""
         ...
 
     async def load_chat_settings(self, chat: str) -> dict[str, Any]:

@@ -4,6 +4,7 @@ Layout (all keys are opaque hashes handed in by the adapter):
 
     tc:conv:<key>   HASH v=version d=JSON u=user, expires by Redis TTL
     tc:user:<user>  SET of tc:conv:* keys, so /forget finds a user's rows without SCAN
+    tc:person:<user> STRING JSON the person's record (country, recent completion times), expires by Redis TTL
     tc:chat:<chat>  STRING JSON group settings, no TTL
     tc:seen:<id>    STRING, an update handled (or recorded on arrival), expires after the dedup window
     tc:claim:<id>   STRING, an update a replica is handling, expires with its lease if that replica dies
@@ -42,6 +43,7 @@ from bot.storage.sqlite import check_bumped
 CONV_PREFIX = "tc:conv:"
 USER_PREFIX = "tc:user:"
 CHAT_PREFIX = "tc:chat:"
+PERSON_PREFIX = "tc:person:"
 SEEN_PREFIX = "tc:seen:"
 CLAIM_PREFIX = "tc:claim:"
 REMINDERS_KEY = "tc:reminders"
@@ -255,6 +257,7 @@ class RedisStore:
     async def forget_user(self, user: str) -> int:
         """Delete the user's conversations; chat settings belong to chats, not users."""
         removed = int(await self._forget(keys=[USER_PREFIX + user], args=[user]))
+        await self._redis.delete(PERSON_PREFIX + user)
         await self.cancel_reminder(user)
         return removed
 
@@ -284,6 +287,15 @@ class RedisStore:
                 pipe.set(f"{SEEN_PREFIX}{update_id}", b"1", ex=self._dedup_ttl)
             pipe.delete(f"{CLAIM_PREFIX}{update_id}")
             await pipe.execute()
+
+    async def load_person(self, user: str) -> dict[str, Any]:
+        """The person's live record, or {}."""
+        data = await self._redis.get(PERSON_PREFIX + user)
+        return dict(json.loads(data)) if data is not None else {}
+
+    async def save_person(self, user: str, data: dict[str, Any]) -> None:
+        """Replace the person's record, to expire after the store's TTL from now."""
+        await self._redis.set(PERSON_PREFIX + user, _dumps(data), px=self._ttl_ms)
 
     async def load_chat_settings(self, chat: str) -> dict[str, Any]:
         """Return a group's settings, or {}."""

@@ -117,6 +117,8 @@ _SCHEMA = (
         sending_until REAL NOT NULL DEFAULT 0 -- being sent until then (see renew_reminder)
     ) WITHOUT ROWID""",
     "CREATE INDEX IF NOT EXISTS reminders_run_at ON reminders (run_at)",
+    # One record per person (bot/people.py): their country and recent completion times, as JSON.
+    "CREATE TABLE IF NOT EXISTS people (user TEXT PRIMARY KEY, data TEXT NOT NULL, expires_at REAL NOT NULL)",
 )
 
 _LOAD = "SELECT data FROM conversations WHERE key = ? AND expires_at > ?"
@@ -157,6 +159,9 @@ _RENEW_REMINDER = """UPDATE reminders SET run_at = ?, sending_until = ?
 _CANCEL_REMINDER = "DELETE FROM reminders WHERE user = ? AND sending_until <= ?"
 _BEING_SENT = "SELECT 1 FROM reminders WHERE user = ? AND sending_until > ?"
 _ADD_SENDING = "ALTER TABLE reminders ADD COLUMN sending_until REAL NOT NULL DEFAULT 0"
+_LOAD_PERSON = "SELECT data FROM people WHERE user = ? AND expires_at > ?"
+_SAVE_PERSON = """INSERT INTO people (user, data, expires_at) VALUES (?, ?, ?)
+    ON CONFLICT (user) DO UPDATE SET data = excluded.data, expires_at = excluded.expires_at"""
 _SAVE_CHAT = """INSERT INTO chat_settings (chat, data) VALUES (?, ?)
     ON CONFLICT (chat) DO UPDATE SET data = excluded.data"""
 
@@ -287,8 +292,9 @@ class SqliteStore:
         Chat settings belong to chats, not users, and stay.
         """
         removed = (await self._write("DELETE FROM conversations WHERE user = ?", (user,))).rowcount
+        person = (await self._write("DELETE FROM people WHERE user = ?", (user,))).rowcount
         reminded = await self._cancel(user)
-        if removed or reminded:
+        if removed or reminded or person:
             await self._scrub_wal()
         return removed
 
@@ -297,6 +303,8 @@ class SqliteStore:
         now = self._clock()
         await self._off_loop(_purge_update_ids, now)
         removed = await self._off_loop(_purge_table, "conversations", now)
+        if await self._off_loop(_purge_table, "people", now):
+            self._scrubs_wanted += 1
         if removed:
             self._scrubs_wanted += 1
         await self._run_checkpoint()
@@ -316,6 +324,15 @@ class SqliteStore:
         """Drop the claim; if `handled`, record the update as seen for the dedup window from now."""
         seen_until = self._clock() + self._dedup_ttl if handled else None
         await self._write_transaction(functools.partial(_settle, update_id=update_id, seen_until=seen_until))
+
+    async def load_person(self, user: str) -> dict[str, Any]:
+        """The person's live record, or {}."""
+        row = (await self._execute(_LOAD_PERSON, (user, self._clock()))).fetchone()
+        return dict(json.loads(row[0])) if row else {}
+
+    async def save_person(self, user: str, data: dict[str, Any]) -> None:
+        """Replace the person's record, to expire after the store's TTL from now."""
+        await self._write(_SAVE_PERSON, (user, _dumps(data), self._clock() + self._ttl))
 
     async def load_chat_settings(self, chat: str) -> dict[str, Any]:
         """Return a group's settings, or {}."""
@@ -557,7 +574,7 @@ def _purge_table(db: sqlite3.Connection, stop: threading.Event, table: str, now:
     removed = 0
     while not stop.is_set():
         batch = db.execute(
-            f"DELETE FROM {table} WHERE rowid IN "  # noqa: S608 - table is one of three fixed names
+            f"DELETE FROM {table} WHERE rowid IN "  # noqa: S608 - table is one of four fixed names
             f"(SELECT rowid FROM {table} WHERE expires_at <= ? LIMIT {PURGE_BATCH_ROWS})",
             (now,),
         ).rowcount

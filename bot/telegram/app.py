@@ -41,11 +41,13 @@ from bot.telegram.sender import ButtonTags, Sender
 
 logger = logging.getLogger("twitchcheck")
 PURGE_EVERY_SECONDS = 3600
-CONNECTION_POOL_SIZE = 16
-"""Bot API connections kept open. Telegram's rate limits cap a bot near 30 messages/s, which
-16 connections carry even at 500 ms round trips. httpcore checks every open connection on each
-request, so PTB's default of 256 costs more CPU per update under load (the 1-call floor in
-`python -m tests.benchmarks.bench_e2e` shows the difference)."""
+CONNECTION_POOL_SIZE = 8
+"""Bot API requests in flight at once, each on its own kept-open connection; more wait their turn
+(bot/telegram/request.py). Telegram's limit of about 30 messages a second, plus the answers to
+presses, is about 60 requests a second, which 8 connections carry at round trips up to 130 ms.
+httpcore checks every idle connection, and counts the idle ones again for each, whenever a request
+starts or ends, so a pool of 16 cost about a sixth more CPU per update under load than 8 did
+(`python -m tests.benchmarks.bench_e2e`), and PTB's default of 256 more still."""
 FLOOD_REPLY = "You've sent a lot at once, so I'll answer the first ones. Please wait for my reply before sending more."
 """Told once to a chat whose queue is full (see bot/telegram/ordering.py); plain text, shown as is."""
 COMMANDS = (
@@ -55,6 +57,7 @@ COMMANDS = (
     ("cancel", "Stop the check and delete its answers"),
     ("forget", "Delete everything stored about me"),
     ("privacy", "What is stored, and for how long"),
+    ("country", "My country, for the right emergency number"),
     ("remind", "Remind me in 2 weeks"),
     ("reminders", "When my reminder is due"),
     ("cancelreminder", "Cancel my reminder"),
@@ -128,6 +131,7 @@ def build_application(
             CommandHandler(["back", "restart"], h.on_navigation, filters=new),
             CommandHandler("cancel", h.on_cancel, filters=new),
             CommandHandler("forget", h.on_forget, filters=new),
+            CommandHandler("country", h.on_country, filters=new),
             CommandHandler("excerpt", h.on_excerpt, filters=new),
             CommandHandler("groupchecks", h.on_group_checks, filters=new),
             CommandHandler("remind", r.on_remind, filters=new),

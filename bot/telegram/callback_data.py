@@ -49,7 +49,23 @@ class Kind:
     STILL_THERE = "t"
     GONE = "g"
     """The follow-up (bot/telegram/reminders.py): "Remind me in 2 weeks", and the reminder's two answers."""
-    ALL = (ANSWER, WHY, RESTART, FORGET, FORGET_YES, FORGET_NO, SUMMARY, REMIND, STILL_THERE, GONE)
+    COUNTRY = "c"
+    COUNTRY_SET = "k"
+    """"Your country" (the picker), and a country in it: its `choice` is `tag("country", code)`."""
+    ALL = (
+        ANSWER,
+        WHY,
+        RESTART,
+        FORGET,
+        FORGET_YES,
+        FORGET_NO,
+        SUMMARY,
+        REMIND,
+        STILL_THERE,
+        GONE,
+        COUNTRY,
+        COUNTRY_SET,
+    )
 
 
 @dataclass(frozen=True, slots=True)

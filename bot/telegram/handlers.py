@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 
 from telegram import CallbackQuery, Chat, InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
@@ -13,24 +13,27 @@ from telegram.error import BadRequest, TelegramError
 from telegram.ext import ContextTypes
 
 from bot.content.library import Content
-from bot.content.render import Action, Button, CardView, Renderer
+from bot.content.render import OTHER_COUNTRY, Action, Button, CardView, Renderer
 from bot.content.render import Message as Rendered
 from bot.conversations import INTRO, SHOWN, ConversationService, StaleVersion, Turn, epoch_of
 from bot.engine.conversation import Conversation
 from bot.engine.replies import Command, Notice, Pick, Question, Result, Typed
 from bot.logs import log_event
 from bot.metrics import Metrics
+from bot.people import COUNTRY, People, raised_a_flag, wants_repeat_note
 from bot.privacy import Anonymizer
 from bot.telegram.callback_data import CallbackCodec, Kind, Press
 from bot.telegram.inline import CACHE_SECONDS as INLINE_CACHE_SECONDS
 from bot.telegram.inline import check_button, excerpt_cards
-from bot.telegram.sender import Sender
+from bot.telegram.sender import Sender, country_tag
 
 logger = logging.getLogger("twitchcheck")
 LONG_TEXT_CHARS = 300
 """Typed answers are a few words; longer text gets a gentle "please answer briefly"."""
 GROUP_CHECKS = "in_group_checks"
 GROUP_TYPES = (ChatType.GROUP, ChatType.SUPERGROUP)
+COUNTRY_CODE = 2
+"""Letters of a country code typed after /country (ISO 3166, like FR)."""
 
 
 @dataclass
@@ -68,6 +71,7 @@ class TwitchCheckBot:
         self.anon = anonymizer
         self.ttl_days = ttl_days
         self.metrics = metrics
+        self.people = People(service.store)
 
     # -- helpers -----------------------------------------------------------------------------------------------
 
@@ -107,21 +111,47 @@ class TwitchCheckBot:
             disable_web_page_preview=True,
         )
 
-    def view(self, turn: Turn, who: Who) -> CardView:
+    def view(self, turn: Turn, who: Who, country: str | None = None) -> CardView:
         """How the turn looks on the check's card (design §6), for the flow the conversation is on."""
         flow = self.service.flow_for(turn.conversation)
         intro = bool(turn.conversation.meta.get(INTRO))
-        return self.renderer.card(flow, turn.conversation, turn.replies, who.language, intro=intro)
+        return self.renderer.card(flow, turn.conversation, turn.replies, who.language, intro=intro, country=country)
 
-    async def show(self, context: ContextTypes.DEFAULT_TYPE, who: Who, turn: Turn) -> None:
+    async def personal(self, who: Who, turn: Turn) -> tuple[Turn, str | None]:
+        """The turn as this person sees it, and their country: read only when it shows a recommendation or the
+        emergency numbers. A check that ends here is counted (its time only), and the third in 7 days
+        with no red-flag answer adds the repeat-checks note to a 🟢 or 🟠."""
+        result = next((reply for reply in turn.replies if isinstance(reply, Result)), None)
+        if result is None and not _is_notice(turn, "ui.english_only"):
+            return turn, None
+        record = await self.people.load(who.user)
+        country = record.get(COUNTRY)
+        if result is None or not turn.changed:
+            return turn, country
+        count = await self.people.finished(who.user, record)
+        flow = self.service.flow_for(turn.conversation)
+        if wants_repeat_note(count, result.outcome.level, raised_a_flag(flow, turn.conversation)):
+            noted = replace(result, notes=(*result.notes, self.content.text("levels.repeat_checks_note")))
+            replies = tuple(noted if reply is result else reply for reply in turn.replies)
+            turn = Turn(turn.conversation, replies, turn.changed, turn.started)
+        return turn, country
+
+    async def show(
+        self, context: ContextTypes.DEFAULT_TYPE, who: Who, turn: Turn, *, seen: tuple[str | None] | None = None
+    ) -> None:
         """Show a turn below the person's message: the card anew (its buttons now the live ones), or
-        the recommendation; the older card's buttons then answer "moved on"."""
+        the recommendation; the older card's buttons then answer "moved on". `seen` carries the person's
+        country when `personal` has already been applied to the turn."""
+        if seen is None:
+            turn, country = await self.personal(who, turn)
+        else:
+            (country,) = seen
         conversation = turn.conversation
         asks = any(isinstance(reply, Question) for reply in turn.replies)  # then the card goes below, with buttons
         if asks and not (turn.changed and conversation.meta.get(SHOWN) == conversation.version):
             # Shown again (or moved below after a press): the buttons shown before go stale.
             conversation = await self.service.show_afresh(who.key, who.user, conversation)
-        view = self.view(Turn(conversation, turn.replies, turn.changed), who)
+        view = self.view(Turn(conversation, turn.replies, turn.changed), who, country)
         if asks and view.card is not None:
             await self.sender.send(context.bot, who.chat_id, [view.card], who.user_id, conversation, who.thread_id)
         await self.sender.send(context.bot, who.chat_id, view.after, who.user_id, conversation, who.thread_id)
@@ -131,11 +161,12 @@ class TwitchCheckBot:
     async def show_on_card(self, context: ContextTypes.DEFAULT_TYPE, who: Who, turn: Turn, card: Message) -> None:
         """Show a press's turn by editing the card it came from: one rate-limited call per press,
         plus the recommendation as a new message at the end."""
-        view = self.view(turn, who)
+        turn, country = await self.personal(who, turn)
+        view = self.view(turn, who, country)
         if view.card is not None and not await self.sender.edit(
             context.bot, card.chat_id, card.message_id, view.card, who.user_id, turn.conversation
         ):
-            await self.show(context, who, turn)  # too old to edit: the card moves below instead
+            await self.show(context, who, turn, seen=(country,))  # too old to edit: the card moves below instead
             return
         await self.sender.send(context.bot, who.chat_id, view.after, who.user_id, turn.conversation, who.thread_id)
         if turn.changed:
@@ -184,12 +215,76 @@ class TwitchCheckBot:
     async def on_help(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         """/help: how to answer and the commands."""
         if who := self.who(update):
-            await self.say(context, who, "ui.help")
+            lines = self.renderer.text("ui.help").split("\n")
+            last = max((i for i, line in enumerate(lines) if line.startswith("• ")), default=len(lines) - 1)
+            text = "\n".join([*lines[: last + 1], self.renderer.text("ui.help_country"), *lines[last + 1 :]])
+            await context.bot.send_message(
+                who.chat_id,
+                text,
+                parse_mode=ParseMode.HTML,
+                message_thread_id=who.thread_id,
+                disable_web_page_preview=True,
+            )
 
     async def on_privacy(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         """/privacy: what is stored and for how long."""
         if who := self.who(update):
-            await self.say(context, who, "ui.privacy", days=self.ttl_days)
+            text = "\n".join(
+                [
+                    self.renderer.text("ui.privacy", days=self.ttl_days),
+                    self.renderer.text("ui.privacy_person", days=self.ttl_days),
+                ]
+            )
+            await context.bot.send_message(
+                who.chat_id,
+                text,
+                parse_mode=ParseMode.HTML,
+                message_thread_id=who.thread_id,
+                disable_web_page_preview=True,
+            )
+
+    async def on_country(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        """/country [code]: the country picker, or set the country a typed two-letter code names (private chats)."""
+        who = self.who(update)
+        if who is None:
+            return
+        if not who.private:
+            await self.say(context, who, "ui.country_private")
+            return
+        typed = (context.args or [""])[0].strip().upper()
+        if not typed:
+            await self.sender.send(context.bot, who.chat_id, [self.renderer.countries()], who.user_id, None)
+            return
+        await self.set_country(context, who, typed)
+
+    async def set_country(self, context: ContextTypes.DEFAULT_TYPE, who: Who, code: str) -> None:
+        """Store the person's country, or say the code is unknown (and offer the picker)."""
+        if len(code) != COUNTRY_CODE or not self.content.countries.knows(code):
+            text = self.renderer.text("ui.country_unknown_code", code=code[: COUNTRY_CODE * 4])
+            picker = self.renderer.countries()
+            await self.sender.send(context.bot, who.chat_id, [Rendered(text, picker.buttons)], who.user_id, None)
+            return
+        await self.people.set_country(who.user, code)
+        log_event(logger, "country_set", user=who.user)
+        await context.bot.send_message(who.chat_id, self.renderer.country_set(code), parse_mode=ParseMode.HTML)
+
+    async def country(self, update: Update, context: ContextTypes.DEFAULT_TYPE, who: Who, press: Press) -> None:
+        """ "Your country" and the picker's buttons: show the picker, set a listed country, or ask for the code."""
+        query = update.callback_query
+        assert query is not None
+        await self.acknowledge(query)
+        if not who.private:
+            await self.say(context, who, "ui.country_private")
+        elif press.kind == Kind.COUNTRY:
+            await self.sender.send(context.bot, who.chat_id, [self.renderer.countries()], who.user_id, None)
+        elif press.choice == country_tag(OTHER_COUNTRY):
+            await self.say(context, who, "ui.country_other")
+        else:
+            code = next((c for c in self.content.countries.listed if country_tag(c) == press.choice), None)
+            if code is None:  # a country no longer listed (content edited since the picker was sent)
+                await self.sender.send(context.bot, who.chat_id, [self.renderer.countries()], who.user_id, None)
+            else:
+                await self.set_country(context, who, code)
 
     async def on_about(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         """/about: what the bot is, its sources and the disclaimer."""
@@ -359,6 +454,8 @@ class TwitchCheckBot:
             await self.answer(update, context, who, press)
         elif press.kind == Kind.SUMMARY:
             await self.summary(update, context, who, press)
+        elif press.kind in (Kind.COUNTRY, Kind.COUNTRY_SET):
+            await self.country(update, context, who, press)
         elif press.kind == Kind.RESTART:
             await self.start_again(update, context, who, press)
         else:
@@ -435,7 +532,7 @@ class TwitchCheckBot:
             log_event(logger, "press_answer_failed", logging.WARNING, error=type(error).__name__)
 
     async def start_again(self, update: Update, context: ContextTypes.DEFAULT_TYPE, who: Who, press: Press) -> None:
-        """"Start again" under a recommendation; under an older one it must not wipe the check in progress."""
+        """ "Start again" under a recommendation; under an older one it must not wipe the check in progress."""
         query = update.callback_query
         assert query is not None
         conversation = await self.service.load(who.key)
@@ -447,7 +544,7 @@ class TwitchCheckBot:
         await self.show(context, who, turn or await self.service.start(who.key, who.user))
 
     async def why(self, update: Update, context: ContextTypes.DEFAULT_TYPE, who: Who, press: Press) -> None:
-        """"Why this advice" of the check this button ended; another check's reasons would contradict it."""
+        """ "Why this advice" of the check this button ended; another check's reasons would contradict it."""
         query = update.callback_query
         assert query is not None
         conversation = await self.service.load(who.key)
@@ -469,7 +566,8 @@ class TwitchCheckBot:
         if conversation is None or flow is None or not same_check(press, conversation):
             await self.refuse_stale(context, who, query, press, conversation, relink=False)
             return
-        rendered = self.renderer.summary(flow, conversation, date.today().isoformat())
+        country = (await self.people.load(who.user)).get(COUNTRY)
+        rendered = self.renderer.summary(flow, conversation, date.today().isoformat(), country)
         if rendered is None:
             await self.refuse_stale(context, who, query, press, conversation, relink=False)
             return

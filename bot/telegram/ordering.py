@@ -8,6 +8,10 @@ inside it let 400 queued updates of one chat fill every slot while everyone else
 
 A chat may have at most `per_chat_cap` updates queued or running. Beyond that the update is
 dropped without running, counted, and the chat is told once to wait (until its queue drains).
+
+Updates that belong to no chat (inline queries, chosen inline results, presses on a message
+posted through inline mode) get the same line per person instead: without it, one person's
+3,000 inline queries took every slot, and another person's /start waited 15 s for them.
 """
 
 from __future__ import annotations
@@ -71,26 +75,26 @@ class PerChatOrderedProcessor(BaseUpdateProcessor):
         self.per_chat_cap = per_chat_cap
         self.running_limit = max_concurrent_updates
         self._slots = Semaphore(max_concurrent_updates)
-        self._lines: dict[int, _ChatLine] = {}
+        self._lines: dict[tuple[str, int], _ChatLine] = {}
 
     async def do_process_update(self, update: object, coroutine: Awaitable[Any]) -> None:
         started = time.perf_counter()
         kind = _kind(update)
         try:
-            chat = update.effective_chat if isinstance(update, Update) else None
-            if chat is None:
+            line = _line_of(update)
+            if line is None:
                 async with self._slots:
                     await coroutine
             else:
-                await self._in_chat_order(chat.id, update, coroutine)
+                await self._in_chat_order(line, update, coroutine)
         finally:
             self.metrics.latency.observe(time.perf_counter() - started)
             self.metrics.updates.labels(kind=kind).inc()
             if self.on_handled is not None and isinstance(update, Update):
                 self.on_handled(update.update_id)
 
-    async def _in_chat_order(self, chat_id: int, update: object, coroutine: Awaitable[Any]) -> None:
-        line = self._lines.setdefault(chat_id, _ChatLine())
+    async def _in_chat_order(self, key: tuple[str, int], update: object, coroutine: Awaitable[Any]) -> None:
+        line = self._lines.setdefault(key, _ChatLine())
         if line.queued >= self.per_chat_cap:
             await self._drop(line, update, coroutine)
             return
@@ -101,7 +105,7 @@ class PerChatOrderedProcessor(BaseUpdateProcessor):
         finally:
             line.queued -= 1
             if line.queued == 0:
-                del self._lines[chat_id]
+                del self._lines[key]
 
     async def _drop(self, line: _ChatLine, update: object, coroutine: Awaitable[Any]) -> None:
         """Drop an update over the cap without running it; tell the chat once per flood."""
@@ -127,10 +131,21 @@ class PerChatOrderedProcessor(BaseUpdateProcessor):
         """Nothing to release."""
 
 
+def _line_of(update: object) -> tuple[str, int] | None:
+    """Whose line an update waits in: its chat's, or for an update outside any chat, its sender's."""
+    if not isinstance(update, Update):
+        return None
+    if update.effective_chat is not None:
+        return ("chat", update.effective_chat.id)
+    if update.effective_user is not None:
+        return ("person", update.effective_user.id)
+    return None
+
+
 def _kind(update: object) -> str:
     """The update's kind (message, callback_query, …) for the metrics label."""
     if isinstance(update, Update):
-        for name in ("callback_query", "message", "edited_message", "channel_post", "my_chat_member"):
+        for name in ("callback_query", "message", "edited_message", "channel_post", "my_chat_member", "inline_query"):
             if getattr(update, name) is not None:
                 return name
     return "other"

@@ -27,9 +27,12 @@ ACTION_KINDS = {
     Action.FORGET_NO: Kind.FORGET_NO,
     Action.SUMMARY: Kind.SUMMARY,
     Action.REMIND: Kind.REMIND,
+    Action.COUNTRY: Kind.COUNTRY,
+    Action.COUNTRY_SET: Kind.COUNTRY_SET,
 }
-PRIVATE_ONLY_ACTIONS = frozenset({Action.REMIND})
-"""Buttons shown only in private chats: a reminder is sent to one person, never to a group."""
+PRIVATE_ONLY_ACTIONS = frozenset({Action.REMIND, Action.COUNTRY})
+"""Buttons shown only in private chats: a reminder is sent to one person, never to a group, and a
+person's country is set where only they see it."""
 
 
 class ButtonTags:
@@ -94,6 +97,8 @@ class Sender:
         if button.action == Action.ANSWER and conversation is not None and rendered.step is not None:
             step = self.index.step_tag(conversation.flow_id, rendered.step)
             press = replace(bound, kind=Kind.ANSWER, step=step, choice=self.index.choice_tag(button.value))
+        elif button.action == Action.COUNTRY_SET:
+            press = replace(bound, kind=Kind.COUNTRY_SET, choice=country_tag(button.value))
         else:
             press = replace(bound, kind=ACTION_KINDS[button.action])
         return InlineKeyboardButton(button.label, callback_data=self.codec.encode(press))
@@ -143,6 +148,11 @@ class Sender:
             log_event(logger, "edit_failed", logging.WARNING, error=type(error).__name__)
             return False
         return True
+
+
+def country_tag(code: str) -> str:
+    """The tag a country button carries for its code (or the picker's "Another country")."""
+    return tag("country", code)
 
 
 def _for_chat(rendered: Rendered, chat_id: int) -> Rendered:

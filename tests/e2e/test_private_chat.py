@@ -36,7 +36,7 @@ def after(step_id: str, answers: dict[str, str]) -> str:
     [
         (EMERGENCY, "🚨", "Call emergency services now"),
         (URGENT, "🔴", "See a doctor within a few days"),
-        (ROUTINE, "🟠", "Book a routine GP appointment"),
+        (ROUTINE, "🟠", "Book a routine doctor's appointment"),  # no country set: "your doctor" (countries.yaml)
         (SELF_CARE, "🟢", "Likely harmless: self-care"),
     ],
     ids=["emergency", "urgent", "routine", "self_care"],
@@ -52,7 +52,8 @@ async def test_a_full_check_by_buttons_ends_in_its_level(
     last = alice.api.last_bot_message(alice.chat)
     summary = ["Summary for your doctor"] if mark in ("🔴", "🟠") else []
     remind = ["Remind me in 2 weeks"] if mark == "🟢" else []  # the follow-up (tests/e2e/test_reminders.py)
-    assert last.button_texts == ["Why this advice", *summary, *remind, "Start again", "Delete my data"]
+    country = ["🌍 Your country"]  # tests/e2e/test_countries.py
+    assert last.button_texts == ["Why this advice", *summary, *remind, *country, "Start again", "Delete my data"]
     assert "information, not a diagnosis" in "\n".join(alice.texts())
     # One card for the whole check, edited once per press: at the end it lists every answer and has no
     # buttons left; the recommendation came as new messages below it.
@@ -74,7 +75,9 @@ async def test_emergency_shows_the_number_for_the_person_and_112(bot: RunningBot
     person = Person(api, uk, api.private(uk))
     await person.command("/start")
     await person.tap("Yes")
-    assert "Call 999 now. (112 also works" in person.recommendation().text
+    # "en-GB" is only a hint (tests/e2e/test_countries.py): the UK's number comes first, the others and 112 still show.
+    assert "Call your emergency number now: 999 (UK), 911 (US, Canada)" in person.recommendation().text
+    assert "112 (EU and most mobiles)" in person.recommendation().text
 
 
 async def test_the_urgent_advice_quotes_the_als_passage_and_cites_nice(bot: RunningBot, alice: Person) -> None:
@@ -189,7 +192,7 @@ async def test_help_privacy_and_about(bot: RunningBot, alice: Person) -> None:
 async def test_commands_are_registered(bot: RunningBot, api) -> None:
     names = [command["command"] for command in api.commands()]
     reminders = ["remind", "reminders", "cancelreminder"]
-    assert names == ["start", "back", "restart", "cancel", "forget", "privacy", *reminders, "about", "help"]
+    assert names == ["start", "back", "restart", "cancel", "forget", "privacy", "country", *reminders, "about", "help"]
 
 
 async def test_why_this_advice_button(bot: RunningBot, alice: Person) -> None:

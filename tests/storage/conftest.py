@@ -14,7 +14,7 @@ import redis.asyncio as aioredis
 from bot.engine.conversation import Conversation
 from bot.storage import RedisStore, SqliteStore
 from bot.storage.base import DEDUP_TTL_SECONDS
-from bot.storage.redis import CLAIM_PREFIX, CONV_PREFIX, SEEN_PREFIX
+from bot.storage.redis import CLAIM_PREFIX, CONV_PREFIX, PERSON_PREFIX, SEEN_PREFIX
 from bot.storage.sqlite import FILE_NAME
 from tests.support.redis_server import RedisServer, redis_server
 
@@ -99,7 +99,7 @@ class RedisHarness(Harness):
 
     async def expire_everything(self) -> None:
         # PEXPIREAT with a time in the past makes Redis drop the key at once, as if its TTL ran out.
-        for pattern in (CONV_PREFIX + "*", SEEN_PREFIX + "*", CLAIM_PREFIX + "*"):
+        for pattern in (CONV_PREFIX + "*", SEEN_PREFIX + "*", CLAIM_PREFIX + "*", PERSON_PREFIX + "*"):
             async for key in self.raw.scan_iter(match=pattern):
                 await self.raw.pexpireat(key, 1)
 
