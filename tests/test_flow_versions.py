@@ -5,6 +5,7 @@ A fake clock drives the bookkeeping, so nothing waits.
 
 from __future__ import annotations
 
+import re
 import subprocess
 import sys
 from collections.abc import Callable
@@ -21,6 +22,7 @@ from bot.engine.engine import INTERRUPT_KEY, Engine
 from bot.engine.replies import Notice, Pick, Question, Typed
 from bot.flow_versions import FlowVersions, fingerprint, fits
 from bot.storage.sqlite import SqliteStore
+from tests.support.paths import walk
 
 ROOT = Path(__file__).resolve().parents[1]
 FLOW = DEFAULT_FLOWS / "twitching.yaml"
@@ -57,8 +59,11 @@ def worded(n: int) -> Callable[[str], str]:
 
 
 def without_caffeine(text: str) -> str:
+    """The shipped flow without its caffeine question: steps that led to it lead to the next one instead."""
     start, end = text.index("  - id: caffeine\n"), text.index("  - id: stress_sleep\n")
-    text = (text[:start] + text[end:]).replace("    next: caffeine\n", "    next: stress_sleep\n", 1)
+    text = text[:start] + text[end:]
+    text = re.sub(r"(next: (?:\[.*)?)\bcaffeine\b", r"\1stress_sleep", text)
+    text = re.sub(r"\{caffeine: \"yes\"\}, ", "", text)
     return text.replace('  - {excerpt: stimulants, when: {caffeine: "yes"}}\n', "", 1)
 
 
@@ -238,6 +243,13 @@ async def store(tmp_path: Path):  # type: ignore[no-untyped-def]
     await opened.close()
 
 
+def before_location(loaded: Loaded) -> list[tuple[str, str]]:
+    """The (step, value) taps that lead to the location question, found in the flow (tests/support/paths.py)."""
+    path = walk(loaded.flows["twitching"])
+    ids = [step.id for step, _ in path]
+    return [(step.id, choice.value) for step, choice in path[: ids.index("location")]]
+
+
 def question_text(replies: tuple[object, ...]) -> str:
     return next(reply.step.text for reply in replies if isinstance(reply, Question))
 
@@ -248,7 +260,7 @@ async def test_a_check_finishes_on_its_version_while_new_checks_start_on_the_new
     versions = versions_of(loaded, Clock())
     service = ConversationService(versions, store)
     started = await service.start("alice", "a")
-    for step, value in (("emergency_now", "no"), ("account", "skip")):
+    for step, value in before_location(loaded):
         turn = await service.apply("alice", "a", Pick(step, value))
         assert turn is not None
     assert question_text(turn.replies) == loaded.content.texts["questions.location"]
@@ -259,7 +271,7 @@ async def test_a_check_finishes_on_its_version_while_new_checks_start_on_the_new
     assert turn is not None and turn.conversation.flow_version == started.conversation.flow_version
     bob = await service.start("bob", "b")
     assert bob.conversation.flow_version == versions.current.id != started.conversation.flow_version
-    for step, value in (("emergency_now", "no"), ("account", "skip")):
+    for step, value in before_location(loaded):
         moved = await service.apply("bob", "b", Pick(step, value))
     assert moved is not None and question_text(moved.replies) == "Where does it twitch? (2)"
 
@@ -267,11 +279,14 @@ async def test_a_check_finishes_on_its_version_while_new_checks_start_on_the_new
 async def test_a_conversation_whose_version_is_gone_and_does_not_fit_reads_as_a_fresh_start(
     loaded: Loaded, store: SqliteStore, tmp_path: Path
 ) -> None:
+    path = walk(loaded.flows["twitching"], {"location": "leg", "duration": "over_2_weeks"})
+    ids = [step.id for step, _ in path]
+    before = path[: ids.index("caffeine")]
     at_caffeine = Conversation(
         "twitching",
         "caffeine",
-        {"emergency_now": "no", "account": "skip", "location": "leg", "duration": "over_2_weeks"},
-        ("emergency_now", "account", "location", "duration"),
+        {step.key: choice.value for step, choice in before},
+        tuple(step.id for step, _ in before),
         version=5,
         flow_version="from-before-the-restart",
     )

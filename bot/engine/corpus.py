@@ -367,9 +367,11 @@ def _run_corpus(engine: Engine, corpus: Corpus) -> CorpusReport:
 
 
 def _typing_places(flow: Flow) -> list[str]:
-    """Where a sentence is typed in the corpus: the account step, and the first plain question."""
+    """Where a sentence is typed in the corpus: the account step, and the first plain question after it."""
     account = flow.account_step
-    plain = next((s.id for s in flow.steps.values() if s.kind == StepKind.QUESTION), None)
+    steps = list(flow.steps.values())
+    after = steps[steps.index(account) + 1 :] if account is not None else steps  # "Where is it?", not "Who for?"
+    plain = next((s.id for s in after if s.kind == StepKind.QUESTION), None)
     return [step for step in (account.id if account else None, plain) if step is not None]
 
 

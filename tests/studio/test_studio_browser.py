@@ -58,6 +58,21 @@ def talk(page: Any, plan: dict[str, str], default: str = "No") -> str:
     raise AssertionError("the check did not end within 40 answers")
 
 
+def tap_until(page: Any, step: str, plan: dict[str, str] | None = None, default: str = "No") -> None:
+    """Tap through "Try it" like `talk` until the question at `step` is the last one asked."""
+    chat = page.locator("#chat")
+    for _ in range(40):
+        question = chat.locator(".msg.bot[data-step]").last
+        if question.get_attribute("data-step") == step:
+            return
+        want = (plan or {}).get(question.get_attribute("data-step") or "", default)
+        labels = question.locator("button:not([disabled])").all_inner_texts()
+        shown = chat.locator(".msg.bot").count()
+        question.get_by_role("button", name=want if want in labels else labels[0], exact=True).click()
+        expect(chat.locator(".msg.bot")).not_to_have_count(shown)
+    raise AssertionError(f"{step} was not asked within 40 answers")
+
+
 def project_rules() -> list[str]:
     """The shipped flow's routing rules, one `- outcome:` line each."""
     from tests.studio.conftest import ROOT
@@ -115,7 +130,7 @@ def test_a_click_through_reaches_self_care_then_urgent(page: Any) -> None:
 
     page.click("#try-restart")
     expect(page.locator("#chat .msg.bot[data-step=emergency_now]")).to_have_count(2)
-    page.locator("#chat .msg.bot[data-step=emergency_now]").last.get_by_role("button", name="No", exact=True).click()
+    tap_until(page, "account")
     expect(page.locator("#chat .msg.bot[data-step=account]")).to_have_count(2)
     page.fill("#typed-text", "twitching in my calf for 3 days")
     page.press("#typed-text", "Enter")
@@ -173,14 +188,7 @@ def test_saving_a_flow_shows_the_new_question_and_breaking_it_shows_the_line(pag
 
     # The last good version (with the new question) is still what "Try it" holds a conversation on.
     open_try_it(page)
-    for step, label in (
-        ("emergency_now", "No"),
-        ("account", "Skip"),
-        ("location", "Arm or hand"),
-        ("duration", "Less than 2 weeks"),
-        ("caffeine", "No"),
-    ):
-        page.locator(f"#chat .msg.bot[data-step={step}]").last.get_by_role("button", name=label, exact=True).click()
+    tap_until(page, "energy_drinks", {"account": "Skip", "location": "Arm or hand", "duration": "Less than 2 weeks"})
     expect(page.locator("#chat .msg.bot[data-step=energy_drinks]")).to_contain_text("energy drinks most days")
     expect(page.locator("#try-version")).to_have_text("on version 2, the last good one")
     expect(page.locator("#live")).to_contain_text("version 3")
@@ -203,12 +211,13 @@ def test_an_unsafe_route_is_shown_with_its_counter_example_on_the_diagram(page: 
     )
     line = project.line_of('value: "yes", next: self_care')
     page.click("#tab-problems")
-    problem = page.locator("#problems li", has_text="caffeine=yes")
+    problem = page.locator("#problems li", has_text="caffeine=yes").filter(has_text="unwell=no →")
     expect(problem).to_contain_text(f"twitching.yaml:{line}", timeout=LIVE_DEADLINE_MS)
     expect(problem).to_contain_text("never asks 'weakness'")
+    asked = problem.inner_text().split(": ", 1)[1].split(" → ")  # "emergency_now=no → who=me → … → 🟢 self_care"
     problem.locator("button.show-path").click()
     on_path = page.locator("#diagram .node.on-path")
-    expect(on_path).to_have_count(7)  # start, emergency_now, account, location, duration, caffeine, self_care
+    expect(on_path).to_have_count(len(asked) + 1)  # every step of the counter-example, the outcome, and start
     expect(page.locator('#diagram .node.on-path[data-id="caffeine"]')).to_be_visible()
     expect(page.locator('#diagram .node.on-path[data-id="self_care"]')).to_be_attached()
     expect(page.locator('#diagram .edge.on-path[data-source="caffeine"][data-dest="self_care"]')).to_be_attached()

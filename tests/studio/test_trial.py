@@ -10,6 +10,7 @@ from bot.bootstrap import Loaded
 from bot.engine.cases import run_cases
 from bot.studio.trial import TrialError, case_file, save_case, turn
 from tests.studio.conftest import Project
+from tests.support.paths import taps_before
 
 
 class Person:
@@ -34,6 +35,15 @@ class Person:
     def type(self, text: str) -> dict[str, Any]:
         return self.act({"kind": "typed", "text": text}, {"text": text})
 
+    def tap_to(self, step_id: str) -> dict[str, Any]:
+        """Tap the buttons the flow's default path takes ("no", "skip", else the first) until `step_id` is asked."""
+        for label in taps_before(self.good.flows["twitching"], step_id):
+            if self.shown["step"] == step_id:
+                break
+            self.tap(label)
+        assert self.shown["step"] == step_id
+        return self.shown
+
     def to_the_end(self, label: str = "No") -> dict[str, Any]:
         while not self.shown["finished"]:
             labels = [b["label"] for m in self.shown["messages"] for row in m["buttons"] for b in row]
@@ -57,7 +67,7 @@ def test_a_turn_shows_what_telegram_shows(good: Loaded) -> None:
         "No",
         "Not sure",
     ]
-    person.tap("No")
+    person.tap_to("account")
     person.type("twitching in my calf for 3 days")
     assert (
         person.shown["step"] == "account_review"
@@ -73,7 +83,7 @@ def test_a_turn_shows_what_telegram_shows(good: Loaded) -> None:
 
 def test_a_conversation_with_an_account_is_saved_by_step_and_passes(good: Loaded, project: Project) -> None:
     person = Person(good)
-    person.tap("No")
+    person.tap_to("account")
     person.type("twitching in my calf for 3 days, loads of coffee")
     person.tap("Yes, that's right")
     person.tap("Yes")  # stress and sleep
@@ -88,8 +98,7 @@ def test_a_conversation_with_an_account_is_saved_by_step_and_passes(good: Loaded
 
 def test_an_emergency_typed_after_the_advice_is_saved_in_order(good: Loaded, project: Project) -> None:
     person = Person(good)
-    person.tap("No")
-    person.tap("Skip")
+    person.tap_to("location")
     person.to_the_end()
     person.type("I can't breathe")
     assert person.shown["level"] == "emergency"
@@ -102,8 +111,7 @@ def test_back_and_restart_are_replayed_from_the_last_restart(good: Loaded, proje
     person = Person(good)
     person.tap("No")
     person.act({"kind": "restart"}, {"command": "restart"})
-    person.tap("No")
-    person.tap("Skip")
+    person.tap_to("location")
     person.tap("Face")
     person.act({"kind": "back"}, {"command": "back"})
     person.tap("In more than one place")

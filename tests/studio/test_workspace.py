@@ -20,13 +20,13 @@ def test_a_broken_save_shows_its_line_and_keeps_the_last_drawing_and_the_last_go
     workspace = project.workspace()
     workspace.poll()
     good = workspace.snapshot
-    project.edit(("    next: caffeine\n", "    next: cafeine\n"))
+    project.edit(("    next: stress_sleep\n", "    next: stres_sleep\n"))
     assert workspace.poll() is True
     broken = workspace.snapshot
     assert broken.version == 2 and broken.valid is None
     [problem] = broken.errors
     assert isinstance(problem, UnknownTargetError)
-    assert problem.line == project.line_of("next: cafeine") and "did you mean 'caffeine'?" in problem.fix
+    assert problem.line == project.line_of("next: stres_sleep") and "did you mean 'stress_sleep'?" in problem.fix
     assert broken.drawn is good.valid
     assert broken.good is good.good and broken.engine is good.engine and broken.good_version == 1
 
@@ -60,9 +60,9 @@ def test_content_and_case_files_are_watched_too(project: Project) -> None:
 
 
 def test_files_broken_from_the_start_show_their_problems_and_nothing_to_try(project: Project) -> None:
-    project.edit(("    next: caffeine\n", "    next: cafeine\n"))
+    project.edit(("    next: stress_sleep\n", "    next: stres_sleep\n"))
     workspace = project.workspace()
     workspace.poll()
     snapshot = workspace.snapshot
-    assert [problem.line for problem in snapshot.errors] == [project.line_of("next: cafeine")]
+    assert [problem.line for problem in snapshot.errors] == [project.line_of("next: stres_sleep")]
     assert snapshot.drawn is None and snapshot.good is None and snapshot.engine is None
