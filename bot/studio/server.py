@@ -33,6 +33,7 @@ from tornado.locks import Condition
 from tornado.netutil import bind_sockets
 from tornado.web import Application, HTTPError, RequestHandler, StaticFileHandler
 
+from bot.accepting import accept_waiting
 from bot.studio import present
 from bot.studio.testing import run_tests
 from bot.studio.trial import TrialError, save_case, turn
@@ -302,17 +303,11 @@ class Listener:
 
     def _accepter(self, sock: socket.socket) -> Callable[[Any, int], None]:
         def accept(fd: Any, events: int) -> None:
-            for _ in range(128):  # then let other work run; the loop calls again while more wait
-                try:
-                    connection, address = sock.accept()
-                except (BlockingIOError, InterruptedError):
-                    return
-                except ConnectionAbortedError:
-                    continue
-                except OSError as error:  # EMFILE, ENFILE, ENOBUFS: pause instead of spinning
-                    self._paused(sock, error)
-                    return
-                self.server.handle_stream(IOStream(connection), address)
+            accept_waiting(
+                sock,
+                lambda connection, address: self.server.handle_stream(IOStream(connection), address),
+                lambda error: self._paused(sock, error),
+            )
 
         return accept
 

@@ -37,6 +37,7 @@ from tornado.netutil import bind_sockets
 from tornado.web import Application as WebApplication
 from tornado.web import RequestHandler
 
+from bot.accepting import accept_waiting
 from bot.config import Settings
 from bot.logs import log_event
 from bot.metrics import CONTENT_TYPE, Metrics
@@ -354,24 +355,18 @@ class WebhookServer:
 
     def _accepter(self, sock: socket.socket) -> Callable[[Any, int], None]:
         def accept(fd: Any, events: int) -> None:
-            for _ in range(128):  # then let other work run; the loop calls again while more wait
-                try:
-                    connection, address = sock.accept()
-                except (BlockingIOError, InterruptedError):
-                    return
-                except ConnectionAbortedError:
-                    continue
-                except OSError as error:  # EMFILE and friends: pause instead of spinning on a traceback
-                    self._pause_accepting(sock, error)
-                    return
-                server = self.server
-                if server is None or server.open_connections >= self.cap:
-                    connection.close()
-                    self._overload.note("connection_cap", self.cap)
-                    continue
-                server.handle_stream(IOStream(connection, max_buffer_size=MAX_BODY_BYTES * 2), address)
+            accept_waiting(sock, self._handle, lambda error: self._pause_accepting(sock, error))
 
         return accept
+
+    def _handle(self, connection: socket.socket, address: Any) -> None:
+        """Serve an accepted connection, or close it at once when the server is at its connection cap."""
+        server = self.server
+        if server is None or server.open_connections >= self.cap:
+            connection.close()
+            self._overload.note("connection_cap", self.cap)
+            return
+        server.handle_stream(IOStream(connection, max_buffer_size=MAX_BODY_BYTES * 2), address)
 
     def _pause_accepting(self, sock: socket.socket, error: OSError) -> None:
         loop = IOLoop.current()
