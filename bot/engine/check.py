@@ -89,8 +89,9 @@ def required_level(step: Step, value: str) -> Level:
         return Level.SELF_CARE
     if value == YES:
         return Level.EMERGENCY if step.kind == StepKind.EMERGENCY else Level.URGENT
-    if value == NOT_SURE:
-        return Level.ROUTINE
+    choice = step.choice(value)
+    if value == NOT_SURE or (choice is not None and choice.explains):
+        return Level.ROUTINE  # not sure, or a yes with a clear cause: never self-care
     return Level.SELF_CARE
 
 

@@ -288,18 +288,29 @@ class _FlowBuilder:
                         synonyms=tuple(c.synonyms),
                         mentions=tuple(c.mentions),
                         range=self._range(c.range, (*here, "range")) if c.range else None,
+                        explains=c.explains,
                     )
                 )
             self._check_step_kind(s, choices, path)
             if s.kind in (StepKind.RED_FLAG, StepKind.EMERGENCY):
                 values = [c.value for c in choices]
-                bad = [v for v in values if v not in FLAG_VALUES]
+                explained = {c.value for c in choices if c.explains} if s.kind == StepKind.RED_FLAG else set()
+                bad = [v for v in values if v not in FLAG_VALUES and v not in explained]
                 if bad or YES not in values:
                     self.report(
                         FlagValueError,
                         (*path, "choices"),
                         f"{s.kind} step '{s.id}' records {', '.join(values)}",
-                        f"its choices must record only {', '.join(FLAG_VALUES)}, and include yes",
+                        f"its choices must record only {', '.join(FLAG_VALUES)} (a red flag may add a choice with "
+                        "`explains: true`), and include yes",
+                    )
+            for j, c in enumerate(s.choices):
+                if c.explains and s.kind != StepKind.RED_FLAG:
+                    self.report(
+                        FlagValueError,
+                        (*path, "choices", j, "explains"),
+                        f"choice '{c.value or _slug(c.label)}' of {s.kind} step '{s.id}' says it explains a red flag",
+                        "`explains: true` belongs on a choice of a red_flag step; remove it",
                     )
             topic = self.text(s.topic, (*path, "topic")) if s.topic else s.id.replace("_", " ").capitalize()
             steps.append(

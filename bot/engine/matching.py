@@ -205,12 +205,12 @@ class ChoiceMatcher:
             parsed = TextParser(cues or CueReader.empty()).parse(text)
         if _asks_back(parsed):
             return NOTHING
-        fine = self._no_then_fine(trimmed) or self._opening(parsed)
-        if fine is not None:
-            return Match(fine)
         near = self._closest(trimmed, most=1)  # "Less thn 2 weeks" is the label, not "2 weeks"
         if near is not None:
             return Match(near)
+        fine = self._no_then_fine(trimmed) or self._opening(parsed)
+        if fine is not None:
+            return Match(fine)
         for reading in (self._quantity, self._mentioned):
             found = reading(parsed)
             if found is not NOTHING:

@@ -201,6 +201,8 @@ class Choice:
     synonyms: tuple[str, ...] = ()
     mentions: tuple[str, ...] = ()
     range: Range | None = None
+    explains: bool = False
+    """On a red-flag step, a "yes" with a clear, common cause: treated like "not sure" (never self-care)."""
 
 
 @dataclass(frozen=True, slots=True)

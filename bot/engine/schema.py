@@ -40,6 +40,10 @@ class ChoiceSpec(_Spec):
     synonyms: list[str] = []
     mentions: list[str] = []
     range: RangeSpec | None = None
+    explains: bool = Field(
+        default=False,
+        description="on a red-flag step: a yes with a clear, common cause; check proves it never ends below routine",
+    )
 
 
 class VariantSpec(_Spec):

@@ -12,7 +12,13 @@ from hypothesis import strategies as st
 
 from bot.engine import check
 from bot.engine.check import check_flow, format_path
-from bot.engine.errors import EndlessLoopError, SkippedFlagsError, UnreachableStepError, UnsafeRouteError
+from bot.engine.errors import (
+    EndlessLoopError,
+    FlagValueError,
+    SkippedFlagsError,
+    UnreachableStepError,
+    UnsafeRouteError,
+)
 from bot.engine.machine import FlowMachine
 from bot.engine.model import (
     ALWAYS,
@@ -587,3 +593,33 @@ def test_proof_agrees_with_brute_force(flow: Flow):
 @pytest.mark.parametrize("size", [1, 3])
 def test_generated_flows_are_safe_when_small(size):
     assert check_flow(generated_flow(size)) == []
+
+
+# --- a red flag's "yes, with a clear cause" (`explains: true`) -----------------------------------------
+
+EXPLAINED = TINY.replace(
+    '      - {label: "Not sure", value: not_sure}\n',
+    '      - {label: "Not sure", value: not_sure}\n'
+    '      - {label: "Yes, with a clear cause", value: explained, explains: true}\n',
+    1,
+)
+
+
+def test_an_explained_yes_that_ends_at_self_care_is_unsafe(parse):
+    problems = check_flow(parse(EXPLAINED))
+    assert [type(p) for p in problems] == [UnsafeRouteError]
+    assert "weakness=explained" in problems[0].what
+
+
+def test_an_explained_yes_routed_to_a_routine_appointment_is_safe(parse):
+    routed = EXPLAINED.replace(
+        "  - outcome: routine\n    when: {weakness: not_sure}\n",
+        "  - outcome: routine\n    when: {weakness: [not_sure, explained]}\n",
+    )
+    assert check_flow(parse(routed)) == []
+
+
+def test_explains_belongs_on_a_red_flag_only(problems):
+    plain = EXPLAINED.replace("    kind: red_flag\n", "", 1)
+    [problem] = problems(plain)
+    assert isinstance(problem, FlagValueError) and "explains" in problem.fix

@@ -251,7 +251,9 @@ def test_not_sure_about_a_medicine_adds_the_medicine_note(engine: Engine, twitch
     result = result_of(replies)
     assert result.outcome.level is Level.ROUTINE
     assert "medications" in result.excerpts
-    medicine, _, worry_help = (text for _, text in twitching.outcomes["routine"].notes)
+    notes = twitching.outcomes["routine"].notes
+    medicine = next(text for when, text in notes if {"medicines"} <= set(when.keys()))
+    worry_help = next(text for when, text in notes if not set(when.keys()))  # shown with every routine result
     assert result.notes == (medicine, worry_help)
 
 

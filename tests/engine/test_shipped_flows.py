@@ -91,7 +91,8 @@ def test_the_diagram_collapses_choices_and_marks_levels_and_flags(twitching: Flo
     text = to_mermaid(twitching)
     assert '    s_emergency_now -->|"Yes / Not sure"| o_emergency' in text
     assert '    s_caffeine -->|"Yes / No"| s_stress_sleep' in text
-    assert '    s_breathing -.->|"Yes / No / Not sure"| o_urgent' in text  # routing: only when a rule's condition holds
+    breathing = " / ".join(c.label for c in twitching.steps["breathing"].choices)
+    assert f'    s_breathing -.->|"{breathing}"| o_urgent' in text  # routing: only when a rule's condition holds
     assert '    o_self_care(["🟢 self_care"])' in text
     flags = ",".join(f"s_{s.id}" for s in twitching.steps.values() if s.kind == StepKind.RED_FLAG)
     assert {"s_weakness", "s_wasting", "s_speech_swallow", "s_cramps", "s_gait", "s_breathing"} <= set(flags.split(","))
@@ -112,7 +113,8 @@ def test_the_dot_diagram_has_every_node_and_edge(twitching: Flow):
         assert f'[label="{step}"' in text
     assert 'o_urgent [label="🔴 urgent", shape=ellipse' in text
     assert text.count(" -> ") == len(edges(twitching)) + 1  # plus the arrow from the start dot
-    assert 's_breathing -> o_urgent [label="Yes / No / Not sure", style=dashed];' in text
+    breathing = " / ".join(c.label for c in twitching.steps["breathing"].choices)
+    assert f's_breathing -> o_urgent [label="{breathing}", style=dashed];' in text
 
 
 def test_a_failing_case_shows_its_transcript(engine: Engine):

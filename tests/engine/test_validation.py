@@ -210,7 +210,10 @@ def test_red_flag_step_only_records_yes_no_not_sure(problems, line_of):
     assert isinstance(problem, FlagValueError)
     assert problem.line == line_of(text, "choices:")
     assert problem.what == "red_flag step 'weakness' records yes, no, a_bit"
-    assert problem.fix == "its choices must record only yes, no, not_sure, and include yes"
+    assert problem.fix == (
+        "its choices must record only yes, no, not_sure (a red flag may add a choice with `explains: true`), "
+        "and include yes"
+    )
 
 
 def test_condition_on_unknown_answer_key(problems, line_of):
