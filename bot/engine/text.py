@@ -17,13 +17,14 @@ from bot.engine.spelling import ordinary_words
 _APOSTROPHES = re.compile("[’'`´‘]")
 """Dropped, not spaced: "can't" → "cant" (a regular expression: str.translate is slower here)."""
 _NON_WORD = re.compile(r"[^\w?]+")
-_LONG_LETTERS = re.compile(r"([^\W\d])\1{2,}")
-_STRETCHED_WORD = re.compile(r"\w*([^\W\d])\1{2,}\w*")
+_LONG_LETTERS = re.compile(r"([^\W\d])\1{2,}(?=\W|$)")
+_STRETCHED_WORD = re.compile(r"\w*([^\W\d])\1{2,}(?=\W|$)")
 
 
 def _said_once(text: str) -> str:
-    """A letter typed three or more times: once when that makes an English word ("pleaseeee" → "please",
-    "helppp" → "help"), else twice, so spelling correction still sees a near miss ("lopsiddd" → "lopsidd")."""
+    """A letter typed three or more times at a word's end: once when that makes an English word ("pleaseeee"
+    → "please", "helppp" → "help"), else twice, so spelling correction still sees a near miss ("lopsiddd"
+    → "lopsidd"). Inside a word it is left for spelling correction ("coooked" is "crooked", not "cooked")."""
     if not _LONG_LETTERS.search(text):
         return text
 

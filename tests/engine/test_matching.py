@@ -23,7 +23,7 @@ SHIPPED = load_flows([FLOWS_DIR], load_content(CONTENT_DIR, CONTENT_DIR / "artic
 STEPS = [step for flow in SHIPPED.values() for step in flow.steps.values()]
 FLOW = SHIPPED["twitching"]
 MATCHERS = {step.id: ChoiceMatcher(step, FLOW.synonyms) for step in STEPS}
-FLAG_STEPS = [step for step in STEPS if {c.value for c in step.choices} == set(FLAG_VALUES)]
+FLAG_STEPS = [step for step in STEPS if set(FLAG_VALUES) <= {c.value for c in step.choices}]
 INTERRUPTS = [x for flow in SHIPPED.values() for x in flow.interrupts]
 READER = EmergencyReader(INTERRUPTS, FLOW.cues)
 
