@@ -47,7 +47,7 @@ from bot.engine.context import Cue, CueReader, Negation, SentenceContext, years
 from bot.engine.frames import EMPTY_LANGUAGE, FrameReader, Language
 from bot.engine.model import Cues, Interrupt
 from bot.engine.spelling import ordinary_words, word_typos
-from bot.engine.text import Found, PhraseIndex, Sentence, sentences
+from bot.engine.text import Found, PhraseIndex, Sentence, sentences, words
 
 CORRECTION_CACHE_SIZE = 4096
 """Spelling corrections remembered per flow; ordinary words repeat, so it refills usefully."""
@@ -92,15 +92,11 @@ class EmergencyReader:
         language: Language = EMPTY_LANGUAGE,
     ) -> None:
         self.frames = FrameReader(language)
-        self.phrases: PhraseIndex[_Phrase] = PhraseIndex(
-            [(p, _Phrase(c.id, False)) for c in concepts for p in c.phrases]
-            + [(p, _Phrase(c.id, True)) for c in concepts for p in c.unclear]
-        )
+        listed = [(p, _Phrase(c.id, False)) for c in concepts for p in c.phrases]
+        listed += [(p, _Phrase(c.id, True)) for c in concepts for p in c.unclear]
         # The listed phrases and the frames' word classes, found in one pass over a sentence's words.
-        self.words: PhraseIndex[_Phrase | str] = PhraseIndex(
-            [(p, _Phrase(c.id, False)) for c in concepts for p in c.phrases]
-            + [(p, _Phrase(c.id, True)) for c in concepts for p in c.unclear]
-            + [(p, name) for name, listed in language.classes.items() for p in listed]
+        self.index: PhraseIndex[_Phrase | str] = PhraseIndex(
+            [*listed, *((p, name) for name, phrases in language.classes.items() for p in phrases)]
         )
         self.patterns = [(re.compile(rf"\b(?:{p})\b"), _Phrase(c.id, False)) for c in concepts for p in c.patterns]
         self.patterns += [
@@ -111,7 +107,7 @@ class EmergencyReader:
         pattern_words = {
             w for c in concepts for p in (*c.patterns, *c.unclear_patterns) for w in re.findall(r"[a-z]{5,}", p)
         }
-        emergency_words = self.phrases.vocabulary() | pattern_words
+        emergency_words = {word for phrase, _ in listed for word in words(phrase)} | pattern_words
         self.targets = sorted(word for word in emergency_words if len(word) >= 5)
         # Frame words are known (never "corrected" away) but not targets: their hundreds of forms would
         # make every unknown word's correction search several times longer (bench_engine).
@@ -139,7 +135,7 @@ class EmergencyReader:
         said = tuple(self._correct(word) for word in sentence.words)
         matches: list[Found[_Phrase]] = []
         classes: list[Found[str]] = []
-        for hit in self.words.find(said):
+        for hit in self.index.find(said):
             if isinstance(hit.value, str):
                 classes.append(hit)  # type: ignore[arg-type]
             else:

@@ -60,11 +60,11 @@ class Engine:
             flow_id: frozenset().union(*(rule.when.keys() for rule in flow.rules)) for flow_id, flow in flows.items()
         }
         self.parsers = {flow_id: TextParser(CueReader(flow.cues)) for flow_id, flow in flows.items()}
+        self.known_words = {flow_id: frozenset(_vocabulary(flow)) for flow_id, flow in flows.items()}
         self.emergency = {
-            flow_id: EmergencyReader(flow.interrupts, flow.cues, _vocabulary(flow), flow.language)
+            flow_id: EmergencyReader(flow.interrupts, flow.cues, self.known_words[flow_id], flow.language)
             for flow_id, flow in flows.items()
         }
-        self.known_words = {flow_id: frozenset(_vocabulary(flow)) for flow_id, flow in flows.items()}
         self.accounts = {
             flow_id: AccountReader(flow, {s.id: self.matchers[flow_id, s.id] for s in flow.steps.values()})
             for flow_id, flow in flows.items()
