@@ -102,9 +102,15 @@ class TwitchCheckBot:
         markup: InlineKeyboardMarkup | None = None,
         **values: object,
     ) -> None:
+        await self.say_text(context, who, self.renderer.text(key, **values), markup)
+
+    async def say_text(
+        self, context: ContextTypes.DEFAULT_TYPE, who: Who, text: str, markup: InlineKeyboardMarkup | None = None
+    ) -> None:
+        """Send an HTML message (no link preview) to the person's chat and thread."""
         await context.bot.send_message(
             who.chat_id,
-            self.renderer.text(key, **values),
+            text,
             parse_mode=ParseMode.HTML,
             reply_markup=markup,
             message_thread_id=who.thread_id,
@@ -218,13 +224,7 @@ class TwitchCheckBot:
             lines = self.renderer.text("ui.help").split("\n")
             last = max((i for i, line in enumerate(lines) if line.startswith("• ")), default=len(lines) - 1)
             text = "\n".join([*lines[: last + 1], self.renderer.text("ui.help_country"), *lines[last + 1 :]])
-            await context.bot.send_message(
-                who.chat_id,
-                text,
-                parse_mode=ParseMode.HTML,
-                message_thread_id=who.thread_id,
-                disable_web_page_preview=True,
-            )
+            await self.say_text(context, who, text)
 
     async def on_privacy(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         """/privacy: what is stored and for how long."""
@@ -235,13 +235,7 @@ class TwitchCheckBot:
                     self.renderer.text("ui.privacy_person", days=self.ttl_days),
                 ]
             )
-            await context.bot.send_message(
-                who.chat_id,
-                text,
-                parse_mode=ParseMode.HTML,
-                message_thread_id=who.thread_id,
-                disable_web_page_preview=True,
-            )
+            await self.say_text(context, who, text)
 
     async def on_country(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         """/country [code]: the country picker, or set the country a typed two-letter code names (private chats)."""
@@ -295,13 +289,7 @@ class TwitchCheckBot:
         lines = [self.renderer.text("ui.about"), "", m.bold(self.content.text("outcome.sources_heading"))]
         lines += [f"• {m.link(s.title, s.url)} ({m.escape(s.publisher)})" for s in self.content.sources.values()]
         lines += ["", m.italic(self.content.text("disclaimer"))]
-        await context.bot.send_message(
-            who.chat_id,
-            "\n".join(lines),
-            parse_mode=ParseMode.HTML,
-            message_thread_id=who.thread_id,
-            disable_web_page_preview=True,
-        )
+        await self.say_text(context, who, "\n".join(lines))
 
     async def on_navigation(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         """/back and /restart: move within the check."""
