@@ -151,6 +151,9 @@ class Engine:
             return conversation, (Notice("ui.finished"),)
         if step.kind == StepKind.ACCOUNT:
             return self._account(flow, conversation, step, text, parsed, reading)
+        if conversation.step != EMERGENCY_CONFIRM and self._foreign(flow, parsed):
+            moved, replies = self._confirm(flow, conversation, reading, {})
+            return moved, (Notice("ui.english_only"), *replies)
         match = self.matchers[flow.id, step.id].read(text, parsed)
         if match.value is not None and self._second_look(flow, text, reading, sure=True):
             reading = Reading(Verdict.CONFIRM)  # understood as an answer, but it reads very like an emergency
@@ -181,7 +184,7 @@ class Engine:
         "years ago", "in a film", "fine now"). Else a safety word, or the second reader
         (second_reader.py) thinking it may be an emergency, earns the question."""
         said = [word for context in parsed.contexts for word in context.said]
-        if not looks_english(said, self.known_words[flow.id]):
+        if self._foreign(flow, parsed):
             return (Notice("ui.english_only"),)
         if reading.considered or any(cue.value in Cue.SETTLING for c in parsed.contexts for cue in c.cues):
             return None
@@ -190,6 +193,12 @@ class Engine:
         if self._second_look(flow, " ".join(said), reading):
             return ()
         return None
+
+    def _foreign(self, flow: Flow, parsed: Parsed) -> bool:
+        """Text in another language is never read as an answer: a stray word in it can look like one
+        ("mi", "baba"), so it gets the English-only notice and the confirming question first."""
+        said = [word for context in parsed.contexts for word in context.said]
+        return not looks_english(said, self.known_words[flow.id])
 
     def _second_look(self, flow: Flow, text: str, reading: Reading, *, sure: bool = False) -> bool:
         """The statistical second reader's "maybe" (second_reader.py): it only ever adds the confirming
@@ -218,6 +227,9 @@ class Engine:
         command = TYPED_COMMANDS.get(_plain(text))
         if command is not None:
             return self.advance(conversation, command)
+        if self._foreign(flow, parsed):
+            moved, replies = self._confirm(flow, conversation, reading, {})
+            return moved, (Notice("ui.english_only"), *replies)
         told = self.accounts[flow.id].read(parsed)
         if reading.verdict is Verdict.CONFIRM:
             return self._confirm(flow, conversation, reading, {})

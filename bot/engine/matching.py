@@ -27,7 +27,7 @@ from rapidfuzz import process
 from rapidfuzz.distance import DamerauLevenshtein
 
 from bot.engine.context import Cue, CueReader, Negation, SentenceContext
-from bot.engine.model import NO, NOT_SURE, YES, Step
+from bot.engine.model import NO, NOT_SURE, YES, Step, StepKind
 from bot.engine.quantities import YEAR, ages, durations
 from bot.engine.text import PhraseIndex, Sentence, normalize, sentences, words
 
@@ -139,6 +139,8 @@ UNSURE_PHRASES = (
     "really cant say",
 )
 """Said with no answer, these mean "not sure" where it is a choice."""
+MANAGING = frozenset({"everything", "all", "manage", "normally", "fine", "ok", "okay", "cope"})
+"""After "but … still", these say the person manages as before: "a bit weak but I can still do everything"."""
 ALL_FINE = frozenset({"fine", "normal", "ok", "okay", "good", "alright", "same", "great", "grand"})
 """After a leading no, these say what is fine: "no, both of those are fine" is no."""
 
@@ -243,7 +245,7 @@ class ChoiceMatcher:
     def _opening(self, parsed: Parsed) -> str | None:
         """An answer that stands alone before the first comma or full stop: "Not today. I had…", "no, I stopped".
 
-        Taken when nothing after it turns it round ("but", "though") or hedges it."""
+        Taken when nothing after it turns it round ("but", "though") or hedges it ("I don't think so? hard to tell")."""
         if not parsed.contexts:
             return None
         first = parsed.contexts[0]
@@ -257,7 +259,8 @@ class ChoiceMatcher:
         if value is None or value == NOT_SURE:
             return value
         rest = {word for context in parsed.contexts for word in context.said} - set(first.said[:cut])
-        if rest & (HEDGES | TURNS) or any(phrase in " ".join(first.said) for phrase in UNSURE_PHRASES):
+        whole = " ".join(word for context in parsed.contexts for word in context.said)
+        if rest & (HEDGES | TURNS) or any(phrase in whole for phrase in UNSURE_PHRASES):
             return None
         return value
 
@@ -324,6 +327,15 @@ class ChoiceMatcher:
             for hit in hits:
                 if where is not None and not where(context, hit.start):
                     continue
+                turned = _turned_by(context, hit.start, hit.end) if hit.value == YES and not account else None
+                if turned and context.negation(hit.start, hit.end) is not Negation.NONE:
+                    turned = None  # "no weak grip, but I still…": the no decides
+                if turned == "longstanding" and has_no and self.step.kind == StepKind.RED_FLAG:
+                    found[NO] = found.get(NO, 0) + 1  # "I cough when I drink but I always have, nothing new"
+                    continue
+                if turned == "still" and NOT_SURE in self.values:
+                    found[NOT_SURE] = found.get(NOT_SURE, 0) + 1  # "a bit weak but I can still do everything"
+                    continue
                 if context.has_near(Cue.DISTANT_PAST, hit.start, hit.end):
                     continue  # "…, 3 cups a day like always": a habit, not "lately"
                 if account and context.has(Cue.MAYBE, hit.start, hit.end, before_only=True):
@@ -381,6 +393,23 @@ class ChoiceMatcher:
         best = found[0][1]
         values = {self.exact[phrase] for phrase, score, _ in found if score == best}
         return values.pop() if len(values) == 1 else None
+
+
+def _turned_by(context: SentenceContext, start: int, end: int) -> str | None:
+    """What a later part opening with "but" says about a yes said before it: that the trouble is
+    longstanding ("…but I always have, nothing new"), or that the person can still manage ("…but I can
+    still do everything"); red-flag questions ask about what is new and what stays."""
+    said = context.said
+    turn = next((i for i in range(end, len(said)) if said[i] in TURNS), None)
+    if turn is None or set(said[:turn]) & HEDGES:
+        return None  # "maybe a bit clumsy, but I always have been": the hedge decides (not sure)
+    if any(cue.value == Cue.DISTANT_PAST and cue.start > turn for cue in context.cues):
+        return "longstanding"
+    if "still" in said[turn:]:
+        after = said[turn:][said[turn:].index("still") + 1 :][:4]
+        if set(after) & MANAGING:
+            return "still"  # "…but I can still open jars" names what works: the yes stands
+    return None
 
 
 def _plain_answer(said: str) -> str:

@@ -69,3 +69,48 @@ def test_another_language_says_so_and_asks_once(engine: Engine):
     moved, replies = typed(engine, "no puedo respirar")
     assert moved.step == EMERGENCY_CONFIRM
     assert [r.key for r in replies if isinstance(r, Notice)] == ["ui.english_only"]
+
+
+def test_another_language_is_never_read_as_an_answer_even_when_a_word_looks_like_one(engine: Engine):
+    moved, replies = typed(engine, "baba mi subu bayi, ko dahun, ara re n gbon, e jowo arm")
+    assert moved.step == EMERGENCY_CONFIRM and "place" not in moved.answers
+    assert [r.key for r in replies if isinstance(r, Notice)] == ["ui.english_only"]
+
+
+FLAG = """\
+  - id: place
+    kind: red_flag
+    text: "Any new trouble with your grip?"
+    next: weakness
+    choices:
+      - {label: "Yes", value: "yes", mentions: ["weak grip", "drop things", "dropping things"]}
+      - {label: "No", value: "no"}
+      - {label: "Not sure", value: not_sure}
+"""
+
+
+@pytest.fixture
+def flags(parse: Callable[[str], Flow]) -> Engine:
+    flow = TINY.replace("start: weakness", "start: place").replace("steps:\n", "steps:\n" + FLAG)
+    return Engine({"tiny": parse(flow)})
+
+
+@pytest.mark.parametrize(
+    ("text", "meant"),
+    [
+        ("I drop things sometimes but I always have, nothing new", "no"),  # a red flag asks what is new
+        ("I've a weak grip but I can still do everything", "not_sure"),
+        ("I've a weak grip but I can still open jars", "yes"),  # names one thing that works: the yes stands
+        ("maybe I drop things but I always have", "not_sure"),  # the hedge decides
+        ("I keep dropping things, it's getting worse", "yes"),
+    ],
+)
+def test_a_yes_turned_round_by_but_reads_as_the_person_meant(flags: Engine, text: str, meant: str):
+    moved, _ = flags.advance(Conversation(flow_id="tiny", step="place", version=1), Typed(text))
+    assert moved.answers.get("place") == meant
+
+
+def test_a_hedge_after_a_no_in_a_later_sentence_is_not_sure(flags: Engine):
+    start = Conversation(flow_id="tiny", step="place", version=1)
+    moved, _ = flags.advance(start, Typed("I don't think so? hard to tell"))
+    assert moved.answers.get("place") == "not_sure"
