@@ -100,6 +100,12 @@ class CueReader:
                 for other in found
             )
         ]
+        # "he's 6 now", "I'm 42 now": an age, not the time of what is described.
+        cues = [
+            cue
+            for cue in cues
+            if not (cue.value == Cue.NOW and said[cue.start] == "now" and cue.start and said[cue.start - 1].isdigit())
+        ]
         starts = sorted({0, *(cue.start for cue in cues if cue.value == Cue.BOUNDARY)})
         return SentenceContext(sentence, said, cues, starts)
 

@@ -72,7 +72,29 @@ class Match:
 NOTHING = Match()
 
 ASIDES = frozenset(
-    {"maam", "sir", "mate", "bro", "lol", "tbh", "fr", "pls", "please", "thanks", "ty", "innit", "honestly"}
+    {
+        "maam",
+        "sir",
+        "mate",
+        "bro",
+        "lol",
+        "tbh",
+        "fr",
+        "pls",
+        "please",
+        "thanks",
+        "ty",
+        "innit",
+        "honestly",
+        "dear",
+        "love",
+        "luv",
+        "darling",
+        "hun",
+        "madam",
+        "doc",
+        "doctor",
+    }
 )
 """Words around an answer that change nothing: "no ma'am", "nope lol"."""
 ASKING = frozenset(
@@ -105,7 +127,12 @@ ASKING_OPENINGS = frozenset(
         ("how", "do"),
         ("how", "would"),
         ("what", "is"),
-        ("whats", "a"), ("define",), ("what", "does"), ("does",), ("is", "that"), ("do", "you"),
+        ("whats", "a"),
+        ("define",),
+        ("what", "does"),
+        ("does",),
+        ("is", "that"),
+        ("do", "you"),
     }
 )
 """Openings that ask back even without a question mark."""
