@@ -156,6 +156,7 @@ UNSURE_PHRASES = (
     "dont really remember",
     "cant really tell",
     "i think its just",
+    "think im just",
     "i think thats just",
     "probably just",
     "imagining",
@@ -246,6 +247,8 @@ class ChoiceMatcher:
                 hedged = set(plain.split()) & HEDGES or any(phrase in plain for phrase in UNSURE_PHRASES)
                 if found.value == YES and NOT_SURE in self.values and hedged:
                     return Match(NOT_SURE)  # "maybe a bit clumsier": a hedged yes is not sure
+                if found.value == NO and NOT_SURE in self.values and "not sure" in plain:
+                    return Match(NOT_SURE)  # "now and then, not sure if that's a lot"
                 return found
         close = self._closest(trimmed)
         if close is not None:
