@@ -12,7 +12,6 @@ import json
 import logging
 import os
 import sys
-from collections.abc import Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -21,9 +20,7 @@ from bot.engine.errors import FlowErrors, ShapeError
 from bot.logs import failure_line
 
 if TYPE_CHECKING:  # imported where used, so `twitchcheck validate` starts fast
-    from bot.engine.cases import CaseFile
-    from bot.engine.corpus import Corpus
-    from bot.engine.model import Flow
+    pass
 
 EXIT_FLOW_ERRORS = 1
 EXIT_CONFIG = 2
@@ -86,38 +83,24 @@ def cmd_graph(args: argparse.Namespace, settings: Settings) -> int:
 
 def cmd_test(args: argparse.Namespace, settings: Settings) -> int:
     """Run the YAML conversation cases in flows/tests/."""
+    from bot.authoring.cases import case_files
+    from bot.authoring.suite import run_suite
     from bot.bootstrap import load_all
-    from bot.engine.cases import case_files, run_case
-    from bot.engine.corpus import Corpus, run_corpus
 
     loaded = load_all([settings.flows_dir], settings.content_dir, prove=False)
-    engine = loaded.engine()
     files = _test_files(args.paths) if args.paths else case_files(settings.flows_dir / "tests")
-    passed = failed = 0
-    conversations: list[CaseFile] = []
-    for file in files:
-        tests = read_test_file(file, engine.flows)
-        if isinstance(tests, Corpus):
-            report = run_corpus(engine, tests)
-            verdict = "PASS" if report.passed else "FAIL"
-            print(f"{verdict} {file.name}: language corpus")
-            print("\n".join(report.lines()))
-            passed, failed = passed + report.passed, failed + (not report.passed)
-            continue
-        conversations.append(tests)
-        for case in tests.cases:
-            result = run_case(engine, tests.flow, case, str(file))
-            if result.passed:
-                passed += 1
-                print(f"PASS {file.name}: {result.name}")
-            else:
-                failed += 1
-                print(f"FAIL {file.name}: {result.name}\n{result.transcript}")
-    if args.coverage:
-        from bot.engine.coverage import measure
-
-        for coverage in measure(engine, conversations).coverage:
-            print("\n".join(coverage.lines()))
+    suite = run_suite(loaded.engine(), files, coverage=args.coverage)
+    for ran in suite.files:
+        if ran.corpus is not None:
+            print(f"{'PASS' if ran.corpus.passed else 'FAIL'} {ran.path.name}: language corpus")
+            print("\n".join(ran.corpus.lines()))
+        for result in ran.results:
+            print(f"PASS {ran.path.name}: {result.name}" if result.passed else f"FAIL {ran.path.name}: {result.name}")
+            if not result.passed:
+                print(result.transcript)
+    for coverage in suite.coverage:
+        print("\n".join(coverage.lines()))
+    passed, failed = suite.passed, suite.failed
     print(f"{passed} passed, {failed} failed")
     if not passed and not failed:
         print("error: no test cases found; add cases to a file in flows/tests/", file=sys.stderr)
@@ -126,7 +109,7 @@ def cmd_test(args: argparse.Namespace, settings: Settings) -> int:
 
 def _test_files(paths: list[str]) -> list[Path]:
     """The files named, with each folder replaced by the case files in it."""
-    from bot.engine.cases import case_files
+    from bot.authoring.cases import case_files
 
     files: list[Path] = []
     for name in paths:
@@ -139,36 +122,6 @@ def _test_files(paths: list[str]) -> list[Path]:
         else:
             files.append(path)
     return files
-
-
-def read_test_file(path: Path, flows: Mapping[str, Flow]) -> CaseFile | Corpus:
-    """A case file's conversation cases or language corpus; FlowErrors (`file:line`) if it holds neither."""
-    from bot.engine.cases import parse_cases
-    from bot.engine.corpus import is_corpus, read_corpus
-    from bot.engine.yaml_source import LineDict, read_source, read_yaml
-
-    text = read_source(path)
-    raw, problems = read_yaml(text, str(path))
-    if problems:
-        raise FlowErrors(problems)
-    if is_corpus(raw):
-        return read_corpus(raw, flows, str(path))
-    if isinstance(raw, LineDict) and "steps" in raw:
-        raise FlowErrors(
-            [ShapeError(str(path), raw.key_lines["steps"], "this is a flow file, not a case file", _CASE_FILE_HINT)]
-        )
-    if isinstance(raw, LineDict) and "cases" not in raw:
-        raise FlowErrors([ShapeError(str(path), raw.line, "the case file has no `cases:`", _CASE_FILE_HINT)])
-    tests = parse_cases(text, flows, source=str(path))
-    if not tests.cases:
-        line = raw.key_lines["cases"] if isinstance(raw, LineDict) else 1
-        raise FlowErrors([ShapeError(str(path), line, "`cases` is empty", "add at least one case: `- name: ...`")])
-    return tests
-
-
-_CASE_FILE_HINT = (
-    "give `twitchcheck test` a case file (`flow:` and `cases:`, see flows/tests/); check flows with `twitchcheck check`"
-)
 
 
 def cmd_shell(args: argparse.Namespace, settings: Settings) -> int:

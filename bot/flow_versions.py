@@ -16,8 +16,8 @@ How an old version is dropped, once a reload has made another one current:
 The bookkeeping is one timestamp per version, updated when a conversation is read, so it costs
 nothing per stored conversation. Versions live in memory only. A conversation whose version is not
 here (dropped, from before a restart, or stored before versions were recorded) is read on the
-current flow if it still `fits` it, and otherwise starts again with a one-line explanation
-(`bot/conversations.py`). With several replicas each keeps its own versions; a person whose
+current flow if it still fits it (`Engine.fits`), and otherwise starts again with a one-line explanation
+(`bot/session.py`). With several replicas each keeps its own versions; a person whose
 version one replica has dropped is read the same way there.
 """
 
@@ -32,8 +32,7 @@ from collections.abc import Callable, Mapping
 from typing import Any, Generic, TypeVar
 
 from bot.content.library import Content, Excerpt, Source
-from bot.engine.conversation import Conversation
-from bot.engine.engine import INTERRUPT_KEY, RESUME, Engine
+from bot.engine.engine import Engine
 from bot.engine.model import Flow
 
 I = TypeVar("I")  # noqa: E741 - the front end's per-version index (Telegram's ButtonTags)
@@ -80,34 +79,6 @@ def _plain(value: Any) -> Any:
     raise TypeError(f"cannot fingerprint a {type(value).__name__}")
 
 
-def fits(engine: Engine, conversation: Conversation) -> bool:
-    """Whether `conversation` still makes sense on `engine`'s flows: its flow, its step and every step
-    it passed exist, and every answer is the value of one of their choices."""
-    flow = engine.flows.get(conversation.flow_id)
-    if flow is None:
-        return False
-    step = conversation.step
-    if step in flow.prompts:
-        resume = conversation.meta.get(RESUME)
-        if not isinstance(resume, str) or not (resume in flow.steps or flow.is_outcome(resume)):
-            return False
-    elif step not in flow.steps and not flow.is_outcome(step):
-        return False
-    if any(passed not in flow.steps for passed in conversation.history):
-        return False
-    by_key = {s.key: s for s in flow.steps.values()}
-    interrupts = {interrupt.id for interrupt in flow.interrupts}
-    for key, value in conversation.answers.items():
-        if key == INTERRUPT_KEY:
-            if value not in interrupts:
-                return False
-            continue
-        asked = by_key.get(key)
-        if asked is None or asked.choice(value) is None:
-            return False
-    return True
-
-
 @dataclasses.dataclass(frozen=True, slots=True, eq=False)
 class FlowVersion(Generic[I]):
     """One loaded set of flows and content, with its engine and the front end's index, built once."""
@@ -131,6 +102,7 @@ class FlowVersions(Generic[I]):
         max_old: int = MAX_OLD_VERSIONS,
         clock: Callable[[], float] = time.monotonic,
         engine: Engine | None = None,
+        name: str | None = None,
     ) -> None:
         self._index = index
         self.keep_for = keep_for
@@ -138,7 +110,7 @@ class FlowVersions(Generic[I]):
         self._clock = clock
         self._versions: dict[str, FlowVersion[I]] = {}
         self._last_used: dict[str, float | None] = {}
-        self.current = self._make(flows, content, engine)
+        self.current = self._make(flows, content, engine, name)
 
     def add(self, flows: Mapping[str, Flow], content: Content | None) -> FlowVersion[I]:
         """Make these flows and content current (reusing a kept version that says the same); drop unused ones."""
@@ -190,8 +162,12 @@ class FlowVersions(Generic[I]):
             sources.update(content.sources)
         return dataclasses.replace(current, texts=texts, excerpts=excerpts, sources=sources)
 
-    def _make(self, flows: Mapping[str, Flow], content: Content | None, engine: Engine | None = None) -> FlowVersion[I]:
-        version_id = fingerprint(flows, content) if content is not None else fingerprint(flows, _NO_CONTENT)
+    def _make(
+        self, flows: Mapping[str, Flow], content: Content | None, engine: Engine | None = None, name: str | None = None
+    ) -> FlowVersion[I]:
+        """The version these flows and content make, named `name` if given (a session over one engine needs no
+        fingerprint), else by their fingerprint."""
+        version_id = name if name is not None else fingerprint(flows, _NO_CONTENT if content is None else content)
         version = self._versions.get(version_id)
         if version is None:
             built = engine if engine is not None else Engine(flows)

@@ -12,19 +12,19 @@ from __future__ import annotations
 import re
 import sys
 from datetime import date
-from typing import TextIO
+from typing import Any, TextIO
 
 from bot.content.library import Content
 from bot.content.render import PLAIN, Message, Renderer
 from bot.engine.engine import Engine
-from bot.engine.replies import Command, Input, Typed
+from bot.engine.replies import COMMANDS, Typed
+from bot.session import Session, Turn, now
 
 TEXTS = "shell"
 """The content section whose texts replace `ui.*` ones in the shell."""
 
-COMMANDS = {"/back": Command.BACK, "/restart": Command.RESTART}
-"""Slash commands; "back" and "restart" typed alone go to the engine, which reads them as commands
-unless they answer the question on screen ("back" is a place at "Where is the twitching?")."""
+KEY = "shell"
+"""The one conversation the shell holds, in its session's memory store."""
 QUIT = {"/quit", "quit", "exit", "/exit", "/cancel"}
 HELP = {"/help", "help"}
 SUMMARY = {"summary", "/summary"}
@@ -63,15 +63,19 @@ def run_shell(
 ) -> int:
     """Hold one conversation on stdin/stdout; return the exit code (0 at the outcome or at EOF)."""
     renderer = Renderer(content, PLAIN, texts=TEXTS)
-    conversation, replies = engine.start(flow_id or engine.default_flow)
-    stdout.write(renderer.text("ui.welcome") + "\n\n")
+    session: Session[None, Any] = Session(engine)
+    turn = now(session.start(KEY, flow_id))
     try:
         while True:
-            for message in renderer.render_all(replies):
+            if turn.started and turn.welcome:
+                stdout.write(renderer.text("ui.welcome") + "\n\n")
+            for message in renderer.render_all(turn.replies):
                 _show(_for_the_shell(message), stdout)
-            flow = engine.flows[conversation.flow_id]
-            if flow.is_outcome(conversation.step):
-                summary = renderer.summary(flow, conversation, date.today().isoformat())
+            finished = session.finished(turn.conversation, "summary")
+            if finished is not None:
+                summary = renderer.finished(
+                    finished.kind, finished.flow, finished.conversation, finished.result, date.today().isoformat()
+                )
                 if summary is not None:
                     stdout.write(renderer.text("shell.summary_offer") + "\n")
                     if _read(stdin, stdout).strip().lower() in SUMMARY:
@@ -89,14 +93,13 @@ def run_shell(
                 return 0
             if word in HELP:
                 stdout.write(renderer.text("ui.help") + "\n\n")
-                replies = engine.current(conversation)
+                turn = Turn(turn.conversation, session.current(turn.conversation), changed=False)
                 continue
             if SLASH_COMMAND.fullmatch(first) and first.lower() not in (*COMMANDS, *QUIT):
                 stdout.write(renderer.text("shell.unknown_command", command=first) + "\n\n")
-                replies = engine.current(conversation)
+                turn = Turn(turn.conversation, session.current(turn.conversation), changed=False)
                 continue
-            given: Input = COMMANDS.get(word, Typed(text))
-            conversation, replies = engine.advance(conversation, given)
+            turn = now(session.handle(KEY, Typed(text)))
     except KeyboardInterrupt:
         stdout.write("\n" + renderer.text("shell.interrupted") + "\n")
         return 130

@@ -16,11 +16,11 @@ import pytest
 
 from bot.bootstrap import Loaded, load_all
 from bot.config import DEFAULT_CONTENT, DEFAULT_FLOWS
-from bot.conversations import CHANGED, FLOW_CHANGED, ConversationService
 from bot.engine.conversation import Conversation
 from bot.engine.engine import INTERRUPT_KEY, Engine
 from bot.engine.replies import Notice, Pick, Question, Typed
-from bot.flow_versions import FlowVersions, fingerprint, fits
+from bot.flow_versions import FlowVersions, fingerprint
+from bot.session import CHANGED, FLOW_CHANGED, Session
 from bot.storage.sqlite import SqliteStore
 from tests.support.paths import walk
 
@@ -207,7 +207,7 @@ def at(step: str, history: tuple[str, ...] = (), **answers: str) -> Conversation
 
 def test_a_conversation_at_an_existing_step_with_existing_answers_fits(engine: Engine) -> None:
     done = ("emergency_now", "account", "location")
-    assert fits(engine, at("duration", done, emergency_now="no", account="skip", location="leg"))
+    assert engine.fits(at("duration", done, emergency_now="no", account="skip", location="leg"))
 
 
 @pytest.mark.parametrize(
@@ -223,7 +223,7 @@ def test_a_conversation_at_an_existing_step_with_existing_answers_fits(engine: E
     ids=["step gone", "passed step gone", "choice gone", "question gone", "interrupt gone", "flow gone"],
 )
 def test_a_conversation_that_does_not_fit(engine: Engine, conversation: Conversation) -> None:
-    assert not fits(engine, conversation)
+    assert not engine.fits(conversation)
 
 
 def test_a_conversation_stored_before_versions_were_recorded_still_loads() -> None:
@@ -258,21 +258,21 @@ async def test_a_check_finishes_on_its_version_while_new_checks_start_on_the_new
     loaded: Loaded, store: SqliteStore, tmp_path: Path
 ) -> None:
     versions = versions_of(loaded, Clock())
-    service = ConversationService(versions, store)
-    started = await service.start("alice", "a")
+    service = Session(versions, store)
+    started = await service.start("alice", user="a")
     for step, value in before_location(loaded):
-        turn = await service.apply("alice", "a", Pick(step, value))
+        turn = await service.handle("alice", user="a", given=Pick(step, value))
         assert turn is not None
     assert question_text(turn.replies) == loaded.content.texts["questions.location"]
     v2 = variant(tmp_path, "v2", worded(2))
     versions.add(v2.flows, v2.content)
 
-    turn = await service.apply("alice", "a", Pick("location", "leg"))
+    turn = await service.handle("alice", user="a", given=Pick("location", "leg"))
     assert turn is not None and turn.conversation.flow_version == started.conversation.flow_version
-    bob = await service.start("bob", "b")
+    bob = await service.start("bob", user="b")
     assert bob.conversation.flow_version == versions.current.id != started.conversation.flow_version
     for step, value in before_location(loaded):
-        moved = await service.apply("bob", "b", Pick(step, value))
+        moved = await service.handle("bob", user="b", given=Pick(step, value))
     assert moved is not None and question_text(moved.replies) == "Where does it twitch? (2)"
 
 
@@ -291,7 +291,7 @@ async def test_a_conversation_whose_version_is_gone_and_does_not_fit_reads_as_a_
         flow_version="from-before-the-restart",
     )
     assert await store.save("alice", at_caffeine, expected_version=None, user="a")
-    service = ConversationService(versions_of(variant(tmp_path, "v2", without_caffeine), Clock()), store)
+    service = Session(versions_of(variant(tmp_path, "v2", without_caffeine), Clock()), store)
 
     shown = await service.load("alice")
     assert shown is not None and shown.step == "emergency_now" and shown.version == 5 and shown.meta.get(CHANGED)
@@ -299,7 +299,7 @@ async def test_a_conversation_whose_version_is_gone_and_does_not_fit_reads_as_a_
     assert replies[0] == Notice(FLOW_CHANGED) and isinstance(replies[1], Question)
     assert await store.load("alice") == at_caffeine  # nothing is written until she answers
 
-    turn = await service.apply("alice", "a", Typed("yes"))  # meant for the coffee question
+    turn = await service.handle("alice", user="a", given=Typed("yes"))  # meant for the coffee question
     assert turn is not None and turn.replies[0] == Notice(FLOW_CHANGED)
     assert turn.conversation.step == "emergency_now" and not turn.conversation.answers
     assert (await store.load("alice")) == turn.conversation
@@ -313,13 +313,13 @@ async def test_resuming_a_conversation_whose_version_is_gone_stores_the_new_star
         "twitching", "caffeine", {"emergency_now": "no"}, ("emergency_now",), version=5, flow_version="gone"
     )
     assert await store.save("alice", at_caffeine, expected_version=None, user="a")
-    service = ConversationService(versions_of(variant(tmp_path, "v2", without_caffeine), Clock()), store)
+    service = Session(versions_of(variant(tmp_path, "v2", without_caffeine), Clock()), store)
 
-    turn = await service.start("alice", "a", resume=True)
+    turn = await service.start("alice", user="a", resume=True)
     assert turn.replies[0] == Notice(FLOW_CHANGED) and not turn.started
     assert await store.load("alice") == turn.conversation
     assert turn.conversation.step == "emergency_now" and turn.conversation.version == 6
 
-    answered = await service.apply("alice", "a", Typed("no"))
+    answered = await service.handle("alice", user="a", given=Typed("no"))
     assert answered is not None and answered.conversation.answers == {"emergency_now": "no"}
     assert Notice(FLOW_CHANGED) not in answered.replies

@@ -244,6 +244,15 @@ class Renderer:
         """A passage to share (/excerpt in a group, or inline mode): the passage, its source, the disclaimer."""
         return self.text("ui.excerpt_card", excerpt=excerpt.text.strip(), title=self.content.sources["article"].title)
 
+    def finished(
+        self, kind: str, flow: Flow, conversation: Conversation, result: Result, date: str, country: str | None = None
+    ) -> Message | None:
+        """A finished check's extra (`bot/session.py`'s `extra`): "why" this advice, or the "summary" for the doctor
+        (None unless the check ended in 🟠 or 🔴)."""
+        if kind == "why":
+            return Message(self.why(result))
+        return self.summary(flow, conversation, date, country)
+
     def why(self, result: Result) -> str:
         """The "Why this advice" section: the answers that led to the recommendation."""
         m, c = self.markup, self.content

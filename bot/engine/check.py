@@ -44,7 +44,6 @@ from collections import deque
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 
-from bot.content.library import Content
 from bot.engine.errors import (
     EndlessLoopError,
     FlowProblem,
@@ -53,6 +52,7 @@ from bot.engine.errors import (
     UnsafeRouteError,
     UnusedExcerptError,
 )
+from bot.engine.given import ContentView
 from bot.engine.model import (
     ALWAYS,
     NOT_SURE,
@@ -755,7 +755,7 @@ def used_excerpts(flow: Flow) -> set[str]:
     return {rule.excerpt for rule in rules}
 
 
-def unused_excerpts(flows: Mapping[str, Flow], content: Content) -> list[UnusedExcerptError]:
+def unused_excerpts(flows: Mapping[str, Flow], content: ContentView) -> list[UnusedExcerptError]:
     """Excerpts in content/ that no flow shows: dead text that drifts from the article unnoticed."""
     used = set().union(*(used_excerpts(flow) for flow in flows.values()))
     problems = []

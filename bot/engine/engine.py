@@ -16,7 +16,19 @@ from bot.engine.followup import offers_followup
 from bot.engine.machine import FlowMachine
 from bot.engine.matching import ChoiceMatcher, Match, Parsed, TextParser
 from bot.engine.model import ACCOUNT_REVIEW, EMERGENCY_CONFIRM, NO, NOT_SURE, YES, Flow, Step, StepKind
-from bot.engine.replies import Command, Echo, Input, Notice, Pick, Question, Reason, Reply, Result, Typed
+from bot.engine.replies import (
+    TYPED_COMMANDS,
+    Command,
+    Echo,
+    Input,
+    Notice,
+    Pick,
+    Question,
+    Reason,
+    Reply,
+    Result,
+    Typed,
+)
 from bot.engine.text import normalize, sentences, words
 
 INTERRUPT_KEY = "_interrupt"
@@ -24,15 +36,6 @@ INTERRUPT_KEY = "_interrupt"
 
 MAX_TYPED_CHARS = 4096
 """Longer text is cut before matching, so a pasted essay costs the same as a Telegram message."""
-
-TYPED_COMMANDS = {
-    "back": Command.BACK,
-    "go back": Command.BACK,
-    "restart": Command.RESTART,
-    "start again": Command.RESTART,
-}
-"""Navigation typed without a slash: a command only when it is the whole message and not an answer
-here ("back" at "Where is the twitching?" is a place; "my back" always is)."""
 
 SURE = 0.85
 """How sure the second reader must be to ask about text that was also understood as an answer."""
@@ -75,10 +78,16 @@ class Engine:
         """The flow /start opens when no deep-link payload names one."""
         return "twitching" if "twitching" in self.flows else next(iter(self.flows))
 
-    def start(self, flow_id: str, version: int = 0) -> tuple[Conversation, tuple[Reply, ...]]:
-        """A fresh conversation at the flow's first step; `version` continues a previous one's count."""
+    def start(
+        self, flow_id: str, version: int = 0, prefill: Mapping[str, str] | None = None
+    ) -> tuple[Conversation, tuple[Reply, ...]]:
+        """A fresh conversation at the flow's first step; `version` continues a previous one's count.
+
+        `prefill` answers questions ahead (by answer key) when they are reached, along the flow's own
+        transitions, so `check`'s proofs cover every path it can take."""
         flow = self.flows[flow_id]
-        conversation = Conversation(flow_id=flow_id, step=flow.start, version=version + 1)
+        meta = {PREFILL: dict(prefill)} if prefill else {}
+        conversation = Conversation(flow_id=flow_id, step=flow.start, version=version + 1, meta=meta)
         return conversation, (Question(flow.steps[flow.start], 1),)
 
     def read_emergency(self, flow_id: str, text: str) -> Reading:
@@ -128,11 +137,32 @@ class Engine:
 
     @staticmethod
     def _valid(flow: Flow, conversation: Conversation) -> bool:
+        """Whether the conversation's step (or the step its prompt returns to) is one of `flow`'s."""
         step = conversation.step
         if step in flow.prompts:
             resume = conversation.meta.get(RESUME)
             return isinstance(resume, str) and (resume in flow.steps or flow.is_outcome(resume))
         return step in flow.steps or flow.is_outcome(step)
+
+    def fits(self, conversation: Conversation) -> bool:
+        """Whether `conversation` still makes sense on these flows (one stored on another flow version): its
+        flow, its step and every step it passed exist, and every answer is the value of one of their choices."""
+        flow = self.flows.get(conversation.flow_id)
+        if flow is None or not self._valid(flow, conversation):
+            return False
+        if any(passed not in flow.steps for passed in conversation.history):
+            return False
+        by_key = {s.key: s for s in flow.steps.values()}
+        interrupts = {interrupt.id for interrupt in flow.interrupts}
+        for key, value in conversation.answers.items():
+            if key == INTERRUPT_KEY:
+                if value not in interrupts:
+                    return False
+                continue
+            asked = by_key.get(key)
+            if asked is None or asked.choice(value) is None:
+                return False
+        return True
 
     # -- typed text ------------------------------------------------------------------------------------------
 

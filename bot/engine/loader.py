@@ -14,7 +14,6 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from bot.content.library import Content
 from bot.engine.conditions import parse_condition
 from bot.engine.errors import (
     ButtonLabelTooLongError,
@@ -32,6 +31,7 @@ from bot.engine.errors import (
     TextTooLongError,
     UnknownTargetError,
 )
+from bot.engine.given import ContentView
 from bot.engine.language_file import read_language
 from bot.engine.model import (
     ACCOUNT_REVIEW,
@@ -72,7 +72,7 @@ def _slug(label: str) -> str:
 class _FlowBuilder:
     """Runs the meaning checks while building, so every problem is collected in one pass."""
 
-    def __init__(self, spec: FlowSpec, raw: Any, source: str, content: Content) -> None:
+    def __init__(self, spec: FlowSpec, raw: Any, source: str, content: ContentView) -> None:
         self.spec, self.raw, self.source, self.content = spec, raw, source, content
         self.problems: list[FlowProblem] = []
 
@@ -738,7 +738,7 @@ def _allowed_keys(loc: tuple[Any, ...]) -> set[str]:
     return {field.alias or name for name, field in model.model_fields.items()}
 
 
-def parse_flow(text: str, content: Content, source: str = "<flow>") -> Flow:
+def parse_flow(text: str, content: ContentView, source: str = "<flow>") -> Flow:
     """Build a validated Flow from YAML text; raise FlowErrors listing every problem."""
     raw, problems = read_yaml(text, source)
     if raw is None and not problems:
@@ -756,7 +756,7 @@ def parse_flow(text: str, content: Content, source: str = "<flow>") -> Flow:
     return builder.build()
 
 
-def load_flow(path: Path, content: Content) -> Flow:
+def load_flow(path: Path, content: ContentView) -> Flow:
     """Read one flow file."""
     return parse_flow(read_source(path), content, source=str(path))
 
@@ -766,7 +766,7 @@ def flow_files(folder: Path) -> list[Path]:
     return sorted(p for p in folder.glob("*.y*ml") if p.is_file())
 
 
-def load_flows(paths: list[Path], content: Content) -> dict[str, Flow]:
+def load_flows(paths: list[Path], content: ContentView) -> dict[str, Flow]:
     """Load flow files and folders; raise FlowErrors with every problem of every file."""
     files: list[Path] = []
     problems: list[FlowProblem] = []

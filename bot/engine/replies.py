@@ -16,6 +16,25 @@ class Command(Enum):
     RESTART = "restart"
 
 
+COMMANDS = {"/back": Command.BACK, "/restart": Command.RESTART}
+"""Navigation typed as a command, in every front end (`/back@TwitchCheckBot` too, as in a group chat)."""
+
+TYPED_COMMANDS = {
+    "back": Command.BACK,
+    "go back": Command.BACK,
+    "restart": Command.RESTART,
+    "start again": Command.RESTART,
+}
+"""Navigation typed without a slash: a command only when it is the whole message and not an answer
+here ("back" at "Where is the twitching?" is a place; "my back" always is). The engine reads these."""
+
+
+def command_of(text: str) -> Command | None:
+    """The command `text` is (its first word, without a bot's `@name`), or None."""
+    first = text.split()[0] if text.strip() else ""
+    return COMMANDS.get(first.split("@")[0].lower())
+
+
 @dataclass(frozen=True, slots=True)
 class Pick:
     """A button press: the step it belonged to and the value of the chosen choice."""

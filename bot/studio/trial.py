@@ -4,7 +4,7 @@ The page keeps the conversation (`Conversation.to_dict`) and a log of what was t
 at which step, and sends both with every turn, so the server holds no per-visitor state. Turns
 always run on the last good version: a broken save never reaches a person, here as in the bot.
 
-A saved case is written in the by-step form (`answers:` by step id, bot/engine/cases.py), which
+A saved case is written in the by-step form (`answers:` by step id, bot/authoring/cases.py), which
 survives questions added later. It is run before it is written, and only a case that ends where
 the conversation ended is saved; a conversation that by-step answers cannot replay (say, an
 emergency typed after the advice) is saved as the `inputs:` typed in order instead.
@@ -21,14 +21,15 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
+from bot.authoring.cases import parse_cases, run_case
 from bot.bootstrap import Loaded
 from bot.content.render import HTML, Action, Message, Renderer
-from bot.engine.cases import parse_cases, run_case
 from bot.engine.conversation import Conversation
 from bot.engine.engine import Engine
 from bot.engine.errors import FlowErrors
 from bot.engine.model import Flow
-from bot.engine.replies import Command, Input, Pick, Result, Typed
+from bot.engine.replies import Command, Input, Pick, Typed
+from bot.session import Session, Turn, now
 
 SHOWN_ACTIONS = (Action.ANSWER, Action.WHY, Action.SUMMARY, Action.RESTART)
 """Result buttons the studio offers; "Delete my data" has nothing to delete here."""
@@ -52,11 +53,13 @@ def _input(action: Mapping[str, Any]) -> Input:
         return Pick(str(action.get("step", "")), str(action.get("value", "")))
     if kind == "typed":
         return Typed(str(action.get("text", "")))
-    if kind == "back":
-        return Command.BACK
-    if kind == "restart":
-        return Command.RESTART
+    if kind in ("back", "restart"):
+        return Command(kind)
     raise TrialError(f"unknown action {kind!r}")
+
+
+KEY = "studio"
+"""The one conversation a turn handles: the page's, put in a memory store for the turn."""
 
 
 def turn(
@@ -66,31 +69,26 @@ def turn(
     if flow_id not in engine.flows:
         raise TrialError(f"no flow '{flow_id}' in the last good version")
     renderer = Renderer(good.content, HTML)
+    session: Session[None, Any] = Session(engine)
     kind = action.get("kind")
     if kind == "start" or held is None:
-        conversation, replies = engine.start(flow_id)
-        messages = [Message(renderer.text("ui.welcome")), *renderer.render_all(replies)]
-        return _shown(engine, conversation, messages)
+        started = now(session.start(KEY, flow_id))
+        return _shown(engine, started, [Message(renderer.text("ui.welcome")), *renderer.render_all(started.replies)])
     conversation = Conversation.from_dict(held)
+    session.store.conversations[KEY] = conversation
     if kind in ("why", "summary"):
-        return _shown(engine, conversation, [_extra(renderer, engine, conversation, str(kind))])
-    conversation, replies = engine.advance(conversation, _input(action))
-    return _shown(engine, conversation, renderer.render_all(replies))
+        finished = session.finished(conversation, "why" if kind == "why" else "summary")
+        shown = finished and renderer.finished(
+            finished.kind, finished.flow, finished.conversation, finished.result, date.today().isoformat()
+        )
+        held_turn = Turn(conversation, (), changed=False)
+        return _shown(engine, held_turn, [shown or Message(renderer.text("ui.stale_press"))])
+    moved = now(session.handle(KEY, _input(action)))
+    return _shown(engine, moved, renderer.render_all(moved.replies))
 
 
-def _extra(renderer: Renderer, engine: Engine, conversation: Conversation, kind: str) -> Message:
-    """The answer to a result's "Why this advice" or "Summary for your doctor" button, as Telegram sends it."""
-    flow = engine.flows.get(conversation.flow_id)
-    result = next((r for r in engine.current(conversation) if isinstance(r, Result)), None) if flow else None
-    if flow is None or result is None:
-        return Message(renderer.text("ui.stale_press"))
-    if kind == "why":
-        return Message(renderer.why(result))
-    summary = renderer.summary(flow, conversation, date.today().isoformat())
-    return summary or Message(renderer.text("ui.stale_press"))
-
-
-def _shown(engine: Engine, conversation: Conversation, messages: Sequence[Message]) -> dict[str, Any]:
+def _shown(engine: Engine, turn: Turn, messages: Sequence[Message]) -> dict[str, Any]:
+    conversation = turn.conversation
     flow = engine.flows[conversation.flow_id]
     outcome = flow.outcomes.get(conversation.step)
     return {

@@ -24,12 +24,12 @@ from telegram.ext import (
 from bot.bootstrap import Loaded
 from bot.config import Settings
 from bot.content.render import HTML, Renderer
-from bot.conversations import ConversationService
 from bot.flow_versions import FlowVersions
 from bot.logs import log_event
 from bot.metrics import Metrics
 from bot.privacy import Anonymizer, salt_from
 from bot.reminders.dispatcher import ReminderDispatcher
+from bot.session import Session
 from bot.storage.base import ConversationStore
 from bot.telegram.callback_data import CallbackCodec
 from bot.telegram.handlers import TwitchCheckBot
@@ -82,7 +82,7 @@ def build_handlers(
     codec = CallbackCodec(anonymizer.sign)
     sender = Sender(renderer, codec, versions.current.index)
     return TwitchCheckBot(
-        ConversationService(versions, store),
+        Session(versions, store),
         content,
         renderer,
         codec,

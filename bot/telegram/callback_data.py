@@ -7,7 +7,7 @@ under an old button can only make the button stale, never make it mean another a
 
 Signed data can still be replayed by a modified client, as a press on another message. `chat`
 (a keyed tag of the chat the button was sent to) binds it to its chat, and `epoch` (the check's,
-bot/conversations.py) to the check it was shown for, which a check started after /forget does
+bot/session.py) to the check it was shown for, which a check started after /forget does
 not share. Data without them (sent before they existed, and the reminders' own) decodes with both
 empty, as `kind.owner.version.step.choice.mac`.
 """
@@ -28,7 +28,7 @@ a tag that matches two choices of one question rather than guess."""
 CHAT_TAG_CHARS = 6
 """Hex characters of a chat tag: it only tells a person's chats apart, and keeps the data under 64 bytes."""
 EPOCH_CHARS = 4
-"""Hex characters of a check's epoch at most (bot/conversations.py draws 2 random bytes)."""
+"""Hex characters of a check's epoch at most (bot/session.py draws 2 random bytes)."""
 _NUMBER = re.compile(r"-?[0-9a-z]+")
 _TAG = re.compile(rf"[0-9a-f]{{0,{TAG_CHARS}}}")
 _CHAT = re.compile(rf"[0-9a-f]{{0,{CHAT_TAG_CHARS}}}")

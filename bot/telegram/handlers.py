@@ -15,13 +15,13 @@ from telegram.ext import ContextTypes
 from bot.content.library import Content
 from bot.content.render import OTHER_COUNTRY, Action, Button, CardView, Renderer
 from bot.content.render import Message as Rendered
-from bot.conversations import INTRO, SHOWN, ConversationService, StaleVersion, Turn, epoch_of
 from bot.engine.conversation import Conversation
-from bot.engine.replies import Command, Notice, Pick, Question, Result, Typed
+from bot.engine.replies import Command, Notice, Pick, Question, Result, Typed, command_of
 from bot.logs import log_event
 from bot.metrics import Metrics
 from bot.people import COUNTRY, People, raised_a_flag, wants_repeat_note
 from bot.privacy import Anonymizer
+from bot.session import SHOWN, Session, Show, StaleVersion, Turn, epoch_of
 from bot.telegram.callback_data import CallbackCodec, Kind, Press
 from bot.telegram.inline import CACHE_SECONDS as INLINE_CACHE_SECONDS
 from bot.telegram.inline import check_button, excerpt_cards
@@ -54,7 +54,7 @@ class TwitchCheckBot:
 
     def __init__(
         self,
-        service: ConversationService,
+        service: Session,
         content: Content,
         renderer: Renderer,
         codec: CallbackCodec,
@@ -120,8 +120,9 @@ class TwitchCheckBot:
     def view(self, turn: Turn, who: Who, country: str | None = None) -> CardView:
         """How the turn looks on the check's card (design §6), for the flow the conversation is on."""
         flow = self.service.flow_for(turn.conversation)
-        intro = bool(turn.conversation.meta.get(INTRO))
-        return self.renderer.card(flow, turn.conversation, turn.replies, who.language, intro=intro, country=country)
+        return self.renderer.card(
+            flow, turn.conversation, turn.replies, who.language, intro=turn.welcome, country=country
+        )
 
     async def personal(self, who: Who, turn: Turn) -> tuple[Turn, str | None]:
         """The turn as this person sees it, and their country: read only when it shows a recommendation or the
@@ -138,8 +139,7 @@ class TwitchCheckBot:
         flow = self.service.flow_for(turn.conversation)
         if wants_repeat_note(count, result.outcome.level, raised_a_flag(flow, turn.conversation)):
             noted = replace(result, notes=(*result.notes, self.content.text("levels.repeat_checks_note")))
-            replies = tuple(noted if reply is result else reply for reply in turn.replies)
-            turn = Turn(turn.conversation, replies, turn.changed, turn.started)
+            turn = turn.with_replies(tuple(noted if reply is result else reply for reply in turn.replies))
         return turn, country
 
     async def show(
@@ -215,7 +215,9 @@ class TwitchCheckBot:
         if not who.private and not await self.in_group_checks(update.effective_chat):  # type: ignore[arg-type]
             await self.redirect_to_private(context, who, flow_id or "")
             return
-        turn = await self.service.start(who.key, who.user, flow_id, resume=flow_id is None, update=update.update_id)
+        turn = await self.service.start(
+            who.key, flow_id, user=who.user, resume=flow_id is None, update=update.update_id
+        )
         await self.show(context, who, turn)  # a new check's card starts with the welcome
 
     async def on_help(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -300,11 +302,10 @@ class TwitchCheckBot:
         if not who.private and not await self.in_group_checks(update.effective_chat):  # type: ignore[arg-type]
             await self.redirect_to_private(context, who)
             return
-        command = Command.BACK if message.text.split()[0].split("@")[0].lower() == "/back" else Command.RESTART
-        turn = await self.service.apply(who.key, who.user, command, afresh=True, update=update.update_id)
-        if turn is None:
-            turn = await self.service.start(who.key, who.user, update=update.update_id)
-        await self.show(context, who, turn)
+        command = command_of(message.text) or Command.RESTART
+        await self.show(
+            context, who, await self.service.handle(who.key, command, user=who.user, update=update.update_id)
+        )
 
     async def on_cancel(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         """/cancel: stop the check and delete its answers."""
@@ -395,13 +396,10 @@ class TwitchCheckBot:
             return
         text = message.text
         # The update's id is saved with the answer, so a redelivery of it (webhooks) changes nothing.
-        turn = await self.service.apply(who.key, who.user, Typed(text), afresh=True, update=update.update_id)
-        if turn is None:
-            turn = await self.service.start(who.key, who.user, update=update.update_id)
-            if turn.changed and self.service.engine.is_emergency(turn.conversation.flow_id, text):
-                turn = await self.service.apply(who.key, who.user, Typed(text), afresh=True) or turn
-        elif len(text) > LONG_TEXT_CHARS and _is_notice(turn, "ui.not_understood"):
-            turn = Turn(turn.conversation, (Notice("ui.too_long"), *turn.replies[1:]), turn.changed)
+        # With nothing stored, the session starts a check (and reads emergency language at once).
+        turn = await self.service.handle(who.key, Typed(text), user=who.user, update=update.update_id)
+        if len(text) > LONG_TEXT_CHARS and _is_notice(turn, "ui.not_understood"):
+            turn = turn.with_replies((Notice("ui.too_long"), *turn.replies[1:]))
         await self.show(context, who, turn)
 
     async def on_non_text(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -469,17 +467,14 @@ class TwitchCheckBot:
             await self.show(context, who, Turn(conversation, self.service.current(conversation), changed=False))
             return
         try:
-            turn = await self.service.apply(
-                who.key, who.user, Pick(step_id, value), version=press.version, loaded=conversation
+            turn = await self.service.handle(
+                who.key, Pick(step_id, value), user=who.user, version=press.version, loaded=conversation
             )
         except StaleVersion:
             await self.refuse_stale(context, who, query, press)
             return
-        if turn is None:
-            await self.acknowledge(query, self.content.text("ui.forged_press"))
-            return
         await self.acknowledge(query)
-        if isinstance(query.message, Message):
+        if turn.show is Show.EDIT and isinstance(query.message, Message):
             await self.show_on_card(context, who, turn, query.message)
         else:  # the card is too old for Telegram to send it with the press: move it below
             await self.show(context, who, turn)
@@ -528,21 +523,21 @@ class TwitchCheckBot:
             await self.refuse_stale(context, who, query, press, conversation, relink=False)
             return
         await self.acknowledge(query)
-        turn = await self.service.apply(who.key, who.user, Command.RESTART, afresh=True, loaded=conversation)
-        await self.show(context, who, turn or await self.service.start(who.key, who.user))
+        await self.show(
+            context, who, await self.service.handle(who.key, Command.RESTART, user=who.user, loaded=conversation)
+        )
 
     async def why(self, update: Update, context: ContextTypes.DEFAULT_TYPE, who: Who, press: Press) -> None:
         """ "Why this advice" of the check this button ended; another check's reasons would contradict it."""
         query = update.callback_query
         assert query is not None
         conversation = await self.service.load(who.key)
-        replies = self.service.current(conversation) if conversation else ()
-        result = next((r for r in replies if isinstance(r, Result)), None)
-        if conversation is None or result is None or not same_check(press, conversation):
+        finished = self.service.finished(conversation, "why") if conversation else None
+        if conversation is None or finished is None or not same_check(press, conversation):
             await self.refuse_stale(context, who, query, press, conversation, relink=False)
             return
         await self.acknowledge(query)
-        text = self.renderer.why(result)
+        text = self.renderer.why(finished.result)
         await context.bot.send_message(who.chat_id, text, parse_mode=ParseMode.HTML, message_thread_id=who.thread_id)
 
     async def summary(self, update: Update, context: ContextTypes.DEFAULT_TYPE, who: Who, press: Press) -> None:
@@ -550,12 +545,13 @@ class TwitchCheckBot:
         query = update.callback_query
         assert query is not None
         conversation = await self.service.load(who.key)
-        flow = self.service.engine_for(conversation).flows.get(conversation.flow_id) if conversation else None
-        if conversation is None or flow is None or not same_check(press, conversation):
+        finished = self.service.finished(conversation, "summary") if conversation else None
+        if conversation is None or finished is None or not same_check(press, conversation):
             await self.refuse_stale(context, who, query, press, conversation, relink=False)
             return
         country = (await self.people.load(who.user)).get(COUNTRY)
-        rendered = self.renderer.summary(flow, conversation, date.today().isoformat(), country)
+        f = finished
+        rendered = self.renderer.finished(f.kind, f.flow, f.conversation, f.result, date.today().isoformat(), country)
         if rendered is None:
             await self.refuse_stale(context, who, query, press, conversation, relink=False)
             return

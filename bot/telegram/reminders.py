@@ -21,13 +21,12 @@ from telegram.error import BadRequest, Forbidden, RetryAfter, TelegramError
 from telegram.ext import ContextTypes
 from telegram.warnings import PTBDeprecationWarning
 
-from bot.conversations import INTRO, RECHECK, SHOWN, Turn
 from bot.engine.conversation import Conversation
-from bot.engine.engine import PREFILL
 from bot.engine.followup import FOLLOWUP_DAYS, offers_followup, recheck_prefill
 from bot.logs import log_event
 from bot.reminders.civil import due_after, local_date
 from bot.reminders.dispatcher import Delivery, Wait
+from bot.session import RECHECK
 from bot.storage.base import Reminder
 from bot.telegram.callback_data import Kind, Press, tag
 from bot.telegram.handlers import TwitchCheckBot, Who
@@ -114,7 +113,7 @@ class ReminderHandlers:
     # -- buttons -------------------------------------------------------------------------------------------------
 
     async def on_press(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-        """"Remind me in 2 weeks" under a result, and the reminder's "still there?" answers."""
+        """ "Remind me in 2 weeks" under a result, and the reminder's "still there?" answers."""
         query = update.callback_query
         who = self.bot.who(update)
         if query is None or who is None:
@@ -220,25 +219,16 @@ class ReminderHandlers:
     async def start_recheck(self, context: ContextTypes.DEFAULT_TYPE, who: Who, reminder: object = None) -> None:
         """Start a fresh check that already knows the twitching has lasted `days` (the account step skipped).
 
-        The service starts it as any check (on the current flow), then the prefill is added with
-        compare-and-set, so a press racing with it is refused as stale rather than lost.
+        The session starts it as any check (on the current flow, with compare-and-set), already holding
+        the prefill, so a press racing with it is refused as stale rather than lost.
         """
         service = self.bot.service
-        for _ in range(MAX_START_RETRIES):
-            started = await service.start(who.key, who.user)
-            fresh = started.conversation
-            flow = service.engine.flows.get(fresh.flow_id)
-            if flow is None:
-                break
-            prefill = recheck_prefill(flow, self.days)
-            started_by = {RECHECK: reminder.message_id} if isinstance(reminder, Message) else {}
-            meta = {key: value for key, value in fresh.meta.items() if key != INTRO}  # its own intro is said above
-            moved = fresh.bumped(meta={**meta, PREFILL: prefill, SHOWN: fresh.version + 1, **started_by})
-            if await service.store.save(who.key, moved, expected_version=fresh.version, user=who.user):
-                await self.bot.say(context, who, "reminders.recheck")
-                await self.bot.show(context, who, Turn(moved, started.replies, changed=True, started=True))
-                return
-        raise RuntimeError("conversation kept changing under us")
+        prefill = recheck_prefill(service.engine.flows[service.engine.default_flow], self.days)
+        started_by = {RECHECK: reminder.message_id} if isinstance(reminder, Message) else {}
+        # Not opened with the welcome: its own intro is said just above it.
+        turn = await service.start(who.key, prefill=prefill, user=who.user, welcome=False, keep=started_by)
+        await self.bot.say(context, who, "reminders.recheck")
+        await self.bot.show(context, who, turn)
 
     async def mark_answered(self, message: Message, label_key: str) -> bool:
         """Show the reminder as answered and take its buttons away; False if it already showed that answer."""
@@ -260,7 +250,7 @@ class ReminderHandlers:
     # -- the reminder itself -------------------------------------------------------------------------------------
 
     def reminder_keyboard(self, reminder: Reminder) -> InlineKeyboardMarkup:
-        """"Yes, it's still there" and "No, it's gone", signed for the person the reminder is for."""
+        """ "Yes, it's still there" and "No, it's gone", signed for the person the reminder is for."""
         return self.answers_keyboard(reminder.chat_id)
 
     def answers_keyboard(self, owner: int) -> InlineKeyboardMarkup:

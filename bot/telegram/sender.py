@@ -12,10 +12,10 @@ from telegram.error import BadRequest
 
 from bot.content.render import Action, Button, Renderer
 from bot.content.render import Message as Rendered
-from bot.conversations import epoch_of
 from bot.engine.conversation import Conversation
 from bot.engine.engine import Engine
 from bot.logs import log_event
+from bot.session import epoch_of
 from bot.telegram.callback_data import CallbackCodec, Kind, Press, tag
 
 logger = logging.getLogger("twitchcheck")

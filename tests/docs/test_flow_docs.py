@@ -82,9 +82,9 @@ def test_example_flow_passes_the_safety_check() -> None:
 
 
 def test_example_cases_pass_against_the_example_flow() -> None:
-    if importlib.util.find_spec("bot.engine.cases") is None:
-        pytest.skip("bot.engine.cases is not there yet")
-    from bot.engine.cases import parse_cases, run_case
+    if importlib.util.find_spec("bot.authoring.cases") is None:
+        pytest.skip("bot.authoring.cases is not there yet")
+    from bot.authoring.cases import parse_cases, run_case
     from bot.engine.engine import Engine
 
     flow = example_flow()
@@ -100,7 +100,7 @@ def test_example_cases_pass_against_the_example_flow() -> None:
 
 def test_example_corpus_reads_against_the_shipped_flow() -> None:
     """The language-corpus sample names real steps, answer keys and values of flows/twitching.yaml."""
-    from bot.engine.corpus import read_corpus
+    from bot.authoring.corpus import read_corpus
     from bot.engine.yaml_source import read_yaml
 
     flows = load_flows([ROOT / "flows"], content())
@@ -174,7 +174,7 @@ def test_every_schema_key_has_a_reference_row(spec: type[BaseModel]) -> None:
 
 def test_every_case_file_key_is_documented() -> None:
     """Each key a case file accepts has a row in the "Conversation tests" table."""
-    from bot.engine.cases import CASE_KEYS, EXPECT_KEYS, FILE_KEYS
+    from bot.authoring.cases import CASE_KEYS, EXPECT_KEYS, FILE_KEYS
 
     text = DOC.read_text(encoding="utf-8")
     section = text[text.index("## Conversation tests") : text.index("### The language corpus")]

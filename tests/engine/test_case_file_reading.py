@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from bot.engine.cases import run_cases
-from bot.engine.corpus import load_corpus
+from bot.authoring.cases import run_cases
+from bot.authoring.corpus import load_corpus
 from bot.engine.engine import Engine
 from bot.engine.errors import FlowErrors
 

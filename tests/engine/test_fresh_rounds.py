@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.engine.corpus import load_corpus, run_corpus
+from bot.authoring.corpus import load_corpus, run_corpus
 from bot.engine.engine import Engine
 
 FRESH = sorted(Path("flows/tests/fresh").glob("round*.yaml"))

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot.engine.corpus import read_corpus
+from bot.authoring.corpus import read_corpus
 from bot.engine.errors import (
     DuplicateIdError,
     FlowErrors,

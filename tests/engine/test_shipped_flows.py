@@ -7,10 +7,10 @@ from pathlib import Path
 
 import pytest
 
+from bot.authoring.cases import Case, Expect, case_files, parse_cases, run_case, run_cases
+from bot.authoring.corpus import load_corpus, run_corpus
 from bot.content.library import Content, Excerpt
-from bot.engine.cases import Case, Expect, case_files, parse_cases, run_case, run_cases
 from bot.engine.check import check_flow, unused_excerpts
-from bot.engine.corpus import load_corpus, run_corpus
 from bot.engine.engine import Engine
 from bot.engine.errors import UnusedExcerptError
 from bot.engine.graph import edges, to_dot, to_mermaid

@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
+from bot.authoring.cases import parse_cases
 from bot.content.library import Content
-from bot.engine.cases import parse_cases
 from bot.engine.errors import (
     ButtonLabelTooLongError,
     DeadEndError,

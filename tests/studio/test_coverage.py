@@ -1,4 +1,4 @@
-"""Case coverage (bot/engine/coverage.py) and `twitchcheck test --coverage`: what no case reaches, by `file:line`."""
+"""Case coverage (bot/authoring/coverage.py) and `twitchcheck test --coverage`: what no case reaches, by `file:line`."""
 
 from __future__ import annotations
 
@@ -8,10 +8,10 @@ from pathlib import Path
 
 import pytest
 
+from bot.authoring.cases import parse_cases
+from bot.authoring.coverage import Coverage, measure
 from bot.cli import main
 from bot.content.library import Content, load_content
-from bot.engine.cases import parse_cases
-from bot.engine.coverage import Coverage, measure
 from bot.engine.engine import Engine
 from bot.engine.loader import load_flows, parse_flow
 from bot.engine.model import Flow

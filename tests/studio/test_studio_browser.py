@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from bot.engine.cases import run_cases
+from bot.authoring.cases import run_cases
 from bot.engine.engine import Engine
 from tests.studio.conftest import Project, screenshot
 

@@ -6,8 +6,8 @@ from typing import Any
 
 import pytest
 
+from bot.authoring.cases import run_cases
 from bot.bootstrap import Loaded
-from bot.engine.cases import run_cases
 from bot.studio.trial import TrialError, case_file, save_case, turn
 from tests.studio.conftest import Project
 from tests.support.paths import taps_before

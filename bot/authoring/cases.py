@@ -38,13 +38,18 @@ from bot.engine.model import Flow, Level, Step
 from bot.engine.replies import Command, Input, Notice, Question, Reply, Result, Typed
 from bot.engine.suggest import did_you_mean
 from bot.engine.yaml_source import LineDict, LineList, read_source, read_yaml
+from bot.session import MemoryStore, Session, now
 
-COMMANDS = {"/back": Command.BACK, "/restart": Command.RESTART, "/start": Command.RESTART}
-"""What a typed command means in a case; `/start@bot` works too, as in a group chat."""
+START = "/start"
+"""Typed in a case, a new check (as Telegram's /start after the advice); `/start@bot` works too. The
+session reads the other commands (`/back`, `/restart`) itself."""
 
 FILE_KEYS = ("flow", "defaults", "cases")
 CASE_KEYS = ("name", "inputs", "answers", "defaults", "expect")
 EXPECT_KEYS = ("level", "outcome", "step", "asked", "not_asked", "excerpts", "not_excerpts")
+
+KEY = "case"
+"""The one conversation a case plays, in its session's memory store."""
 
 MAX_ASKS = 3
 """How often one step may be asked while answering by step: an answer is the same every
@@ -357,9 +362,8 @@ def case_files(folder: Path) -> list[Path]:
 
 
 def as_input(typed: str) -> Input:
-    """What typing `typed` means: a command (also as `/back@bot`) or an answer."""
-    command = typed.strip().lower().split("@", 1)[0]
-    return COMMANDS.get(command, Typed(typed))
+    """What typing `typed` means: `/start` is a restart; anything else goes to the session as typed."""
+    return Command.RESTART if typed.strip().lower().split("@", 1)[0] == START else Typed(typed)
 
 
 def _first_line(text: str) -> str:
@@ -432,8 +436,9 @@ class _Run:
     """One case being played: the conversation, the steps shown and the transcript so far."""
 
     def __init__(self, engine: Engine, flow_id: str) -> None:
-        self.engine, self.flow = engine, engine.flows[flow_id]
-        self.conversation, _ = engine.start(flow_id)
+        self.session: Session[None, MemoryStore] = Session(engine)
+        self.flow = engine.flows[flow_id]
+        self.conversation = now(self.session.start(KEY, flow_id)).conversation
         self.asked = {self.flow.start}
         self.lines: list[str] = []
 
@@ -444,7 +449,8 @@ class _Run:
             if question
             else f"  (finished at {self.conversation.step})"
         )
-        self.conversation, replies = self.engine.advance(self.conversation, as_input(typed))
+        turn = now(self.session.handle(KEY, as_input(typed)))
+        self.conversation, replies = turn.conversation, turn.replies
         self.asked |= {reply.step.id for reply in replies if isinstance(reply, Question)}
         self.lines.append(f"    > {typed!r:<24} → {_led_to(replies, self.conversation)}")
 
@@ -471,8 +477,7 @@ def run_case(engine: Engine, flow_id: str, case: Case, source: str = "") -> Case
     for typed in case.inputs:
         run.type(typed)
     failures = run.by_step(case) if case.answers is not None else []
-    final = engine.current(run.conversation)
-    result = next((reply for reply in final if isinstance(reply, Result)), None)
+    result = next((reply for reply in engine.current(run.conversation) if isinstance(reply, Result)), None)
     failures += _verdict(run.flow, case.expect, run.conversation, run.asked, result)
     lines = run.lines + [f"  ✗ {failure}" for failure in failures]
     return CaseResult(case.name, not failures, "\n".join(lines), tuple(failures), source, case.line)

@@ -1,24 +1,27 @@
-"""Load → advance → save → replies, with compare-and-set so a double tap advances only once.
+"""The one way in for every front end: `start(key, flow, prefill)`, `handle(key, input) -> Turn`, `extra(key, kind)`.
 
-This is the one place that joins the pure engine to a store; the Telegram adapter calls it
-and only renders and sends what comes back. Each conversation is read with the flow version it
-started on (bot/flow_versions.py): `engine_for`, `flow_for` and `tags_for` give the front end the
-same engine, flow and button index the service uses for it.
+Load → advance → save, with compare-and-set so a double tap advances only once. This is the one
+place that joins the pure engine to a store: the Telegram adapter, the shell, the studio's Try it and
+the case runner all call it (the last three over `MemoryStore`, driven by `now` without an event loop)
+and only render what comes back. A `Turn` says what to show, in no medium's terms, and how: as a new
+message, by editing the card in place, or by moving the card below. Each conversation is read with the
+flow version it started on (bot/flow_versions.py): `engine_for`, `flow_for` and `tags_for` give the front
+end the same engine, flow and button index the session uses for it.
 """
 
 from __future__ import annotations
 
+import enum
 import secrets
-from collections.abc import Mapping
+from collections.abc import Awaitable, Mapping
 from dataclasses import dataclass, replace
-from typing import Any, Generic
+from typing import Any, Generic, Literal, Protocol, TypeVar
 
 from bot.engine.conversation import Conversation
 from bot.engine.engine import Engine
 from bot.engine.model import Flow
-from bot.engine.replies import Command, Input, Notice, Pick, Reply, Typed
-from bot.flow_versions import FlowVersion, FlowVersions, I, fits
-from bot.storage.base import ConversationStore
+from bot.engine.replies import Command, Input, Notice, Pick, Reply, Result, Typed, command_of
+from bot.flow_versions import FlowVersion, FlowVersions, I
 
 MAX_CONFLICT_RETRIES = 5
 """Concurrent writers to one conversation are rare (one person); a few retries always settle."""
@@ -57,30 +60,118 @@ the current flow: until the person answers the first question, what is shown sta
 FLOW_CHANGED = "ui.flow_changed"
 
 
+class Show(enum.Enum):
+    """How a front end shows a turn (design §6); Telegram's `Sender` acts on it, a terminal prints every turn."""
+
+    NEW = "new"
+    """As new messages: a check just started, or a notice with no card."""
+    EDIT = "edit"
+    """By editing the card the press came from (a button press): one rate-limited call."""
+    MOVE = "move"
+    """The card sent anew below what the person typed; the older card's buttons go stale."""
+
+
 @dataclass(frozen=True, slots=True)
 class Turn:
-    """What one input did: the conversation after it, what to show, and whether it changed."""
+    """What one input did: the conversation after it, what to show (`replies`, no medium's terms), whether it
+    changed, and how to show it."""
 
     conversation: Conversation
     replies: tuple[Reply, ...]
     changed: bool
     started: bool = False
+    show: Show = Show.MOVE
+
+    @property
+    def welcome(self) -> bool:
+        """Whether the welcome heads what is shown: the check is still on the message it started with."""
+        return bool(self.conversation.meta.get(INTRO))
+
+    @property
+    def result(self) -> Result | None:
+        """The recommendation this turn shows, if any."""
+        return next((reply for reply in self.replies if isinstance(reply, Result)), None)
+
+    def with_replies(self, replies: tuple[Reply, ...]) -> Turn:
+        """The same turn showing `replies` instead."""
+        return replace(self, replies=replies)
+
+
+Extra = Literal["why", "summary"]
+"""What a finished check's buttons ask for besides the recommendation."""
+
+
+@dataclass(frozen=True, slots=True)
+class Finished:
+    """A finished check, for its "Why this advice" (`result.reasons`) or its summary for the doctor."""
+
+    kind: Extra
+    flow: Flow
+    conversation: Conversation
+    result: Result
 
 
 class StaleVersion(Exception):
     """The button pressed belongs to an older version of the conversation."""
 
 
-class ConversationService(Generic[I]):
+class Conversations(Protocol):
+    """The part of a store the session uses (`bot/storage/base.py`'s ConversationStore has it)."""
+
+    async def load(self, key: str) -> Conversation | None: ...
+
+    async def save(self, key: str, conversation: Conversation, *, expected_version: int | None, user: str) -> bool: ...
+
+    async def delete(self, key: str) -> None: ...
+
+
+class MemoryStore:
+    """Conversations in a dict, for the front ends that hold one person's check in a process (shell,
+    studio, case runner) and for tests; it never waits, so `now` can drive the session over it."""
+
+    def __init__(self) -> None:
+        self.conversations: dict[str, Conversation] = {}
+
+    async def load(self, key: str) -> Conversation | None:
+        return self.conversations.get(key)
+
+    async def save(self, key: str, conversation: Conversation, *, expected_version: int | None, user: str) -> bool:
+        stored = self.conversations.get(key)
+        if (stored.version if stored is not None else None) != expected_version:
+            return False
+        self.conversations[key] = conversation
+        return True
+
+    async def delete(self, key: str) -> None:
+        self.conversations.pop(key, None)
+
+
+T = TypeVar("T")
+
+
+def now(call: Awaitable[T]) -> T:
+    """The value of a session call over `MemoryStore`, with no event loop: nothing in it ever waits."""
+    coroutine = call.__await__()
+    try:
+        coroutine.send(None)
+    except StopIteration as done:
+        return done.value  # type: ignore[no-any-return]
+    raise RuntimeError("a session call waited: `now` drives only calls over a store that never waits")
+
+
+S = TypeVar("S", bound=Conversations)
+
+
+class Session(Generic[I, S]):
     """Applies inputs to stored conversations, each with its own flow version; reloads add versions."""
 
-    def __init__(self, versions: FlowVersions[I] | Engine, store: ConversationStore) -> None:
+    def __init__(self, versions: FlowVersions[I] | Engine, store: S | None = None) -> None:
         self.versions: FlowVersions[I] = (
             versions
             if isinstance(versions, FlowVersions)
-            else FlowVersions(versions.flows, None, index=lambda _: None, engine=versions)  # type: ignore[arg-type,return-value]
+            else FlowVersions(versions.flows, None, index=lambda _: None, engine=versions, name="")  # type: ignore[arg-type,return-value]
         )
-        self.store = store
+        self.store: S = store if store is not None else MemoryStore()  # type: ignore[assignment]
 
     @property
     def engine(self) -> Engine:
@@ -109,7 +200,7 @@ class ConversationService(Generic[I]):
         if self.versions.get(stored.flow_version) is not None:
             return stored
         current = self.versions.current
-        if fits(current.engine, stored):
+        if current.engine.fits(stored):
             return stored
         flows = current.engine.flows
         flow_id = stored.flow_id if stored.flow_id in flows else current.engine.default_flow
@@ -121,21 +212,33 @@ class ConversationService(Generic[I]):
         return self.resolve(stored) if stored is not None else None
 
     async def start(
-        self, key: str, user: str, flow_id: str | None = None, *, resume: bool = False, update: int | None = None
+        self,
+        key: str,
+        flow: str | None = None,
+        prefill: Mapping[str, str] | None = None,
+        *,
+        user: str | None = None,
+        resume: bool = False,
+        update: int | None = None,
+        welcome: bool = True,
+        keep: Mapping[str, Any] | None = None,
     ) -> Turn:
-        """Begin a check (or, with `resume`, show where an unfinished one stands).
-
+        """Begin a check on `flow` (the default one when None or unknown), or, with `resume`, show where an
+        unfinished one stands. `prefill` answers questions ahead by answer key, as they are reached (a
+        re-check knows how long it has lasted). Without `welcome` the check does not open with the welcome
+        (its front end says something of its own); `keep` adds front-end `meta` (`RECHECK`, which stays).
         `update` is the id of the Telegram update asking for it: one already applied changes nothing.
         """
+        user = key if user is None else user
         for _ in range(MAX_CONFLICT_RETRIES):
             stored = await self.store.load(key)
             current = self.resolve(stored) if stored is not None else None
             if current is not None and applied(current, update):
                 return Turn(current, self.current(current), changed=False)
             if resume and current is not None:
-                flow = self.engine_for(current).flows.get(current.flow_id)
-                asking = flow is not None and flow.question(current.step) is not None
-                if asking and (flow_id is None or flow_id == current.flow_id):
+                on = self.engine_for(current).flows.get(current.flow_id)
+                asking = on is not None and on.question(current.step) is not None
+                if asking and (flow is None or flow == current.flow_id):
                     if current is stored:
                         return Turn(current, self.current(current), changed=False)
                     # Read afresh: store the new start now, so what they type next answers the question shown.
@@ -145,46 +248,60 @@ class ConversationService(Generic[I]):
                     continue
             version = self.versions.use_current()
             engine = version.engine
-            chosen = flow_id if flow_id is not None and flow_id in engine.flows else engine.default_flow
-            fresh, replies = engine.start(chosen, current.version if current else 0)
+            chosen = flow if flow is not None and flow in engine.flows else engine.default_flow
+            fresh, replies = engine.start(chosen, current.version if current else 0, prefill)
             kept = carried(current, update) if current is not None else {EPOCH: new_epoch(), **recorded({}, update)}
-            meta = {**fresh.meta, SHOWN: fresh.version, INTRO: True, **kept}
+            intro = {INTRO: True} if welcome else {}
+            meta = {**fresh.meta, SHOWN: fresh.version, **intro, **(keep or {}), **kept}
             fresh = replace(fresh, meta=meta, flow_version=version.id)
             if await self.store.save(key, fresh, expected_version=current.version if current else None, user=user):
-                return Turn(fresh, replies, changed=True, started=True)
+                return Turn(fresh, replies, changed=True, started=True, show=Show.NEW)
         raise RuntimeError("conversation kept changing under us")
 
-    async def apply(
+    async def handle(
         self,
         key: str,
-        user: str,
         given: Input,
         *,
+        user: str | None = None,
         version: int | None = None,
         loaded: Conversation | None = None,
-        afresh: bool = False,
+        afresh: bool = True,
         update: int | None = None,
-    ) -> Turn | None:
-        """Advance the stored conversation by `given`; None when there is no conversation.
+    ) -> Turn:
+        """Advance the stored conversation by `given` (typed `/back` and `/restart` are those commands).
 
-        With `version` (from a button), a mismatch raises StaleVersion instead of applying the
-        press to a question the person has already moved past. Without it (typed text,
-        commands), a concurrent change makes us reload and apply again, in order. `loaded` is
-        the conversation the caller has just read, saving a store round trip; compare-and-set
-        still catches it if it has changed since. `afresh` says the front end will show the
-        result as a new message (not by editing the last one), recorded under `SHOWN`. `update` is
-        the id of the Telegram update carrying `given`: one already applied changes nothing, and the
-        turn shows where the conversation stands.
+        With no conversation stored, a check starts, and typed emergency language is read at once.
+        With `version` (from a button), a mismatch raises StaleVersion instead of applying the press
+        to a question the person has already moved past, and the turn is shown by editing the card
+        the press came from. Without it (typed text, commands), a concurrent change makes us reload
+        and apply again, in order, and the turn is shown anew below (`afresh=False` keeps it on the
+        card it was shown on). `loaded` is the conversation the caller has just read, saving a store
+        round trip; compare-and-set still catches it if it has changed since. `update` is the id of
+        the Telegram update carrying `given`: one already applied changes nothing, and the turn shows
+        where the conversation stands.
         """
+        user = key if user is None else user
+        if isinstance(given, Typed):
+            given = command_of(given.text) or given
+        afresh = afresh and version is None
+        show = Show.MOVE if afresh else Show.EDIT
         for attempt in range(MAX_CONFLICT_RETRIES):
             stored = loaded if attempt == 0 and loaded is not None else await self.store.load(key)
+            if stored is None and version is not None:
+                raise StaleVersion(0)
             if stored is None:
-                return None
+                turn = await self.start(key, user=user, update=update)
+                started = turn.conversation
+                engine = self.engine_for(started)
+                if turn.changed and isinstance(given, Typed) and engine.is_emergency(started.flow_id, given.text):
+                    return await self.handle(key, given, user=user, afresh=afresh)
+                return turn
             current = self.resolve(stored)
             if version is not None and current.version != version:
                 raise StaleVersion(current.version)
             if applied(current, update):
-                return Turn(current, self.current(current), changed=False)
+                return Turn(current, self.current(current), changed=False, show=show)
             # A restart is a new check, so it starts on the current version.
             reading = self.versions.use_current() if given is Command.RESTART else self.version_for(current)
             if current is not stored and not self._meant_for_start(current, given):
@@ -194,7 +311,7 @@ class ConversationService(Generic[I]):
             else:
                 moved, replies = reading.engine.advance(current, given)
                 if moved is current:
-                    return Turn(current, replies, changed=False)
+                    return Turn(current, replies, changed=False, show=show)
             if moved.flow_version != reading.id:
                 moved = replace(moved, flow_version=reading.id)
             shown = moved.version if afresh else current.meta.get(SHOWN)
@@ -204,7 +321,7 @@ class ConversationService(Generic[I]):
                 moved = replace(moved, meta={**moved.meta, SHOWN: shown, **intro, **recheck})
             moved = replace(moved, meta={**moved.meta, **carried(current, update)})
             if await self.store.save(key, moved, expected_version=current.version, user=user):
-                return Turn(moved, replies, changed=True)
+                return Turn(moved, replies, changed=True, show=show)
             if version is not None:
                 raise StaleVersion(current.version)
         raise RuntimeError("conversation kept changing under us")
@@ -224,6 +341,23 @@ class ConversationService(Generic[I]):
                 return moved
             current = await self.store.load(key)
         raise RuntimeError("conversation kept changing under us")
+
+    async def extra(self, key: str, kind: Extra) -> Finished | None:
+        """What a finished check's "Why this advice" or "Summary for the doctor" shows; None when the stored
+        conversation is not a finished check (restarted, forgotten, or its flow version gone)."""
+        stored = await self.store.load(key)
+        conversation = self.resolve(stored) if stored is not None else None
+        if conversation is None:
+            return None
+        return self.finished(conversation, kind)
+
+    def finished(self, conversation: Conversation, kind: Extra) -> Finished | None:
+        """`extra` for a conversation already read."""
+        flow = self.engine_for(conversation).flows.get(conversation.flow_id)
+        result = next((r for r in self.current(conversation) if isinstance(r, Result)), None) if flow else None
+        if flow is None or result is None:
+            return None
+        return Finished(kind, flow, conversation, result)
 
     async def cancel(self, key: str) -> bool:
         """Delete the conversation; True if there was one."""

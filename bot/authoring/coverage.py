@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
-from bot.engine.cases import CaseFile, CaseResult, run_case
+from bot.authoring.cases import CaseFile, CaseResult, run_case
 from bot.engine.check import used_excerpts
 from bot.engine.conversation import Conversation
 from bot.engine.engine import INTERRUPT_KEY, Engine
@@ -85,8 +85,10 @@ class _Noting(Engine):
         super().__init__(flows)
         self.seen = {flow_id: _Seen() for flow_id in flows}
 
-    def start(self, flow_id: str, version: int = 0) -> tuple[Conversation, tuple[Reply, ...]]:
-        conversation, replies = super().start(flow_id, version)
+    def start(
+        self, flow_id: str, version: int = 0, prefill: Mapping[str, str] | None = None
+    ) -> tuple[Conversation, tuple[Reply, ...]]:
+        conversation, replies = super().start(flow_id, version, prefill)
         self._note(conversation, conversation, replies)
         return conversation, replies
 

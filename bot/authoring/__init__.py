@@ -1,0 +1,1 @@
+"""Authoring tools for maintainers: conversation cases, language corpora and coverage, over the session."""
