@@ -16,7 +16,7 @@ from bot.authoring.cases import CaseFile, CaseResult, run_case
 from bot.engine.check import used_excerpts
 from bot.engine.conversation import Conversation
 from bot.engine.engine import INTERRUPT_KEY, Engine
-from bot.engine.model import ROUTE, Flow
+from bot.engine.model import Flow
 from bot.engine.replies import Input, Question, Reply, Result
 
 KINDS = ("step", "choice", "routing rule", "outcome", "excerpt")
@@ -115,22 +115,9 @@ class _Noting(Engine):
         for result in (r for r in replies if isinstance(r, Result)):
             seen.outcomes.add(result.outcome.id)
             seen.excerpts.update(result.excerpts)
-            rule = _deciding_rule(flow, after)
-            if rule is not None and not result.typed_emergency:
-                seen.rules.add(rule)
-
-
-def _deciding_rule(flow: Flow, conversation: Conversation) -> int | None:
-    """The routing rule (its index) that chose the outcome, when the last answer handed over to routing."""
-    if not conversation.history:
-        return None
-    step = flow.steps[conversation.history[-1]]
-    answers = conversation.answers
-    choice = step.choice(answers.get(step.key, ""))
-    branch = next((b for b in choice.branches if b.when.holds(answers)), None) if choice else None
-    if branch is None or branch.target != ROUTE:
-        return None
-    return next((i for i, rule in enumerate(flow.rules) if rule.when.holds(answers)), None)
+            decided = result.decided  # the transition the machine fired, None for a typed emergency
+            if decided is not None and decided.index is not None:
+                seen.rules.add(decided.index)
 
 
 @dataclass(frozen=True, slots=True)

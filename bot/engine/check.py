@@ -53,6 +53,7 @@ from bot.engine.errors import (
     UnusedExcerptError,
 )
 from bot.engine.given import ContentView
+from bot.engine.machine import FlowMachine
 from bot.engine.model import (
     ALWAYS,
     NOT_SURE,
@@ -557,22 +558,14 @@ def format_path(flow: Flow, answers: Iterable[tuple[str, str]], outcome: str | N
 
 
 def walk(flow: Flow, answers: Iterable[tuple[str, str]]) -> Iterator[tuple[str, int, int, bool]]:
-    """Each answer of a path in turn: where it leads, its branch's line, the deciding line, whether a rule decided."""
+    """Each answer of a path in turn, fired on the flow's real machine: where it leads, its branch's line,
+    the deciding line, whether a routing rule decided."""
+    machine = FlowMachine(flow)
     recorded: dict[str, str] = {}
     for step_id, value in answers:
-        step = flow.steps[step_id]
-        recorded[step.key] = value
-        choice = step.choice(value)
-        branch = next((b for b in choice.branches if b.when.holds(recorded)), None) if choice else None
-        if branch is None:
-            raise LookupError(f"no branch applies at {step_id}={value}")
-        if branch.target != ROUTE:
-            yield branch.target, branch.line, branch.line, False
-            continue
-        rule = next((r for r in flow.rules if r.when.holds(recorded)), None)
-        if rule is None:
-            raise LookupError(f"no routing rule applies after {step_id}={value}")
-        yield rule.outcome, branch.line, rule.line, True
+        recorded[flow.steps[step_id].key] = value
+        fired = machine.fire(step_id, value, recorded)
+        yield fired.dest, fired.branch.line if fired.branch else fired.line, fired.line, fired.routed
 
 
 def replay(flow: Flow, answers: Iterable[tuple[str, str]]) -> tuple[str, int, bool]:

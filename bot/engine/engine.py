@@ -13,7 +13,7 @@ from bot.engine.conversation import Conversation
 from bot.engine.emergency import EmergencyReader, Reading, Verdict
 from bot.engine.english import looks_english
 from bot.engine.followup import offers_followup
-from bot.engine.machine import FlowMachine
+from bot.engine.machine import Fired, FlowMachine
 from bot.engine.matching import ChoiceMatcher, Match, Parsed, TextParser
 from bot.engine.model import ACCOUNT_REVIEW, EMERGENCY_CONFIRM, NO, NOT_SURE, YES, Flow, Step, StepKind
 from bot.engine.replies import (
@@ -143,6 +143,20 @@ class Engine:
             resume = conversation.meta.get(RESUME)
             return isinstance(resume, str) and (resume in flow.steps or flow.is_outcome(resume))
         return step in flow.steps or flow.is_outcome(step)
+
+    def decided(self, conversation: Conversation) -> Fired | None:
+        """The transition that ended a finished check, as the machine fires it for its last answer
+        (None while it is not finished, or when a typed emergency ended it)."""
+        flow = self.flows.get(conversation.flow_id)
+        if flow is None or not flow.is_outcome(conversation.step) or not conversation.history:
+            return None
+        if INTERRUPT_KEY in conversation.answers:
+            return None
+        last = flow.steps[conversation.history[-1]]
+        value = conversation.answers.get(last.key)
+        if value is None:
+            return None
+        return self.machines[flow.id].fire(last.id, value, conversation.answers)
 
     def fits(self, conversation: Conversation) -> bool:
         """Whether `conversation` still makes sense on these flows (one stored on another flow version): its
@@ -395,9 +409,10 @@ class Engine:
         wanted = [rule.excerpt for rule in (*outcome.excerpts, *flow.excerpts) if rule.when.holds(answers)]
         excerpts = tuple(dict.fromkeys(wanted))[: flow.max_excerpts]
         notes = tuple(text for when, text in outcome.notes if when.holds(answers))
-        reasons = () if typed else _reasons(flow, conversation, self.rule_keys[flow.id])
-        followup = not typed and offers_followup(flow, outcome.id, answers)
-        return Result(outcome, reasons, excerpts, notes, typed, followup)
+        decided = None if typed else self.decided(conversation)
+        reasons = () if typed else _reasons(flow, conversation, decided, self.rule_keys[flow.id])
+        followup = not typed and offers_followup(flow, outcome.id, answers, decided.rule if decided else None)
+        return Result(outcome, reasons, excerpts, notes, typed, followup, decided)
 
 
 def _vocabulary(flow: Flow) -> set[str]:
@@ -435,8 +450,10 @@ def _label(step: Step, value: str) -> str:
     return choice.label if choice else value
 
 
-def _reasons(flow: Flow, conversation: Conversation, rule_keys: frozenset[str]) -> tuple[Reason, ...]:
-    """The answers that led here: those the deciding rule tested.
+def _reasons(
+    flow: Flow, conversation: Conversation, decided: Fired | None, rule_keys: frozenset[str]
+) -> tuple[Reason, ...]:
+    """The answers that led here: those the deciding rule (`decided.rule`, from the machine) tested.
 
     When the catch-all decided, every answer the rules read counts, plus the triggers that
     chose excerpts (caffeine, stress…), since those explain the self-care advice too.
@@ -444,22 +461,16 @@ def _reasons(flow: Flow, conversation: Conversation, rule_keys: frozenset[str]) 
     answers = conversation.answers
     by_key = {flow.steps[step_id].key: flow.steps[step_id] for step_id in conversation.history}
     last = flow.steps[conversation.history[-1]] if conversation.history else None
-    decided_by_route = last is not None and any(
-        branch.target == "route"
-        for choice in last.choices
-        if choice.value == answers.get(last.key)
-        for branch in choice.branches
-    )
-    if not decided_by_route:
+    rule = decided.rule if decided is not None else None
+    if rule is None:
         # A step that ends the check itself: the flag answers that led to it count too
         # ("spreading on both sides: Yes" before "makes breathing hard: No").
         flagged = [k for k, s in by_key.items() if s.is_flag and answers.get(k) in (YES, NOT_SURE) and s is not last]
         keys: list[str] = [*flagged, last.key] if last else []
     else:
-        rule = next(rule for rule in flow.rules if rule.when.holds(answers))
         keys = [atom.key for atom in rule.when.atoms() if atom.holds(answers)]
         if not keys:
-            triggers = {atom.key for rule in flow.excerpts for atom in rule.when.atoms() if atom.holds(answers)}
+            triggers = {atom.key for shown in flow.excerpts for atom in shown.when.atoms() if atom.holds(answers)}
             keys = [key for key in by_key if key in rule_keys or key in triggers]
     keys = list(dict.fromkeys(key for key in keys if key in by_key))
     return tuple(Reason(by_key[key].topic, _label(by_key[key], answers[key])) for key in keys)

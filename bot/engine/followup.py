@@ -1,11 +1,12 @@
 """The follow-up (issue 13): which finished checks are offered one, and what a re-check already knows.
 
-`offers_followup(flow, outcome_id, answers) -> bool`. Self-care advice says "see a GP if it is still
-there after 2 weeks", so every 🟢 offers it. A 🟠 offers it only when the routing rule that decided it
-matched on "not sure" answers alone (not sure how long, not sure about a red flag…): then two weeks
-may settle the doubt. A 🟠 decided by something known (2 weeks or more, several places, a new
-medicine, worry) already says "book an appointment", so a reminder would only delay it. 🔴 and 🚨
-are never followed up: they say to act now, not in two weeks.
+`offers_followup(flow, outcome_id, answers, rule) -> bool`, where `rule` is the routing rule that
+fired (`Fired.rule`, bot/engine/machine.py), or None when a step's own branch decided. Self-care
+advice says "see a GP if it is still there after 2 weeks", so every 🟢 offers it. A 🟠 offers it
+only when the routing rule that decided it matched on "not sure" answers alone (not sure how long,
+not sure about a red flag…): then two weeks may settle the doubt. A 🟠 decided by something known
+(2 weeks or more, several places, a new medicine, worry) already says "book an appointment", so a
+reminder would only delay it. 🔴 and 🚨 are never followed up: they say to act now, not in two weeks.
 
 `recheck_prefill(flow, days) -> {answer key: value}`. Derived from the flow's own declarations, so
 no step id is written here: the account invitation is skipped (its first choice, as the engine's
@@ -19,7 +20,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from bot.engine.model import NOT_SURE, Flow, Level, StepKind
+from bot.engine.model import NOT_SURE, Flow, Level, Rule, StepKind
 
 FOLLOWUP_DAYS = 14
 """The self-care advice's "if it lasts more than 2 weeks"."""
@@ -27,14 +28,13 @@ FOLLOWUP_DAYS = 14
 FOLLOWED_UP_LEVELS = (Level.SELF_CARE, Level.ROUTINE)
 
 
-def offers_followup(flow: Flow, outcome_id: str, answers: Mapping[str, str]) -> bool:
-    """True when a check that ended at `outcome_id` with `answers` offers "Remind me in 2 weeks"."""
+def offers_followup(flow: Flow, outcome_id: str, answers: Mapping[str, str], rule: Rule | None) -> bool:
+    """True when a check that ended at `outcome_id` with `answers`, decided by `rule`, offers "Remind me in 2 weeks"."""
     outcome = flow.outcomes.get(outcome_id)
     if outcome is None or outcome.level not in FOLLOWED_UP_LEVELS:
         return False
     if outcome.level is Level.SELF_CARE:
         return True
-    rule = next((rule for rule in flow.rules if rule.when.holds(answers)), None)
     if rule is None or rule.outcome != outcome_id:
         return False  # reached by a step's own branch, not by routing on doubts
     matched = [atom.key for atom in rule.when.atoms() if atom.holds(answers)]

@@ -6,6 +6,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from enum import Enum
 
+from bot.engine.machine import Fired
 from bot.engine.model import Outcome, Step
 
 
@@ -100,6 +101,9 @@ class Result:
     typed_emergency: bool = False
     followup: bool = False
     """Offer "Remind me in 2 weeks" (bot/engine/followup.py decides)."""
+    decided: Fired | None = None
+    """The transition that ended the check: the branch, and the routing rule (`index`, `line`) when one
+    decided. None for a typed emergency."""
 
 
 Reply = Question | Notice | Result | Echo

@@ -177,12 +177,12 @@ class ReminderHandlers:
 
     def offered(self, conversation: Conversation) -> bool:
         """True when the conversation is a finished check whose advice offers a follow-up."""
-        flow = self.bot.service.engine_for(conversation).flows.get(conversation.flow_id)  # the version it ended on
-        return (
-            flow is not None
-            and flow.is_outcome(conversation.step)
-            and offers_followup(flow, conversation.step, conversation.answers)
-        )
+        engine = self.bot.service.engine_for(conversation)  # the version it ended on
+        flow = engine.flows.get(conversation.flow_id)
+        if flow is None or not flow.is_outcome(conversation.step):
+            return False
+        decided = engine.decided(conversation)
+        return offers_followup(flow, conversation.step, conversation.answers, decided.rule if decided else None)
 
     async def check_in_progress(self, who: Who) -> bool:
         """True when the person has a check with answers in it that has not reached its advice."""

@@ -46,12 +46,16 @@ def test_self_care_offers_a_reminder(engine: Engine) -> None:
 
 def test_routine_offers_one_only_when_it_came_from_not_sure_answers(engine: Engine, twitching: Flow) -> None:
     base = {"emergency_now": "no", "location": "eye", "duration": "under_2_weeks", "weakness": "no"}
-    assert offers_followup(twitching, "routine", {**base, "duration": "not_sure"})
-    assert offers_followup(twitching, "routine", {**base, "weakness": "not_sure"})
-    assert not offers_followup(twitching, "routine", {**base, "duration": "over_2_weeks"})
-    assert not offers_followup(twitching, "routine", {**base, "location": "several"})
-    assert not offers_followup(twitching, "urgent", {**base, "weakness": "yes"})
-    assert not offers_followup(twitching, "emergency", {**base, "emergency_now": "yes"})
+
+    def offers(outcome: str, answers: dict[str, str]) -> bool:  # routed by the machine, as the engine does
+        return offers_followup(twitching, outcome, answers, engine.machines[twitching.id].route(answers).rule)
+
+    assert offers("routine", {**base, "duration": "not_sure"})
+    assert offers("routine", {**base, "weakness": "not_sure"})
+    assert not offers("routine", {**base, "duration": "over_2_weeks"})
+    assert not offers("routine", {**base, "location": "several"})
+    assert not offers("urgent", {**base, "weakness": "yes"})
+    assert not offers("emergency", {**base, "emergency_now": "yes"})
 
 
 def test_a_typed_emergency_is_never_followed_up(engine: Engine) -> None:
