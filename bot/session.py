@@ -20,7 +20,7 @@ from typing import Any, Generic, Literal, Protocol, TypeVar
 from bot.engine.conversation import Conversation
 from bot.engine.engine import Engine
 from bot.engine.model import Flow
-from bot.engine.replies import Command, Input, Notice, Pick, Reply, Result, Typed, command_of
+from bot.engine.replies import Command, Input, Notice, Pick, Question, Reply, Result, Typed, command_of
 from bot.flow_versions import FlowVersion, FlowVersions, I
 
 MAX_CONFLICT_RETRIES = 5
@@ -86,6 +86,16 @@ class Turn:
     def welcome(self) -> bool:
         """Whether the welcome heads what is shown: the check is still on the message it started with."""
         return bool(self.conversation.meta.get(INTRO))
+
+    @property
+    def asks(self) -> bool:
+        """Whether the turn shows a question (then the card, with its buttons, is part of what is shown)."""
+        return any(isinstance(reply, Question) for reply in self.replies)
+
+    @property
+    def shown_anew(self) -> bool:
+        """Whether the session already recorded this turn's card as shown anew (`SHOWN` at its version)."""
+        return self.changed and self.conversation.meta.get(SHOWN) == self.conversation.version
 
     @property
     def result(self) -> Result | None:

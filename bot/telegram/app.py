@@ -118,7 +118,7 @@ def build_application(
         .concurrent_updates(processor)
         .build()
     )
-    processor.on_flood = tell_to_wait(application)
+    processor.on_flood = tell_to_wait(application, handlers)
     new = filters.UpdateType.MESSAGE
     private = filters.ChatType.PRIVATE
     h = handlers
@@ -153,15 +153,18 @@ def build_application(
     return application
 
 
-def tell_to_wait(application: Application) -> Callable[[Update], Awaitable[None]]:  # type: ignore[type-arg]
+def tell_to_wait(
+    application: Application,  # type: ignore[type-arg]
+    handlers: TwitchCheckBot,
+) -> Callable[[Update], Awaitable[None]]:
     """The "please wait" for a flooding chat: a toast on a button press, a message in a private chat."""
 
     async def tell(update: Update) -> None:
-        bot = application.bot
+        bot, sender = application.bot, handlers.sender  # the current one: a reload replaces it
         if update.callback_query is not None:
-            await bot.answer_callback_query(update.callback_query.id, FLOOD_REPLY)
+            await sender.answer_press(bot, update.callback_query.id, FLOOD_REPLY)
         elif update.effective_chat is not None and update.effective_chat.type == ChatType.PRIVATE:
-            await bot.send_message(update.effective_chat.id, FLOOD_REPLY)
+            await sender.say(bot, update.effective_chat.id, FLOOD_REPLY, html=False)
 
     return tell
 

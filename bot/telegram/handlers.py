@@ -1,4 +1,6 @@
-"""Thin handlers: decode the update, call the conversation service, send what it returns."""
+"""Thin handlers: decode the update, call the session, and hand what it returns to the Sender.
+
+Nothing here calls the Bot API's message methods or decides how a turn is shown: `Sender` does both."""
 
 from __future__ import annotations
 
@@ -8,24 +10,23 @@ from dataclasses import dataclass, replace
 from datetime import date
 
 from telegram import CallbackQuery, Chat, InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
-from telegram.constants import ChatMemberStatus, ChatType, ParseMode
-from telegram.error import BadRequest, TelegramError
+from telegram.constants import ChatMemberStatus, ChatType
 from telegram.ext import ContextTypes
 
 from bot.content.library import Content
 from bot.content.render import OTHER_COUNTRY, Action, Button, CardView, Renderer
 from bot.content.render import Message as Rendered
 from bot.engine.conversation import Conversation
-from bot.engine.replies import Command, Notice, Pick, Question, Result, Typed, command_of
+from bot.engine.replies import Command, Notice, Pick, Result, Typed, command_of
 from bot.logs import log_event
 from bot.metrics import Metrics
 from bot.people import COUNTRY, People, raised_a_flag, wants_repeat_note
 from bot.privacy import Anonymizer
-from bot.session import SHOWN, Session, Show, StaleVersion, Turn, epoch_of
+from bot.session import SHOWN, Session, StaleVersion, Turn, epoch_of
 from bot.telegram.callback_data import CallbackCodec, Kind, Press
 from bot.telegram.inline import CACHE_SECONDS as INLINE_CACHE_SECONDS
 from bot.telegram.inline import check_button, excerpt_cards
-from bot.telegram.sender import Sender, country_tag
+from bot.telegram.sender import Edited, Place, Sender, country_tag
 
 logger = logging.getLogger("twitchcheck")
 LONG_TEXT_CHARS = 300
@@ -108,14 +109,7 @@ class TwitchCheckBot:
         self, context: ContextTypes.DEFAULT_TYPE, who: Who, text: str, markup: InlineKeyboardMarkup | None = None
     ) -> None:
         """Send an HTML message (no link preview) to the person's chat and thread."""
-        await context.bot.send_message(
-            who.chat_id,
-            text,
-            parse_mode=ParseMode.HTML,
-            reply_markup=markup,
-            message_thread_id=who.thread_id,
-            disable_web_page_preview=True,
-        )
+        await self.sender.say(context.bot, who.chat_id, text, markup=markup, thread_id=who.thread_id, no_preview=True)
 
     def view(self, turn: Turn, who: Who, country: str | None = None) -> CardView:
         """How the turn looks on the check's card (design §6), for the flow the conversation is on."""
@@ -142,39 +136,19 @@ class TwitchCheckBot:
             turn = turn.with_replies(tuple(noted if reply is result else reply for reply in turn.replies))
         return turn, country
 
-    async def show(
-        self, context: ContextTypes.DEFAULT_TYPE, who: Who, turn: Turn, *, seen: tuple[str | None] | None = None
-    ) -> None:
-        """Show a turn below the person's message: the card anew (its buttons now the live ones), or
-        the recommendation; the older card's buttons then answer "moved on". `seen` carries the person's
-        country when `personal` has already been applied to the turn."""
-        if seen is None:
-            turn, country = await self.personal(who, turn)
-        else:
-            (country,) = seen
-        conversation = turn.conversation
-        asks = any(isinstance(reply, Question) for reply in turn.replies)  # then the card goes below, with buttons
-        if asks and not (turn.changed and conversation.meta.get(SHOWN) == conversation.version):
-            # Shown again (or moved below after a press): the buttons shown before go stale.
-            conversation = await self.service.show_afresh(who.key, who.user, conversation)
-        view = self.view(Turn(conversation, turn.replies, turn.changed), who, country)
-        if asks and view.card is not None:
-            await self.sender.send(context.bot, who.chat_id, [view.card], who.user_id, conversation, who.thread_id)
-        await self.sender.send(context.bot, who.chat_id, view.after, who.user_id, conversation, who.thread_id)
-        if turn.changed:
-            self.log_turn(who, turn)
-
-    async def show_on_card(self, context: ContextTypes.DEFAULT_TYPE, who: Who, turn: Turn, card: Message) -> None:
-        """Show a press's turn by editing the card it came from: one rate-limited call per press,
-        plus the recommendation as a new message at the end."""
+    async def show(self, context: ContextTypes.DEFAULT_TYPE, who: Who, turn: Turn, card: Message | None = None) -> None:
+        """Show a turn for this person: the Sender edits `card` (the one a press came from) or moves the
+        card below, as the turn says."""
         turn, country = await self.personal(who, turn)
-        view = self.view(turn, who, country)
-        if view.card is not None and not await self.sender.edit(
-            context.bot, card.chat_id, card.message_id, view.card, who.user_id, turn.conversation
-        ):
-            await self.show(context, who, turn, seen=(country,))  # too old to edit: the card moves below instead
-            return
-        await self.sender.send(context.bot, who.chat_id, view.after, who.user_id, turn.conversation, who.thread_id)
+
+        def draw(conversation: Conversation) -> CardView:
+            return self.view(Turn(conversation, turn.replies, turn.changed), who, country)
+
+        async def afresh(conversation: Conversation) -> Conversation:
+            return await self.service.show_afresh(who.key, who.user, conversation)
+
+        place = Place(who.chat_id, who.user_id, who.thread_id)
+        await self.sender.show(context.bot, place, turn, draw, afresh, card)
         if turn.changed:
             self.log_turn(who, turn)
 
@@ -262,7 +236,7 @@ class TwitchCheckBot:
             return
         await self.people.set_country(who.user, code)
         log_event(logger, "country_set", user=who.user)
-        await context.bot.send_message(who.chat_id, self.renderer.country_set(code), parse_mode=ParseMode.HTML)
+        await self.sender.say(context.bot, who.chat_id, self.renderer.country_set(code))
 
     async def country(self, update: Update, context: ContextTypes.DEFAULT_TYPE, who: Who, press: Press) -> None:
         """ "Your country" and the picker's buttons: show the picker, set a listed country, or ask for the code."""
@@ -342,21 +316,13 @@ class TwitchCheckBot:
         thread = message.message_thread_id if message.is_topic_message else None
         if chosen is None:
             topics = ", ".join(e.topic for e in excerpts)
-            await context.bot.send_message(
-                chat.id,
-                self.renderer.text("ui.unknown_topic", topics=topics),
-                parse_mode=ParseMode.HTML,
-                message_thread_id=thread,
+            await self.sender.say(
+                context.bot, chat.id, self.renderer.text("ui.unknown_topic", topics=topics), thread_id=thread
             )
             return
         button = InlineKeyboardButton(self.content.text("buttons.start_private_check"), url=self.deep_link(context))
-        await context.bot.send_message(
-            chat.id,
-            self.renderer.excerpt_card(chosen),
-            parse_mode=ParseMode.HTML,
-            message_thread_id=thread,
-            reply_markup=InlineKeyboardMarkup([[button]]),
-        )
+        markup = InlineKeyboardMarkup([[button]])
+        await self.sender.say(context.bot, chat.id, self.renderer.excerpt_card(chosen), markup=markup, thread_id=thread)
 
     async def on_inline_query(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         """`@bot cramps` in any chat: article excerpt cards to post, with a private-check button."""
@@ -365,11 +331,8 @@ class TwitchCheckBot:
             return
         flow = self.service.engine.default_flow
         cards = excerpt_cards(self.content, self.renderer, query.query, self.deep_link(context, flow))
-        await query.answer(
-            cards,
-            cache_time=INLINE_CACHE_SECONDS,
-            is_personal=False,
-            button=check_button(self.content, flow),
+        await self.sender.answer_inline(
+            query, cards, cache_time=INLINE_CACHE_SECONDS, is_personal=False, button=check_button(self.content, flow)
         )
 
     async def on_group_checks(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -474,10 +437,8 @@ class TwitchCheckBot:
             await self.refuse_stale(context, who, query, press)
             return
         await self.acknowledge(query)
-        if turn.show is Show.EDIT and isinstance(query.message, Message):
-            await self.show_on_card(context, who, turn, query.message)
-        else:  # the card is too old for Telegram to send it with the press: move it below
-            await self.show(context, who, turn)
+        # A card too old for Telegram to send with the press has no message: the Sender moves it below.
+        await self.show(context, who, turn, query.message if isinstance(query.message, Message) else None)
 
     async def refuse_stale(
         self,
@@ -509,10 +470,7 @@ class TwitchCheckBot:
 
     async def acknowledge(self, query: CallbackQuery, text: str | None = None, url: str | None = None) -> None:
         """Answer a press; Telegram refusing the answer (a press handled too late) must not stop the press."""
-        try:
-            await query.answer(text, url=url)
-        except TelegramError as error:
-            log_event(logger, "press_answer_failed", logging.WARNING, error=type(error).__name__)
+        await self.sender.acknowledge(query, text, url)
 
     async def start_again(self, update: Update, context: ContextTypes.DEFAULT_TYPE, who: Who, press: Press) -> None:
         """ "Start again" under a recommendation; under an older one it must not wipe the check in progress."""
@@ -537,8 +495,7 @@ class TwitchCheckBot:
             await self.refuse_stale(context, who, query, press, conversation, relink=False)
             return
         await self.acknowledge(query)
-        text = self.renderer.why(finished.result)
-        await context.bot.send_message(who.chat_id, text, parse_mode=ParseMode.HTML, message_thread_id=who.thread_id)
+        await self.sender.say(context.bot, who.chat_id, self.renderer.why(finished.result), thread_id=who.thread_id)
 
     async def summary(self, update: Update, context: ContextTypes.DEFAULT_TYPE, who: Who, press: Press) -> None:
         """Send the summary for the doctor of the check this button ended; a restarted check's button is stale."""
@@ -568,11 +525,8 @@ class TwitchCheckBot:
             text = self.renderer.text("ui.forget_done")
         else:
             text = self.renderer.text("ui.forget_kept")
-        try:
-            await query.edit_message_text(text, parse_mode=ParseMode.HTML, reply_markup=None)
-        except BadRequest as error:
-            if "not modified" not in str(error).lower():  # else a double tap: it already says so
-                await context.bot.send_message(who.chat_id, text, parse_mode=ParseMode.HTML)
+        if await self.sender.replace(query, text, log=False) is Edited.FAILED:  # SAME: a double tap, it says so
+            await self.sender.say(context.bot, who.chat_id, text)
 
     # -- groups and other updates ------------------------------------------------------------------------------
 
@@ -588,9 +542,7 @@ class TwitchCheckBot:
             ChatMemberStatus.BANNED,
         )
         if joined:
-            await context.bot.send_message(
-                change.chat.id, self.renderer.text("ui.group_intro"), parse_mode=ParseMode.HTML
-            )
+            await self.sender.say(context.bot, change.chat.id, self.renderer.text("ui.group_intro"))
 
     async def on_error(self, update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
         """Log a safe summary (no texts, no token) and tell the person their answers are safe."""
@@ -600,7 +552,7 @@ class TwitchCheckBot:
         log_event(logger, "error", logging.ERROR, error=type(error).__name__, update=kind)
         if isinstance(update, Update) and update.effective_chat and update.effective_chat.type == ChatType.PRIVATE:
             with contextlib.suppress(Exception):  # the error handler must never raise
-                await context.bot.send_message(update.effective_chat.id, self.renderer.text("ui.error"))
+                await self.sender.say(context.bot, update.effective_chat.id, self.renderer.text("ui.error"), html=False)
 
 
 def same_check(press: Press, conversation: Conversation) -> bool:

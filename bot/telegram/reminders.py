@@ -16,7 +16,7 @@ from datetime import UTC, timedelta, tzinfo
 from typing import Any
 
 from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
-from telegram.constants import ChatMemberStatus, ChatType, ParseMode
+from telegram.constants import ChatMemberStatus, ChatType
 from telegram.error import BadRequest, Forbidden, RetryAfter, TelegramError
 from telegram.ext import ContextTypes
 from telegram.warnings import PTBDeprecationWarning
@@ -31,6 +31,7 @@ from bot.storage.base import Reminder
 from bot.telegram.callback_data import Kind, Press, tag
 from bot.telegram.handlers import TwitchCheckBot, Who
 from bot.telegram.limits import BACKGROUND
+from bot.telegram.sender import Edited
 
 logger = logging.getLogger("twitchcheck")
 
@@ -203,11 +204,7 @@ class ReminderHandlers:
         await self.edit_reminder(message, self.bot.renderer.text("reminders.message"), self.answers_keyboard(owner))
 
     async def edit_reminder(self, message: Message, text: str, keyboard: InlineKeyboardMarkup) -> None:
-        try:
-            await message.edit_text(text, parse_mode=ParseMode.HTML, reply_markup=keyboard)
-        except BadRequest as error:
-            if "not modified" not in str(error).lower():  # a double tap shows the same thing twice
-                log_event(logger, "edit_failed", logging.WARNING, error=type(error).__name__)
+        await self.bot.sender.replace(message, text, keyboard)  # "not modified": a double tap shows it twice
 
     async def recheck_started_by(self, who: Who, reminder: object) -> bool:
         """True when the person's check is the re-check this reminder message started."""
@@ -234,13 +231,7 @@ class ReminderHandlers:
         """Show the reminder as answered and take its buttons away; False if it already showed that answer."""
         markup = self.bot.renderer.markup
         text = f"{self.bot.renderer.text('reminders.message')}\n\n➜ {markup.bold(self.bot.content.text(label_key))}"
-        try:
-            await message.edit_text(text, parse_mode=ParseMode.HTML, reply_markup=None)
-        except BadRequest as error:
-            if "not modified" in str(error).lower():
-                return False
-            log_event(logger, "edit_failed", logging.WARNING, error=type(error).__name__)
-        return True
+        return await self.bot.sender.replace(message, text) is not Edited.SAME
 
     def date(self, when: float) -> str:
         """A date as people say it: "Wednesday 9 December"."""
@@ -272,13 +263,8 @@ class ReminderHandlers:
         # Through the application's limiter, a reminder uses only the background share of Telegram's limit.
         limited: dict[str, Any] = {"rate_limit_args": BACKGROUND} if getattr(api, "rate_limiter", None) else {}
         try:
-            await api.send_message(
-                reminder.chat_id,
-                self.bot.renderer.text("reminders.message"),
-                parse_mode=ParseMode.HTML,
-                reply_markup=self.reminder_keyboard(reminder),
-                **limited,
-            )
+            text = self.bot.renderer.text("reminders.message")
+            await self.bot.sender.say(api, reminder.chat_id, text, markup=self.reminder_keyboard(reminder), **limited)
         except RetryAfter as error:
             return Wait(retry_after_seconds(error))
         except Forbidden:

@@ -1,21 +1,39 @@
-"""The one narrow place that turns rendered messages into Bot API calls."""
+"""The one narrow place that turns rendered messages into Bot API calls, and decides how a turn is shown.
+
+`Sender.show(bot, place, turn, draw, afresh, card)` acts on the `Turn`'s `show` (design §6): a press edits
+the card it came from in place (one rate-limited call) and sends the recommendation as a new message; a
+card too old to edit, typed text and commands move the card below as a new message (recording that with
+`afresh`, so the older card's buttons go stale); a new check sends it. Every other message call the
+adapter makes (a plain text, a press's answer, an edit of the reminder or the /forget question, an
+inline query's answer) goes through here too, so nothing else in `bot/` calls the Bot API for messages.
+"""
 
 from __future__ import annotations
 
+import enum
 import logging
-from collections.abc import Iterable
-from dataclasses import replace
+from collections.abc import Awaitable, Callable, Iterable, Sequence
+from dataclasses import dataclass, replace
+from typing import Any
 
-from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, Message
+from telegram import (
+    Bot,
+    CallbackQuery,
+    InlineKeyboardButton,
+    InlineKeyboardMarkup,
+    InlineQuery,
+    InlineQueryResult,
+    Message,
+)
 from telegram.constants import ParseMode
-from telegram.error import BadRequest
+from telegram.error import BadRequest, TelegramError
 
-from bot.content.render import Action, Button, Renderer
+from bot.content.render import Action, Button, CardView, Renderer
 from bot.content.render import Message as Rendered
 from bot.engine.conversation import Conversation
 from bot.engine.engine import Engine
 from bot.logs import log_event
-from bot.session import epoch_of
+from bot.session import Show, Turn, epoch_of
 from bot.telegram.callback_data import CallbackCodec, Kind, Press, tag
 
 logger = logging.getLogger("twitchcheck")
@@ -69,8 +87,28 @@ class ButtonTags:
         return values[0] if len(values) == 1 else None
 
 
+@dataclass(frozen=True, slots=True)
+class Place:
+    """Where a turn is shown: the chat, the person whose buttons they are, and the forum topic if any."""
+
+    chat_id: int
+    owner: int
+    thread_id: int | None = None
+
+
+class Edited(enum.Enum):
+    """What editing a message in place did."""
+
+    DONE = "done"
+    SAME = "same"
+    """Telegram said "not modified": the message already shows this (a double tap)."""
+    FAILED = "failed"
+    """Telegram can no longer edit it (too old, deleted)."""
+
+
 class Sender:
-    """Sends replies as HTML messages with signed inline keyboards."""
+    """Sends replies as HTML messages with signed inline keyboards; the only caller of the Bot API's
+    message methods."""
 
     def __init__(self, renderer: Renderer, codec: CallbackCodec, index: ButtonTags) -> None:
         self.renderer = renderer
@@ -102,6 +140,93 @@ class Sender:
         else:
             press = replace(bound, kind=ACTION_KINDS[button.action])
         return InlineKeyboardButton(button.label, callback_data=self.codec.encode(press))
+
+    async def show(
+        self,
+        bot: Bot,
+        place: Place,
+        turn: Turn,
+        draw: Callable[[Conversation], CardView],
+        afresh: Callable[[Conversation], Awaitable[Conversation]],
+        card: Message | None = None,
+    ) -> None:
+        """Show `turn` as it says (`turn.show`): edit `card` in place, or send the card anew below.
+
+        `draw` renders the card for a conversation; `afresh` records that the card is shown anew (its
+        version moves on, so the buttons shown before go stale) and returns the conversation as saved."""
+        if turn.show is Show.EDIT and card is not None:
+            view = draw(turn.conversation)
+            owner = place.owner
+            if view.card is None or await self.edit(
+                bot, card.chat_id, card.message_id, view.card, owner, turn.conversation
+            ):
+                await self.send(bot, place.chat_id, view.after, owner, turn.conversation, place.thread_id)
+                return
+            # too old to edit: the card moves below instead
+        conversation = turn.conversation
+        if turn.asks and not turn.shown_anew:
+            conversation = await afresh(conversation)
+        view = draw(conversation)
+        if turn.asks and view.card is not None:
+            await self.send(bot, place.chat_id, [view.card], place.owner, conversation, place.thread_id)
+        await self.send(bot, place.chat_id, view.after, place.owner, conversation, place.thread_id)
+
+    async def say(
+        self,
+        bot: Bot,
+        chat_id: int,
+        text: str,
+        *,
+        markup: InlineKeyboardMarkup | None = None,
+        thread_id: int | None = None,
+        html: bool = True,
+        no_preview: bool = False,
+        **extra: Any,
+    ) -> Message:
+        """Send one plain message (HTML unless `html` is off), with optional buttons already built."""
+        options: dict[str, Any] = {"parse_mode": ParseMode.HTML} if html else {}
+        if no_preview:
+            options["disable_web_page_preview"] = True
+        return await bot.send_message(
+            chat_id, text, reply_markup=markup, message_thread_id=thread_id, **options, **extra
+        )
+
+    async def acknowledge(self, query: CallbackQuery, text: str | None = None, url: str | None = None) -> None:
+        """Answer a press; Telegram refusing the answer (a press handled too late) must not stop the press."""
+        try:
+            await query.answer(text, url=url)
+        except TelegramError as error:
+            log_event(logger, "press_answer_failed", logging.WARNING, error=type(error).__name__)
+
+    async def answer_press(self, bot: Bot, query_id: str, text: str) -> None:
+        """Answer a press by its id, as a toast."""
+        await bot.answer_callback_query(query_id, text)
+
+    async def answer_inline(self, query: InlineQuery, results: Sequence[InlineQueryResult], **options: Any) -> None:
+        """Answer an inline query with the cards to post."""
+        await query.answer(results, **options)
+
+    async def replace(
+        self,
+        target: Message | CallbackQuery,
+        text: str,
+        markup: InlineKeyboardMarkup | None = None,
+        *,
+        log: bool = True,
+    ) -> Edited:
+        """Edit a message's text (the one a press came from, or one we hold) in place, buttons replaced by `markup`."""
+        try:
+            if isinstance(target, CallbackQuery):
+                await target.edit_message_text(text, parse_mode=ParseMode.HTML, reply_markup=markup)
+            else:
+                await target.edit_text(text, parse_mode=ParseMode.HTML, reply_markup=markup)
+        except BadRequest as error:
+            if "not modified" in str(error).lower():
+                return Edited.SAME
+            if log:
+                log_event(logger, "edit_failed", logging.WARNING, error=type(error).__name__)
+            return Edited.FAILED
+        return Edited.DONE
 
     async def send(
         self,

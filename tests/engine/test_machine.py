@@ -7,14 +7,18 @@ from bot.engine.machine import FlowMachine
 from bot.engine.replies import Pick, Result, Typed
 from tests.engine.conftest import TINY
 
-TWO_STEPS = TINY.replace(
-    """    next: route
+TWO_STEPS = (
+    TINY.replace(
+        """    next: route
     choices:
       - {label: "Yes", value: "yes"}""",
-    """    choices:
+        """    choices:
       - {label: "Yes", value: "yes", next: urgent}""",
-).replace("      - {label: \"No\", value: \"no\"}", "      - {label: \"No\", value: \"no\", next: route}").replace(
-    "      - {label: \"Not sure\", value: not_sure}", "      - {label: \"Not sure\", value: not_sure, next: route}"
+    )
+    .replace('      - {label: "No", value: "no"}', '      - {label: "No", value: "no", next: route}')
+    .replace(
+        '      - {label: "Not sure", value: not_sure}', '      - {label: "Not sure", value: not_sure, next: route}'
+    )
 )
 
 
