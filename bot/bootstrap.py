@@ -8,9 +8,9 @@ from pathlib import Path
 from bot.content.completeness import incomplete_outcomes
 from bot.content.library import Content, load_content
 from bot.engine.engine import Engine
-from bot.engine.errors import FlowErrors, FlowProblem
 from bot.engine.loader import load_flows
 from bot.engine.model import Flow
+from bot.yamlfiles.errors import FlowErrors, FlowProblem
 
 
 @dataclass(frozen=True)

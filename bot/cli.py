@@ -16,8 +16,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from bot.config import ConfigError, Settings, TryAgainLater
-from bot.engine.errors import FlowErrors, ShapeError
 from bot.logs import failure_line
+from bot.yamlfiles.errors import FlowErrors, ShapeError
 
 if TYPE_CHECKING:  # imported where used, so `twitchcheck validate` starts fast
     pass

@@ -33,12 +33,12 @@ from typing import Any
 from bot.engine.check import used_excerpts
 from bot.engine.conversation import Conversation
 from bot.engine.engine import Engine
-from bot.engine.errors import DuplicateIdError, FlowErrors, FlowProblem, ShapeError, UnknownTargetError
 from bot.engine.model import Flow, Level, Step
 from bot.engine.replies import Command, Input, Notice, Question, Reply, Result, Typed
 from bot.engine.suggest import did_you_mean
-from bot.engine.yaml_source import LineDict, LineList, read_source, read_yaml
 from bot.session import MemoryStore, Session, now
+from bot.yamlfiles.errors import DuplicateIdError, FlowErrors, FlowProblem, ShapeError, UnknownTargetError
+from bot.yamlfiles.yaml_source import LineDict, LineList, read_source, read_yaml
 
 START = "/start"
 """Typed in a case, a new check (as Telegram's /start after the advice); `/start@bot` works too. The

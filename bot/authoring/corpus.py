@@ -25,11 +25,11 @@ from bot.engine import quantities
 from bot.engine.conversation import Conversation
 from bot.engine.emergency import Verdict
 from bot.engine.engine import Engine
-from bot.engine.errors import FlowErrors, FlowProblem, ShapeError, UnknownTargetError
 from bot.engine.model import ACCOUNT_REVIEW, EMERGENCY_CONFIRM, NO, YES, Flow, StepKind
 from bot.engine.replies import Pick, Typed
 from bot.engine.suggest import did_you_mean
-from bot.engine.yaml_source import LineDict, LineList, read_source, read_yaml
+from bot.yamlfiles.errors import FlowErrors, FlowProblem, ShapeError, UnknownTargetError
+from bot.yamlfiles.yaml_source import LineDict, LineList, read_source, read_yaml
 
 CORPUS_KEYS = ("flow", "emergency", "answers", "accounts", "today")
 CLASSES = {"emergency": Verdict.EMERGENCY, "confirm": Verdict.CONFIRM, "calm": Verdict.NONE}

@@ -7,9 +7,9 @@ from pathlib import Path
 
 from bot.authoring.cases import CaseFile, parse_cases
 from bot.authoring.corpus import Corpus, is_corpus, read_corpus
-from bot.engine.errors import FlowErrors, ShapeError
 from bot.engine.model import Flow
-from bot.engine.yaml_source import LineDict, read_source, read_yaml
+from bot.yamlfiles.errors import FlowErrors, ShapeError
+from bot.yamlfiles.yaml_source import LineDict, read_source, read_yaml
 
 
 def read_test_file(path: Path, flows: Mapping[str, Flow]) -> CaseFile | Corpus:

@@ -15,7 +15,7 @@ from bot.authoring.corpus import Corpus, CorpusReport, run_corpus
 from bot.authoring.coverage import Coverage, measure
 from bot.authoring.files import read_test_file
 from bot.engine.engine import Engine
-from bot.engine.errors import FlowErrors, FlowProblem
+from bot.yamlfiles.errors import FlowErrors, FlowProblem
 
 
 @dataclass(frozen=True, slots=True)

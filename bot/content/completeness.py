@@ -13,8 +13,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from bot.content.library import Content
-from bot.engine.errors import FlowProblem, MissingContentError
 from bot.engine.model import Flow
+from bot.yamlfiles.errors import FlowProblem, MissingContentError
 
 OUTCOME_TEXTS = ("recommendation", "watch_for", "tips")
 """The texts an outcome shows from `levels.<id>.` in content/, besides its title."""

@@ -21,8 +21,8 @@ from typing import Any
 from phonenumbers import shortnumberinfo
 
 from bot.content.emergency_numbers import number_problems
-from bot.engine.errors import FlowProblem, MissingContentError, ShapeError
-from bot.engine.yaml_source import LineDict, LineList
+from bot.yamlfiles.errors import FlowProblem, MissingContentError, ShapeError
+from bot.yamlfiles.yaml_source import LineDict, LineList
 
 HOME = "GB"
 """The country the texts are written for: its readers see them as written."""

@@ -19,8 +19,8 @@ from typing import Any
 
 from phonenumbers import shortnumberinfo
 
-from bot.engine.errors import FlowProblem, ShapeError
-from bot.engine.yaml_source import LineDict
+from bot.yamlfiles.errors import FlowProblem, ShapeError
+from bot.yamlfiles.yaml_source import LineDict
 
 DIALLED = re.compile(r"[0-9+#*]+")
 """What a person can key in; whether `+`, `#` or `*` belongs in a given number is phonenumbers' call."""

@@ -11,10 +11,11 @@ from phonenumbers.shortnumberinfo import is_emergency_number
 
 from bot.content.countries import Countries, parse_countries
 from bot.content.emergency_numbers import EmergencyNumbers, parse_emergency, region_of
-from bot.engine.errors import FlowErrors, FlowProblem, MissingContentError, ShapeError
+from bot.engine.given import ContentView
 from bot.engine.second_reader import FILE_NAME as SECOND_READER
-from bot.engine.second_reader import SecondReader, load_second_reader
-from bot.engine.yaml_source import LineDict, LineList, read_source, read_yaml
+from bot.engine.second_reader import load_second_reader
+from bot.yamlfiles.errors import FlowErrors, FlowProblem, MissingContentError, ShapeError
+from bot.yamlfiles.yaml_source import LineDict, LineList, read_source, read_yaml
 
 DEFAULT_LANGUAGE = "en"
 REQUIRED_TEXTS = (
@@ -118,20 +119,15 @@ class Source:
 
 
 @dataclass(frozen=True, slots=True)
-class Content:
-    """Everything a flow may reference by `@key`, plus what the adapters show around it."""
+class Content(ContentView):
+    """Everything a flow may reference by `@key` (the engine's plain `ContentView`), plus what the adapters
+    show around it."""
 
     texts: Mapping[str, str]
     excerpts: Mapping[str, Excerpt]
     sources: Mapping[str, Source]
     emergency_always: str = "112"
     emergency_by_language: Mapping[str, str] = field(default_factory=dict)
-    excerpt_lines: Mapping[str, tuple[str, int]] = field(default_factory=dict)
-    language: Any = None
-    """content/<language>/language.yaml as read (line numbers kept); the flow loader builds its frames."""
-    language_source: str = ""
-    second_reader: SecondReader | None = None
-    """content/<language>/second_reader.json, when the language ships one (bot/engine/second_reader.py)."""
     countries: Countries = field(default_factory=Countries)
     """content/<language>/countries.yaml: numbers and words per country (bot/content/countries.py)."""
 
@@ -330,11 +326,11 @@ def load_content(folder: Path, article: Path | None = None) -> Content:
         texts,
         excerpts,
         sources,
-        numbers.always,
-        numbers.by_language,
-        excerpt_lines,
-        language,
-        str(language_path),
-        second_reader,
-        countries,
+        excerpt_lines=excerpt_lines,
+        language=language,
+        language_source=str(language_path),
+        second_reader=second_reader,
+        emergency_always=numbers.always,
+        emergency_by_language=numbers.by_language,
+        countries=countries,
     )

@@ -44,14 +44,6 @@ from collections import deque
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 
-from bot.engine.errors import (
-    EndlessLoopError,
-    FlowProblem,
-    SkippedFlagsError,
-    UnreachableStepError,
-    UnsafeRouteError,
-    UnusedExcerptError,
-)
 from bot.engine.given import ContentView
 from bot.engine.machine import FlowMachine
 from bot.engine.model import (
@@ -69,6 +61,14 @@ from bot.engine.model import (
     Not,
     Step,
     StepKind,
+)
+from bot.yamlfiles.errors import (
+    EndlessLoopError,
+    FlowProblem,
+    SkippedFlagsError,
+    UnreachableStepError,
+    UnsafeRouteError,
+    UnusedExcerptError,
 )
 
 MAX_STATES = 200_000

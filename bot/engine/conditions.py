@@ -5,9 +5,9 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from bot.engine.errors import FlowProblem, ShapeError, UnknownTargetError
 from bot.engine.model import ALWAYS, AllOf, AnswerIn, AnyOf, Condition, Not
 from bot.engine.suggest import did_you_mean
+from bot.yamlfiles.errors import FlowProblem, ShapeError, UnknownTargetError
 
 Locate = Callable[[tuple[Any, ...]], int]
 

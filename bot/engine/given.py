@@ -1,37 +1,31 @@
-"""What the engine reads from content/: a read-only view, so the engine never imports `bot.content`.
+"""What the engine reads from content/: plain data handed to the loader, so the engine never imports `bot.content`.
 
-`bot.content.library.Content` has these fields; the loader checks that the flow's text keys, excerpts
-and sources exist in it, and takes the emergency-language file and the second reader from it.
+`ContentView` is a frozen dataclass of mappings; `bot.content.library.Content` extends it with what the
+adapters show around a check (countries, emergency numbers). The loader checks that a flow's text keys,
+excerpts and sources exist in it, and takes the emergency-language file and the second reader from it;
+anything else that holds these fields (a test, the studio's workspace) can build one directly.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, Protocol
+from dataclasses import dataclass, field
+from typing import Any
 
 from bot.engine.second_reader import SecondReader
 
 
-class ContentView(Protocol):
+@dataclass(frozen=True, slots=True)
+class ContentView:
     """The parts of loaded content a flow is built and checked against."""
 
-    @property
-    def texts(self) -> Mapping[str, str]: ...
-
-    @property
-    def excerpts(self) -> Mapping[str, Any]: ...
-
-    @property
-    def sources(self) -> Mapping[str, Any]: ...
-
-    @property
-    def excerpt_lines(self) -> Mapping[str, tuple[str, int]]: ...
-
-    @property
-    def language(self) -> Any: ...
-
-    @property
-    def language_source(self) -> str: ...
-
-    @property
-    def second_reader(self) -> SecondReader | None: ...
+    texts: Mapping[str, str]
+    excerpts: Mapping[str, Any]
+    sources: Mapping[str, Any]
+    excerpt_lines: Mapping[str, tuple[str, int]] = field(default_factory=dict)
+    """Where each excerpt is written (`file`, `line`), for problems about it."""
+    language: Any = None
+    """content/<language>/language.yaml as read (line numbers kept); the flow loader builds its frames."""
+    language_source: str = ""
+    second_reader: SecondReader | None = None
+    """content/<language>/second_reader.json, when the language ships one (bot/engine/second_reader.py)."""

@@ -9,10 +9,10 @@ from __future__ import annotations
 from collections.abc import Collection, Mapping
 from typing import Any
 
-from bot.engine.errors import FlowProblem, ShapeError, UnknownTargetError
 from bot.engine.frames import DEFAULT_GAP, EMPTY_LANGUAGE, Frame, Language, expand
 from bot.engine.suggest import did_you_mean
-from bot.engine.yaml_source import LineDict, LineList
+from bot.yamlfiles.errors import FlowProblem, ShapeError, UnknownTargetError
+from bot.yamlfiles.yaml_source import LineDict, LineList
 
 KEYS = ("gap", "irregular", "words", "frames", "cues", "safety_words")
 FRAME_KINDS = ("fire", "ask")

@@ -15,22 +15,6 @@ from typing import Any
 from pydantic import ValidationError
 
 from bot.engine.conditions import parse_condition
-from bot.engine.errors import (
-    ButtonLabelTooLongError,
-    DeadEndError,
-    DuplicateIdError,
-    FlagValueError,
-    FlowErrors,
-    FlowProblem,
-    LanguageError,
-    MissingContentError,
-    NoFlowsError,
-    RangeError,
-    ShapeError,
-    SharedWordsError,
-    TextTooLongError,
-    UnknownTargetError,
-)
 from bot.engine.given import ContentView
 from bot.engine.language_file import read_language
 from bot.engine.model import (
@@ -59,7 +43,23 @@ from bot.engine.quantities import durations
 from bot.engine.schema import ExcerptRuleSpec, FlowSpec, Next, StepSpec
 from bot.engine.suggest import did_you_mean
 from bot.engine.text import normalize, words
-from bot.engine.yaml_source import line_at, read_source, read_yaml
+from bot.yamlfiles.errors import (
+    ButtonLabelTooLongError,
+    DeadEndError,
+    DuplicateIdError,
+    FlagValueError,
+    FlowErrors,
+    FlowProblem,
+    LanguageError,
+    MissingContentError,
+    NoFlowsError,
+    RangeError,
+    ShapeError,
+    SharedWordsError,
+    TextTooLongError,
+    UnknownTargetError,
+)
+from bot.yamlfiles.yaml_source import line_at, read_source, read_yaml
 
 MAX_LABEL_BYTES = 64
 MAX_TEXT_CHARS = 4096

@@ -23,6 +23,15 @@ UpdateClaim = Literal["claimed", "busy", "seen"]
 """What claiming an update found: handle it now, someone else is handling it, or it was handled."""
 
 
+def check_bumped(conversation: Conversation, expected_version: int | None) -> None:
+    """Refuse an update that keeps the version, since two such writers would both win."""
+    if expected_version is not None and conversation.version <= expected_version:
+        raise ValueError(
+            f"conversation version {conversation.version} must be greater than expected_version "
+            f"{expected_version}; save conversation.bumped(...)"
+        )
+
+
 @dataclass(frozen=True, slots=True)
 class Reminder:
     """One person's follow-up: whom (anonymous id) and where (the private chat) to ask, and when.

@@ -37,8 +37,8 @@ from bot.storage.base import (
     SENDING_SECONDS,
     Reminder,
     UpdateClaim,
+    check_bumped,
 )
-from bot.storage.sqlite import check_bumped
 
 CONV_PREFIX = "tc:conv:"
 USER_PREFIX = "tc:user:"

@@ -58,6 +58,7 @@ from bot.storage.base import (
     SENDING_SECONDS,
     Reminder,
     UpdateClaim,
+    check_bumped,
 )
 
 T = TypeVar("T")
@@ -168,15 +169,6 @@ _SAVE_CHAT = """INSERT INTO chat_settings (chat, data) VALUES (?, ?)
 
 def _dumps(data: Any) -> str:
     return json.dumps(data, ensure_ascii=False, separators=(",", ":"))
-
-
-def check_bumped(conversation: Conversation, expected_version: int | None) -> None:
-    """Refuse an update that keeps the version, since two such writers would both win."""
-    if expected_version is not None and conversation.version <= expected_version:
-        raise ValueError(
-            f"conversation version {conversation.version} must be greater than expected_version "
-            f"{expected_version}; save conversation.bumped(...)"
-        )
 
 
 class StoreClosedError(sqlite3.ProgrammingError):

@@ -6,11 +6,11 @@ import re
 from typing import Any
 
 from bot.content.render import HTML, Renderer
-from bot.engine.errors import EndlessLoopError, SkippedFlagsError, UnsafeRouteError
 from bot.engine.model import ROUTE, AllOf, Always, AnswerIn, AnyOf, Condition, Flow, Not
 from bot.engine.replies import Question
 from bot.studio.diagram import ROUTING, to_svg
 from bot.studio.workspace import Snapshot, Workspace
+from bot.yamlfiles.errors import EndlessLoopError, SkippedFlagsError, UnsafeRouteError
 
 PATH_PART = re.compile(r"([A-Za-z0-9_]+)=([^\s→,]+)")
 OUTCOME_PART = re.compile(r"[🚨🔴🟠🟢] ([A-Za-z0-9_]+)")

@@ -26,10 +26,10 @@ from bot.bootstrap import Loaded
 from bot.content.render import HTML, Action, Message, Renderer
 from bot.engine.conversation import Conversation
 from bot.engine.engine import Engine
-from bot.engine.errors import FlowErrors
 from bot.engine.model import Flow
 from bot.engine.replies import Command, Input, Pick, Typed
 from bot.session import Session, Turn, now
+from bot.yamlfiles.errors import FlowErrors
 
 SHOWN_ACTIONS = (Action.ANSWER, Action.WHY, Action.SUMMARY, Action.RESTART)
 """Result buttons the studio offers; "Delete my data" has nothing to delete here."""

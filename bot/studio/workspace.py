@@ -14,7 +14,7 @@ from pathlib import Path
 from bot.bootstrap import Loaded, load_all
 from bot.engine.check import check_flow
 from bot.engine.engine import Engine
-from bot.engine.errors import FlowErrors, FlowProblem
+from bot.yamlfiles.errors import FlowErrors, FlowProblem
 
 Signature = tuple[tuple[str, int, int], ...]
 

@@ -39,12 +39,12 @@ from telegram.error import BadRequest, InvalidToken, NetworkError, RetryAfter, T
 
 from bot.bootstrap import Loaded, load_all
 from bot.config import ConfigError, Settings, TryAgainLater
-from bot.engine.errors import FlowErrors
 from bot.logs import log_event, one_line, setup_logging
 from bot.storage import open_store
 from bot.storage.base import ConversationStore
 from bot.telegram.app import BotRuntime
 from bot.watch import POLL_SECONDS, FolderWatcher, Snapshot, snapshot
+from bot.yamlfiles.errors import FlowErrors
 
 if TYPE_CHECKING:
     from bot.telegram.webhook import WebhookServer

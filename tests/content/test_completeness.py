@@ -11,7 +11,7 @@ import pytest
 from bot.bootstrap import load_all
 from bot.config import DEFAULT_CONTENT, DEFAULT_FLOWS
 from bot.content.library import REQUIRED_TEXTS, load_content
-from bot.engine.errors import FlowErrors, MissingContentError
+from bot.yamlfiles.errors import FlowErrors, MissingContentError
 
 ROOT = Path(__file__).resolve().parents[2]
 FLOW = (DEFAULT_FLOWS / "twitching.yaml").read_text(encoding="utf-8")

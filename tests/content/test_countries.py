@@ -10,9 +10,9 @@ import pytest
 
 from bot.config import DEFAULT_CONTENT
 from bot.content.library import load_content
-from bot.engine.errors import FlowErrors, FlowProblem
 from bot.engine.model import Level
 from bot.people import REPEAT_WINDOW_SECONDS, finished_check, wants_repeat_note
+from bot.yamlfiles.errors import FlowErrors, FlowProblem
 
 GOOD = """\
 countries:

@@ -16,9 +16,9 @@ from bot.bootstrap import load_all
 from bot.config import DEFAULT_CONTENT, DEFAULT_FLOWS, Settings
 from bot.content.emergency_numbers import parse_emergency
 from bot.content.library import load_content
-from bot.engine.errors import FlowErrors, FlowProblem, ShapeError
-from bot.engine.yaml_source import read_yaml
 from bot.telegram.runner import reload_flows
+from bot.yamlfiles.errors import FlowErrors, FlowProblem, ShapeError
+from bot.yamlfiles.yaml_source import read_yaml
 from tests.test_reload import RecordingRuntime
 
 SHIPPED = (DEFAULT_CONTENT / "emergency.yaml").read_text(encoding="utf-8")

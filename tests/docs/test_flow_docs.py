@@ -101,7 +101,7 @@ def test_example_cases_pass_against_the_example_flow() -> None:
 def test_example_corpus_reads_against_the_shipped_flow() -> None:
     """The language-corpus sample names real steps, answer keys and values of flows/twitching.yaml."""
     from bot.authoring.corpus import read_corpus
-    from bot.engine.yaml_source import read_yaml
+    from bot.yamlfiles.yaml_source import read_yaml
 
     flows = load_flows([ROOT / "flows"], content())
     raw, problems = read_yaml(block_after("example-corpus"), SOURCE)

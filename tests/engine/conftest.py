@@ -10,9 +10,9 @@ import pytest
 
 from bot.content.library import Content, load_content
 from bot.engine.engine import Engine
-from bot.engine.errors import FlowErrors, FlowProblem
 from bot.engine.loader import load_flows, parse_flow
 from bot.engine.model import Flow
+from bot.yamlfiles.errors import FlowErrors, FlowProblem
 
 ROOT = Path(__file__).resolve().parents[2]
 CONTENT_DIR = ROOT / "content" / "en"

@@ -9,7 +9,7 @@ import pytest
 from bot.authoring.cases import run_cases
 from bot.authoring.corpus import load_corpus
 from bot.engine.engine import Engine
-from bot.engine.errors import FlowErrors
+from bot.yamlfiles.errors import FlowErrors
 
 
 @pytest.mark.parametrize("kind", ["cases", "corpus"])

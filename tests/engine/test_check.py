@@ -12,13 +12,6 @@ from hypothesis import strategies as st
 
 from bot.engine import check
 from bot.engine.check import check_flow, format_path
-from bot.engine.errors import (
-    EndlessLoopError,
-    FlagValueError,
-    SkippedFlagsError,
-    UnreachableStepError,
-    UnsafeRouteError,
-)
 from bot.engine.machine import FlowMachine
 from bot.engine.model import (
     ALWAYS,
@@ -40,6 +33,13 @@ from bot.engine.model import (
     Rule,
     Step,
     StepKind,
+)
+from bot.yamlfiles.errors import (
+    EndlessLoopError,
+    FlagValueError,
+    SkippedFlagsError,
+    UnreachableStepError,
+    UnsafeRouteError,
 )
 from tests.benchmarks.bench_engine import generated_flow
 from tests.engine.conftest import SAFE_ROUTING, TINY

@@ -7,12 +7,12 @@ from __future__ import annotations
 
 from bot.engine.emergency import EmergencyReader, Verdict
 from bot.engine.english import looks_english
-from bot.engine.errors import ShapeError, UnknownTargetError
 from bot.engine.frames import inflect
 from bot.engine.language_file import read_language
 from bot.engine.model import Cues, Interrupt
 from bot.engine.text import words
-from bot.engine.yaml_source import read_yaml
+from bot.yamlfiles.errors import ShapeError, UnknownTargetError
+from bot.yamlfiles.yaml_source import read_yaml
 
 LANGUAGE = """\
 gap: 2

@@ -8,7 +8,7 @@ from __future__ import annotations
 import pytest
 
 from bot.authoring.corpus import read_corpus
-from bot.engine.errors import (
+from bot.yamlfiles.errors import (
     DuplicateIdError,
     FlowErrors,
     LanguageError,
@@ -17,7 +17,7 @@ from bot.engine.errors import (
     SharedWordsError,
     UnknownTargetError,
 )
-from bot.engine.yaml_source import read_yaml
+from bot.yamlfiles.yaml_source import read_yaml
 from tests.engine.conftest import TINY
 
 DURATION = """\

@@ -12,10 +12,10 @@ from bot.authoring.corpus import load_corpus, run_corpus
 from bot.content.library import Content, Excerpt
 from bot.engine.check import check_flow, unused_excerpts
 from bot.engine.engine import Engine
-from bot.engine.errors import UnusedExcerptError
 from bot.engine.graph import edges, to_dot, to_mermaid
 from bot.engine.loader import flow_files, load_flow, parse_flow
 from bot.engine.model import Flow, Level, StepKind
+from bot.yamlfiles.errors import UnusedExcerptError
 from tests.engine.conftest import FLOWS_DIR, ROOT
 from tests.support.paths import asked, walk
 

@@ -9,7 +9,7 @@ import pytest
 
 from bot.cli import main
 from bot.content.library import load_content
-from bot.engine.errors import FlowErrors, YamlSyntaxError
+from bot.yamlfiles.errors import FlowErrors, YamlSyntaxError
 from tests.engine.conftest import CONTENT_DIR, TINY
 
 NOT_UTF8 = "the file is not UTF-8 text (byte 0xe9)"

@@ -12,7 +12,9 @@ import pytest
 
 from bot.authoring.cases import parse_cases
 from bot.content.library import Content
-from bot.engine.errors import (
+from bot.engine.loader import load_flows
+from bot.engine.model import Level
+from bot.yamlfiles.errors import (
     ButtonLabelTooLongError,
     DeadEndError,
     DuplicateIdError,
@@ -25,9 +27,7 @@ from bot.engine.errors import (
     UnknownTargetError,
     YamlSyntaxError,
 )
-from bot.engine.loader import load_flows
-from bot.engine.model import Level
-from bot.engine.yaml_source import MAX_DEPTH
+from bot.yamlfiles.yaml_source import MAX_DEPTH
 from tests.engine.conftest import TINY
 
 

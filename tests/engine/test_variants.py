@@ -7,9 +7,9 @@ from collections.abc import Callable
 from bot.engine.check import check_flow
 from bot.engine.conversation import Conversation
 from bot.engine.engine import Engine
-from bot.engine.errors import FlowProblem, SkippedFlagsError
 from bot.engine.model import Flow
 from bot.engine.replies import Pick, Question
+from bot.yamlfiles.errors import FlowProblem, SkippedFlagsError
 from tests.engine.conftest import SAFE_ROUTING
 
 WHO_FIRST = (

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bot.engine.errors import SkippedFlagsError, UnknownTargetError
+from bot.yamlfiles.errors import SkippedFlagsError, UnknownTargetError
 from tests.studio.conftest import Project
 
 

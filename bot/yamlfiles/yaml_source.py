@@ -16,7 +16,7 @@ from typing import Any
 
 import yaml
 
-from bot.engine.errors import DuplicateIdError, FlowErrors, FlowProblem, YamlSyntaxError
+from bot.yamlfiles.errors import DuplicateIdError, FlowErrors, FlowProblem, YamlSyntaxError
 
 _BOOL_TAG = "tag:yaml.org,2002:bool"
 
