@@ -16,6 +16,7 @@ from typing import Any, TextIO
 
 from bot.content.library import Content
 from bot.content.render import PLAIN, Message, Renderer
+from bot.content.summary import extra_message
 from bot.engine.engine import Engine
 from bot.engine.replies import COMMANDS, Typed
 from bot.session import Session, Turn, now
@@ -73,8 +74,13 @@ def run_shell(
                 _show(_for_the_shell(message), stdout)
             finished = session.finished(turn.conversation, "summary")
             if finished is not None:
-                summary = renderer.finished(
-                    finished.kind, finished.flow, finished.conversation, finished.result, date.today().isoformat()
+                summary = extra_message(
+                    renderer,
+                    finished.kind,
+                    finished.flow,
+                    finished.conversation,
+                    finished.result,
+                    date.today().isoformat(),
                 )
                 if summary is not None:
                     stdout.write(renderer.text("shell.summary_offer") + "\n")

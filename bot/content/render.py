@@ -1,21 +1,21 @@
-"""Pure rendering of engine replies into messages: text plus buttons, as HTML or plain text.
+"""Pure rendering of engine replies into messages: text plus buttons, as HTML or plain text, for any medium.
 
-Only the adapters send; this module just decides what a person reads.
+Only the adapters send; this module just decides what a person reads. Beside it, each its own module:
+Telegram's one card per check (bot/telegram/card.py), the summary for the doctor (summary.py) and
+splitting a long message under Telegram's limit (split.py).
 """
 
 from __future__ import annotations
 
 import html
-import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 
 from bot.content.library import Content, Excerpt
-from bot.engine.conversation import Conversation
-from bot.engine.model import Flow, Level, Step, StepKind
+from bot.content.split import split_message
+from bot.engine.model import Level, Step
 from bot.engine.replies import Echo, Notice, Question, Reply, Result
 
-MAX_MESSAGE_CHARS = 4096
 SUMMARY_LEVELS = (Level.ROUTINE, Level.URGENT)
 """Outcomes that send the person to a doctor later, so a summary to show them helps; an emergency
 is a phone call now, and self-care needs no appointment."""
@@ -57,19 +57,6 @@ class Message:
     text: str
     buttons: tuple[tuple[Button, ...], ...] = ()
     step: str | None = None
-
-
-@dataclass(frozen=True, slots=True)
-class CardView:
-    """A turn as Telegram's one card per check shows it: the card's new state, then new messages.
-
-    `card` is None when the turn has no question or recommendation (a notice alone); at a
-    recommendation the card keeps only its answer lines, without buttons, and the recommendation
-    comes in `after`, as new messages, so it notifies.
-    """
-
-    card: Message | None
-    after: tuple[Message, ...] = ()
 
 
 class Markup:
@@ -192,66 +179,9 @@ class Renderer:
             text = "\n".join([text, *lines, "", self.text("ui.review_question")])
         return Message(text, buttons, step.id)
 
-    def card(
-        self,
-        flow: Flow,
-        conversation: Conversation,
-        replies: Iterable[Reply],
-        language: str | None = None,
-        *,
-        intro: bool = False,
-        country: str | None = None,
-    ) -> CardView:
-        """The check's card: the answers so far as short lines, this turn's notes, then the open question.
-
-        A typed answer's echo is left out: its own line on the card ("✓ Where it twitches: Leg or foot")
-        shows how it was read. With `intro`, the card is still the message the check started with, and
-        the welcome stays at its top.
-        """
-        notes: list[str] = []
-        question: Question | None = None
-        result: Result | None = None
-        for reply in replies:
-            if isinstance(reply, Question):
-                question = reply
-            elif isinstance(reply, Result):
-                result = reply
-            elif not isinstance(reply, Echo):
-                notes += [message.text for message in self.render(reply, language, country)]
-        if question is None and result is None:
-            return CardView(None, tuple(Message(note) for note in notes))
-        answered = self.answered(flow, conversation)
-        parts = [self.text("ui.welcome")] if intro else []
-        parts += ["\n".join(answered)] if answered else []
-        parts += notes
-        if question is not None:
-            asked = self.question(question, self.content.country_for(country, language))
-            return CardView(Message("\n\n".join([*parts, asked.text]), asked.buttons, asked.step))
-        assert result is not None
-        return CardView(Message("\n\n".join(parts)) if parts else None, tuple(self.result(result, language, country)))
-
-    def answered(self, flow: Flow, conversation: Conversation) -> list[str]:
-        """One short line per answer given so far, in the order asked ("✓ Where it twitches: Leg or foot")."""
-        lines = []
-        for step_id in conversation.history:
-            step = flow.steps.get(step_id)
-            label = _label_of(step, conversation.answers.get(step.key)) if step is not None else ""
-            if step is not None and label:
-                lines.append(self.text("ui.card_line", topic=step.topic, answer=label))
-        return lines
-
     def excerpt_card(self, excerpt: Excerpt) -> str:
         """A passage to share (/excerpt in a group, or inline mode): the passage, its source, the disclaimer."""
         return self.text("ui.excerpt_card", excerpt=excerpt.text.strip(), title=self.content.sources["article"].title)
-
-    def finished(
-        self, kind: str, flow: Flow, conversation: Conversation, result: Result, date: str, country: str | None = None
-    ) -> Message | None:
-        """A finished check's extra (`bot/session.py`'s `extra`): "why" this advice, or the "summary" for the doctor
-        (None unless the check ended in 🟠 or 🔴)."""
-        if kind == "why":
-            return Message(self.why(result))
-        return self.summary(flow, conversation, date, country)
 
     def why(self, result: Result) -> str:
         """The "Why this advice" section: the answers that led to the recommendation."""
@@ -333,197 +263,8 @@ class Renderer:
         number = c.local_number(code) or c.emergency_list()
         return self.text("ui.country_set_unlisted", code=code, number=number)
 
-    def summary(self, flow: Flow, conversation: Conversation, date: str, country: str | None = None) -> Message | None:
-        """A short message to show or forward to a doctor, or None unless the check ended in 🟠 or 🔴.
 
-        Only the flow's own words appear: topics, choice labels, the advice's title and the sources'
-        titles. Nothing the person typed, no ids; `date` comes from the adapter, so this stays pure.
-        """
-        outcome = flow.outcomes.get(conversation.step)
-        if outcome is None or outcome.level not in SUMMARY_LEVELS:
-            return None
-        m, c = self.markup, self.content
-        routed = _routing_keys(flow)
-        answered = [(step, _label_of(step, conversation.answers.get(step.key))) for step in flow.steps.values()]
-
-        def lines(kind: str, only: frozenset[str] | None = None) -> list[str]:
-            chosen = [
-                (s, label) for s, label in answered if label and s.kind == kind and (only is None or s.key in only)
-            ]
-            return [m.escape("• " + c.text("outcome.why_line", topic=s.topic, answer=label)) for s, label in chosen]
-
-        about, flags = lines(StepKind.QUESTION, routed), lines(StepKind.RED_FLAG)
-        sections = [f"{m.bold(c.text('summary.title'))}\n{self.text('summary.date', date=date)}"]
-        if about:
-            sections.append("\n".join([m.bold(c.text("summary.about_heading")), *about]))
-        if flags:
-            sections.append("\n".join([m.bold(c.text("summary.flags_heading")), *flags]))
-        sections.append(self.text("summary.advice", advice=outcome.title))
-        cited = [c.sources[s] for s in outcome.sources]
-        if cited:
-            heading = m.bold(c.text("outcome.sources_heading"))
-            sections.append("\n".join([heading, *(f"• {m.link(s.title, s.url)}" for s in cited)]))
-        sections.append(m.italic(c.text("summary.footer")))
-        return Message(self.local("\n\n".join(sections), country))
-
-
-def _routing_keys(flow: Flow) -> frozenset[str]:
-    """Every answer the routing reads: in its rules and in the conditions of its branches."""
-    conditions = [rule.when for rule in flow.rules]
-    conditions += [branch.when for step in flow.steps.values() for choice in step.choices for branch in choice.branches]
-    return frozenset().union(*(condition.keys() for condition in conditions))
-
-
-def _label_of(step: Step, value: str | None) -> str:
+def label_of(step: Step, value: str | None) -> str:
     """The label of the choice recorded as `value`, or "" (never a raw stored value)."""
     choice = step.choice(value) if value is not None else None
     return choice.label if choice else ""
-
-
-def split_message(sections: list[str], limit: int = MAX_MESSAGE_CHARS, *, html: bool = True) -> list[str]:
-    """Pack sections into messages of at most `limit` UTF-16 units (Telegram's count), breaking between lines.
-
-    Each line is well-formed on its own (tags never span lines), so a break between lines never
-    leaves an unclosed tag. A single overlong line is cut at a space; with `html`, a cut never falls
-    inside a tag or an entity, and the tags open at the cut are closed before it and opened again after.
-    """
-    lines: list[str] = []
-    for index, section in enumerate(sections):
-        if index:
-            lines.append("")
-        for line in section.split("\n"):
-            lines += _cut_line(line, limit, html) if _size(line) > limit else [line]
-    chunks: list[str] = []
-    current: list[str] = []
-    size = 0
-    for line in lines:
-        extra = _size(line) + (1 if current else 0)
-        if current and size + extra > limit:
-            chunks.append("\n".join(current).strip("\n"))
-            current, size = [], 0
-            if not line:
-                continue
-            extra = _size(line)
-        current.append(line)
-        size += extra
-    if current:
-        chunks.append("\n".join(current).strip("\n"))
-    return [chunk for chunk in chunks if (_TAG.sub("", chunk) if html else chunk).strip()]
-
-
-_TAG = re.compile(r"<[^<>]*>")
-_TOKEN = re.compile(r"<[^<>]*>|&#?\w+;|[^<&]+|[<&]")
-"""A line of our HTML as tags, entities and runs of text; only text runs may be cut."""
-
-
-def _size(text: str) -> int:
-    """Length as Telegram counts it: UTF-16 code units, so an emoji counts 2."""
-    return len(text.encode("utf-16-le")) // 2
-
-
-class _Piece:
-    """One piece of an overlong line being built: its text so far and the tags open in it."""
-
-    def __init__(self) -> None:
-        self.parts: list[str] = []
-        self.size = 0
-        self.opened: list[tuple[str, str]] = []  # (opening, closing) tags; ("", "") for a dropped tag
-        self.closing = 0  # size of the closing tags still owed
-        self.empty = True  # nothing but reopened tags yet
-
-    def add(self, text: str, size: int) -> None:
-        self.parts.append(text)
-        self.size += size
-        self.empty = False
-
-    def open(self, tag: str, close: str) -> None:
-        self.parts.append(tag)
-        self.size += _size(tag)
-        self.opened.append((tag, close))
-        self.closing += _size(close)
-
-    def close(self, token: str) -> None:
-        tag, close = self.opened.pop() if self.opened else ("", token)
-        self.closing -= _size(close) if tag else 0
-        if tag and self.parts and self.parts[-1] == tag:  # opened with nothing inside: drop it
-            self.parts.pop()
-            self.size -= _size(tag)
-        else:
-            self.parts.append(close)
-            self.size += _size(close)
-
-    def used(self) -> int:
-        return self.size + self.closing
-
-    def finish(self) -> str:
-        """The piece with its open tags closed."""
-        return "".join(self.parts) + "".join(close for _, close in reversed(self.opened))
-
-    def next(self) -> _Piece:
-        """A new piece that opens again the tags open here."""
-        piece = _Piece()
-        for tag, close in self.opened:
-            if tag:
-                piece.open(tag, close)
-            else:
-                piece.opened.append((tag, close))
-        return piece
-
-
-def _cut_line(line: str, limit: int, html: bool) -> list[str]:
-    """Cut one overlong line into pieces of at most `limit` units, each well-formed on its own.
-
-    Tags whose opening and closing would take more than a quarter of a piece are dropped (their
-    text stays), so a new piece always has room for text and the loop always moves on.
-    """
-    pieces: list[str] = []
-    piece = _Piece()
-    for token in _TOKEN.findall(line) if html else [line]:
-        if html and _TAG.fullmatch(token):
-            if token.startswith("</"):
-                piece.close(token)
-                continue
-            name = token[1:-1].split()
-            close = f"</{name[0] if name else ''}>"
-            reopened = sum(_size(tag) + _size(end) for tag, end in piece.opened)
-            if reopened + _size(token) + _size(close) > limit // 4:
-                piece.opened.append(("", ""))
-                continue
-            if piece.used() + _size(token) + _size(close) > limit and not piece.empty:
-                pieces.append(piece.finish())
-                piece = piece.next()
-            piece.open(token, close)
-            continue
-        atomic = html and token.startswith("&") and len(token) > 1
-        while token:
-            size = _size(token)
-            room = limit - piece.used()
-            if size <= room:
-                piece.add(token, size)
-                break
-            cut = 0 if atomic else _fitting(token, room)
-            space = token.rfind(" ", 0, cut)
-            if space > 0 and token[:space].strip():
-                cut = space
-            if cut == 0 and not piece.empty:
-                pieces.append(piece.finish())
-                piece = piece.next()
-                continue
-            cut = max(cut, 1)  # only with a limit too small for one entity or character
-            piece.add(token[:cut], _size(token[:cut]))
-            token = token[cut:].lstrip(" ")
-            pieces.append(piece.finish())
-            piece = piece.next()
-    if not piece.empty or not pieces:
-        pieces.append(piece.finish())
-    return pieces
-
-
-def _fitting(text: str, room: int) -> int:
-    """How many characters of `text` fit in `room` UTF-16 units."""
-    used = 0
-    for index, char in enumerate(text):
-        used += 2 if ord(char) > 0xFFFF else 1
-        if used > room:
-            return index
-    return len(text)

@@ -24,6 +24,7 @@ from typing import Any
 from bot.authoring.cases import parse_cases, run_case
 from bot.bootstrap import Loaded
 from bot.content.render import HTML, Action, Message, Renderer
+from bot.content.summary import extra_message
 from bot.engine.conversation import Conversation
 from bot.engine.engine import Engine
 from bot.engine.model import Flow
@@ -78,8 +79,8 @@ def turn(
     session.store.conversations[KEY] = conversation
     if kind in ("why", "summary"):
         finished = session.finished(conversation, "why" if kind == "why" else "summary")
-        shown = finished and renderer.finished(
-            finished.kind, finished.flow, finished.conversation, finished.result, date.today().isoformat()
+        shown = finished and extra_message(
+            renderer, finished.kind, finished.flow, finished.conversation, finished.result, date.today().isoformat()
         )
         held_turn = Turn(conversation, (), changed=False)
         return _shown(engine, held_turn, [shown or Message(renderer.text("ui.stale_press"))])

@@ -14,8 +14,9 @@ from telegram.constants import ChatMemberStatus, ChatType
 from telegram.ext import ContextTypes
 
 from bot.content.library import Content
-from bot.content.render import OTHER_COUNTRY, Action, Button, CardView, Renderer
+from bot.content.render import OTHER_COUNTRY, Action, Button, Renderer
 from bot.content.render import Message as Rendered
+from bot.content.summary import extra_message
 from bot.engine.conversation import Conversation
 from bot.engine.replies import Command, Notice, Pick, Result, Typed, command_of
 from bot.logs import log_event
@@ -24,6 +25,7 @@ from bot.people import COUNTRY, People, raised_a_flag, wants_repeat_note
 from bot.privacy import Anonymizer
 from bot.session import SHOWN, Session, StaleVersion, Turn, epoch_of
 from bot.telegram.callback_data import CallbackCodec, Kind, Press
+from bot.telegram.card import CardView, card
 from bot.telegram.inline import CACHE_SECONDS as INLINE_CACHE_SECONDS
 from bot.telegram.inline import check_button, excerpt_cards
 from bot.telegram.sender import Edited, Place, Sender, country_tag
@@ -114,8 +116,8 @@ class TwitchCheckBot:
     def view(self, turn: Turn, who: Who, country: str | None = None) -> CardView:
         """How the turn looks on the check's card (design §6), for the flow the conversation is on."""
         flow = self.service.flow_for(turn.conversation)
-        return self.renderer.card(
-            flow, turn.conversation, turn.replies, who.language, intro=turn.welcome, country=country
+        return card(
+            self.renderer, flow, turn.conversation, turn.replies, who.language, intro=turn.welcome, country=country
         )
 
     async def personal(self, who: Who, turn: Turn) -> tuple[Turn, str | None]:
@@ -508,7 +510,9 @@ class TwitchCheckBot:
             return
         country = (await self.people.load(who.user)).get(COUNTRY)
         f = finished
-        rendered = self.renderer.finished(f.kind, f.flow, f.conversation, f.result, date.today().isoformat(), country)
+        rendered = extra_message(
+            self.renderer, f.kind, f.flow, f.conversation, f.result, date.today().isoformat(), country
+        )
         if rendered is None:
             await self.refuse_stale(context, who, query, press, conversation, relink=False)
             return

@@ -28,13 +28,14 @@ from telegram import (
 from telegram.constants import ParseMode
 from telegram.error import BadRequest, TelegramError
 
-from bot.content.render import Action, Button, CardView, Renderer
+from bot.content.render import Action, Button, Renderer
 from bot.content.render import Message as Rendered
 from bot.engine.conversation import Conversation
 from bot.engine.engine import Engine
 from bot.logs import log_event
 from bot.session import Show, Turn, epoch_of
 from bot.telegram.callback_data import CallbackCodec, Kind, Press, tag
+from bot.telegram.card import CardView
 
 logger = logging.getLogger("twitchcheck")
 ACTION_KINDS = {

@@ -6,9 +6,11 @@ import pytest
 
 from bot.bootstrap import Loaded, load_all
 from bot.config import DEFAULT_CONTENT, DEFAULT_FLOWS
-from bot.content.render import MAX_MESSAGE_CHARS, PLAIN, Renderer, _size
+from bot.content.render import PLAIN, Renderer
+from bot.content.split import MAX_MESSAGE_CHARS, _size
 from bot.engine.conversation import Conversation
 from bot.engine.replies import Notice, Pick, Question, Reason, Result
+from bot.telegram.card import card
 from tests.support.paths import walk
 
 MAX_BUTTONS = 100
@@ -46,7 +48,7 @@ def test_the_card_lists_the_answers_then_asks_the_open_question(loaded: Loaded) 
     at = [step.id for step, _ in path].index("location") + 1
     for step, choice in path[:at]:
         conversation, replies = engine.advance(conversation, Pick(step.id, choice.value))
-    view = renderer.card(flow, conversation, replies)
+    view = card(renderer, flow, conversation, replies)
     assert view.card is not None and view.after == ()
     lines = "".join(f"✓ {step.topic}: {choice.label}\n" for step, choice in path[:at])
     following = path[at][0]
@@ -60,7 +62,7 @@ def test_at_the_recommendation_the_card_keeps_its_lines_without_buttons(loaded: 
     renderer = Renderer(loaded.content, PLAIN)
     conversation, _ = engine.start("twitching")
     conversation, replies = engine.advance(conversation, Pick("emergency_now", "yes"))
-    view = renderer.card(engine.flows["twitching"], conversation, replies)
+    view = card(renderer, engine.flows["twitching"], conversation, replies)
     assert view.card is not None and view.card.text == "✓ Emergency signs now: Yes" and not view.card.buttons
     assert view.after[0].text.startswith("🚨") and view.after[-1].buttons
 
@@ -69,7 +71,7 @@ def test_a_note_alone_is_a_message_not_a_card(loaded: Loaded) -> None:
     engine = loaded.engine()
     renderer = Renderer(loaded.content, PLAIN)
     conversation, _ = engine.start("twitching")
-    view = renderer.card(engine.flows["twitching"], conversation, (Notice("ui.finished"),))
+    view = card(renderer, engine.flows["twitching"], conversation, (Notice("ui.finished"),))
     assert view.card is None and [m.text for m in view.after] == [loaded.content.text("ui.finished")]
 
 
@@ -102,5 +104,5 @@ def test_a_result_card_without_answers_sends_only_the_recommendation(loaded: Loa
     conversation = Conversation("twitching", "emergency")
     result = engine.current(conversation)[0]
     assert isinstance(result, Result)
-    view = renderer.card(flow, conversation, (result,))
+    view = card(renderer, flow, conversation, (result,))
     assert view.card is None and view.after[0].text.startswith("🚨")

@@ -5,7 +5,8 @@ from __future__ import annotations
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from bot.content.render import HTML, MAX_MESSAGE_CHARS, PLAIN, split_message
+from bot.content.render import HTML, PLAIN
+from bot.content.split import MAX_MESSAGE_CHARS, split_message
 from tests.botapi.html_check import parse_html, utf16_len
 
 words = st.text(

@@ -7,6 +7,7 @@ import pytest
 from bot.bootstrap import Loaded, load_all
 from bot.config import DEFAULT_CONTENT, DEFAULT_FLOWS
 from bot.content.render import HTML, PLAIN, Action, Renderer
+from bot.content.summary import doctor_summary
 from bot.engine.conversation import Conversation
 from bot.engine.model import LEVEL_MARKS, StepKind
 from bot.engine.replies import Pick, Result, Typed
@@ -51,7 +52,7 @@ def finish(loaded: Loaded, chosen: dict[str, str], account: str | None = None) -
 def test_an_urgent_summary_lists_the_red_flags_with_not_sure_and_the_advice(loaded: Loaded) -> None:
     conversation, result = finish(loaded, CHOSEN)
     flow = loaded.engine().flows[conversation.flow_id]
-    summary = Renderer(loaded.content, PLAIN).summary(flow, conversation, DATE)
+    summary = doctor_summary(Renderer(loaded.content, PLAIN), flow, conversation, DATE)
     assert summary is not None and summary.buttons == ()
     lines = summary.text.split("\n")
     assert lines[0] == "Muscle twitching: a summary for the doctor"
@@ -75,7 +76,7 @@ def test_no_line_starts_with_a_level_mark_and_no_ids_or_typed_words_appear(loade
     conversation, _ = finish(loaded, CHOSEN, account=account)
     flow = loaded.engine().flows[conversation.flow_id]
     for renderer in (Renderer(loaded.content, PLAIN), Renderer(loaded.content, HTML)):
-        summary = renderer.summary(flow, conversation, DATE)
+        summary = doctor_summary(renderer, flow, conversation, DATE)
         assert summary is not None
         assert not any(line.lstrip().startswith(MARKS) for line in summary.text.split("\n"))
         for word in ("Zebedee", "424242", "twitches for", "not_sure", "under_2_weeks", "speech_swallow"):
@@ -91,7 +92,7 @@ def test_routine_has_a_summary_and_its_button_self_care_has_neither(loaded: Load
     ]:
         conversation, result = finish(loaded, chosen)
         assert result.outcome.level.key == level
-        assert (renderer.summary(flow, conversation, DATE) is not None) is wanted
+        assert (doctor_summary(renderer, flow, conversation, DATE) is not None) is wanted
         actions = [b.action for m in renderer.result(result) for row in m.buttons for b in row]
         assert (Action.SUMMARY in actions) is wanted
 
@@ -100,5 +101,5 @@ def test_an_emergency_has_no_summary(loaded: Loaded) -> None:
     conversation, result = finish(loaded, {"emergency_now": "yes"})
     flow = loaded.engine().flows[conversation.flow_id]
     assert result.outcome.level.mark == "🚨"
-    assert Renderer(loaded.content, PLAIN).summary(flow, conversation, DATE) is None
-    assert Renderer(loaded.content, PLAIN).summary(flow, Conversation(flow.id, flow.start), DATE) is None
+    assert doctor_summary(Renderer(loaded.content, PLAIN), flow, conversation, DATE) is None
+    assert doctor_summary(Renderer(loaded.content, PLAIN), flow, Conversation(flow.id, flow.start), DATE) is None

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from bot.bootstrap import Loaded
-from bot.content.render import _routing_keys
+from bot.content.summary import routing_keys as _routing_keys
 from bot.engine.conversation import Conversation
 from bot.engine.replies import Pick
 from tests.e2e.harness import (
