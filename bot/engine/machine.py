@@ -66,12 +66,11 @@ class _Transition(Transition):
         super().__init__(*args, **kwargs)
         self.fired = fired
 
-    def execute(self, event_data: EventData) -> bool:
-        if not super().execute(event_data):
-            return False
-        # `self` is `event_data.transition`, the transition that fired: the cursor keeps what it stands for
+    def _change_state(self, event_data: EventData) -> None:
+        # Runs only once the conditions held (as transitions' own NestedTransition extends it), so the
+        # transitions tried and refused before it cost nothing extra. `self` is `event_data.transition`.
+        super()._change_state(event_data)
         cast(_Cursor, event_data.model).fired = self.fired
-        return True
 
 
 class _Machine(Machine):
