@@ -108,9 +108,13 @@ class Engine:
 
     def current(self, conversation: Conversation) -> tuple[Reply, ...]:
         """Show again where the person is: the open question, or the recommendation."""
+        return self._current(conversation)
+
+    def _current(self, conversation: Conversation, fired: Fired | None = None) -> tuple[Reply, ...]:
+        """`current`, given the transition that has just fired into it, if any (saves firing it again)."""
         flow = self.flows[conversation.flow_id]
         if flow.is_outcome(conversation.step):
-            return (self._result(flow, conversation),)
+            return (self._result(flow, conversation, fired),)
         number = len(conversation.history) + 1
         if conversation.step == ACCOUNT_REVIEW:
             return (Question(flow.prompts[ACCOUNT_REVIEW], number, self._summary(flow, conversation)),)
@@ -358,7 +362,8 @@ class Engine:
         answers = {**conversation.answers, step.key: pick.value}
         history = (*conversation.history, step.id)
         machine = self.machines[flow.id]
-        target = machine.next_state(step.id, pick.value, answers)
+        fired = machine.fire(step.id, pick.value, answers)
+        target = fired.dest
         prefill = dict(conversation.meta.get(PREFILL) or {})
         while prefill and target in flow.steps and flow.steps[target].key in prefill:
             ahead = flow.steps[target]
@@ -367,10 +372,11 @@ class Engine:
                 break
             answers[ahead.key] = value
             history = (*history, ahead.id)
-            target = machine.next_state(ahead.id, value, answers)
+            fired = machine.fire(ahead.id, value, answers)
+            target = fired.dest
         meta = {PREFILL: prefill} if prefill and not flow.is_outcome(target) else {}
         moved = conversation.bumped(step=target, answers=answers, history=history, meta=meta)
-        return moved, self.current(moved)
+        return moved, self._current(moved, fired)
 
     def _interrupt(
         self, flow: Flow, conversation: Conversation, interrupt_id: str
@@ -402,14 +408,14 @@ class Engine:
         moved = conversation.bumped(step=previous, answers=answers, history=conversation.history[:-1], meta=meta)
         return moved, (Notice("ui.went_back"), *self.current(moved))
 
-    def _result(self, flow: Flow, conversation: Conversation) -> Result:
+    def _result(self, flow: Flow, conversation: Conversation, fired: Fired | None = None) -> Result:
         outcome = flow.outcomes[conversation.step]
         answers = conversation.answers
         typed = INTERRUPT_KEY in answers
         wanted = [rule.excerpt for rule in (*outcome.excerpts, *flow.excerpts) if rule.when.holds(answers)]
         excerpts = tuple(dict.fromkeys(wanted))[: flow.max_excerpts]
         notes = tuple(text for when, text in outcome.notes if when.holds(answers))
-        decided = None if typed else self.decided(conversation)
+        decided = None if typed else fired or self.decided(conversation)
         reasons = () if typed else _reasons(flow, conversation, decided, self.rule_keys[flow.id])
         followup = not typed and offers_followup(flow, outcome.id, answers, decided.rule if decided else None)
         return Result(outcome, reasons, excerpts, notes, typed, followup, decided)
