@@ -35,13 +35,19 @@ abstract state holds:
   remembered exactly as long as it could be asked again, and a linear flow adds no states.
 
 The search is breadth-first, so each counter-example is a shortest path, and its cost grows
-with the number of answer combinations that still matter, not with the number of paths.
+with the number of answer combinations that still matter, not with the number of paths. A
+counter-example is then made minimal (`_plainest`): each answer but the last is set, in turn,
+to its step's default ("no", or the first choice) when the path still asks the same steps and
+still breaks the same rule, so only the answers that lead to the fault are left standing.
+
+The same exploration tells which moves any path can make (`possible_moves`): `graph` draws
+only those, so a diagram never shows an edge that `check` proves no one can take.
 """
 
 from __future__ import annotations
 
 from collections import deque
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 
 from bot.content.library import Content
@@ -75,6 +81,9 @@ MAX_STATES = 200_000
 
 NEVER: Condition = AnyOf(())
 """The condition that never holds: what a test becomes once its answer is known not to match."""
+
+Answers = list[tuple[str, str]]
+"""A path as (step id, value) pairs, in the order asked."""
 
 Entries = tuple[tuple[str, Condition], ...]
 """A decision list: (target, condition) pairs, the first whose condition holds wins."""
@@ -598,6 +607,67 @@ _WHY = {
 }
 
 
+def default_answer(step: Step) -> str:
+    """The answer a counter-example shows for a step that does not matter to it: "no", else the first choice."""
+    values = [choice.value for choice in step.choices]
+    return "no" if "no" in values else values[0]
+
+
+def _plainest(flow: Flow, answers: Answers, keeps: Callable[[Answers], bool]) -> Answers:
+    """`answers` with every answer but the last at its default where the same steps are asked and `keeps` holds."""
+    steps = [step_id for step_id, _ in answers]
+    plain = list(answers)
+    for index, (step_id, value) in enumerate(answers[:-1]):
+        default = default_answer(flow.steps[step_id])
+        if value == default:
+            continue
+        trial = [*plain[:index], (step_id, default), *plain[index + 1 :]]
+        try:
+            followed = [target for target, *_ in walk(flow, trial)]
+        except LookupError:
+            continue
+        if followed[:-1] == steps[1:] and followed[-1] == replay(flow, plain)[0] and keeps(trial):
+            plain = trial
+    return plain
+
+
+def _demand(flow: Flow, answers: Iterable[tuple[str, str]]) -> Level:
+    return max((required_level(flow.steps[s], v) for s, v in answers), default=Level.SELF_CARE)
+
+
+@dataclass(frozen=True, slots=True)
+class Move:
+    """One move some path can make: answering `value` at `step` leads to `target`, through `rule` (1-based) if routed."""
+
+    step: str
+    value: str
+    target: str
+    rule: int | None
+
+
+def possible_moves(flow: Flow) -> list[Move] | None:
+    """Every (step, answer) → target some path takes, with the routing rule that decides it; None if the proof gave up.
+
+    The rule is the one a shortest path to each abstract state fires; the targets are exact.
+    """
+    prover = _Prover(flow)
+    prover.explore()
+    if prover.gave_up:
+        return None
+    rule_at = {rule.line: number for number, rule in enumerate(flow.rules, start=1)}
+    found: dict[Move, None] = {}
+    for at, state in enumerate(prover.states):
+        step = prover.steps[state[0]]
+        path = prover.path(at)
+        for choice in step.choices:
+            try:
+                *_, (target, _, deciding, routed) = walk(flow, [*path, (step.id, choice.value)])
+            except LookupError:
+                continue
+            found.setdefault(Move(step.id, choice.value, target, rule_at.get(deciding) if routed else None))
+    return list(found)
+
+
 def _unsafe(prover: _Prover) -> list[FlowProblem]:
     """One UnsafeRouteError per deciding line, each with its shortest counter-example."""
     flow = prover.flow
@@ -609,6 +679,8 @@ def _unsafe(prover: _Prover) -> list[FlowProblem]:
             continue  # replaying is cheap, but thousands of equivalent paths would drown the maintainer
         seen_kinds.add((found.outcome, found.need))
         answers = [*prover.path(found.state), (found.step, found.value)]
+        need, ending = found.need, flow.outcomes[found.outcome].level
+        answers = _plainest(flow, answers, lambda trial: _demand(flow, trial) == need > ending)
         outcome, line, routed = replay(flow, answers)
         if (line, found.need) in seen_lines:
             continue
@@ -650,6 +722,7 @@ def _uncovered(prover: _Prover) -> list[FlowProblem]:
             continue
         seen_endings.add(ending)
         answers = [*prover.path(bare.state), (bare.step, bare.value)]
+        answers = _plainest(flow, answers, lambda trial: _demand(flow, trial) < Level.URGENT)
         line, lost = _first_skip(prover, answers, required)
         if line in seen_lines:
             continue
