@@ -637,34 +637,42 @@ def _demand(flow: Flow, answers: Iterable[tuple[str, str]]) -> Level:
 
 @dataclass(frozen=True, slots=True)
 class Move:
-    """One move some path can make: answering `value` at `step` leads to `target`, through `rule` (1-based) if routed."""
+    """A move some path makes: `value` at `step` takes the choice's branch number `branch` (0-based) to
+    `target`, the outcome routing rule number `rule` (1-based) picks when the branch goes to `route`."""
 
     step: str
     value: str
     target: str
-    rule: int | None
+    branch: int
+    rule: int | None = None
 
 
 def possible_moves(flow: Flow) -> list[Move] | None:
-    """Every (step, answer) → target some path takes, with the routing rule that decides it; None if the proof gave up.
+    """Every move some path makes, in the order the search finds them; None if the proof gave up.
 
-    The rule is the one a shortest path to each abstract state fires; the targets are exact.
+    A move is found on the shortest path to each abstract state; those states have the same
+    targets for every path, so the targets are exact.
     """
     prover = _Prover(flow)
     prover.explore()
     if prover.gave_up:
         return None
-    rule_at = {rule.line: number for number, rule in enumerate(flow.rules, start=1)}
     found: dict[Move, None] = {}
     for at, state in enumerate(prover.states):
         step = prover.steps[state[0]]
-        path = prover.path(at)
+        recorded = {flow.steps[step_id].key: value for step_id, value in prover.path(at)}
         for choice in step.choices:
-            try:
-                *_, (target, _, deciding, routed) = walk(flow, [*path, (step.id, choice.value)])
-            except LookupError:
+            recorded[step.key] = choice.value
+            branch = next((i for i, b in enumerate(choice.branches) if b.when.holds(recorded)), None)
+            if branch is None:
                 continue
-            found.setdefault(Move(step.id, choice.value, target, rule_at.get(deciding) if routed else None))
+            target = choice.branches[branch].target
+            if target != ROUTE:
+                found.setdefault(Move(step.id, choice.value, target, branch))
+                continue
+            rule = next((i for i, r in enumerate(flow.rules, start=1) if r.when.holds(recorded)), None)
+            if rule is not None:
+                found.setdefault(Move(step.id, choice.value, flow.rules[rule - 1].outcome, branch, rule))
     return list(found)
 
 
@@ -680,7 +688,11 @@ def _unsafe(prover: _Prover) -> list[FlowProblem]:
         seen_kinds.add((found.outcome, found.need))
         answers = [*prover.path(found.state), (found.step, found.value)]
         need, ending = found.need, flow.outcomes[found.outcome].level
-        answers = _plainest(flow, answers, lambda trial: _demand(flow, trial) == need > ending)
+
+        def still_unsafe(trial: Answers, need: Level = need, ending: Level = ending) -> bool:
+            return _demand(flow, trial) == need > ending
+
+        answers = _plainest(flow, answers, still_unsafe)
         outcome, line, routed = replay(flow, answers)
         if (line, found.need) in seen_lines:
             continue
