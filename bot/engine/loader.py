@@ -547,6 +547,7 @@ class _FlowBuilder:
                     r.outcome,
                     parse_condition(r.when, (*path, "when"), known, self.line, self.source, self.problems),
                     self.line(path),
+                    r.why,
                 )
             )
         if rules and rules[-1].when.keys():
