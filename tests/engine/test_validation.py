@@ -43,8 +43,8 @@ def test_yaml_syntax_error_gives_line_and_column(problems, line_of):
     assert isinstance(problem, YamlSyntaxError)
     assert (problem.line, problem.column) == (line_of(text, "even a little"), 23)
     assert str(problem) == (
-        f"flow.yaml:{problem.line}:23: YAML syntax error: mapping values are not allowed here; check the "
-        "indentation and quoting on this line or the one before (quote text containing ': ' or '#')"
+        f"flow.yaml:{problem.line}:23: this text contains `: `, which YAML reads as the start of a key; "
+        'put the whole text in quotes: `text: "Note: drink water"`'
     )
 
 
