@@ -52,6 +52,7 @@ from dataclasses import dataclass
 
 from bot.content.library import Content
 from bot.engine.errors import (
+    AccountLeakWarning,
     EndlessLoopError,
     FlowProblem,
     SkippedFlagsError,
@@ -831,6 +832,42 @@ def check_flow(flow: Flow) -> list[FlowProblem]:
     problems += _semantic(prover, reached, stuck_steps)
     problems += _unsafe(prover)
     problems += _uncovered(prover)
+    return problems
+
+
+def account_leaks(flow: Flow) -> list[FlowProblem]:
+    """Follow-up questions (asked after only some answers of the steps before them, on a detour that
+    rejoins the main line) that still take answers from a person's account, where a sentence about
+    something else ("my cheek has been twitching") can fill them in without the question being asked."""
+    if flow.account_step is None:
+        return []
+    graph = _successors(flow)
+    problems: list[FlowProblem] = []
+    for step in flow.steps.values():
+        if step.kind not in (StepKind.QUESTION, StepKind.RED_FLAG) or step.from_account == "never":
+            continue
+        before = [p for p in flow.steps.values() if step.id in graph[p.id]]
+        ahead = _reachable(graph, [step.id]) - {step.id, ROUTE}
+        via = next(
+            (
+                p
+                for p in before
+                if any(t != step.id and t in ahead for t in _step_targets(p))
+                and not all(any(b.target == step.id for b in c.branches) for c in p.choices)
+            ),
+            None,
+        )
+        if via is None or any(all(any(b.target == step.id for b in c.branches) for c in p.choices) for p in before):
+            continue
+        problems.append(
+            AccountLeakWarning(
+                flow.source,
+                step.line,
+                f"step '{step.id}' is asked only after some answers to '{via.id}', but takes answers from "
+                "people's accounts, so a sentence about something else can fill it in",
+                "if it only makes sense after those answers, add `from_account: never` to the step",
+            )
+        )
     return problems
 
 

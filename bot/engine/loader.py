@@ -204,10 +204,7 @@ class _FlowBuilder:
             max_excerpts=spec.max_excerpts,
             source=self.source,
             cues=Cues(
-                **{
-                    name: (*phrases, *language_cues.get(name, ()))
-                    for name, phrases in spec.cues.model_dump().items()
-                }
+                **{name: (*phrases, *language_cues.get(name, ())) for name, phrases in spec.cues.model_dump().items()}
             ),
             language=language,
             synonyms=MappingProxyType(synonyms),

@@ -105,7 +105,12 @@ ASKING_OPENINGS = frozenset(
         ("how", "do"),
         ("how", "would"),
         ("what", "is"),
-        ("whats", "a"), ("define",), ("what", "does"), ("does",), ("is", "that"), ("do", "you"),
+        ("whats", "a"),
+        ("define",),
+        ("what", "does"),
+        ("does",),
+        ("is", "that"),
+        ("do", "you"),
     }
 )
 """Openings that ask back even without a question mark."""

@@ -144,10 +144,10 @@ def _edges(flow: Flow, nodes: Mapping[str, _Node]) -> list[_Edge]:
         rules: dict[str, set[int]] = {}
         for move in moves:
             step = flow.steps[move.step]
-            choice = step.choice(move.value)
-            assert choice is not None
-            conditional = bool(choice.branches[move.branch].when.keys()) or move.branch > 0
-            add(move.step, move.target if move.rule is None else ROUTING, choice.label, conditional)
+            made = step.choice(move.value)
+            assert made is not None
+            conditional = bool(made.branches[move.branch].when.keys()) or move.branch > 0
+            add(move.step, move.target if move.rule is None else ROUTING, made.label, conditional)
             if move.rule is not None:
                 numbers = rules.setdefault(move.target, set())
                 numbers.update({move.rule, *deciding_rules(flow, step.key, move.value, move.target)})

@@ -114,7 +114,7 @@ class ReminderHandlers:
     # -- buttons -------------------------------------------------------------------------------------------------
 
     async def on_press(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-        """"Remind me in 2 weeks" under a result, and the reminder's "still there?" answers."""
+        """ "Remind me in 2 weeks" under a result, and the reminder's "still there?" answers."""
         query = update.callback_query
         who = self.bot.who(update)
         if query is None or who is None:
@@ -260,7 +260,7 @@ class ReminderHandlers:
     # -- the reminder itself -------------------------------------------------------------------------------------
 
     def reminder_keyboard(self, reminder: Reminder) -> InlineKeyboardMarkup:
-        """"Yes, it's still there" and "No, it's gone", signed for the person the reminder is for."""
+        """ "Yes, it's still there" and "No, it's gone", signed for the person the reminder is for."""
         return self.answers_keyboard(reminder.chat_id)
 
     def answers_keyboard(self, owner: int) -> InlineKeyboardMarkup:
