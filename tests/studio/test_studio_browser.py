@@ -182,7 +182,7 @@ def test_saving_a_flow_shows_the_new_question_and_breaking_it_shows_the_line(pag
     page.click("#tab-problems")
     problem = page.locator("#problems li", has_text="stress_slep")
     expect(problem).to_contain_text(f"flows/twitching.yaml:{line}")
-    expect(problem).to_contain_text("did you mean 'stress_sleep'?")
+    expect(problem).to_contain_text("defines step 'stress_sleep'; rename one of the two")
     problem.locator("a.where").click()
     expect(problem.locator(".source .here")).to_contain_text("next: stress_slep")
     screenshot(page, "problems")
