@@ -51,13 +51,17 @@ WILDCARDS = ("0.0.0.0", "::", "")
 """Bind addresses that mean "every interface": never the address a request reaches, so never a `Host`."""
 SOURCE_CONTEXT = 3
 """Lines shown above and below a problem's line."""
+DEFAULT_EDITOR = "vscode://file/{path}:{line}"
+"""How a `file:line` link opens the maintainer's editor unless `--editor` says otherwise: VS Code's own URL
+(others: `idea://open?file={path}&line={line}`, `subl://open?url=file://{path}&line={line}`)."""
 
 
 class Studio:
     """The workspace being served, the hosts it answers to, and the signal that wakes open pages."""
 
-    def __init__(self, workspace: Workspace) -> None:
+    def __init__(self, workspace: Workspace, editor: str = DEFAULT_EDITOR) -> None:
         self.workspace = workspace
+        self.editor = editor
         self.changed = Condition()
         self.closing = False
         self.hosts: set[str] = set()
@@ -133,7 +137,9 @@ class PageHandler(_Handler):
 class StateHandler(_Handler):
     def get(self) -> None:
         """Diagrams, problems and versions of the files as they are now."""
-        self.reply(present.state(self.studio.workspace.snapshot, self.studio.workspace))
+        self.reply(
+            {**present.state(self.studio.workspace.snapshot, self.studio.workspace), "editor": self.studio.editor}
+        )
 
 
 class NodeHandler(_Handler):
@@ -188,7 +194,14 @@ class TryHandler(_Handler):
             self.reply({"error": "no version of the flows has passed `check` yet: fix the problems first"}, 409)
             return
         try:
-            shown = turn(snapshot.good, snapshot.engine, str(data.get("flow", "")), data.get("conversation"), data)
+            shown = turn(
+                snapshot.good,
+                snapshot.engine,
+                str(data.get("flow", "")),
+                data.get("conversation"),
+                data,
+                self.studio.workspace.relative,
+            )
         except (TrialError, KeyError, TypeError, ValueError) as error:
             self.reply({"error": str(error)}, 400)
             return
@@ -360,7 +373,9 @@ def is_loopback(host: str) -> bool:
         return False
 
 
-def run_studio(workspace: Workspace, host: str, port: int, *, allow_remote: bool = False) -> int:
+def run_studio(
+    workspace: Workspace, host: str, port: int, *, allow_remote: bool = False, editor: str | None = None
+) -> int:
     """`twitchcheck studio`: serve until Ctrl+C; an address other machines can reach needs `allow_remote`."""
     if not is_loopback(host):
         if not allow_remote:
@@ -375,7 +390,13 @@ def run_studio(workspace: Workspace, host: str, port: int, *, allow_remote: bool
             "reach this port can read the flows, run the tests and save cases",
             file=sys.stderr,
         )
-    studio = Studio(workspace)
+    pattern = editor or DEFAULT_EDITOR
+    if "{path}" not in pattern and "{file}" not in pattern:
+        print(
+            f"error: --editor {pattern!r} names no file; put {{path}} (or {{file}}) and {{line}} in it", file=sys.stderr
+        )
+        return 2
+    studio = Studio(workspace, pattern)
 
     def started(bound: int) -> None:
         shown = f"[{host}]" if ":" in host else host

@@ -30,6 +30,7 @@ from bot.engine.errors import FlowErrors
 from bot.engine.model import Flow
 from bot.engine.replies import Command, Input, Pick, Typed
 from bot.session import Session, Turn, now
+from bot.studio.explain import Relative, decided, read_trace
 
 SHOWN_ACTIONS = (Action.ANSWER, Action.WHY, Action.SUMMARY, Action.RESTART)
 """Result buttons the studio offers; "Delete my data" has nothing to delete here."""
@@ -63,9 +64,15 @@ KEY = "studio"
 
 
 def turn(
-    good: Loaded, engine: Engine, flow_id: str, held: Mapping[str, Any] | None, action: Mapping[str, Any]
+    good: Loaded,
+    engine: Engine,
+    flow_id: str,
+    held: Mapping[str, Any] | None,
+    action: Mapping[str, Any],
+    relative: Relative = str,
 ) -> dict[str, Any]:
-    """Apply one action (start, pick, typed, back, restart, why, summary) and return what the person now sees."""
+    """Apply one action (start, pick, typed, back, restart, why, summary) and return what the person now sees,
+    with `trace`: how a typed answer was read and what decided the move (explain.py)."""
     if flow_id not in engine.flows:
         raise TrialError(f"no flow '{flow_id}' in the last good version")
     renderer = Renderer(good.content, HTML)
@@ -84,7 +91,9 @@ def turn(
         held_turn = Turn(conversation, (), changed=False)
         return _shown(engine, held_turn, [shown or Message(renderer.text("ui.stale_press"))])
     moved = now(session.handle(KEY, _input(action)))
-    return _shown(engine, moved, renderer.render_all(moved.replies))
+    trace = read_trace(engine, conversation, str(action.get("text", "")), relative) if kind == "typed" else []
+    decider = decided(engine.flows[conversation.flow_id], conversation, moved.conversation, relative)
+    return {**_shown(engine, moved, renderer.render_all(moved.replies)), "trace": [*trace, *filter(None, [decider])]}
 
 
 def _shown(engine: Engine, turn: Turn, messages: Sequence[Message]) -> dict[str, Any]:

@@ -26,6 +26,16 @@ async function api(path, body) {
   return data;
 }
 
+// A file:line that opens the maintainer's editor (`twitchcheck studio --editor URL`; {path} is absolute).
+function editorHref(at) {
+  const pattern = (studio.state && studio.state.editor) || "vscode://file/{path}:{line}";
+  return pattern.replaceAll("{path}", encodeURI(at.path)).replaceAll("{file}", encodeURI(at.file)).replaceAll("{line}", String(at.line));
+}
+
+function editorLink(at, className = "at") {
+  return element("a", { class: className, href: editorHref(at), text: `${at.file}:${at.line}`, title: "Open in your editor" });
+}
+
 // --- views ------------------------------------------------------------------------------------------
 
 function show(view) {
@@ -245,8 +255,18 @@ async function turn(action) {
   $("#try-version").textContent = `on version ${data.version}, the last good one`;
   for (const button of document.querySelectorAll("#chat button")) button.disabled = true;
   $("#chat").dataset.level = data.level || "";
+  if (data.trace && data.trace.length) $("#chat").append(traceBlock(data.trace));
   for (const message of data.messages) addMessage(message);
   showHeld(data.conversation);
+}
+
+// How a typed answer was read and what decided the move, each with the line that declares it (explain.py).
+const TRACE_KINDS = { emergency: "emergency", answer: "read as", account: "account", unclear: "unread", rule: "decided" };
+
+function traceBlock(entries) {
+  return element("div", { class: "trace" }, ...entries.map((entry) => element("div", { class: `trace-line ${entry.kind}` },
+    element("span", { class: "trace-kind", text: TRACE_KINDS[entry.kind] || entry.kind }), ` ${entry.text} `,
+    entry.at ? editorLink(entry.at) : null)));
 }
 
 function showHeld(conversation) {
