@@ -10,7 +10,7 @@ from bot.engine.errors import EndlessLoopError, SkippedFlagsError, UnsafeRouteEr
 from bot.engine.model import ROUTE, Always, Flow
 from bot.engine.replies import Question
 from bot.studio.diagram import ROUTING, to_svg
-from bot.studio.explain import condition_text
+from bot.studio.explain import Relative, condition_text, place, uses
 from bot.studio.workspace import Snapshot, Workspace
 
 PATH_PART = re.compile(r"([A-Za-z0-9_]+)=([^\s→,]+)")
@@ -47,6 +47,7 @@ def problems(snapshot: Snapshot, workspace: Workspace) -> list[dict[str, Any]]:
                 "fix": problem.fix,
                 "text": f"{workspace.relative(problem.source)}:{problem.line}: {problem.what}; {problem.fix}",
                 "flow": flow.id if flow else None,
+                "at": place(problem.source, problem.line, workspace.relative),
                 "path": path,
                 "outcome": outcome,
             }
@@ -81,7 +82,7 @@ def _where(flow: Flow, target: str) -> str:
     return target
 
 
-def node(snapshot: Snapshot, flow_id: str, node_id: str) -> dict[str, Any] | None:
+def node(snapshot: Snapshot, flow_id: str, node_id: str, relative: Relative = str) -> dict[str, Any] | None:
     """A step as the person sees it, with its choices and where each leads; or an outcome and what leads to it."""
     loaded = snapshot.drawn
     flow = loaded.flows.get(flow_id) if loaded else None
@@ -117,6 +118,8 @@ def node(snapshot: Snapshot, flow_id: str, node_id: str) -> dict[str, Any] | Non
                 for choice in step.choices
             ],
             "routing": _rules(flow) if any(b.target == ROUTE for c in step.choices for b in c.branches) else [],
+            "at": place(flow.source, step.line, relative),
+            "uses": uses(flow, step, relative),
         }
     if node_id == ROUTING:
         first = min((rule.line for rule in flow.rules), default=0)

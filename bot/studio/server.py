@@ -29,7 +29,7 @@ from typing import Any
 from tornado.httpserver import HTTPServer
 from tornado.ioloop import IOLoop, PeriodicCallback
 from tornado.iostream import IOStream, StreamClosedError
-from tornado.locks import Condition
+from tornado.locks import Condition, Lock
 from tornado.netutil import bind_sockets
 from tornado.web import Application, HTTPError, RequestHandler, StaticFileHandler
 
@@ -66,6 +66,24 @@ class Studio:
         self.closing = False
         self.hosts: set[str] = set()
         self.listener: Listener | None = None
+        self.tested: tuple[int, dict[str, Any]] | None = None
+        """The last test report and the good version it ran on: every open page asking for it shares one run."""
+        self.testing = Lock()
+
+    async def report(self) -> tuple[int, dict[str, Any]] | None:
+        """The tests' report on the last good version, run once per version (away from the loop that serves
+        the page); None when no version is good yet."""
+        async with self.testing:
+            snapshot = self.workspace.snapshot
+            if snapshot.engine is None:
+                return None
+            if self.tested is None or self.tested[0] != snapshot.good_version:
+                workspace = self.workspace
+                report = await asyncio.get_running_loop().run_in_executor(
+                    None, run_tests, snapshot.engine, workspace.tests_dir, workspace.relative
+                )
+                self.tested = (snapshot.good_version, report)
+            return self.tested
 
     def tick(self) -> None:
         """Reload if a file changed, and wake every page waiting on the event stream."""
@@ -145,7 +163,8 @@ class StateHandler(_Handler):
 class NodeHandler(_Handler):
     def get(self) -> None:
         """One step or outcome of the drawn version, for the panel beside the diagram."""
-        found = present.node(self.studio.workspace.snapshot, self.get_argument("flow"), self.get_argument("id"))
+        workspace = self.studio.workspace
+        found = present.node(workspace.snapshot, self.get_argument("flow"), self.get_argument("id"), workspace.relative)
         if found is None:
             raise HTTPError(404)
         self.reply(found)
@@ -240,16 +259,13 @@ class SaveHandler(_Handler):
 
 class TestsHandler(_Handler):
     async def post(self) -> None:
-        """Run every case and corpus on the last good version, away from the loop that serves the page."""
-        snapshot = self.studio.workspace.snapshot
-        if snapshot.engine is None:
+        """Every case and corpus on the last good version: run once per version, however many pages ask."""
+        tested = await self.studio.report()
+        if tested is None:
             self.reply({"error": "no good version to test"}, 409)
             return
-        workspace = self.studio.workspace
-        report = await asyncio.get_running_loop().run_in_executor(
-            None, run_tests, snapshot.engine, workspace.tests_dir, workspace.relative
-        )
-        self.reply({**report, "version": snapshot.good_version})
+        version, report = tested
+        self.reply({**report, "version": version})
 
 
 def application(studio: Studio) -> Application:

@@ -2,12 +2,20 @@
 
 from __future__ import annotations
 
+import re
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 from bot.authoring.cases import case_files
 from bot.authoring.suite import run_suite
+from bot.engine.check import Move, possible_moves
 from bot.engine.engine import Engine
+from bot.engine.model import Flow
+from bot.studio.explain import place
+
+GAP_NAME = re.compile(r"^'([^':]+)(?::.*)?'|^(\d+) → ")
+"""A coverage gap's name as coverage.py writes it: `'step'`, `'step: Label' (value)`, `'outcome'`, `3 → urgent`."""
 
 
 def run_tests(engine: Engine, tests_dir: Path, relative: Any = str) -> dict[str, Any]:
@@ -23,6 +31,7 @@ def run_tests(engine: Engine, tests_dir: Path, relative: Any = str) -> dict[str,
         {
             "file": relative(r.source),
             "line": r.line,
+            "at": place(r.source, r.line, relative),
             "name": r.name,
             "passed": r.passed,
             "transcript": r.transcript,
@@ -30,13 +39,30 @@ def run_tests(engine: Engine, tests_dir: Path, relative: Any = str) -> dict[str,
         for ran in suite.files
         for r in ran.results
     ]
+    found_moves: dict[str, list[Move]] = {}
+
+    def moves(flow: Flow) -> list[Move]:
+        if flow.id not in found_moves:
+            found_moves[flow.id] = possible_moves(flow) or []
+        return found_moves[flow.id]
+
     coverage = [
         {
             "flow": c.flow,
             "cases": c.cases,
             "lines": c.lines(),
             "counts": [{"kind": kind, "reached": c.reached(kind), "total": c.totals[kind]} for kind in c.totals],
-            "gaps": [{"kind": g.kind, "name": g.name, "file": relative(g.source), "line": g.line} for g in c.gaps],
+            "gaps": [
+                {
+                    "kind": g.kind,
+                    "name": g.name,
+                    "file": relative(g.source),
+                    "line": g.line,
+                    "at": place(g.source, g.line, relative),
+                    "reach": reach(engine.flows[c.flow], g.kind, g.name, moves) if c.flow in engine.flows else None,
+                }
+                for g in c.gaps
+            ],
         }
         for c in suite.coverage
     ]
@@ -48,3 +74,20 @@ def run_tests(engine: Engine, tests_dir: Path, relative: Any = str) -> dict[str,
         "passed": suite.passed,
         "failed": suite.failed,
     }
+
+
+def reach(
+    flow: Flow, kind: str, name: str, moves: Callable[[Flow], list[Move]] = lambda f: possible_moves(f) or []
+) -> str | None:
+    """The step at which a case for a gap starts: the gap's own step, or the step whose answer some path
+    takes to the routing rule or outcome; None for an excerpt (its answers are spread over the check)."""
+    found = GAP_NAME.match(name)
+    if found is None or kind == "excerpt":
+        return None
+    if kind in ("step", "choice"):
+        return found.group(1) if found.group(1) in flow.steps else None
+    if kind == "routing rule" and found.group(2):
+        return next((m.step for m in moves(flow) if m.rule == int(found.group(2))), None)
+    if kind == "outcome":
+        return next((m.step for m in moves(flow) if m.target == found.group(1)), None)
+    return None

@@ -39,8 +39,9 @@ def picture(page: Any, name: str) -> None:
 
 
 def tap(page: Any, step: str, label: str) -> None:
-    question = page.locator(f"#chat .msg.bot[data-step={step}]").last
-    question.get_by_role("button", name=label, exact=True).click()
+    """Press a button of the question at `step` that is still live (an earlier one's buttons are disabled)."""
+    live = page.locator(f"#chat .msg.bot[data-step={step}] button:not([disabled])")
+    live.filter(has_text=re.compile(f"^{re.escape(label)}$")).click()
 
 
 def typed(page: Any, text: str) -> None:
@@ -109,3 +110,86 @@ def test_a_frame_links_to_the_language_file(mini_page: Any, mini: Project) -> No
     href = line.locator("a.at").get_attribute("href") or ""
     assert href.startswith(f"vscode://file/{(mini.content / 'language.yaml').resolve()}:"), href
     assert re.search(r":\d+$", href), href
+
+
+CASE = """\
+flow: mini
+defaults: "no"
+cases:
+  - name: a leg twitching for a month is a routine appointment
+    answers: {place: "my calf", how_long: "a month"}
+    expect: {level: routine}
+"""
+
+
+def test_the_tests_run_again_on_every_good_save_and_link_to_their_lines(mini_page: Any, mini: Project) -> None:
+    page = mini_page
+    expect(page.locator("#test-count")).to_have_text("0 passed")  # run once the first good version is loaded
+    cases = mini.tests / "mini.yaml"
+    cases.write_text(CASE, encoding="utf-8")
+    expect(page.locator("#test-count")).to_have_text("1 passed")  # a save of the case file: no button pressed
+    page.click("#tab-tests")
+    result = page.locator("#test-results li", has_text="a leg twitching for a month")
+    expect(result).to_contain_text("PASS")
+    expect(result.locator("a.at")).to_have_attribute("href", f"vscode://file/{cases.resolve()}:4")
+
+    mini.edit(("when: {any: [{weakness: not_sure}, {how_long: long}]}", "when: {weakness: not_sure}"))
+    expect(page.locator("#test-count")).to_have_text("1 failed")  # a save of the flow: run again, now failing
+    expect(page.locator("#test-summary")).to_contain_text("0 passed, 1 failed")
+    expect(result).to_contain_text("FAIL")
+
+    gap = page.locator("#coverage .gaps li", has_text="'grip: Yes' (yes)")
+    expect(gap.locator("a.at")).to_have_attribute("href", vscode(mini, '- {label: "Yes", value: "yes"}\n'.strip()))
+    picture(page, "tests")
+    gap.get_by_role("button", name="Write a case for this gap").click()
+    expect(page.locator("#view-try")).to_be_visible()
+    expect(page.locator("#chat .msg.bot").first).to_contain_text("Started at 'grip' by tapping emergency_now: No → ")
+    expect(page.locator("#chat .msg.bot[data-step=grip] button:not([disabled])")).to_have_count(2)
+    tap(page, "grip", "Yes")
+    tap(page, "weakness", "No")
+    expect(page.locator("#chat")).to_have_attribute("data-level", "self_care")
+    page.fill("#case-name", "a leg that gives way, with no weakness")
+    page.click("#save-case")
+    expect(page.locator("#save-result")).to_contain_text("mini-studio.yaml (answers by step); it passes now")
+    assert "grip: " in (mini.tests / "mini-studio.yaml").read_text(encoding="utf-8")
+
+    page.click("#try-restart")  # a new conversation: the form is empty again
+    expect(page.locator("#case-name")).to_have_value("")
+    expect(page.locator("#save-result")).to_have_text("")
+
+
+def test_a_step_lists_where_its_answer_is_used(mini_page: Any, mini: Project) -> None:
+    page = mini_page
+    page.locator('#diagram .node[data-id="how_long"]').click()
+    panel = page.locator("#panel")
+    expect(panel.locator("h3", has_text="Where its answer (how_long) is used")).to_be_visible()
+    rule = panel.locator(".uses li.routing")
+    expect(rule).to_contain_text("routing rule 2: → routine when any of (weakness is not_sure; how_long is long)")
+    expect(rule.locator("a.at")).to_have_attribute("href", vscode(mini, "  - outcome: routine"))
+    expect(panel.locator(".uses li.excerpt")).to_contain_text("excerpt 'stimulants' when how_long is short")
+    expect(panel.locator(".uses li.summary")).to_contain_text("the summary for the doctor")
+    page.locator('#diagram .node[data-id="place"]').click()
+    expect(panel.locator(".uses li.condition")).to_have_count(2)
+    expect(panel.locator(".uses li.condition").first).to_contain_text("goes to grip when place is leg")
+    picture(page, "uses")
+
+
+def test_a_counter_example_highlight_goes_when_its_problem_does(mini_page: Any, mini: Project) -> None:
+    page = mini_page
+    fine = '      - {label: "Yes", value: "yes"}\n      - {label: "No", value: "no"}\n\n  - id: weakness'
+    unsafe = (
+        '      - {label: "Yes", value: "yes", next: self_care}\n      - {label: "No", value: "no"}\n\n  - id: weakness'
+    )
+    mini.edit((fine, unsafe))
+    page.click("#tab-problems")
+    problem = page.locator("#problems li.error", has_text="grip=yes")
+    expect(problem).to_be_visible()
+    expect(problem.locator("a.where")).to_have_attribute("href", re.compile(r"^vscode://file/.*/flows/mini\.yaml:\d+$"))
+    problem.locator("button.show-path").click()
+    expect(page.locator('#diagram .node.on-path[data-id="grip"]')).to_be_attached()
+    expect(page.locator("#clear-path")).to_be_visible()
+
+    mini.edit((unsafe, fine))  # the fix: the problem is gone, and so is its path on the diagram
+    expect(page.locator("#problems li.error")).to_have_count(0)
+    expect(page.locator("#diagram .node.on-path")).to_have_count(0)
+    expect(page.locator("#clear-path")).to_be_hidden()
