@@ -231,13 +231,20 @@ function renderProblems(state) {
         show("flow");
       } }));
     }
+    if (openSources.has(`${problem.source}:${problem.line}`)) showSource(item, problem, true);
     return item;
   }));
 }
 
-async function showSource(item, problem) {
+// The lines shown under a problem stay open when the list is drawn again after a save.
+const openSources = new Set();
+
+async function showSource(item, problem, again = false) {
+  const key = `${problem.source}:${problem.line}`;
   const old = item.querySelector(".source");
-  if (old) { old.remove(); return; }
+  if (old && !again) { old.remove(); openSources.delete(key); return; }
+  if (old) old.remove();
+  openSources.add(key);
   try {
     const data = await api(`/api/source?file=${encodeURIComponent(problem.source)}&line=${problem.line}`);
     item.append(element("div", { class: "source" }, ...data.lines.map((line) => element("div", { class: line.number === problem.line ? "here" : "" },
