@@ -35,7 +35,7 @@ from tornado.web import Application, HTTPError, RequestHandler, StaticFileHandle
 
 from bot.accepting import accept_waiting
 from bot.studio import present
-from bot.studio.testing import run_tests
+from bot.studio.testing import Apart
 from bot.studio.trial import TrialError, save_case, turn
 from bot.studio.workspace import Workspace
 
@@ -51,6 +51,8 @@ WILDCARDS = ("0.0.0.0", "::", "")
 """Bind addresses that mean "every interface": never the address a request reaches, so never a `Host`."""
 SOURCE_CONTEXT = 3
 """Lines shown above and below a problem's line."""
+QUIET = 0.5
+"""Seconds without a reload before a test run a save stopped starts again: saves come in bursts."""
 DEFAULT_EDITOR = "vscode://file/{path}:{line}"
 """How a `file:line` link opens the maintainer's editor unless `--editor` says otherwise: VS Code's own URL
 (others: `idea://open?file={path}&line={line}`, `subl://open?url=file://{path}&line={line}`)."""
@@ -69,30 +71,40 @@ class Studio:
         self.tested: tuple[int, dict[str, Any]] | None = None
         """The last test report and the good version it ran on: every open page asking for it shares one run."""
         self.testing = Lock()
+        self.run: Apart | None = None
 
     async def report(self) -> tuple[int, dict[str, Any]] | None:
-        """The tests' report on the last good version, run once per version (away from the loop that serves
-        the page); None when no version is good yet."""
+        """The tests' report on the last good version, run once per version in a child process; a save while
+        it runs stops it and it runs again on the newest good version. None when no version is good yet."""
         async with self.testing:
-            snapshot = self.workspace.snapshot
-            if snapshot.engine is None:
-                return None
-            if self.tested is None or self.tested[0] != snapshot.good_version:
-                workspace = self.workspace
+            while True:
+                snapshot = self.workspace.snapshot
+                if snapshot.engine is None:
+                    return None
+                if self.tested is not None and self.tested[0] == snapshot.good_version:
+                    return self.tested
+                workspace, self.run = self.workspace, Apart()
                 report = await asyncio.get_running_loop().run_in_executor(
-                    None, run_tests, snapshot.engine, workspace.tests_dir, workspace.relative
+                    None, self.run.run, snapshot.engine, workspace.tests_dir, workspace.relative
                 )
-                self.tested = (snapshot.good_version, report)
-            return self.tested
+                if report is not None:
+                    self.tested = (snapshot.good_version, report)
+                    continue
+                while time.time() - self.workspace.snapshot.loaded_at < QUIET:  # stopped by a save: let it settle
+                    await asyncio.sleep(QUIET / 5)
 
     def tick(self) -> None:
         """Reload if a file changed, and wake every page waiting on the event stream."""
+        if self.run is not None and self.workspace.sign() != self.workspace.signature:
+            self.run.stop()  # the reload comes first; the tests run again on what it loads
         if self.workspace.poll():
             self.changed.notify_all()
 
     def close(self) -> None:
-        """Let every open event stream finish, so the server stops without waiting on them."""
+        """Let every open event stream finish, and stop a test run, so the server stops without waiting on them."""
         self.closing = True
+        if self.run is not None:
+            self.run.stop()
         self.changed.notify_all()
 
 
@@ -260,7 +272,11 @@ class SaveHandler(_Handler):
 class TestsHandler(_Handler):
     async def post(self) -> None:
         """Every case and corpus on the last good version: run once per version, however many pages ask."""
-        tested = await self.studio.report()
+        try:
+            tested = await self.studio.report()
+        except RuntimeError as error:
+            self.reply({"error": str(error)}, 500)
+            return
         if tested is None:
             self.reply({"error": "no good version to test"}, 409)
             return

@@ -402,12 +402,17 @@ $("#save").addEventListener("submit", async (event) => {
 // --- tests and coverage ----------------------------------------------------------------------------------
 
 // The tests run again on every good save (and on the button): one run at a time, the newest version next.
-const tests = { running: false, again: false, version: null };
+const tests = { running: false, again: false, version: null, timer: null };
 
+const SETTLE_MS = 500;
+// Saves often come in a burst (an editor's save-all, a quick fix after a typo): the tests wait for it to end.
 function testsAfterSave(state) {
   if (!state.good_version || state.good_version === tests.version) return;
-  if (tests.running) { tests.again = true; return; }
-  runTests();
+  clearTimeout(tests.timer);
+  tests.timer = setTimeout(() => {
+    if (tests.running) tests.again = true;
+    else runTests();
+  }, SETTLE_MS);
 }
 
 async function runTests() {
