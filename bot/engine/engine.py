@@ -152,15 +152,9 @@ class Engine:
         """The transition that ended a finished check, as the machine fires it for its last answer
         (None while it is not finished, or when a typed emergency ended it)."""
         flow = self.flows.get(conversation.flow_id)
-        if flow is None or not flow.is_outcome(conversation.step) or not conversation.history:
+        if flow is None or not flow.is_outcome(conversation.step) or INTERRUPT_KEY in conversation.answers:
             return None
-        if INTERRUPT_KEY in conversation.answers:
-            return None
-        last = flow.steps[conversation.history[-1]]
-        value = conversation.answers.get(last.key)
-        if value is None:
-            return None
-        return self.machines[flow.id].fire(last.id, value, conversation.answers)
+        return self.machines[flow.id].fired_last(conversation.history, conversation.answers)
 
     def fits(self, conversation: Conversation) -> bool:
         """Whether `conversation` still makes sense on these flows (one stored on another flow version): its

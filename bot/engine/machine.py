@@ -12,7 +12,7 @@ coverage all read it from here; nothing else re-implements "first match wins".
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, cast
 
@@ -159,6 +159,20 @@ class FlowMachine:
     def next_state(self, step_id: str, value: str, answers: Mapping[str, str]) -> str:
         """Where answering `value` at `step_id` leads, given all answers including this one."""
         return self.fire(step_id, value, answers).dest
+
+    def fired_last(self, history: Sequence[str], answers: Mapping[str, str]) -> Fired | None:
+        """The transition the last answer of `history` fired, given the answers (None before any answer, or
+        when that answer no longer fires anything: a conversation from another version of the flow)."""
+        if not history or history[-1] not in self.flow.steps:
+            return None
+        step = self.flow.steps[history[-1]]
+        value = answers.get(step.key)
+        if value is None:
+            return None
+        try:
+            return self.fire(step.id, value, answers)
+        except LookupError:
+            return None
 
     def route(self, answers: Mapping[str, str]) -> Fired:
         """The routing rule that decides for these answers, as a step's `next: route` would fire it."""
