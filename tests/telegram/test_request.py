@@ -1,13 +1,15 @@
-"""Bot API requests: kept-open connections reused, a closed one noticed, and a busy pool waited for in order."""
+"""Bot API requests: kept-open connections reused, a closed one noticed, a busy pool waited for in order, JSON sent."""
 
 from __future__ import annotations
 
 import asyncio
+import json
 import socket
 from collections.abc import AsyncIterator
 
 import pytest
 from aiohttp import web
+from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, InputFile
 
 from bot.telegram.request import CheapProbeTransport, RetryingRequest, _readable
 
@@ -66,3 +68,47 @@ async def test_a_connection_the_server_closed_is_replaced_not_reused(slow_server
     finally:
         await request.shutdown()
     assert pool._network_backend.streams == 2
+
+
+@pytest.fixture
+async def echo_server() -> AsyncIterator[tuple[str, list[tuple[str, bytes]]]]:
+    """A local HTTP server recording each request's content type and body."""
+    seen: list[tuple[str, bytes]] = []
+
+    async def answer(request: web.Request) -> web.Response:
+        if request.path.endswith("/getMe"):
+            me = {"id": 1, "is_bot": True, "first_name": "B", "username": "b"}
+            return web.json_response({"ok": True, "result": me})
+        seen.append((request.content_type, await request.read()))
+        return web.json_response({"ok": True, "result": True})
+
+    app = web.Application()
+    app.router.add_route("*", "/{tail:.*}", answer)
+    runner = web.AppRunner(app)
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", 0)
+    await site.start()
+    port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+    yield f"http://127.0.0.1:{port}/botTOKEN", seen
+    await runner.cleanup()
+
+
+async def test_a_call_goes_as_one_json_body_with_its_keyboard_nested_and_an_upload_as_multipart(
+    echo_server: tuple[str, list[tuple[str, bytes]]],
+) -> None:
+    base_url, seen = echo_server
+    bot = Bot("123:abc", base_url=base_url, request=RetryingRequest(connection_pool_size=1))
+    keyboard = InlineKeyboardMarkup([[InlineKeyboardButton("Less than 2 weeks ✓", callback_data="a.b")]])
+    async with bot:
+        await bot.edit_message_text("<b>✓</b> & 1", chat_id=7, message_id=3, parse_mode="HTML", reply_markup=keyboard)
+        await bot.send_document(7, InputFile(b"text", filename="a.txt"))
+    (kind, body), (upload_kind, _) = seen
+    assert kind == "application/json"
+    assert json.loads(body) == {
+        "chat_id": 7,
+        "message_id": 3,
+        "text": "<b>✓</b> & 1",
+        "parse_mode": "HTML",
+        "reply_markup": {"inline_keyboard": [[{"text": "Less than 2 weeks ✓", "callback_data": "a.b"}]]},
+    }
+    assert upload_kind == "multipart/form-data"
