@@ -135,7 +135,12 @@ def test_a_wildcard_bind_answers_on_the_address_it_is_reached_on_and_no_other(pr
 
 def studio_command(project: Project, *args: str, limit: int | None = None) -> subprocess.Popen[str]:
     """`twitchcheck studio ARGS` in the project, optionally with a lower limit on open files."""
-    code = "import sys; from bot.cli import main; sys.exit(main(sys.argv[1:]))"
+    # Ctrl+C is how the studio stops. A pytest started in the background of a non-interactive shell ignores
+    # SIGINT, and an ignored signal is inherited: the child takes Ctrl+C back, as a terminal would give it.
+    code = (
+        "import signal, sys; signal.signal(signal.SIGINT, signal.default_int_handler); "
+        "from bot.cli import main; sys.exit(main(sys.argv[1:]))"
+    )
     if limit is not None:
         code = f"import resource; resource.setrlimit(resource.RLIMIT_NOFILE, ({limit}, {limit})); " + code
     return subprocess.Popen(
