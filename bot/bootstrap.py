@@ -25,11 +25,13 @@ class Loaded:
 
 def load_all(flow_paths: list[Path], content_dir: Path, *, prove: bool = True) -> Loaded:
     """Content, then flows, then (with `prove`) the static safety check; raise FlowErrors on any error."""
-    from bot.engine.check import check_flow, unused_excerpts
+    from bot.engine.check import account_leaks, check_flow, unused_excerpts
 
     content = load_content(content_dir, content_dir / "article.txt")
     flows = load_flows(flow_paths, content)
     problems: list[FlowProblem] = incomplete_outcomes(flows, content)
+    for flow in flows.values():
+        problems += account_leaks(flow)
     if prove:
         for flow in flows.values():
             problems += check_flow(flow)

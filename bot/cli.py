@@ -1,4 +1,8 @@
-"""`twitchcheck run | shell | validate | check | graph | test | studio` (the commands the README documents).
+"""`twitchcheck run | shell | validate | check | graph | test | docs | gate | studio` (the README documents them).
+
+Run from a checkout, the commands read its `./flows` and `./content/en` (unless TWITCHCHECK_FLOWS_DIR or
+TWITCHCHECK_CONTENT_DIR say otherwise), not the copy installed with the package, and print paths
+relative to the current folder.
 
 Exit statuses, for scripts and service managers (docs/deploy.md's systemd unit relies on them):
 0 done; 1 a flow, content or case file is wrong (or a test failed); 2 a setting is wrong;
@@ -12,15 +16,13 @@ import json
 import logging
 import os
 import sys
+from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 from bot.config import ConfigError, Settings, TryAgainLater
 from bot.engine.errors import FlowErrors, ShapeError
 from bot.logs import failure_line
-
-if TYPE_CHECKING:  # imported where used, so `twitchcheck validate` starts fast
-    pass
 
 EXIT_FLOW_ERRORS = 1
 EXIT_CONFIG = 2
@@ -30,7 +32,29 @@ EXIT_TRY_AGAIN_LATER = 75
 
 
 def _paths(args: argparse.Namespace, settings: Settings) -> list[Path]:
-    return [Path(p) for p in args.paths] if getattr(args, "paths", None) else [settings.flows_dir]
+    return [_relative(Path(p)) for p in args.paths] if getattr(args, "paths", None) else [settings.flows_dir]
+
+
+def _relative(path: Path) -> Path:
+    """`path` relative to the current folder when it is inside it, so messages read `flows/x.yaml:12`."""
+    try:
+        return path.resolve().relative_to(Path.cwd().resolve())
+    except ValueError:
+        return path
+
+
+def _here(settings: Settings) -> Settings:
+    """The current folder's `flows/` and `content/en/` over the installed ones, unless the environment names others."""
+    flows, content = settings.flows_dir, settings.content_dir
+    if not os.environ.get("TWITCHCHECK_FLOWS_DIR", "").strip() and Path("flows").is_dir():
+        flows = Path("flows")
+    if not os.environ.get("TWITCHCHECK_CONTENT_DIR", "").strip() and Path("content", "en").is_dir():
+        content = Path("content", "en")
+    return replace(settings, flows_dir=_relative(flows), content_dir=_relative(content))
+
+
+def _folders(paths: list[Path]) -> str:
+    return ", ".join(f"{path}/" if path.is_dir() else str(path) for path in paths)
 
 
 def _report(errors: FlowErrors) -> int:
@@ -47,7 +71,8 @@ def cmd_validate(args: argparse.Namespace, settings: Settings) -> int:
     loaded = load_all(_paths(args, settings), settings.content_dir, prove=False)
     for warning in loaded.warnings:
         print(f"warning: {warning}")
-    print(f"OK: {len(loaded.flows)} flow(s) valid: {', '.join(sorted(loaded.flows))}")
+    names = ", ".join(sorted(loaded.flows))
+    print(f"OK: {len(loaded.flows)} flow(s) valid in {_folders(_paths(args, settings))}: {names}")
     return 0
 
 
@@ -58,6 +83,7 @@ def cmd_check(args: argparse.Namespace, settings: Settings) -> int:
     loaded = load_all(_paths(args, settings), settings.content_dir, prove=True)
     for warning in loaded.warnings:
         print(f"warning: {warning}")
+    print(f"checked {_folders(_paths(args, settings))} with {settings.content_dir}/")
     for flow in loaded.flows.values():
         print(
             f"OK: {flow.id}: {len(flow.steps)} steps reachable, every path ends in an outcome, "
@@ -78,6 +104,30 @@ def cmd_graph(args: argparse.Namespace, settings: Settings) -> int:
         return 1
     render = to_dot if args.format == "dot" else to_mermaid
     print(render(loaded.flows[flow_id]))
+    return 0
+
+
+def cmd_docs(args: argparse.Namespace, settings: Settings) -> int:
+    """Write the docs made from the flows (diagrams, docs/medical.md's routing table); --check: exit 1 if stale."""
+    from bot.bootstrap import load_all
+    from bot.flow_docs import generated, stale
+
+    loaded = load_all([settings.flows_dir], settings.content_dir, prove=False)
+    docs = Path(args.docs) if args.docs else settings.flows_dir.parent / "docs"
+    files = generated(loaded.flows, _relative(docs))
+    out_of_date = stale(files)
+    if args.check:
+        for path in out_of_date:
+            print(f"error: {path} is out of date with {settings.flows_dir}/; run `twitchcheck docs`", file=sys.stderr)
+        if not out_of_date:
+            print(f"OK: {len(files)} generated file(s) in {_relative(docs)}/ match {settings.flows_dir}/")
+        return 1 if out_of_date else 0
+    for path in out_of_date:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(files[path], encoding="utf-8")
+        print(f"wrote {path}")
+    if not out_of_date:
+        print(f"OK: {len(files)} generated file(s) in {_relative(docs)}/ already up to date")
     return 0
 
 
@@ -105,6 +155,30 @@ def cmd_test(args: argparse.Namespace, settings: Settings) -> int:
     if not passed and not failed:
         print("error: no test cases found; add cases to a file in flows/tests/", file=sys.stderr)
     return 1 if failed or not passed else 0
+
+
+GATE: tuple[tuple[str, Callable[[argparse.Namespace, Settings], int], dict[str, object]], ...] = (
+    ("validate", cmd_validate, {"paths": []}),
+    ("check", cmd_check, {"paths": []}),
+    ("test", cmd_test, {"paths": [], "coverage": False}),
+    ("docs --check", cmd_docs, {"check": True, "docs": None}),
+)
+"""The flow-side steps of the gate CI runs, in order; `pytest` comes after them (docs/flows.md#workflow)."""
+
+
+def cmd_gate(args: argparse.Namespace, settings: Settings) -> int:
+    """Run the flow-side gate (validate, check, test, docs --check) and stop at the first failure."""
+    for name, command, options in GATE:
+        print(f"== twitchcheck {name}", flush=True)
+        try:
+            status = command(argparse.Namespace(**options), settings)
+        except FlowErrors as errors:
+            status = _report(errors)
+        if status:
+            print(f"gate: `twitchcheck {name}` failed; fix it, then run `twitchcheck gate` again", file=sys.stderr)
+            return status
+    print("gate: OK; now run the Python tests: `python -m pytest`")
+    return 0
 
 
 def _test_files(paths: list[str]) -> list[Path]:
@@ -205,6 +279,12 @@ def build_parser() -> argparse.ArgumentParser:
         help="also list the steps, choices, routing rules, outcomes and excerpts no case reaches",
     )
     test.set_defaults(func=cmd_test)
+    docs = sub.add_parser("docs", help="write the docs made from the flows: docs/<flow>.mmd, docs/medical.md's routing")
+    docs.add_argument("--check", action="store_true", help="write nothing; exit 1 if a generated file is out of date")
+    docs.add_argument("--docs", help="the docs folder (default: docs/ next to the flows folder)")
+    docs.set_defaults(func=cmd_docs)
+    gate = sub.add_parser("gate", help="validate, check, test and docs --check, stopping at the first failure")
+    gate.set_defaults(func=cmd_gate)
     train = sub.add_parser(
         "train-reader", help="train the second reader of emergency language from the corpus (needs scikit-learn)"
     )
@@ -228,7 +308,7 @@ def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     settings: Settings | None = None
     try:
-        settings = Settings.from_env()
+        settings = _here(Settings.from_env())
         return int(args.func(args, settings))
     except BrokenPipeError:
         # `twitchcheck test | head`: the reader has what it wanted; leave quietly, not with a traceback.

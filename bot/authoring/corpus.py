@@ -355,7 +355,7 @@ def _run_corpus(engine: Engine, corpus: Corpus) -> CorpusReport:
         for key, value in filled.items():
             if account.expect.get(key) != value:
                 report.wrong_fills += 1
-                report.failures.append(f"{where}:{account.line}: filled in {key}: {value}, which it does not state")
+                report.failures.append(f"{where}:{account.line}: {_wrong_fill(flow, key, value)}")
         missed = [f"{k}: {v}" for k, v in account.expect.items() if filled.get(k) != v]
         if missed:
             report.misses.append(f"{where}:{account.line}: not found: {', '.join(missed)}")
@@ -364,6 +364,17 @@ def _run_corpus(engine: Engine, corpus: Corpus) -> CorpusReport:
         report.replies_buttons.append(by_buttons)
     _targets(report)
     return report
+
+
+def _wrong_fill(flow: Flow, key: str, value: str) -> str:
+    """The failure for an answer an account filled in but does not state: the key, its step, and the way out."""
+    step = next((s for s in flow.steps.values() if s.key == key), None)
+    if step is None:
+        return f"filled in {key}: {value}, which it does not state"
+    return (
+        f"filled in {key}: {value}, which it does not state; step '{step.id}' ({flow.source}:{step.line}) "
+        "takes its answer from accounts: narrow its choices' `mentions`, or give it `from_account: never`"
+    )
 
 
 def _typing_places(flow: Flow) -> list[str]:

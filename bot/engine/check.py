@@ -35,16 +35,23 @@ abstract state holds:
   remembered exactly as long as it could be asked again, and a linear flow adds no states.
 
 The search is breadth-first, so each counter-example is a shortest path, and its cost grows
-with the number of answer combinations that still matter, not with the number of paths.
+with the number of answer combinations that still matter, not with the number of paths. A
+counter-example is then made minimal (`_plainest`): each answer but the last is set, in turn,
+to its step's default ("no", or the first choice) when the path still asks the same steps and
+still breaks the same rule, so only the answers that lead to the fault are left standing.
+
+The same exploration tells which moves any path can make (`possible_moves`): `graph` draws
+only those, so a diagram never shows an edge that `check` proves no one can take.
 """
 
 from __future__ import annotations
 
 from collections import deque
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 
 from bot.engine.errors import (
+    AccountLeakWarning,
     EndlessLoopError,
     FlowProblem,
     SkippedFlagsError,
@@ -75,6 +82,9 @@ MAX_STATES = 200_000
 
 NEVER: Condition = AnyOf(())
 """The condition that never holds: what a test becomes once its answer is known not to match."""
+
+Answers = list[tuple[str, str]]
+"""A path as (step id, value) pairs, in the order asked."""
 
 Entries = tuple[tuple[str, Condition], ...]
 """A decision list: (target, condition) pairs, the first whose condition holds wins."""
@@ -598,6 +608,75 @@ _WHY = {
 }
 
 
+def default_answer(step: Step) -> str:
+    """The answer a counter-example shows for a step that does not matter to it: "no", else the first choice."""
+    values = [choice.value for choice in step.choices]
+    return "no" if "no" in values else values[0]
+
+
+def _plainest(flow: Flow, answers: Answers, keeps: Callable[[Answers], bool]) -> Answers:
+    """`answers` with every answer but the last at its default where the same steps are asked and `keeps` holds."""
+    steps = [step_id for step_id, _ in answers]
+    plain = list(answers)
+    for index, (step_id, value) in enumerate(answers[:-1]):
+        default = default_answer(flow.steps[step_id])
+        if value == default:
+            continue
+        trial = [*plain[:index], (step_id, default), *plain[index + 1 :]]
+        try:
+            followed = [target for target, *_ in walk(flow, trial)]
+        except LookupError:
+            continue
+        if followed[:-1] == steps[1:] and followed[-1] == replay(flow, plain)[0] and keeps(trial):
+            plain = trial
+    return plain
+
+
+def _demand(flow: Flow, answers: Iterable[tuple[str, str]]) -> Level:
+    return max((required_level(flow.steps[s], v) for s, v in answers), default=Level.SELF_CARE)
+
+
+@dataclass(frozen=True, slots=True)
+class Move:
+    """A move some path makes: `value` at `step` takes the choice's branch number `branch` (0-based) to
+    `target`, the outcome routing rule number `rule` (1-based) picks when the branch goes to `route`."""
+
+    step: str
+    value: str
+    target: str
+    branch: int
+    rule: int | None = None
+
+
+def possible_moves(flow: Flow) -> list[Move] | None:
+    """Every move some path makes, in the order the search finds them; None if the proof gave up.
+
+    A move is found on the shortest path to each abstract state; those states have the same
+    targets for every path, so the targets are exact.
+    """
+    prover = _Prover(flow)
+    prover.explore()
+    if prover.gave_up:
+        return None
+    found: dict[Move, None] = {}
+    for at, state in enumerate(prover.states):
+        step = prover.steps[state[0]]
+        recorded = {flow.steps[step_id].key: value for step_id, value in prover.path(at)}
+        for choice in step.choices:
+            recorded[step.key] = choice.value
+            branch = next((i for i, b in enumerate(choice.branches) if b.when.holds(recorded)), None)
+            if branch is None:
+                continue
+            target = choice.branches[branch].target
+            if target != ROUTE:
+                found.setdefault(Move(step.id, choice.value, target, branch))
+                continue
+            rule = next((i for i, r in enumerate(flow.rules, start=1) if r.when.holds(recorded)), None)
+            if rule is not None:
+                found.setdefault(Move(step.id, choice.value, flow.rules[rule - 1].outcome, branch, rule))
+    return list(found)
+
+
 def _unsafe(prover: _Prover) -> list[FlowProblem]:
     """One UnsafeRouteError per deciding line, each with its shortest counter-example."""
     flow = prover.flow
@@ -609,6 +688,12 @@ def _unsafe(prover: _Prover) -> list[FlowProblem]:
             continue  # replaying is cheap, but thousands of equivalent paths would drown the maintainer
         seen_kinds.add((found.outcome, found.need))
         answers = [*prover.path(found.state), (found.step, found.value)]
+        need, ending = found.need, flow.outcomes[found.outcome].level
+
+        def still_unsafe(trial: Answers, need: Level = need, ending: Level = ending) -> bool:
+            return _demand(flow, trial) == need > ending
+
+        answers = _plainest(flow, answers, still_unsafe)
         outcome, line, routed = replay(flow, answers)
         if (line, found.need) in seen_lines:
             continue
@@ -650,6 +735,7 @@ def _uncovered(prover: _Prover) -> list[FlowProblem]:
             continue
         seen_endings.add(ending)
         answers = [*prover.path(bare.state), (bare.step, bare.value)]
+        answers = _plainest(flow, answers, lambda trial: _demand(flow, trial) < Level.URGENT)
         line, lost = _first_skip(prover, answers, required)
         if line in seen_lines:
             continue
@@ -746,6 +832,42 @@ def check_flow(flow: Flow) -> list[FlowProblem]:
     problems += _semantic(prover, reached, stuck_steps)
     problems += _unsafe(prover)
     problems += _uncovered(prover)
+    return problems
+
+
+def account_leaks(flow: Flow) -> list[FlowProblem]:
+    """Follow-up questions (asked after only some answers of the steps before them, on a detour that
+    rejoins the main line) that still take answers from a person's account, where a sentence about
+    something else ("my cheek has been twitching") can fill them in without the question being asked."""
+    if flow.account_step is None:
+        return []
+    graph = _successors(flow)
+    problems: list[FlowProblem] = []
+    for step in flow.steps.values():
+        if step.kind not in (StepKind.QUESTION, StepKind.RED_FLAG) or step.from_account == "never":
+            continue
+        before = [p for p in flow.steps.values() if step.id in graph[p.id]]
+        ahead = _reachable(graph, [step.id]) - {step.id, ROUTE}
+        via = next(
+            (
+                p
+                for p in before
+                if any(t != step.id and t in ahead for t in _step_targets(p))
+                and not all(any(b.target == step.id for b in c.branches) for c in p.choices)
+            ),
+            None,
+        )
+        if via is None or any(all(any(b.target == step.id for b in c.branches) for c in p.choices) for p in before):
+            continue
+        problems.append(
+            AccountLeakWarning(
+                flow.source,
+                step.line,
+                f"step '{step.id}' is asked only after some answers to '{via.id}', but takes answers from "
+                "people's accounts, so a sentence about something else can fill it in",
+                "if it only makes sense after those answers, add `from_account: never` to the step",
+            )
+        )
     return problems
 
 

@@ -18,6 +18,7 @@ FlowProblem                     file:line: what is wrong; how to fix it
 ├── UnsafeRouteError            a path breaks the safety invariant (check)
 ├── SkippedFlagsError           a path ends below 🔴 without asking every flag (check)
 ├── UnusedExcerptError          an excerpt nothing shows (a warning)
+├── AccountLeakWarning          a follow-up question that accounts can answer (a warning)
 └── NoFlowsError                a flows folder with no flow in it
 """
 
@@ -111,6 +112,10 @@ class SkippedFlagsError(FlowProblem):
 
 
 class UnusedExcerptError(FlowProblem):
+    warning = True
+
+
+class AccountLeakWarning(FlowProblem):
     warning = True
 
 

@@ -153,13 +153,13 @@ class FrameReader:
     ) -> Iterator[Found[FrameHit]]:
         """The frame at the first place its first class starts a whole chain, if any."""
         for start, end in first:
-                chained = _chain(rest, end, at)
-                if chained is not None:
-                    last, fillers = chained
-                    if fillers:
-                        frame_hit = FrameHit(frame_hit.concept, frame_hit.unclear, frozenset(fillers))
-                    yield Found(start, last, frame_hit)
-                    return
+            chained = _chain(rest, end, at)
+            if chained is not None:
+                last, fillers = chained
+                if fillers:
+                    frame_hit = FrameHit(frame_hit.concept, frame_hit.unclear, frozenset(fillers))
+                yield Found(start, last, frame_hit)
+                return
 
     def mentions_safety_word(self, said: Sequence[str]) -> bool:
         """Whether the words name a body or safety word (breath, floor, face, can't move…)."""

@@ -16,8 +16,17 @@ from bot.engine.yaml_source import LineDict, LineList
 
 KEYS = ("gap", "irregular", "words", "frames", "cues", "safety_words")
 FRAME_KINDS = ("fire", "ask")
-LANGUAGE_CUES = ("negation", "not_negation", "distant_past", "recent_past", "now", "maybe", "boundary", "elsewhere",
-                 "passed")
+LANGUAGE_CUES = (
+    "negation",
+    "not_negation",
+    "distant_past",
+    "recent_past",
+    "now",
+    "maybe",
+    "boundary",
+    "elsewhere",
+    "passed",
+)
 
 
 def _strings(value: Any) -> bool:

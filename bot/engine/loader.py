@@ -82,6 +82,25 @@ class _FlowBuilder:
     def report(self, kind: type[FlowProblem], path: tuple[Any, ...], what: str, fix: str) -> None:
         self.problems.append(kind(self.source, self.line(path), what, fix))
 
+    def misnamed(self, name: str, known: set[str], fallback: str) -> str:
+        """The fix for a `next:` or rule naming nothing: where the close step or outcome is defined, and to rename one.
+
+        "Did you mean" alone would steer the maintainer to copy a typo made in the definition's own `id:`.
+        """
+        hint = did_you_mean(name, known)
+        if not hint:
+            return fallback
+        near = hint.split("'")[1]
+        where = [("steps", i) for i, s in enumerate(self.spec.steps) if s.id == near]
+        where += [("outcomes", i) for i, o in enumerate(self.spec.outcomes) if o.id == near]
+        if not where:
+            return hint
+        kind = "step" if where[0][0] == "steps" else "outcome"
+        return (
+            f"{self.source}:{self.line(where[0])} defines {kind} '{near}'; "
+            f"rename one of the two so they match ('{name}' here, or `id: {near}` there)"
+        )
+
     def text(self, value: str, path: tuple[Any, ...]) -> str:
         """Resolve `@key` against content/ and check Telegram's length limit."""
         if value.startswith("@@"):
@@ -185,10 +204,7 @@ class _FlowBuilder:
             max_excerpts=spec.max_excerpts,
             source=self.source,
             cues=Cues(
-                **{
-                    name: (*phrases, *language_cues.get(name, ()))
-                    for name, phrases in spec.cues.model_dump().items()
-                }
+                **{name: (*phrases, *language_cues.get(name, ())) for name, phrases in spec.cues.model_dump().items()}
             ),
             language=language,
             synonyms=MappingProxyType(synonyms),
@@ -230,7 +246,7 @@ class _FlowBuilder:
                     UnknownTargetError,
                     here,
                     f"{what} goes to unknown step '{target}'",
-                    did_you_mean(target, step_ids | outcome_ids) or "define it or fix the name",
+                    self.misnamed(target, step_ids | outcome_ids, "define it or fix the name"),
                 )
             condition = parse_condition(when, (*here, "when"), known, self.line, self.source, self.problems)
             branches.append(Branch(target, condition, self.line(here)))
@@ -540,13 +556,14 @@ class _FlowBuilder:
                     UnknownTargetError,
                     (*path, "outcome"),
                     f"routing rule goes to unknown outcome '{r.outcome}'",
-                    did_you_mean(r.outcome, outcome_ids) or "define the outcome or fix the name",
+                    self.misnamed(r.outcome, outcome_ids, "define the outcome or fix the name"),
                 )
             rules.append(
                 Rule(
                     r.outcome,
                     parse_condition(r.when, (*path, "when"), known, self.line, self.source, self.problems),
                     self.line(path),
+                    r.why,
                 )
             )
         if rules and rules[-1].when.keys():

@@ -259,6 +259,8 @@ class Rule:
     outcome: str
     when: Condition = ALWAYS
     line: int = 0
+    why: str = ""
+    """Why the rule exists and its source, for people: docs/medical.md's routing table (`twitchcheck docs`)."""
 
 
 @dataclass(frozen=True, slots=True)

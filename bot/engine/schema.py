@@ -72,6 +72,7 @@ class StepSpec(_Spec):
 class RuleSpec(_Spec):
     outcome: str
     when: ConditionSpec | None = None
+    why: str = Field(default="", description="why the rule exists, and its source; `twitchcheck docs` prints it")
 
 
 class InterruptSpec(_Spec):

@@ -33,6 +33,8 @@ def _said_once(text: str) -> str:
         return once if once in ordinary_words() else _LONG_LETTERS.sub(r"\1\1", found.group())
 
     return _STRETCHED_WORD.sub(shorten, text)
+
+
 _SENTENCE_END = re.compile(r"([.!?;:\n…]+|\s[-–—]+\s)")
 _WORD = re.compile(r"\w+|,")
 

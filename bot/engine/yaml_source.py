@@ -17,6 +17,7 @@ from typing import Any
 import yaml
 
 from bot.engine.errors import DuplicateIdError, FlowErrors, FlowProblem, YamlSyntaxError
+from bot.engine.yaml_advice import advise
 
 _BOOL_TAG = "tag:yaml.org,2002:bool"
 
@@ -171,6 +172,9 @@ def read_yaml(text: str, source: str) -> tuple[Any, list[FlowProblem]]:
         line, column = (exc.mark.line + 1, exc.mark.column + 1) if exc.mark else (1, None)
         return None, [YamlSyntaxError(source, line, exc.what, exc.fix, column)]
     except yaml.MarkedYAMLError as exc:
+        advice = advise(exc, text)
+        if advice is not None:
+            return None, [YamlSyntaxError(source, advice.line, advice.what, advice.fix, advice.column)]
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 if mark else 1
         column = mark.column + 1 if mark else None

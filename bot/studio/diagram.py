@@ -39,6 +39,8 @@ LABEL_CHARS = 28
 MAX_LABELLED_FANOUT = 3
 """A node with more edges out than this (a step handing over to routing) leaves them unlabelled:
 the labels would sit on top of each other; its panel lists every choice and where it leads."""
+LABEL_LINE = 14.0
+"""Height of one line of edge label text (11px), with room between lines."""
 KIND_NAMES = {StepKind.RED_FLAG: "red flag", StepKind.EMERGENCY: "emergency", StepKind.ACCOUNT: "own account"}
 
 
@@ -116,7 +118,11 @@ def _nodes(flow: Flow) -> dict[str, _Node]:
 
 
 def _edges(flow: Flow, nodes: Mapping[str, _Node]) -> list[_Edge]:
-    """One edge per (from, to): the choices' labels on it, dashed when every way along it has a condition."""
+    """One edge per (from, to) some path takes (`check`'s walk): the choices' labels on it, dashed when
+    every way along it has a condition; from `routing`, the numbers of the rules that can decide it."""
+    from bot.engine.check import possible_moves
+    from bot.engine.graph import deciding_rules
+
     found: dict[tuple[str, str], _Edge] = {(START, flow.start): _Edge(START, flow.start, [], False)}
 
     def add(source: str, dest: str, label: str, conditional: bool) -> None:
@@ -125,17 +131,29 @@ def _edges(flow: Flow, nodes: Mapping[str, _Node]) -> list[_Edge]:
             edge.labels.append(label)
         edge.conditional &= conditional
 
-    for step in flow.steps.values():
-        for choice in step.choices:
-            for branch in choice.branches:
-                add(
-                    step.id,
-                    ROUTING if branch.target == ROUTE else branch.target,
-                    choice.label,
-                    bool(branch.when.keys()),
-                )
-    for number, rule in enumerate(flow.rules, start=1):
-        add(ROUTING, rule.outcome, str(number), bool(rule.when.keys()))
+    moves = possible_moves(flow)
+    if moves is None:  # the proof gave up: draw every branch and rule, as written
+        for step in flow.steps.values():
+            for choice in step.choices:
+                for branch in choice.branches:
+                    target = ROUTING if branch.target == ROUTE else branch.target
+                    add(step.id, target, choice.label, bool(branch.when.keys()))
+        for number, rule in enumerate(flow.rules, start=1):
+            add(ROUTING, rule.outcome, str(number), bool(rule.when.keys()))
+    else:
+        rules: dict[str, set[int]] = {}
+        for move in moves:
+            step = flow.steps[move.step]
+            made = step.choice(move.value)
+            assert made is not None
+            conditional = bool(made.branches[move.branch].when.keys()) or move.branch > 0
+            add(move.step, move.target if move.rule is None else ROUTING, made.label, conditional)
+            if move.rule is not None:
+                numbers = rules.setdefault(move.target, set())
+                numbers.update({move.rule, *deciding_rules(flow, step.key, move.value, move.target)})
+        for number, rule in enumerate(flow.rules, start=1):
+            if number in rules.get(rule.outcome, ()):
+                add(ROUTING, rule.outcome, str(number), bool(rule.when.keys()))
     for interrupt in flow.interrupts:
         add(TYPED, interrupt.outcome, interrupt.id, False)
     return [edge for edge in found.values() if edge.source in nodes and edge.dest in nodes]
@@ -217,6 +235,7 @@ class _Layout:
     def __init__(self, flow: Flow) -> None:
         self.nodes = _nodes(flow)
         self.edges = _edges(flow, self.nodes)
+        self.labels: list[tuple[float, float, float]] = []  # edge labels drawn so far: centre x, baseline y, width
         out: dict[str, list[str]] = {n: [] for n in self.nodes}
         for edge in self.edges:
             if edge.source != edge.dest:
@@ -300,6 +319,13 @@ class _Layout:
     def y(self, name: str) -> float:
         return MARGIN + self.nodes[name].layer * ROW + NODE_HEIGHT / 2
 
+    def free_spot(self, x: float, y: float, width: float) -> tuple[float, float]:
+        """Where a label centred at (x, y) goes so it overlaps no label placed before: moved down a line at a time."""
+        while any(abs(x - ox) * 2 < width + other + 4 and abs(y - oy) < LABEL_LINE for ox, oy, other in self.labels):
+            y += LABEL_LINE
+        self.labels.append((x, y, width))
+        return x, y
+
 
 def _esc(text: str) -> str:
     return html.escape(text, quote=True)
@@ -345,7 +371,8 @@ def _edge_svg(layout: _Layout, edge: _Edge) -> Iterable[str]:
         # Near the start, where edges leave a step; a rule's number near the outcome it names.
         (x0, y0), (x1, y1) = points[-2:] if edge.source == ROUTING else points[:2]
         at = 0.6 if edge.source == ROUTING else 0.45
-        yield f'<text x="{x0 + (x1 - x0) * at:.1f}" y="{y0 + (y1 - y0) * at + 4:.1f}">{_esc(short)}</text>'
+        x, y = layout.free_spot(x0 + (x1 - x0) * at, y0 + (y1 - y0) * at + 4, _text_width(short, 11))
+        yield f'<text x="{x:.1f}" y="{y:.1f}">{_esc(short)}</text>'
     yield "</g>"
 
 

@@ -31,9 +31,7 @@ DESCRIPTION_CHARS = 120
 def excerpt_cards(content: Content, renderer: Renderer, query: str, check_link: str) -> list[InlineQueryResultArticle]:
     """The cards for `query`: matching excerpts, or every topic when the query is empty or matches none."""
     excerpts = find_excerpts(content.excerpts.values(), query) or list(content.excerpts.values())
-    button = InlineKeyboardMarkup(
-        [[InlineKeyboardButton(content.text("buttons.check_privately"), url=check_link)]]
-    )
+    button = InlineKeyboardMarkup([[InlineKeyboardButton(content.text("buttons.check_privately"), url=check_link)]])
     cards = []
     for excerpt in excerpts[:MAX_RESULTS]:
         passage = " ".join(excerpt.text.split())

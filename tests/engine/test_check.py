@@ -623,3 +623,24 @@ def test_explains_belongs_on_a_red_flag_only(problems):
     plain = EXPLAINED.replace("    kind: red_flag\n", "", 1)
     [problem] = problems(plain)
     assert isinstance(problem, FlagValueError) and "explains" in problem.fix
+
+
+def test_a_counter_example_keeps_only_the_answers_that_lead_to_the_fault(parse):
+    text = SCREENED.replace('when: {any: [{weakness: "yes"}, {wasting: "yes"}]}', 'when: {weakness: "yes"}').replace(
+        ', {caffeine: "yes"}]}', "]}"
+    )
+    found = check_flow(parse(text))
+    assert all(isinstance(problem, UnsafeRouteError) for problem in found)
+    # Breadth-first, the paths answer the coffee question with its first choice, "yes"; nothing reads it.
+    assert [problem.what for problem in found] == [
+        "emergency_now=no → caffeine=no → weakness=no → wasting=yes → 🟢 self_care",
+        "emergency_now=no → caffeine=no → weakness=not_sure → wasting=yes → 🟠 routine",
+    ]
+
+
+def test_a_minimal_counter_example_keeps_the_answers_its_outcome_needs(parse):
+    text = SCREENED.replace('when: {any: [{weakness: "yes"}, {wasting: "yes"}]}', 'when: {weakness: "yes"}')
+    assert [p.what for p in check_flow(parse(text))] == [
+        "emergency_now=no → caffeine=yes → weakness=no → wasting=yes → 🟠 routine",
+        "emergency_now=no → caffeine=no → weakness=no → wasting=yes → 🟢 self_care",
+    ]

@@ -82,17 +82,17 @@ def test_an_unused_excerpt_is_a_located_warning(shipped: dict[str, Flow], conten
 @pytest.mark.parametrize("flow_id", ["twitching"])
 def test_the_diagram_in_docs_is_current(shipped: dict[str, Flow], flow_id: str):
     path = ROOT / "docs" / f"{flow_id}.mmd"
-    assert path.read_text(encoding="utf-8") == to_mermaid(shipped[flow_id]) + "\n", (
-        f"regenerate it: twitchcheck graph --flow {flow_id} > docs/{flow_id}.mmd"
-    )
+    assert path.read_text(encoding="utf-8") == to_mermaid(shipped[flow_id]) + "\n", "regenerate it: twitchcheck docs"
 
 
 def test_the_diagram_collapses_choices_and_marks_levels_and_flags(twitching: Flow):
     text = to_mermaid(twitching)
     assert '    s_emergency_now -->|"Yes / Not sure"| o_emergency' in text
     assert '    s_caffeine -->|"Yes / No"| s_stress_sleep' in text
-    breathing = " / ".join(c.label for c in twitching.steps["breathing"].choices)
-    assert f'    s_breathing -.->|"{breathing}"| o_urgent' in text  # routing: only when a rule's condition holds
+    # routing: dashed, labelled with the rules that decide, never with every choice
+    assert any(
+        line.startswith('    s_breathing -.->|"rule') and line.endswith("| o_urgent") for line in text.splitlines()
+    )
     assert '    o_self_care(["🟢 self_care"])' in text
     flags = ",".join(f"s_{s.id}" for s in twitching.steps.values() if s.kind == StepKind.RED_FLAG)
     assert {"s_weakness", "s_wasting", "s_speech_swallow", "s_cramps", "s_gait", "s_breathing"} <= set(flags.split(","))
@@ -113,8 +113,7 @@ def test_the_dot_diagram_has_every_node_and_edge(twitching: Flow):
         assert f'[label="{step}"' in text
     assert 'o_urgent [label="🔴 urgent", shape=ellipse' in text
     assert text.count(" -> ") == len(edges(twitching)) + 1  # plus the arrow from the start dot
-    breathing = " / ".join(c.label for c in twitching.steps["breathing"].choices)
-    assert f's_breathing -> o_urgent [label="{breathing}", style=dashed];' in text
+    assert any(line.startswith('    s_breathing -> o_urgent [label="rule') for line in text.splitlines())
 
 
 def test_a_failing_case_shows_its_transcript(engine: Engine):

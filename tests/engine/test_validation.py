@@ -43,8 +43,8 @@ def test_yaml_syntax_error_gives_line_and_column(problems, line_of):
     assert isinstance(problem, YamlSyntaxError)
     assert (problem.line, problem.column) == (line_of(text, "even a little"), 23)
     assert str(problem) == (
-        f"flow.yaml:{problem.line}:23: YAML syntax error: mapping values are not allowed here; check the "
-        "indentation and quoting on this line or the one before (quote text containing ': ' or '#')"
+        f"flow.yaml:{problem.line}:23: this text contains `: `, which YAML reads as the start of a key; "
+        'put the whole text in quotes: `text: "Note: drink water"`'
     )
 
 
@@ -105,7 +105,30 @@ def test_unknown_outcome_in_routing(problems, line_of):
     assert isinstance(problem, UnknownTargetError)
     assert problem.line == line_of(text, "outcome: urgnt")
     assert str(problem) == (
-        f"flow.yaml:{problem.line}: routing rule goes to unknown outcome 'urgnt'; did you mean 'urgent'?"
+        f"flow.yaml:{problem.line}: routing rule goes to unknown outcome 'urgnt'; flow.yaml:"
+        f"{line_of(text, '- {id: urgent')} defines outcome 'urgent'; rename one of the two so they match "
+        "('urgnt' here, or `id: urgent` there)"
+    )
+
+
+def test_a_typo_in_a_steps_own_id_names_its_definition_and_suggests_renaming_either(problems, line_of):
+    text = TINY.replace("start: weakness", "start: first").replace(
+        "steps:\n",
+        """steps:
+  - id: first
+    text: "First?"
+    next: weakness
+    choices: [{label: "Ok", value: ok}]
+""",
+    )
+    text = text.replace("  - id: weakness", "  - id: weaknes")
+    found = [p for p in problems(text) if isinstance(p, UnknownTargetError) and "goes to" in p.what]
+    assert [(p.line, p.what) for p in found] == [
+        (line_of(text, "next: weakness"), "step 'first' goes to unknown step 'weakness'")
+    ]
+    assert found[0].fix == (
+        f"flow.yaml:{line_of(text, '- id: weaknes')} defines step 'weaknes'; "
+        "rename one of the two so they match ('weakness' here, or `id: weaknes` there)"
     )
 
 
@@ -318,7 +341,7 @@ def test_several_problems_are_reported_at_once(problems, line_of):
             ("MissingContentError", line_of(text, "nhs_twiching")),
         ]
     )
-    assert str(FlowErrors(found)).count("flow.yaml:") == 3
+    assert len(str(FlowErrors(found)).splitlines()) == 3
 
 
 # --- conversation case files (flows/tests/*.yaml) ----------------------------------------------

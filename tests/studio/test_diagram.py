@@ -51,8 +51,8 @@ def test_every_step_and_outcome_is_drawn_once(twitching: Flow) -> None:
     assert flagged == {step.id for step in twitching.steps.values() if step.kind == "red_flag"}
 
 
-def test_every_transition_the_machine_fires_is_drawn_and_nothing_else(twitching: Flow) -> None:
-    """Directly, or (a step handing over to routing) through the one routing node."""
+def test_every_move_some_path_makes_is_drawn_and_nothing_else(twitching: Flow) -> None:
+    """Directly, or (a step handing over to routing) through the one routing node; `graph` draws the same moves."""
     drawn = drawn_edges(ET.fromstring(to_svg(twitching)))
     machine = {(edge.source, edge.dest) for edge in edges(twitching)}
     for source, dest in machine:
@@ -85,3 +85,25 @@ def test_texts_are_escaped(twitching: Flow) -> None:
     tricky = replace(twitching, title='<script>alert("x")</script>')
     svg = to_svg(tricky)
     assert "<script>" not in svg and "&lt;script&gt;" in svg
+
+
+def test_no_two_edge_labels_overlap(twitching: Flow) -> None:
+    svg = ET.fromstring(to_svg(twitching))
+    labels = [
+        (float(text.get("x", 0)), float(text.get("y", 0)), len(text.text or "") * 11 * 0.6)
+        for edge in svg.iter(f"{SVG}g")
+        if "edge" in edge.get("class", "").split()
+        for text in edge.iter(f"{SVG}text")
+    ]
+    assert len(labels) > 10
+    for i, (ax, ay, aw) in enumerate(labels):
+        for bx, by, bw in labels[i + 1 :]:
+            assert abs(ax - bx) * 2 >= aw + bw or abs(ay - by) >= 12, ((ax, ay), (bx, by))
+
+
+def test_an_edge_no_path_can_take_is_not_drawn(twitching: Flow) -> None:
+    """`age` is asked only after a "not sure" to a red flag, so it never leads to self-care; routing names the rules."""
+    drawn = drawn_edges(ET.fromstring(to_svg(twitching)))
+    assert ("age", ROUTING) in drawn and ("weakness_spreading", ROUTING) in drawn
+    assert (ROUTING, "self_care") in drawn
+    assert ("age", "self_care") not in {(edge.source, edge.dest) for edge in edges(twitching)}

@@ -150,7 +150,7 @@ def studio_command(project: Project, *args: str, limit: int | None = None) -> su
 
 def test_a_remote_host_needs_allow_remote(project: Project) -> None:
     refused = studio_command(project, "--host", "0.0.0.0", "--port", "0")
-    out, err = refused.communicate(timeout=30)
+    out, err = refused.communicate(timeout=120)
     assert refused.returncode == 2 and out == ""
     assert err.startswith("error: --host 0.0.0.0 lets other machines read the flows") and "--allow-remote" in err
 
@@ -164,7 +164,7 @@ def test_a_remote_host_with_allow_remote_warns_then_serves(project: Project) -> 
         assert running.stdout.readline().startswith("TwitchCheck flow studio: http://0.0.0.0:")
     finally:
         running.send_signal(signal.SIGINT)
-        running.communicate(timeout=30)
+        running.communicate(timeout=120)
 
 
 class Lines:
@@ -221,7 +221,7 @@ def test_at_the_file_limit_it_stops_accepting_and_says_so_once(project: Project)
         for sock in held:
             sock.close()
         running.send_signal(signal.SIGINT)
-        running.wait(timeout=30)
+        running.wait(timeout=120)
         if err is not None:
             err.thread.join(10)
         for pipe in (running.stdout, running.stderr):

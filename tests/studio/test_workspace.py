@@ -26,7 +26,10 @@ def test_a_broken_save_shows_its_line_and_keeps_the_last_drawing_and_the_last_go
     assert broken.version == 2 and broken.valid is None
     [problem] = broken.errors
     assert isinstance(problem, UnknownTargetError)
-    assert problem.line == project.line_of("next: stres_sleep") and "did you mean 'stress_sleep'?" in problem.fix
+    assert (
+        problem.line == project.line_of("next: stres_sleep")
+        and f":{project.line_of('- id: stress_sleep')} defines step 'stress_sleep'; rename one" in problem.fix
+    )
     assert broken.drawn is good.valid
     assert broken.good is good.good and broken.engine is good.engine and broken.good_version == 1
 
