@@ -11,8 +11,8 @@ from pathlib import Path
 import pytest
 
 from bot.bootstrap import Loaded, load_all
-from bot.config import DEFAULT_CONTENT, DEFAULT_FLOWS
 from bot.shell import run_shell
+from tests.support.flows import CONTENT_DIR, FLOWS_DIR
 from tests.support.paths import walk
 
 LOCATION = "Where is the twitching?"
@@ -23,7 +23,7 @@ END_OF_INPUT = "End of input: the check stopped before the end."
 
 @pytest.fixture(scope="module")
 def loaded() -> Loaded:
-    return load_all([DEFAULT_FLOWS], DEFAULT_CONTENT)
+    return load_all([FLOWS_DIR], CONTENT_DIR)
 
 
 def shell(loaded: Loaded, *lines: str) -> tuple[int, str, io.StringIO]:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from tests.e2e.harness import (
+from tests.support.harness import (
     MARKS,
     ROUTINE,
     SECOND,

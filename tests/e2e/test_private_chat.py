@@ -8,7 +8,7 @@ from bot.bootstrap import Loaded
 from bot.content.render import _routing_keys
 from bot.engine.conversation import Conversation
 from bot.engine.replies import Pick
-from tests.e2e.harness import (
+from tests.support.harness import (
     EMERGENCY,
     ROUTINE,
     SELF_CARE,

@@ -10,10 +10,10 @@ from collections.abc import Callable
 from pathlib import Path
 
 from bot.bootstrap import load_all
-from bot.config import DEFAULT_CONTENT
-from tests.botapi import BotApiStandIn
-from tests.e2e.harness import MARKS, SECOND, TO_LOCATION, Person, RunningBot
 from tests.e2e.test_flow_edits import edited_flow
+from tests.support.botapi import BotApiStandIn
+from tests.support.flows import CONTENT_DIR
+from tests.support.harness import MARKS, SECOND, TO_LOCATION, Person, RunningBot
 
 SAFETY = "First, a safety question."
 ACCOUNT = SECOND
@@ -72,7 +72,7 @@ async def answer_until_advice(person: Person) -> str:
 async def redeploy(bot: RunningBot, folder: Path) -> None:
     """Stop the bot and start a new process over the same store with the flows in `folder`."""
     await bot.stop()
-    bot.loaded = load_all([folder], DEFAULT_CONTENT)
+    bot.loaded = load_all([folder], CONTENT_DIR)
     await bot.start()
 
 
@@ -84,7 +84,7 @@ async def test_a_check_in_progress_finishes_on_its_version_and_a_new_one_starts_
     on_screen = alice.question()
     assert LOCATION in on_screen.text
     assert bot.runtime is not None
-    bot.runtime.reload(load_all([flows(tmp_path, reworded)], DEFAULT_CONTENT))
+    bot.runtime.reload(load_all([flows(tmp_path, reworded)], CONTENT_DIR))
 
     await alice.tap("Leg or foot", on_screen)  # her button from before the reload
     assert (await answer_until_advice(alice)).startswith("🟠")
@@ -104,7 +104,7 @@ async def test_restarting_a_check_after_a_reload_starts_it_on_the_new_version(
     await alice.command("/start")
     await alice.tap("No")
     assert bot.runtime is not None
-    bot.runtime.reload(load_all([flows(tmp_path, reworded)], DEFAULT_CONTENT))
+    bot.runtime.reload(load_all([flows(tmp_path, reworded)], CONTENT_DIR))
     await alice.command("/restart")
     assert (await answer_until_advice(alice)).startswith("🟠")
     assert asked(api, alice, REWORDED) and not asked(api, alice, CAFFEINE)

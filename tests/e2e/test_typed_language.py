@@ -7,8 +7,8 @@ from __future__ import annotations
 
 import pytest
 
-from tests.botapi import BotApiStandIn, StoredMessage
-from tests.e2e.harness import (
+from tests.support.botapi import BotApiStandIn, StoredMessage
+from tests.support.harness import (
     MARKS,
     SECOND,
     SHIPPED,

@@ -16,8 +16,8 @@ import redis.asyncio as aioredis
 from prometheus_client.parser import text_string_to_metric_families
 
 from bot.bootstrap import Loaded
-from tests.botapi import BotApiStandIn
-from tests.e2e.harness import EMERGENCY, URGENT, WEBHOOK_SECRET, Person, Replica, headline
+from tests.support.botapi import BotApiStandIn
+from tests.support.harness import EMERGENCY, URGENT, WEBHOOK_SECRET, Person, Replica, headline
 from tests.support.redis_server import RedisServer, free_port
 
 Route = Callable[[int], Sequence[Replica]]

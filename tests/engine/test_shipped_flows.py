@@ -16,7 +16,8 @@ from bot.engine.errors import UnusedExcerptError
 from bot.engine.graph import edges, to_dot, to_mermaid
 from bot.engine.loader import flow_files, load_flow, parse_flow
 from bot.engine.model import Flow, Level, StepKind
-from tests.engine.conftest import FLOWS_DIR, ROOT
+from tests.engine.conftest import FLOWS_DIR
+from tests.support.flows import DOCS_DIR
 from tests.support.paths import asked, walk
 
 FLOW_FILES = flow_files(FLOWS_DIR)
@@ -81,7 +82,7 @@ def test_an_unused_excerpt_is_a_located_warning(shipped: dict[str, Flow], conten
 
 @pytest.mark.parametrize("flow_id", ["twitching"])
 def test_the_diagram_in_docs_is_current(shipped: dict[str, Flow], flow_id: str):
-    path = ROOT / "docs" / f"{flow_id}.mmd"
+    path = DOCS_DIR / f"{flow_id}.mmd"
     assert path.read_text(encoding="utf-8") == to_mermaid(shipped[flow_id]) + "\n", "regenerate it: twitchcheck docs"
 
 

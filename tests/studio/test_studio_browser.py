@@ -14,6 +14,7 @@ import pytest
 from bot.authoring.cases import run_cases
 from bot.engine.engine import Engine
 from tests.studio.conftest import Project, screenshot
+from tests.support.flows import FLOWS_DIR
 
 expect: Any = None
 MARK = re.compile(r"^[🚨🔴🟠🟢]")
@@ -75,10 +76,8 @@ def tap_until(page: Any, step: str, plan: dict[str, str] | None = None, default:
 
 
 def project_rules() -> list[str]:
-    """The shipped flow's routing rules, one `- outcome:` line each."""
-    from tests.studio.conftest import ROOT
-
-    flow = (ROOT / "flows" / "twitching.yaml").read_text(encoding="utf-8").split("\nrouting:\n")[1].split("\n\n")[0]
+    """The routing rules of the flow under test, one `- outcome:` line each."""
+    flow = (FLOWS_DIR / "twitching.yaml").read_text(encoding="utf-8").split("\nrouting:\n")[1].split("\n\n")[0]
     return [line for line in flow.splitlines() if line.startswith("  - outcome:")]
 
 

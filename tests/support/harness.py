@@ -8,13 +8,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Self
 
-from bot.bootstrap import Loaded, load_all
-from bot.config import DEFAULT_CONTENT, DEFAULT_FLOWS, Settings
+from bot.bootstrap import Loaded
+from bot.config import Settings
 from bot.storage import open_store
 from bot.storage.base import ConversationStore
 from bot.telegram.app import BotRuntime
 from bot.telegram.webhook import WebhookLimits, WebhookServer
-from tests.botapi import BotApiStandIn, Chat, StoredMessage, User
+from tests.support.botapi import BotApiStandIn, Chat, StoredMessage, User
+from tests.support.flows import main_flow
 from tests.support.paths import asked, taps, taps_before, walk
 
 MARKS = ("🚨", "🔴", "🟠", "🟢")
@@ -161,7 +162,7 @@ class Person:
 
 # Button paths through the flow the bot runs, one per level, found by the answers' values
 # (tests/support/paths.py), so a question added or reworded in the YAML changes none of them.
-SHIPPED = load_all([DEFAULT_FLOWS], DEFAULT_CONTENT, prove=False).flows["twitching"]
+SHIPPED = main_flow()
 EMERGENCY = taps(SHIPPED, {"emergency_now": "yes"})
 URGENT = taps(SHIPPED, {"location": "arm", "weakness": "yes"})
 """Weakness "yes", then "No" to its follow-up (spreading on both sides?) and to the other red flags."""
