@@ -11,7 +11,10 @@ from collections import Counter
 from collections.abc import Mapping
 from functools import cache
 
+from bot.engine.conversation import Conversation
+from bot.engine.engine import Engine
 from bot.engine.model import Choice, Flow, Step
+from bot.engine.replies import Pick, Reply
 
 DEFAULTS = ("no", "skip")
 """Values taken where a test gives no answer, in this order; otherwise the step's first choice."""
@@ -43,6 +46,41 @@ def taps(flow: Flow, answers: Mapping[str, str] | None = None) -> list[str]:
 def asked(flow: Flow, answers: Mapping[str, str] | None = None) -> list[str]:
     """The ids of the steps asked on that path."""
     return [step.id for step, _ in walk(flow, answers)]
+
+
+def press(
+    engine: Engine,
+    conversation: Conversation,
+    answers: Mapping[str, str] | None = None,
+    until: str | None = None,
+) -> tuple[Conversation, tuple[Reply, ...]]:
+    """Press, by value, a button at each question the engine asks: up to the question `until`, or to an outcome.
+
+    `answers` gives values by answer key, as for `walk`; elsewhere "no", else "skip", else the first choice.
+    The engine decides what is asked next, so questions filled in from an account are skipped as they are.
+    """
+    flow = engine.flows[conversation.flow_id]
+    wanted = dict(answers or {})
+    replies: tuple[Reply, ...] = ()
+    for _ in range(4 * len(flow.steps)):
+        if conversation.step not in flow.steps or conversation.step == until:
+            break
+        step = flow.steps[conversation.step]
+        conversation, replies = engine.advance(conversation, Pick(step.id, _pick(step, wanted.get(step.key)).value))
+    assert until is None or conversation.step == until, (
+        f"{until!r} was not asked; the check is at {conversation.step!r}"
+    )
+    return conversation, replies
+
+
+def start(
+    engine: Engine, flow_id: str, answers: Mapping[str, str] | None = None, until: str | None = None
+) -> tuple[Conversation, tuple[Reply, ...]]:
+    """A fresh conversation in `flow_id`, answered by `press`."""
+    conversation, replies = engine.start(flow_id)
+    if until == conversation.step:
+        return conversation, replies
+    return press(engine, conversation, answers, until)
 
 
 def _pick(step: Step, value: str | None) -> Choice:

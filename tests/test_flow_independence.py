@@ -1,0 +1,93 @@
+"""Issue 21's proof: a maintainer's YAML-only edit fails no Python test, only the flow's own cases.
+
+The test copies the shipped `flows/`, `content/en/` and `docs/` to a temporary folder and makes the
+edit a maintainer would (tests/support/inserted.py): a question right after "where is the
+twitching?", a routing rule on it, and a conversation case for the rule. It regenerates the docs
+with `twitchcheck docs`, as the gate asks, and then runs this whole suite again in a child process,
+with `TWITCHCHECK_FLOWS_DIR` and `TWITCHCHECK_CONTENT_DIR` naming the copy (tests/support/flows.py
+reads them, as the bot does). In that run only the tests that run the flow's own case files may
+fail, and then through `twitchcheck test`'s runner, with a transcript.
+
+The child run skips this test (no recursion) and the few slow tests that read no flow at all: they
+cannot depend on it, and leaving them out keeps CI's time in bounds (`SLOW_AND_FLOW_FREE`; a test
+below checks that those files name no flow).
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import subprocess
+import sys
+import xml.etree.ElementTree as ET
+from pathlib import Path
+
+import pytest
+
+from tests.support.flows import CONTENT_DIR, DOCS_DIR, FLOWS_DIR
+from tests.support.inserted import STEP, inserted_copy
+
+ROOT = Path(__file__).resolve().parents[1]
+INNER = "TWITCHCHECK_INNER_SUITE"
+"""Set in the child run, so this test does not start a third."""
+
+FLOWS_OWN_CASES = {
+    "tests/engine/test_shipped_flows.py::test_every_conversation_case_passes",
+    "tests/engine/test_shipped_flows.py::test_the_language_corpus_meets_its_targets",
+    "tests/engine/test_fresh_rounds.py::test_a_fresh_round_catches_every_emergency_and_alarms_no_calm_sentence",
+}
+"""The tests that run the flow's own case files (flows/tests/) through `twitchcheck test`'s runner."""
+
+TRANSCRIPT = re.compile(r"^  \S+: .*\n    > '.*' +→ ", re.M)
+"""A line of `twitchcheck test`'s transcript: the step and its question, then what was typed and where it went."""
+
+SLOW_AND_FLOW_FREE: tuple[str, ...] = ()
+"""Test files the child run leaves out: slow, and they never load a flow from flows/."""
+
+FLOW_WORDS = ("support.flows", "SHIPPED", "main_flow", "DEFAULT_FLOWS", "FLOWS_DIR", "flows/", "loaded", "RunningBot")
+"""How a test file reaches the flows under test; a file left out of the child run names none of them."""
+
+
+def failures(report: Path) -> dict[str, str]:
+    """Each failed or erroring test in a JUnit report (`path::name`, parameters dropped) and its message."""
+    found: dict[str, str] = {}
+    for case in ET.parse(report).iter("testcase"):
+        for problem in [*case.iter("failure"), *case.iter("error")]:
+            path = case.get("classname", "").replace(".", "/") + ".py"
+            test = f"{path}::{case.get('name', '').split('[')[0]}"
+            found[test] = found.get(test, "") + (problem.get("message") or "") + "\n" + (problem.text or "")
+    return found
+
+
+@pytest.mark.skipif(bool(os.environ.get(INNER)), reason="this is the inner run")
+def test_a_question_inserted_in_the_yaml_fails_only_the_flows_own_cases(tmp_path: Path) -> None:
+    flows, content = inserted_copy(FLOWS_DIR, CONTENT_DIR, tmp_path)
+    env = {**os.environ, INNER: "1", "TWITCHCHECK_FLOWS_DIR": str(flows), "TWITCHCHECK_CONTENT_DIR": str(content)}
+    env.pop("PYTEST_ADDOPTS", None)
+    shutil.copytree(DOCS_DIR, tmp_path / "docs")
+    subprocess.run([sys.executable, "-m", "bot", "docs"], cwd=tmp_path, env=env, check=True, capture_output=True)
+    assert STEP in (tmp_path / "docs" / "twitching.mmd").read_text(encoding="utf-8")
+
+    report = tmp_path / "inner.xml"
+    left_out = [f"--ignore={path}" for path in SLOW_AND_FLOW_FREE]
+    run = subprocess.run(
+        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", f"--junitxml={report}", *left_out],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=3600,
+    )
+    assert report.is_file(), run.stdout[-3000:] + run.stderr[-3000:]
+    failed = failures(report)
+    depend = sorted(set(failed) - FLOWS_OWN_CASES)
+    assert not depend, "these depend on the shipped flow:\n" + "\n".join(depend)
+    for test, message in failed.items():
+        assert TRANSCRIPT.search(message), f"{test} failed without a transcript:\n{message[:2000]}"
+
+
+@pytest.mark.parametrize("path", SLOW_AND_FLOW_FREE)
+def test_what_the_inner_run_leaves_out_reads_no_flow(path: str) -> None:
+    text = (ROOT / path).read_text(encoding="utf-8")
+    assert not [word for word in FLOW_WORDS if word in text], f"{path} reads a flow: the inner run must keep it"
