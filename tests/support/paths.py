@@ -13,7 +13,7 @@ from functools import cache
 
 from bot.engine.conversation import Conversation
 from bot.engine.engine import Engine
-from bot.engine.model import Choice, Flow, Step
+from bot.engine.model import ROUTE, Choice, Flow, Level, Step
 from bot.engine.replies import Pick, Reply
 
 DEFAULTS = ("no", "skip")
@@ -128,6 +128,60 @@ def lengths(flow: Flow, fixed: Mapping[str, str] | None = None) -> Counter[int]:
         return total
 
     return from_step(flow.start, frozenset())
+
+
+def longest(flow: Flow) -> list[tuple[Step, Choice]]:
+    """The button path with the most questions that ends below 🚨, the longest labels on ties.
+
+    Like `lengths`, a state is the step plus the answers a later branch can still read (and the routing
+    rules, when one of them can end at 🚨), so the search stays small however many paths there are.
+    """
+    alarming = [rule for rule in flow.rules if flow.outcomes[rule.outcome].level is Level.EMERGENCY]
+    read = frozenset().union(
+        *(rule.when.keys() for rule in flow.rules if alarming),
+        *(b.when.keys() for s in flow.steps.values() for c in s.choices for b in c.branches),
+    )
+
+    def ends_calm(target: str, answers: dict[str, str]) -> bool:
+        if target == ROUTE:
+            if not alarming:
+                return True
+            target = next(rule.outcome for rule in flow.rules if rule.when.holds(answers))
+        return flow.outcomes[target].level is not Level.EMERGENCY
+
+    @cache
+    def best(step_id: str, known: frozenset[tuple[str, str]]) -> tuple[tuple[str, str], ...] | None:
+        step = flow.steps[step_id]
+        found: tuple[tuple[str, str], ...] | None = None
+        for choice in step.choices:
+            answers = dict(known) | {step.key: choice.value}
+            target = next(b.target for b in choice.branches if b.when.holds(answers))
+            if target in flow.steps:
+                rest = best(target, frozenset((k, v) for k, v in answers.items() if k in read))
+                if rest is None:
+                    continue
+            elif not ends_calm(target, answers):
+                continue
+            else:
+                rest = ()
+            path = ((step_id, choice.value), *rest)
+            if found is None or _weight(flow, path) > _weight(flow, found):
+                found = path
+        return found
+
+    path = best(flow.start, frozenset())
+    assert path is not None, f"{flow.id} has no path that ends below 🚨"
+    return [(flow.steps[step_id], _choice(flow.steps[step_id], value)) for step_id, value in path]
+
+
+def _choice(step: Step, value: str) -> Choice:
+    choice = step.choice(value)
+    assert choice is not None
+    return choice
+
+
+def _weight(flow: Flow, path: tuple[tuple[str, str], ...]) -> tuple[int, int]:
+    return len(path), sum(len(_choice(flow.steps[step_id], value).label) for step_id, value in path)
 
 
 def figures(counts: Counter[int]) -> tuple[int, int, int]:
