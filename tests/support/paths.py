@@ -31,7 +31,7 @@ def walk(flow: Flow, answers: Mapping[str, str] | None = None) -> list[tuple[Ste
     while at in flow.steps:
         step = flow.steps[at]
         assert len(path) < 4 * len(flow.steps), f"{flow.id} loops at {at}"
-        choice = _pick(step, wanted.get(step.key))
+        choice = pick(step, wanted.get(step.key))
         given[step.key] = choice.value
         path.append((step, choice))
         at = next(branch.target for branch in choice.branches if branch.when.holds(given))
@@ -66,7 +66,7 @@ def press(
         if conversation.step not in flow.steps or conversation.step == until:
             break
         step = flow.steps[conversation.step]
-        conversation, replies = engine.advance(conversation, Pick(step.id, _pick(step, wanted.get(step.key)).value))
+        conversation, replies = engine.advance(conversation, Pick(step.id, pick(step, wanted.get(step.key)).value))
     assert until is None or conversation.step == until, (
         f"{until!r} was not asked; the check is at {conversation.step!r}"
     )
@@ -83,7 +83,8 @@ def start(
     return press(engine, conversation, answers, until)
 
 
-def _pick(step: Step, value: str | None) -> Choice:
+def pick(step: Step, value: str | None) -> Choice:
+    """The choice recording `value`; with no value, "no", else "skip", else the first choice."""
     if value is not None:
         choice = step.choice(value)
         assert choice is not None, f"step {step.id!r} has no choice {value!r}"
