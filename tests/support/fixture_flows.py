@@ -54,6 +54,8 @@ flow: mini
 title: Mini check
 start: emergency_now
 max_excerpts: 2
+interrupts:
+  - {id: breathing, phrases: ["can't breathe"], outcome: emergency}
 steps:
   - id: emergency_now
     kind: emergency
@@ -126,5 +128,6 @@ outcomes:
       - {text: "Worry can be talked about too."}
   - {id: self_care, level: self_care, title: Rest, recommendation: Rest., watch_for: Weakness.}
 """
-"""A small flow of known shape for engine tests: an emergency screen, a duration read by meaning, a context
-question, three red flags, routing with a reason at each level, notes and more excerpts than `max_excerpts`."""
+"""A small flow of known shape for engine tests: a typed emergency phrase, an emergency screen, a duration
+read by meaning, a context question, three red flags, routing with a reason at each level, notes, and more
+excerpts than `max_excerpts`."""
