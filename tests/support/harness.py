@@ -10,13 +10,14 @@ from typing import Any, Self
 
 from bot.bootstrap import Loaded
 from bot.config import Settings
+from bot.engine.model import Step
 from bot.storage import open_store
 from bot.storage.base import ConversationStore
 from bot.telegram.app import BotRuntime
 from bot.telegram.webhook import WebhookLimits, WebhookServer
 from tests.support.botapi import BotApiStandIn, Chat, StoredMessage, User
 from tests.support.flows import main_flow
-from tests.support.paths import asked, taps, taps_before, walk
+from tests.support.paths import asked, pick, taps, taps_before, walk
 
 MARKS = ("🚨", "🔴", "🟠", "🟢")
 ECHO = "➜ "
@@ -172,6 +173,22 @@ TO_LOCATION = taps_before(SHIPPED, "location")
 """The taps that reach "where is the twitching?" (the safety screen, who, unwell too, Skip)."""
 SECOND = SHIPPED.steps[asked(SHIPPED)[1]].text
 """The question after "No" at the safety screen."""
+
+
+def after(step_id: str, answers: dict[str, str] | None = None) -> Step:
+    """The question asked right after `step_id` on the button path with these answers."""
+    ids = asked(SHIPPED, answers)
+    return SHIPPED.steps[ids[ids.index(step_id) + 1]]
+
+
+def label(step: Step | str, value: str | None = None) -> str:
+    """The label of the button recording `value` at `step` (with no value: "No", else "Skip", else the first)."""
+    return pick(SHIPPED.steps[step] if isinstance(step, str) else step, value).label
+
+
+def line(step_id: str, value: str) -> str:
+    """The card's answer line for `value` at `step_id` ("✓ Where it twitches: Leg or foot")."""
+    return f"{ANSWERED}{SHIPPED.steps[step_id].topic}: {label(step_id, value)}"
 
 
 def lines_of(answers: dict[str, str], count: int) -> list[str]:
