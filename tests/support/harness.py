@@ -186,6 +186,18 @@ def label(step: Step | str, value: str | None = None) -> str:
     return pick(SHIPPED.steps[step] if isinstance(step, str) else step, value).label
 
 
+def default_label(message: StoredMessage) -> str:
+    """The button a test taps when it has no answer to give: the question's "No", else "Skip", else its first.
+
+    The question is the step of the flow under test whose buttons the message shows.
+    """
+    shown = message.button_texts
+    for step in SHIPPED.steps.values():
+        if [choice.label for choice in step.choices] == shown:
+            return label(step)
+    return "No" if "No" in shown else shown[0]
+
+
 def line(step_id: str, value: str) -> str:
     """The card's answer line for `value` at `step_id` ("✓ Where it twitches: Leg or foot")."""
     return f"{ANSWERED}{SHIPPED.steps[step_id].topic}: {label(step_id, value)}"
