@@ -15,6 +15,7 @@ below checks that those files name no flow).
 
 from __future__ import annotations
 
+import ast
 import os
 import re
 import shutil
@@ -26,7 +27,7 @@ from pathlib import Path
 import pytest
 
 from tests.support.flows import CONTENT_DIR, DOCS_DIR, FLOWS_DIR
-from tests.support.inserted import STEP, inserted_copy
+from tests.support.inserted import CASE, STEP, inserted_copy
 
 ROOT = Path(__file__).resolve().parents[1]
 INNER = "TWITCHCHECK_INNER_SUITE"
@@ -39,14 +40,27 @@ FLOWS_OWN_CASES = {
 }
 """The tests that run the flow's own case files (flows/tests/) through `twitchcheck test`'s runner."""
 
-TRANSCRIPT = re.compile(r"^  \S+: .*\n    > '.*' +→ ", re.M)
-"""A line of `twitchcheck test`'s transcript: the step and its question, then what was typed and where it went."""
+TRANSCRIPT = re.compile(r"^[ E]+[a-z_]+: .*\n[ E]+> .+ +→ (?s:.*)✗ expected |\.yaml:\d+: .+, read as ", re.M)
+"""`twitchcheck test`'s report of a failure: a case's transcript (each step and its question, what was typed and
+where it went, then what was expected), or a language-corpus line (`file:line: '…' means …, read as …`)."""
 
-SLOW_AND_FLOW_FREE: tuple[str, ...] = ()
-"""Test files the child run leaves out: slow, and they never load a flow from flows/."""
+SLOW_AND_FLOW_FREE = (
+    "tests/e2e/test_redelivery_stress.py",
+    "tests/e2e/test_typed_exactly_once.py",
+    "tests/storage/test_sqlite_stress.py",
+    "tests/storage/test_redis_store.py",
+    "tests/storage/test_sqlite_locked.py",
+    "tests/storage/test_sqlite_shutdown.py",
+    "tests/storage/test_sqlite_forget_on_disk.py",
+    "tests/content/test_split_message.py",
+)
+"""Test files the child run leaves out: among the slowest (stress runs, a real Redis, many cuts and
+restarts), and they read no flow under test: their flows are fixture flows, or none."""
 
-FLOW_WORDS = ("support.flows", "SHIPPED", "main_flow", "DEFAULT_FLOWS", "FLOWS_DIR", "flows/", "loaded", "RunningBot")
-"""How a test file reaches the flows under test; a file left out of the child run names none of them."""
+FLOW_FIXTURES = {"loaded", "bot", "engine", "twitching", "shipped", "project", "good", "content"}
+"""Fixtures that load the flows or content under test (tests/e2e, tests/engine and tests/studio conftest)."""
+FLOW_NAMES = ("tests.support.flows", "SHIPPED", "main_flow", "FLOWS_DIR", "CONTENT_DIR")
+"""Names that reach the flows under test directly."""
 
 
 def failures(report: Path) -> dict[str, str]:
@@ -69,6 +83,15 @@ def test_a_question_inserted_in_the_yaml_fails_only_the_flows_own_cases(tmp_path
     subprocess.run([sys.executable, "-m", "bot", "docs"], cwd=tmp_path, env=env, check=True, capture_output=True)
     assert STEP in (tmp_path / "docs" / "twitching.mmd").read_text(encoding="utf-8")
 
+    # The maintainer's view first: `twitchcheck test` passes the new case, and shows each failure's transcript.
+    tested = subprocess.run(
+        [sys.executable, "-m", "bot", "test"], cwd=tmp_path, env=env, capture_output=True, text=True
+    )
+    new_case = CASE.split("name: ", 1)[1].split("\n", 1)[0]
+    assert f"PASS twitching.yaml: {new_case}" in tested.stdout, tested.stdout[-3000:]
+    for failure in tested.stdout.split("\nFAIL ")[1:]:
+        assert TRANSCRIPT.search(failure), failure
+
     report = tmp_path / "inner.xml"
     left_out = [f"--ignore={path}" for path in SLOW_AND_FLOW_FREE]
     run = subprocess.run(
@@ -89,5 +112,12 @@ def test_a_question_inserted_in_the_yaml_fails_only_the_flows_own_cases(tmp_path
 
 @pytest.mark.parametrize("path", SLOW_AND_FLOW_FREE)
 def test_what_the_inner_run_leaves_out_reads_no_flow(path: str) -> None:
+    """No test or fixture there takes a fixture that loads the flows under test, and no name reaches them."""
     text = (ROOT / path).read_text(encoding="utf-8")
-    assert not [word for word in FLOW_WORDS if word in text], f"{path} reads a flow: the inner run must keep it"
+    assert not [name for name in FLOW_NAMES if name in text], f"{path} reads the flows under test"
+    for node in ast.walk(ast.parse(text)):
+        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef) and (
+            node.name.startswith("test_") or any("fixture" in ast.unparse(d) for d in node.decorator_list)
+        ):
+            taken = {arg.arg for arg in node.args.args} & FLOW_FIXTURES
+            assert not taken, f"{path}::{node.name} takes {sorted(taken)}: the inner run must keep it"
