@@ -263,6 +263,17 @@ def test_an_outcome_shows_the_notes_whose_condition_holds(mini: Engine):
     assert result_of(replies).notes == (notes[1],)  # the note with no condition comes with every routine result
 
 
+def test_not_sure_about_a_medicine_adds_the_medicine_note(engine: Engine, twitching: Flow):
+    """The shipped advice's note on medicines (a case file cannot state notes): "not sure" is enough for it."""
+    _, replies = start(engine, "twitching", {"location": "arm", "medicines": "not_sure"})
+    result = result_of(replies)
+    assert result.outcome.level is Level.ROUTINE
+    notes = twitching.outcomes["routine"].notes
+    medicine = next(text for when, text in notes if {"medicines"} <= set(when.keys()))
+    worry_help = next(text for when, text in notes if not set(when.keys()))  # shown with every routine result
+    assert result.notes == (medicine, worry_help)
+
+
 def test_excerpts_never_exceed_the_flow_limit(mini: Engine):
     _, replies = start(mini, "mini", {"caffeine": "yes", "weakness": "yes", "wasting": "yes"})
     result = result_of(replies)
