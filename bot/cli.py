@@ -219,7 +219,7 @@ def cmd_studio(args: argparse.Namespace, settings: Settings) -> int:
     paths = _paths(args, settings)
     folder = paths[0] if paths[0].is_dir() else paths[0].parent
     workspace = Workspace(paths, settings.content_dir, folder / "tests")
-    return run_studio(workspace, args.host, args.port, allow_remote=args.allow_remote)
+    return run_studio(workspace, args.host, args.port, allow_remote=args.allow_remote, editor=args.editor)
 
 
 def cmd_run(args: argparse.Namespace, settings: Settings) -> int:
@@ -299,6 +299,13 @@ def build_parser() -> argparse.ArgumentParser:
         "--allow-remote",
         action="store_true",
         help="allow a --host other machines can reach (prints a warning; the studio has no password)",
+    )
+    studio.add_argument(
+        "--editor",
+        default=None,
+        metavar="URL",
+        help="how a file:line link opens your editor, with {path} (absolute), {file} (relative) and {line} "
+        "(default: vscode://file/{path}:{line})",
     )
     studio.set_defaults(func=cmd_studio)
     return parser

@@ -677,6 +677,19 @@ def possible_moves(flow: Flow) -> list[Move] | None:
     return list(found)
 
 
+def shortest_paths(flow: Flow) -> dict[str, list[tuple[str, str]]] | None:
+    """The shortest answers (step id, value) that reach each reachable step, from the same breadth-first
+    exploration as `check` (the studio's "write a case for this gap"); None if the proof gave up."""
+    prover = _Prover(flow)
+    prover.explore()
+    if prover.gave_up:
+        return None
+    found: dict[str, list[tuple[str, str]]] = {}
+    for at, state in enumerate(prover.states):
+        found.setdefault(prover.steps[state[0]].id, prover.path(at))
+    return found
+
+
 def _unsafe(prover: _Prover) -> list[FlowProblem]:
     """One UnsafeRouteError per deciding line, each with its shortest counter-example."""
     flow = prover.flow

@@ -37,7 +37,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from enum import IntEnum
 
 from rapidfuzz import process
@@ -62,6 +62,20 @@ class Verdict(IntEnum):
 
 
 @dataclass(frozen=True, slots=True)
+class Cause:
+    """What emergency language decided a reading, and where it is declared, for the studio's trace."""
+
+    kind: str
+    """`phrase`, `unclear phrase` or `pattern` (the flow's `interrupts:`), or `frame` (the language file)."""
+    declared: str
+    """As written: the phrase, the pattern, or the frame's classes (`unable breathe`)."""
+    said: str
+    """The words of the text it matched."""
+    line: int = 0
+    """The frame's line in the language file; for the rest, the concept's line in the flow."""
+
+
+@dataclass(frozen=True, slots=True)
 class Reading:
     """The verdict and the concept (interrupt id) that decided it."""
 
@@ -69,6 +83,8 @@ class Reading:
     concept: str | None = None
     considered: bool = False
     """Some emergency language was found, and judged: a calm verdict then means it was ruled out."""
+    cause: Cause | None = field(default=None, compare=False)
+    """The phrase, pattern or frame behind the verdict (the first one judged, when it was ruled out)."""
 
 
 CALM = Reading(Verdict.NONE)
@@ -79,6 +95,9 @@ class _Phrase:
     concept: str
     unclear: bool
     fillers: frozenset[int] = frozenset()
+    kind: str = "phrase"
+    declared: str = ""
+    line: int = 0
 
 
 class EmergencyReader:
@@ -92,15 +111,25 @@ class EmergencyReader:
         language: Language = EMPTY_LANGUAGE,
     ) -> None:
         self.frames = FrameReader(language)
-        listed = [(p, _Phrase(c.id, False)) for c in concepts for p in c.phrases]
-        listed += [(p, _Phrase(c.id, True)) for c in concepts for p in c.unclear]
+        listed = [(p, _Phrase(c.id, False, declared=p, line=c.line)) for c in concepts for p in c.phrases]
+        listed += [
+            (p, _Phrase(c.id, True, kind="unclear phrase", declared=p, line=c.line))
+            for c in concepts
+            for p in c.unclear
+        ]
         # The listed phrases and the frames' word classes, found in one pass over a sentence's words.
         self.index: PhraseIndex[_Phrase | str] = PhraseIndex(
             [*listed, *((p, name) for name, phrases in language.classes.items() for p in phrases)]
         )
-        self.patterns = [(re.compile(rf"\b(?:{p})\b"), _Phrase(c.id, False)) for c in concepts for p in c.patterns]
+        self.patterns = [
+            (re.compile(rf"\b(?:{p})\b"), _Phrase(c.id, False, kind="pattern", declared=p, line=c.line))
+            for c in concepts
+            for p in c.patterns
+        ]
         self.patterns += [
-            (re.compile(rf"\b(?:{p})\b"), _Phrase(c.id, True)) for c in concepts for p in c.unclear_patterns
+            (re.compile(rf"\b(?:{p})\b"), _Phrase(c.id, True, kind="pattern", declared=p, line=c.line))
+            for c in concepts
+            for p in c.unclear_patterns
         ]
         self.unless = {c.id: PhraseIndex((p, True) for p in c.unless) for c in concepts if c.unless}
         self.cues = CueReader(cues)
@@ -144,19 +173,23 @@ class EmergencyReader:
             matches += self._pattern_matches(said)
         if classes:
             matches += [
-                Found(f.start, f.end, _Phrase(f.value.concept, f.value.unclear, f.value.fillers))
+                Found(
+                    f.start,
+                    f.end,
+                    _Phrase(f.value.concept, f.value.unclear, f.value.fillers, "frame", f.value.declared, f.value.line),
+                )
                 for f in self.frames.frames_in(classes)
             ]
         if not matches:
             return CALM
         context = self.cues.scan(sentence, said)
         context.cues += years(said)  # "back in 2009": the distant past for emergency language only
-        best = Reading(Verdict.NONE, considered=True)
+        best = Reading(Verdict.NONE, considered=True, cause=_cause(matches[0], said))
         unless_at: dict[str, set[int]] = {}  # per concept, the clauses its `unless` phrases are in
         for match in matches:
             verdict = self._judge(match, said, context, unless_at)
             if verdict > best.verdict:
-                best = Reading(verdict, match.value.concept, True)
+                best = Reading(verdict, match.value.concept, True, _cause(match, said))
         return best
 
     def _pattern_matches(self, said: tuple[str, ...]) -> list[Found[_Phrase]]:
@@ -221,6 +254,11 @@ class EmergencyReader:
                 self._corrections.clear()
             self._corrections[word] = cached
         return cached
+
+
+def _cause(match: Found[_Phrase], said: tuple[str, ...]) -> Cause:
+    found = match.value
+    return Cause(found.kind, found.declared, " ".join(said[match.start : match.end]), found.line)
 
 
 def _word_at(starts: list[int], offset: int) -> int:

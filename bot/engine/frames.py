@@ -24,7 +24,7 @@ frame a walk over the few places its first class occurs: microseconds per senten
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from types import MappingProxyType
 
 from bot.engine.second_reader import SecondReader
@@ -100,6 +100,10 @@ class FrameHit:
     fillers: frozenset[int] = frozenset()
     """Positions of the words between the frame's classes: a negation there negates the frame
     ("my face isn't drooping")."""
+    declared: str = ""
+    """The frame's classes as written (`unable breathe`), for the studio's trace."""
+    line: int = 0
+    """The frame's line in the language file."""
 
 
 class FrameReader:
@@ -118,7 +122,7 @@ class FrameReader:
         for frame in language.frames:
             rest = tuple((name.lstrip("+"), 0 if name.startswith("+") else language.gap) for name in frame.classes[1:])
             self._by_first.setdefault(frame.classes[0].lstrip("+"), []).append(
-                (rest, FrameHit(frame.concept, frame.unclear))
+                (rest, FrameHit(frame.concept, frame.unclear, declared=" ".join(frame.classes), line=frame.line))
             )
 
     def __bool__(self) -> bool:
@@ -157,7 +161,7 @@ class FrameReader:
             if chained is not None:
                 last, fillers = chained
                 if fillers:
-                    frame_hit = FrameHit(frame_hit.concept, frame_hit.unclear, frozenset(fillers))
+                    frame_hit = replace(frame_hit, fillers=frozenset(fillers))
                 yield Found(start, last, frame_hit)
                 return
 

@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 
 from rapidfuzz import process
 from rapidfuzz.distance import DamerauLevenshtein
@@ -29,7 +29,7 @@ from rapidfuzz.distance import DamerauLevenshtein
 from bot.engine.context import Cue, CueReader, Negation, SentenceContext
 from bot.engine.model import NO, NOT_SURE, YES, Step, StepKind
 from bot.engine.quantities import YEAR, ages, durations
-from bot.engine.text import PhraseIndex, Sentence, normalize, sentences, words
+from bot.engine.text import Found, PhraseIndex, Sentence, normalize, sentences, words
 
 __all__ = ["ChoiceMatcher", "Match", "Parsed", "TextParser", "allowed_typos", "normalize"]
 
@@ -63,6 +63,10 @@ class Match:
 
     value: str | None = None
     candidates: tuple[str, ...] = ()
+    how: str = field(default="", compare=False)
+    """Which reading decided (one of READINGS), for the studio's trace; empty when nothing was read."""
+    phrase: str = field(default="", compare=False)
+    """What it matched, as the flow writes it: the label, synonym or mention, the amount read, the option number."""
 
     @property
     def ambiguous(self) -> bool:
@@ -70,6 +74,24 @@ class Match:
 
 
 NOTHING = Match()
+
+READINGS = {
+    "label": "the choice's label",
+    "value": "the choice's value",
+    "synonym": "a synonym of the choice",
+    "flow synonym": "a synonym of the flow (`synonyms:`)",
+    "typo": "a label or synonym with a typo",
+    "opening": "an answer that opens the reply",
+    "range": "an amount, by the choice's range",
+    "mention": "a mention",
+    "negated mention": "a mention, negated",
+    "combined": "mentions of several choices (the step's `combined` choice)",
+    "hedge": "a hedge (not sure)",
+    "leading": "an answer that leads the reply",
+    "option": "the option number",
+    "no and own words": "a no, then only this question's words",
+}
+"""How a typed answer can be read (`Match.how`), as the studio's trace names it."""
 
 ASIDES = frozenset(
     {
@@ -199,16 +221,29 @@ class ChoiceMatcher:
         self.step = step
         self.values = tuple(choice.value for choice in step.choices)
         self.exact: dict[str, str] = {}
+        self.origin: dict[str, tuple[str, str]] = {}
+        """Each exact phrase's kind (label, value, synonym, flow synonym) and its words as written."""
         for choice in step.choices:
             shared = flow_synonyms.get(choice.value, ()) if flow_synonyms else ()
-            for phrase in (choice.label, choice.value.replace("_", " "), *choice.synonyms, *shared):
+            written = [
+                ("label", choice.label),
+                ("value", choice.value.replace("_", " ")),
+                *(("synonym", phrase) for phrase in choice.synonyms),
+                *(("flow synonym", phrase) for phrase in shared),
+            ]
+            for kind, phrase in written:
                 said = normalize(phrase)
-                if said:
-                    self.exact.setdefault(said, choice.value)
+                if said and said not in self.exact:
+                    self.exact[said] = choice.value
+                    self.origin[said] = (kind, phrase)
         self.phrases = list(self.exact)
         self.mentions: PhraseIndex[str] = PhraseIndex(
             (phrase, choice.value) for choice in step.choices for phrase in choice.mentions
         )
+        self.mention_words = {
+            (words(phrase), choice.value): phrase for choice in step.choices for phrase in choice.mentions
+        }
+        """Each mention as written, by its words and value: the trace names the one that matched."""
         self.ranges = [(choice.range, choice.value) for choice in step.choices if choice.range is not None]
         self.quantity = step.quantity
         self.own_words = frozenset(words(step.text)) | {
@@ -222,7 +257,9 @@ class ChoiceMatcher:
         return self.read(text).value
 
     def read(self, text: str, parsed: Parsed | None = None, cues: CueReader | None = None) -> Match:
-        """What `text` means at this step; `parsed` (with its cues) enables mentions with negation."""
+        """What `text` means at this step; `parsed` (with its cues) enables mentions with negation.
+
+        The match also says how it was read (`how`, `phrase`), for the studio's trace."""
         said = normalize(text)
         if not said:
             return NOTHING
@@ -230,35 +267,38 @@ class ChoiceMatcher:
         plain = _plain_answer(trimmed)
         for candidate in (said, trimmed, plain):
             if candidate in self.exact:
-                return Match(self.exact[candidate])
+                return self._exact(candidate)
         if parsed is None:
             parsed = TextParser(cues or CueReader.empty()).parse(text)
         if _asks_back(parsed):
             return NOTHING
         near = self._closest(trimmed, most=1)  # "Less thn 2 weeks" is the label, not "2 weeks"
         if near is not None:
-            return Match(near)
-        fine = self._no_then_fine(trimmed) or self._opening(parsed)
+            return self._typo(near, trimmed)
+        fine = self._no_then_fine(trimmed)
         if fine is not None:
-            return Match(fine)
+            return Match(fine, how="leading", phrase=trimmed.split(" ", 1)[0])
+        opening = self._opening(parsed)
+        if opening is not None:
+            return Match(opening, how="opening", phrase=" ".join(parsed.contexts[0].said[: self._cut(parsed)]))
         for reading in (self._quantity, self._mentioned):
             found = reading(parsed)
             if found is not NOTHING:
                 hedged = set(plain.split()) & HEDGES or any(phrase in plain for phrase in UNSURE_PHRASES)
                 if found.value == YES and NOT_SURE in self.values and hedged:
-                    return Match(NOT_SURE)  # "maybe a bit clumsier": a hedged yes is not sure
+                    return Match(NOT_SURE, how="hedge", phrase=found.phrase)  # "maybe a bit clumsier"
                 if found.value == NO and NOT_SURE in self.values and "not sure" in plain:
-                    return Match(NOT_SURE)  # "now and then, not sure if that's a lot"
+                    return Match(NOT_SURE, how="hedge", phrase="not sure")  # "now and then, not sure if that's a lot"
                 return found
         close = self._closest(trimmed)
         if close is not None:
-            return Match(close)
+            return self._typo(close, trimmed)
         lead = self._leading(trimmed, parsed)
         if lead is not None:
-            return Match(lead)
+            return Match(lead, how="leading", phrase=next((p for p in self.leading if trimmed.startswith(p)), ""))
         option = _OPTION.match(trimmed)
         if option and 1 <= int(option.group(1)) <= len(self.values):
-            return Match(self.values[int(option.group(1)) - 1])
+            return Match(self.values[int(option.group(1)) - 1], how="option", phrase=option.group(1))
         plain_words = plain.split()
         if (
             NO in self.values
@@ -267,10 +307,30 @@ class ChoiceMatcher:
             and not set(plain_words) & (TURNS | HEDGES)
             and all(word in self.own_words for word in plain_words[1:] if len(word) >= 4)
         ):
-            return Match(NO)  # "no cramps": a no, then only words of this question ("no trouble breathing" isn't)
+            # "no cramps": a no, then only words of this question ("no trouble breathing" isn't)
+            return Match(NO, how="no and own words", phrase=plain_words[0])
         if NOT_SURE in self.values and (set(plain_words) & HEDGES or any(h in plain for h in UNSURE_PHRASES)):
-            return Match(NOT_SURE)  # "honestly can't remember when it started": nothing else said
+            # "honestly can't remember when it started": nothing else said
+            hedge = next((w for w in plain_words if w in HEDGES), None) or next(h for h in UNSURE_PHRASES if h in plain)
+            return Match(NOT_SURE, how="hedge", phrase=hedge)
         return NOTHING
+
+    def _exact(self, said: str) -> Match:
+        kind, written = self.origin[said]
+        return Match(self.exact[said], how=kind, phrase=written)
+
+    def _typo(self, value: str, said: str) -> Match:
+        """A typo's match names the phrase it was taken for."""
+        nearest = min(
+            (phrase for phrase in self.phrases if self.exact[phrase] == value),
+            key=lambda phrase: DamerauLevenshtein.distance(said, phrase),
+        )
+        return Match(value, how="typo", phrase=self.origin[nearest][1])
+
+    @staticmethod
+    def _cut(parsed: Parsed) -> int:
+        first = parsed.contexts[0]
+        return min((p for p in first.sentence.pauses if p > 0), default=len(first.said))
 
     def _opening(self, parsed: Parsed) -> str | None:
         """An answer that stands alone before the first comma or full stop: "Not today. I had…", "no, I stopped".
@@ -333,14 +393,24 @@ class ChoiceMatcher:
         *,
         account: bool = False,
         where: Callable[[SentenceContext, int], bool] | None = None,
+        seen: list[tuple[str, str, bool]] | None = None,
     ) -> dict[str, int]:
         """Choices the text names, with how many times: negated yes-mentions count as "no".
 
         Long-past mentions ("years ago") say nothing about now; in an account (`account=True`),
         neither do hedged ones ("worried about…"). `where` can keep only mentions in some parts.
+        `seen` collects each counted mention as (value it counted for, the mention as written, whether
+        it was turned round: a negated or "fine" yes-mention counted as no), for the studio's trace.
         """
         found: dict[str, int] = {}
         fine = 0
+        fine_seen: list[tuple[str, str, bool]] = []
+
+        def count(value: str, hit: Found[str], said: tuple[str, ...], turned: bool = False) -> None:
+            found[value] = found.get(value, 0) + 1
+            if seen is not None:
+                seen.append((value, self.mention_words.get((said[hit.start : hit.end], hit.value), ""), turned))
+
         # "no gym" says nothing about a tummy bug when one question asks about both (`from_account: yes_only`)
         has_no = NO in self.values and self.step.from_account != "yes_only"
         for context in parsed.contexts:
@@ -361,10 +431,10 @@ class ChoiceMatcher:
                 if turned and context.negation(hit.start, hit.end) is not Negation.NONE:
                     turned = None  # "no weak grip, but I still…": the no decides
                 if turned == "longstanding" and has_no and self.step.kind == StepKind.RED_FLAG:
-                    found[NO] = found.get(NO, 0) + 1  # "I cough when I drink but I always have, nothing new"
+                    count(NO, hit, said, True)  # "I cough when I drink but I always have, nothing new"
                     continue
                 if turned == "still" and NOT_SURE in self.values:
-                    found[NOT_SURE] = found.get(NOT_SURE, 0) + 1  # "a bit weak but I can still do everything"
+                    count(NOT_SURE, hit, said, True)  # "a bit weak but I can still do everything"
                     continue
                 if context.has_near(Cue.DISTANT_PAST, hit.start, hit.end):
                     continue  # "…, 3 cups a day like always": a habit, not "lately"
@@ -372,28 +442,34 @@ class ChoiceMatcher:
                     continue
                 if hit.value == YES and has_no and ALL_FINE & set(said[hit.end : hit.end + 2]):
                     fine += 1  # "swallowing's fine, breathing fine": a no, unless something else is a yes
+                    fine_seen.append((NO, self.mention_words.get((said[hit.start : hit.end], hit.value), ""), True))
                     continue
                 negation = context.negation(hit.start, hit.end)
                 if negation is Negation.UNSURE:
                     continue  # "no coffee, stress": says nothing sure about the second
                 if negation is Negation.CLEAR:
                     if hit.value == YES and has_no:
-                        found[NO] = found.get(NO, 0) + 1
+                        count(NO, hit, said, True)
                     continue
-                found[hit.value] = found.get(hit.value, 0) + 1
+                count(hit.value, hit, said)
         if fine and YES not in found:
             found[NO] = found.get(NO, 0) + fine
+            if seen is not None:
+                seen += fine_seen
         return found
 
     def _mentioned(self, parsed: Parsed) -> Match:
-        values = list(self.mentioned(parsed))
+        seen: list[tuple[str, str, bool]] = []
+        values = list(self.mentioned(parsed, seen=seen))
         if not values:
             return NOTHING
+        phrases = ", ".join(dict.fromkeys(phrase for _, phrase, _ in seen))
         if len(values) == 1:
-            return Match(values[0])
+            negated = all(flipped for value, _, flipped in seen if value == values[0])
+            return Match(values[0], how="negated mention" if negated else "mention", phrase=phrases)
         if self.step.combined is not None:
-            return Match(self.step.combined)
-        return Match(candidates=tuple(v for v in self.values if v in values))
+            return Match(self.step.combined, how="combined", phrase=phrases)
+        return Match(candidates=tuple(v for v in self.values if v in values), how="mention", phrase=phrases)
 
     def _quantity(self, parsed: Parsed) -> Match:
         if not self.ranges:
@@ -402,9 +478,10 @@ class ChoiceMatcher:
             alone = parsed.contexts[0].said if parsed.contexts else ()
             if len(alone) == 1 and alone[0].isdigit() and int(alone[0]) <= len(self.values):
                 return NOTHING  # "2" alone is the second button, not an age
-            return self.by_range([years * YEAR for context in parsed.contexts for years in ages(context.said)])
-        amounts = [amount for context in parsed.contexts for amount in durations(context.said)]
-        return self.by_range([amount.days for amount in amounts])
+            found = [years for context in parsed.contexts for years in ages(context.said)]
+            return _read_as(self.by_range([years * YEAR for years in found]), found, "years")
+        amounts = [amount.days for context in parsed.contexts for amount in durations(context.said)]
+        return _read_as(self.by_range(amounts), amounts, "days")
 
     def by_range(self, amounts: list[float]) -> Match:
         """The choice whose range holds every amount; candidates when they fall in different ones."""
@@ -423,6 +500,13 @@ class ChoiceMatcher:
         best = found[0][1]
         values = {self.exact[phrase] for phrase, score, _ in found if score == best}
         return values.pop() if len(values) == 1 else None
+
+
+def _read_as(found: Match, amounts: Sequence[float], unit: str) -> Match:
+    """A range's match, naming the amounts it read ("3 days")."""
+    if found is NOTHING:
+        return found
+    return replace(found, how="range", phrase=", ".join(f"{amount:g} {unit}" for amount in dict.fromkeys(amounts)))
 
 
 def _turned_by(context: SentenceContext, start: int, end: int) -> str | None:

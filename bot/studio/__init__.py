@@ -8,6 +8,7 @@ workspace.py  the files being edited: reload on change, keep the last good versi
 diagram.py    the flow drawn as SVG (a small layered layout, no network, no JavaScript library)
 present.py    flows, problems and steps as JSON-ready data for the page
 trial.py      "Try it": one turn of a conversation, and saving it as a test case
+explain.py    why Try it did what it did (how typed text was read, which rule decided) and where an answer is used
 testing.py    "Tests and coverage": every case file and corpus, with bot/authoring/coverage.py
 server.py     the tornado application: the page, its JSON API and the live event stream
 static/       the page itself (HTML, CSS, plain JavaScript; nothing to build)

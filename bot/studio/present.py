@@ -7,9 +7,10 @@ from typing import Any
 
 from bot.content.render import HTML, Renderer
 from bot.engine.errors import EndlessLoopError, SkippedFlagsError, UnsafeRouteError
-from bot.engine.model import ROUTE, AllOf, Always, AnswerIn, AnyOf, Condition, Flow, Not
+from bot.engine.model import ROUTE, Always, Flow
 from bot.engine.replies import Question
 from bot.studio.diagram import ROUTING, to_svg
+from bot.studio.explain import Relative, condition_text, place, uses
 from bot.studio.workspace import Snapshot, Workspace
 
 PATH_PART = re.compile(r"([A-Za-z0-9_]+)=([^\s→,]+)")
@@ -17,20 +18,6 @@ OUTCOME_PART = re.compile(r"[🚨🔴🟠🟢] ([A-Za-z0-9_]+)")
 """A counter-example as `check` prints it: `emergency_now=no → weakness=yes → 🟢 self_care`."""
 PATHS = (UnsafeRouteError, SkippedFlagsError, EndlessLoopError)
 """The problems whose message holds such a path."""
-
-
-def condition_text(condition: Condition) -> str:
-    """A condition as a maintainer reads it: `weakness is yes or not_sure`, `any of (…)`."""
-    if isinstance(condition, Always):
-        return "always"
-    if isinstance(condition, AnswerIn):
-        return f"{condition.key} is {' or '.join(sorted(condition.values))}"
-    if isinstance(condition, AnyOf | AllOf):
-        word = "any" if isinstance(condition, AnyOf) else "all"
-        return f"{word} of ({'; '.join(condition_text(part) for part in condition.parts)})"
-    if isinstance(condition, Not):
-        return f"not ({condition_text(condition.part)})"
-    return repr(condition)
 
 
 def counter_example(what: str, flow: Flow | None) -> tuple[list[str], str | None]:
@@ -60,6 +47,7 @@ def problems(snapshot: Snapshot, workspace: Workspace) -> list[dict[str, Any]]:
                 "fix": problem.fix,
                 "text": f"{workspace.relative(problem.source)}:{problem.line}: {problem.what}; {problem.fix}",
                 "flow": flow.id if flow else None,
+                "at": place(problem.source, problem.line, workspace.relative),
                 "path": path,
                 "outcome": outcome,
             }
@@ -94,7 +82,7 @@ def _where(flow: Flow, target: str) -> str:
     return target
 
 
-def node(snapshot: Snapshot, flow_id: str, node_id: str) -> dict[str, Any] | None:
+def node(snapshot: Snapshot, flow_id: str, node_id: str, relative: Relative = str) -> dict[str, Any] | None:
     """A step as the person sees it, with its choices and where each leads; or an outcome and what leads to it."""
     loaded = snapshot.drawn
     flow = loaded.flows.get(flow_id) if loaded else None
@@ -130,6 +118,8 @@ def node(snapshot: Snapshot, flow_id: str, node_id: str) -> dict[str, Any] | Non
                 for choice in step.choices
             ],
             "routing": _rules(flow) if any(b.target == ROUTE for c in step.choices for b in c.branches) else [],
+            "at": place(flow.source, step.line, relative),
+            "uses": uses(flow, step, relative),
         }
     if node_id == ROUTING:
         first = min((rule.line for rule in flow.rules), default=0)

@@ -29,13 +29,13 @@ from typing import Any
 from tornado.httpserver import HTTPServer
 from tornado.ioloop import IOLoop, PeriodicCallback
 from tornado.iostream import IOStream, StreamClosedError
-from tornado.locks import Condition
+from tornado.locks import Condition, Lock
 from tornado.netutil import bind_sockets
 from tornado.web import Application, HTTPError, RequestHandler, StaticFileHandler
 
 from bot.accepting import accept_waiting
 from bot.studio import present
-from bot.studio.testing import run_tests
+from bot.studio.testing import Apart
 from bot.studio.trial import TrialError, save_case, turn
 from bot.studio.workspace import Workspace
 
@@ -51,26 +51,60 @@ WILDCARDS = ("0.0.0.0", "::", "")
 """Bind addresses that mean "every interface": never the address a request reaches, so never a `Host`."""
 SOURCE_CONTEXT = 3
 """Lines shown above and below a problem's line."""
+QUIET = 0.5
+"""Seconds without a reload before a test run a save stopped starts again: saves come in bursts."""
+DEFAULT_EDITOR = "vscode://file/{path}:{line}"
+"""How a `file:line` link opens the maintainer's editor unless `--editor` says otherwise: VS Code's own URL
+(others: `idea://open?file={path}&line={line}`, `subl://open?url=file://{path}&line={line}`)."""
 
 
 class Studio:
     """The workspace being served, the hosts it answers to, and the signal that wakes open pages."""
 
-    def __init__(self, workspace: Workspace) -> None:
+    def __init__(self, workspace: Workspace, editor: str = DEFAULT_EDITOR) -> None:
         self.workspace = workspace
+        self.editor = editor
         self.changed = Condition()
         self.closing = False
         self.hosts: set[str] = set()
         self.listener: Listener | None = None
+        self.tested: tuple[int, dict[str, Any]] | None = None
+        """The last test report and the good version it ran on: every open page asking for it shares one run."""
+        self.testing = Lock()
+        self.run: Apart | None = None
+
+    async def report(self) -> tuple[int, dict[str, Any]] | None:
+        """The tests' report on the last good version, run once per version in a child process; a save while
+        it runs stops it and it runs again on the newest good version. None when no version is good yet."""
+        async with self.testing:
+            while True:
+                snapshot = self.workspace.snapshot
+                if snapshot.engine is None:
+                    return None
+                if self.tested is not None and self.tested[0] == snapshot.good_version:
+                    return self.tested
+                workspace, self.run = self.workspace, Apart()
+                report = await asyncio.get_running_loop().run_in_executor(
+                    None, self.run.run, snapshot.engine, workspace.tests_dir, workspace.relative
+                )
+                if report is not None:
+                    self.tested = (snapshot.good_version, report)
+                    continue
+                while time.time() - self.workspace.snapshot.loaded_at < QUIET:  # stopped by a save: let it settle
+                    await asyncio.sleep(QUIET / 5)
 
     def tick(self) -> None:
         """Reload if a file changed, and wake every page waiting on the event stream."""
+        if self.run is not None and self.workspace.sign() != self.workspace.signature:
+            self.run.stop()  # the reload comes first; the tests run again on what it loads
         if self.workspace.poll():
             self.changed.notify_all()
 
     def close(self) -> None:
-        """Let every open event stream finish, so the server stops without waiting on them."""
+        """Let every open event stream finish, and stop a test run, so the server stops without waiting on them."""
         self.closing = True
+        if self.run is not None:
+            self.run.stop()
         self.changed.notify_all()
 
 
@@ -133,13 +167,16 @@ class PageHandler(_Handler):
 class StateHandler(_Handler):
     def get(self) -> None:
         """Diagrams, problems and versions of the files as they are now."""
-        self.reply(present.state(self.studio.workspace.snapshot, self.studio.workspace))
+        self.reply(
+            {**present.state(self.studio.workspace.snapshot, self.studio.workspace), "editor": self.studio.editor}
+        )
 
 
 class NodeHandler(_Handler):
     def get(self) -> None:
         """One step or outcome of the drawn version, for the panel beside the diagram."""
-        found = present.node(self.studio.workspace.snapshot, self.get_argument("flow"), self.get_argument("id"))
+        workspace = self.studio.workspace
+        found = present.node(workspace.snapshot, self.get_argument("flow"), self.get_argument("id"), workspace.relative)
         if found is None:
             raise HTTPError(404)
         self.reply(found)
@@ -188,7 +225,14 @@ class TryHandler(_Handler):
             self.reply({"error": "no version of the flows has passed `check` yet: fix the problems first"}, 409)
             return
         try:
-            shown = turn(snapshot.good, snapshot.engine, str(data.get("flow", "")), data.get("conversation"), data)
+            shown = turn(
+                snapshot.good,
+                snapshot.engine,
+                str(data.get("flow", "")),
+                data.get("conversation"),
+                data,
+                self.studio.workspace.relative,
+            )
         except (TrialError, KeyError, TypeError, ValueError) as error:
             self.reply({"error": str(error)}, 400)
             return
@@ -227,16 +271,17 @@ class SaveHandler(_Handler):
 
 class TestsHandler(_Handler):
     async def post(self) -> None:
-        """Run every case and corpus on the last good version, away from the loop that serves the page."""
-        snapshot = self.studio.workspace.snapshot
-        if snapshot.engine is None:
+        """Every case and corpus on the last good version: run once per version, however many pages ask."""
+        try:
+            tested = await self.studio.report()
+        except RuntimeError as error:
+            self.reply({"error": str(error)}, 500)
+            return
+        if tested is None:
             self.reply({"error": "no good version to test"}, 409)
             return
-        workspace = self.studio.workspace
-        report = await asyncio.get_running_loop().run_in_executor(
-            None, run_tests, snapshot.engine, workspace.tests_dir, workspace.relative
-        )
-        self.reply({**report, "version": snapshot.good_version})
+        version, report = tested
+        self.reply({**report, "version": version})
 
 
 def application(studio: Studio) -> Application:
@@ -360,7 +405,9 @@ def is_loopback(host: str) -> bool:
         return False
 
 
-def run_studio(workspace: Workspace, host: str, port: int, *, allow_remote: bool = False) -> int:
+def run_studio(
+    workspace: Workspace, host: str, port: int, *, allow_remote: bool = False, editor: str | None = None
+) -> int:
     """`twitchcheck studio`: serve until Ctrl+C; an address other machines can reach needs `allow_remote`."""
     if not is_loopback(host):
         if not allow_remote:
@@ -375,7 +422,13 @@ def run_studio(workspace: Workspace, host: str, port: int, *, allow_remote: bool
             "reach this port can read the flows, run the tests and save cases",
             file=sys.stderr,
         )
-    studio = Studio(workspace)
+    pattern = editor or DEFAULT_EDITOR
+    if "{path}" not in pattern and "{file}" not in pattern:
+        print(
+            f"error: --editor {pattern!r} names no file; put {{path}} (or {{file}}) and {{line}} in it", file=sys.stderr
+        )
+        return 2
+    studio = Studio(workspace, pattern)
 
     def started(bound: int) -> None:
         shown = f"[{host}]" if ":" in host else host

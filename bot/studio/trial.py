@@ -24,12 +24,14 @@ from typing import Any
 from bot.authoring.cases import parse_cases, run_case
 from bot.bootstrap import Loaded
 from bot.content.render import HTML, Action, Message, Renderer
+from bot.engine.check import shortest_paths
 from bot.engine.conversation import Conversation
 from bot.engine.engine import Engine
 from bot.engine.errors import FlowErrors
 from bot.engine.model import Flow
 from bot.engine.replies import Command, Input, Pick, Typed
 from bot.session import Session, Turn, now
+from bot.studio.explain import Relative, decided, read_trace
 
 SHOWN_ACTIONS = (Action.ANSWER, Action.WHY, Action.SUMMARY, Action.RESTART)
 """Result buttons the studio offers; "Delete my data" has nothing to delete here."""
@@ -63,14 +65,22 @@ KEY = "studio"
 
 
 def turn(
-    good: Loaded, engine: Engine, flow_id: str, held: Mapping[str, Any] | None, action: Mapping[str, Any]
+    good: Loaded,
+    engine: Engine,
+    flow_id: str,
+    held: Mapping[str, Any] | None,
+    action: Mapping[str, Any],
+    relative: Relative = str,
 ) -> dict[str, Any]:
-    """Apply one action (start, pick, typed, back, restart, why, summary) and return what the person now sees."""
+    """Apply one action (start, pick, typed, back, restart, why, summary) and return what the person now sees,
+    with `trace`: how a typed answer was read and what decided the move (explain.py)."""
     if flow_id not in engine.flows:
         raise TrialError(f"no flow '{flow_id}' in the last good version")
     renderer = Renderer(good.content, HTML)
     session: Session[None, Any] = Session(engine)
     kind = action.get("kind")
+    if kind == "reach":
+        return _reach(engine, session, renderer, flow_id, str(action.get("step", "")))
     if kind == "start" or held is None:
         started = now(session.start(KEY, flow_id))
         return _shown(engine, started, [Message(renderer.text("ui.welcome")), *renderer.render_all(started.replies)])
@@ -84,7 +94,29 @@ def turn(
         held_turn = Turn(conversation, (), changed=False)
         return _shown(engine, held_turn, [shown or Message(renderer.text("ui.stale_press"))])
     moved = now(session.handle(KEY, _input(action)))
-    return _shown(engine, moved, renderer.render_all(moved.replies))
+    trace = read_trace(engine, conversation, str(action.get("text", "")), relative) if kind == "typed" else []
+    decider = decided(engine.flows[conversation.flow_id], conversation, moved.conversation, relative)
+    return {**_shown(engine, moved, renderer.render_all(moved.replies)), "trace": [*trace, *filter(None, [decider])]}
+
+
+def _reach(
+    engine: Engine, session: Session[None, Any], renderer: Renderer, flow_id: str, step_id: str
+) -> dict[str, Any]:
+    """A conversation started and answered, by buttons, along the shortest path to `step_id` (the one `check`'s
+    search finds): "write a case for this gap". The log holds the taps, so it can be saved as a case."""
+    flow = engine.flows[flow_id]
+    path = (shortest_paths(flow) or {}).get(step_id)
+    if path is None:
+        raise TrialError(f"no path reaches '{step_id}' in flow '{flow_id}'")
+    moved = now(session.start(KEY, flow_id))
+    log: list[dict[str, str]] = []
+    for asked, value in path:
+        choice = flow.steps[asked].choice(value)
+        log.append({"step": asked, "text": choice.label if choice else value})
+        moved = now(session.handle(KEY, Pick(asked, value)))
+    taps = " → ".join(f"{entry['step']}: {entry['text']}" for entry in log) or "nothing: it is the first question"
+    note = Message(HTML.escape(f"Started at '{step_id}' by tapping {taps}"))
+    return {**_shown(engine, moved, [note, *renderer.render_all(moved.replies)]), "log": log}
 
 
 def _shown(engine: Engine, turn: Turn, messages: Sequence[Message]) -> dict[str, Any]:

@@ -46,6 +46,8 @@ class Project:
     """A throwaway copy of the project's flows and content, which tests may edit."""
 
     root: Path
+    name: str = "twitching"
+    """The flow file tests edit: `flows/<name>.yaml`."""
 
     @property
     def flows(self) -> Path:
@@ -53,7 +55,7 @@ class Project:
 
     @property
     def flow(self) -> Path:
-        return self.flows / "twitching.yaml"
+        return self.flows / f"{self.name}.yaml"
 
     @property
     def content(self) -> Path:
@@ -88,6 +90,20 @@ def project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Project:
     shutil.copytree(CONTENT_DIR, tmp_path / "content" / "en")
     monkeypatch.chdir(tmp_path)
     return Project(tmp_path)
+
+
+MINI = Path(__file__).parent / "flows" / "mini.yaml"
+"""A small flow of the studio tests' own (an emergency concept, mentions, ranges, routing rules)."""
+
+
+@pytest.fixture
+def mini(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Project:
+    """A working folder with only the mini flow in flows/ (and the shipped content, which it shows little of)."""
+    (tmp_path / "flows" / "tests").mkdir(parents=True)
+    shutil.copy(MINI, tmp_path / "flows" / "mini.yaml")
+    shutil.copytree(ROOT / "content" / "en", tmp_path / "content" / "en")
+    monkeypatch.chdir(tmp_path)
+    return Project(tmp_path, "mini")
 
 
 class Served:
@@ -154,18 +170,35 @@ def browser() -> Iterator[Any]:
         launched.close()
 
 
-@pytest.fixture
-def page(browser: Any, served: Served) -> Iterator[Any]:
-    """The studio open in a fresh tab, its diagram drawn; a script error on the page fails the test."""
+def _opened(browser: Any, served: Served) -> Iterator[Any]:
     context = browser.new_context(viewport={"width": 1400, "height": 900})
     opened = context.new_page()
     errors: list[str] = []
     opened.on("pageerror", lambda error: errors.append(str(error)))
     opened.goto(served.url)
-    opened.locator("#diagram svg .node").first.wait_for()
+    opened.locator("#diagram svg .node").first.wait_for(timeout=20_000)
     yield opened
     context.close()
     assert not errors, errors
+
+
+@pytest.fixture
+def page(browser: Any, served: Served) -> Iterator[Any]:
+    """The studio open in a fresh tab, its diagram drawn; a script error on the page fails the test."""
+    yield from _opened(browser, served)
+
+
+@pytest.fixture
+def mini_served(mini: Project) -> Iterator[Served]:
+    running = Served(mini.workspace())
+    yield running
+    running.stop()
+
+
+@pytest.fixture
+def mini_page(browser: Any, mini_served: Served) -> Iterator[Any]:
+    """The studio over the mini flow, open in a fresh tab."""
+    yield from _opened(browser, mini_served)
 
 
 def screenshot(page: Any, name: str, **options: Any) -> None:

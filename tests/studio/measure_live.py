@@ -45,22 +45,19 @@ def main(rounds: int) -> None:
                     started = time.monotonic()
                     project.edit(
                         ("  - id: worry\n", ADDED.format(n=n) + "  - id: worry\n"),
-                        (
-                            '      - {label: "No", value: "no", next: worry}',
-                            f'      - {{label: "No", value: "no", next: added_{n}}}',
-                        ),
+                        ('value: "no", next: worry', f'value: "no", next: added_{n}'),
                     )
                     page.wait_for_function(
                         f"document.querySelector('#diagram .node[data-id=added_{n}]')", polling="raf"
                     )
                     redrawn.append(time.monotonic() - started)
                     started = time.monotonic()
-                    project.edit((f"next: added_{n}}}", f"next: added_{n}x}}"))
+                    project.edit((f"next: added_{n},", f"next: added_{n}x,"))
                     page.wait_for_function(
                         "document.querySelector('#problem-count').textContent !== '0'", polling="raf"
                     )
                     shown.append(time.monotonic() - started)
-                    project.edit((f"next: added_{n}x}}", "next: worry}"), (ADDED.format(n=n), ""))
+                    project.edit((f"next: added_{n}x,", "next: worry,"), (ADDED.format(n=n), ""))
                     expect(page.locator("#problem-count")).to_have_text("0", timeout=5000)
                     print(
                         f"save {n + 1}: new question drawn in {redrawn[-1]:.3f} s, broken save shown {shown[-1]:.3f} s"

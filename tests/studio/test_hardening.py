@@ -228,3 +228,10 @@ def test_at_the_file_limit_it_stops_accepting_and_says_so_once(project: Project)
             if pipe is not None:
                 pipe.close()
     assert err is not None and err.tracebacks == 0 and err.notes == 1, err and err.first
+
+
+def test_an_editor_url_that_names_no_file_is_refused(project: Project) -> None:
+    refused = studio_command(project, "--port", "0", "--editor", "subl://open")
+    out, err = refused.communicate(timeout=120)
+    assert refused.returncode == 2 and out == ""
+    assert err.startswith("error: --editor 'subl://open' names no file; put {path} (or {file}) and {line} in it")

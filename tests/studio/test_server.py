@@ -42,6 +42,7 @@ def test_it_serves_the_page_and_the_state(studio: Served) -> None:
     status, state = request(studio, "GET", "/api/state")
     assert status == 200 and state["good"] is True and [flow["id"] for flow in state["flows"]] == ["twitching"]
     assert state["flows"][0]["svg"].startswith("<svg")
+    assert state["editor"] == "vscode://file/{path}:{line}"  # the default link to the maintainer's editor
 
 
 def test_a_request_for_another_host_is_refused(studio: Served) -> None:

@@ -206,7 +206,8 @@ def test_saving_a_flow_shows_the_new_question_and_breaking_it_shows_the_line(pag
     problem = page.locator("#problems li", has_text="stress_slep")
     expect(problem).to_contain_text(f"flows/twitching.yaml:{line}")
     expect(problem).to_contain_text("defines step 'stress_sleep'; rename one of the two")
-    problem.locator("a.where").click()
+    expect(problem.locator("a.where")).to_have_attribute("href", f"vscode://file/{project.flow.resolve()}:{line}")
+    problem.locator("button.lines").click()
     expect(problem.locator(".source .here")).to_contain_text("next: stress_slep")
     screenshot(page, "problems")
 

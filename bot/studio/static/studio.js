@@ -26,12 +26,22 @@ async function api(path, body) {
   return data;
 }
 
+// A file:line that opens the maintainer's editor (`twitchcheck studio --editor URL`; {path} is absolute).
+function editorHref(at) {
+  const pattern = (studio.state && studio.state.editor) || "vscode://file/{path}:{line}";
+  return pattern.replaceAll("{path}", encodeURI(at.path)).replaceAll("{file}", encodeURI(at.file)).replaceAll("{line}", String(at.line));
+}
+
+function editorLink(at, className = "at") {
+  return element("a", { class: className, href: editorHref(at), text: `${at.file}:${at.line}`, title: "Open in your editor" });
+}
+
 // --- views ------------------------------------------------------------------------------------------
 
 function show(view) {
   for (const button of document.querySelectorAll("nav button")) button.classList.toggle("active", button.dataset.view === view);
   for (const section of document.querySelectorAll(".view")) section.hidden = section.id !== `view-${view}`;
-  if (view === "try" && !studio.chat) startTrial();
+  if (view === "try" && !studio.chat && !studio.reaching) startTrial();
 }
 
 for (const button of document.querySelectorAll("nav button")) button.addEventListener("click", () => show(button.dataset.view));
@@ -41,9 +51,15 @@ for (const button of document.querySelectorAll("nav button")) button.addEventLis
 async function refresh() {
   const state = await api("/api/state");
   studio.state = state;
+  // A counter-example's highlight goes when its problem does (a path from Try it stays).
+  if (studio.pathProblem && !state.problems.some((p) => problemKey(p) === studio.pathProblem)) {
+    studio.pathProblem = null;
+    studio.path = null;
+  }
   renderLive(state);
   renderFlows(state);
   renderProblems(state);
+  testsAfterSave(state);
 }
 
 function renderLive(state) {
@@ -95,7 +111,9 @@ function renderFlows(state) {
     node.addEventListener("keydown", (event) => { if (event.key === "Enter" || event.key === " ") { event.preventDefault(); selectNode(node.dataset.id); } });
   }
   if (studio.selected) selectNode(studio.selected, true);
+  const problem = studio.pathProblem;
   highlight(studio.path);
+  studio.pathProblem = problem;
 }
 
 $("#flow-select").addEventListener("change", (event) => { studio.flow = event.target.value; studio.selected = null; studio.path = null; renderFlows(studio.state); });
@@ -123,9 +141,14 @@ function stepPanel(step) {
     }), lead.when ? ` when ${lead.when}` : "")))));
   const parts = [
     element("h2", { text: step.id }),
-    element("div", { class: "where muted", text: `${kind} · records ${step.key} · line ${step.line}` }),
+    element("div", { class: "where muted" }, `${kind} · records ${step.key} · `, editorLink(step.at)),
     element("div", { class: "telegram", html: step.html }),
     element("h3", { text: "Choices and where each leads" }), choices,
+    element("h3", { text: `Where its answer (${step.key}) is used` }),
+    step.uses.length
+      ? element("ul", { class: "uses" }, ...step.uses.map((use) => element("li", { class: use.kind },
+        element("span", { class: "kind", text: use.kind }), ` ${use.text} `, editorLink(use.at))))
+      : element("p", { class: "muted", text: "Nowhere: no routing rule, condition, excerpt or the summary reads it." }),
   ];
   if (step.routing.length) parts.push(element("h3", { text: "Routing (first rule that holds wins)" }), rulesList(step.routing));
   return parts;
@@ -155,8 +178,13 @@ function rulesList(rules) {
   return element("ol", {}, ...rules.map((rule) => element("li", { value: rule.number, text: `→ ${rule.outcome} when ${rule.when} (line ${rule.line})` })));
 }
 
-function highlight(path) {
+function problemKey(problem) {
+  return `${problem.kind}\u0000${problem.what}`;
+}
+
+function highlight(path, problem = null) {
   studio.path = path;
+  studio.pathProblem = path && problem ? problemKey(problem) : null;
   const svg = $("#diagram svg");
   $("#clear-path").hidden = !path;
   if (!svg) return;
@@ -186,29 +214,37 @@ $("#clear-path").addEventListener("click", () => highlight(null));
 function renderProblems(state) {
   const list = $("#problems");
   $("#problems-intro").textContent = state.problems.length
-    ? "Everything `twitchcheck validate` and `twitchcheck check` report, errors first. Click a place to see its lines."
+    ? "Everything `twitchcheck validate` and `twitchcheck check` report, errors first. A place opens your editor; “lines” shows them here."
     : "No problems: `validate` and `check` accept every flow.";
   list.replaceChildren(...state.problems.map((problem) => {
     const item = element("li", { class: problem.warning ? "warning" : "error" });
-    const where = element("a", { href: "#", class: "where", text: `${problem.file}:${problem.line}` });
-    where.addEventListener("click", (event) => { event.preventDefault(); showSource(item, problem); });
-    item.append(where, `: ${problem.warning ? "warning: " : ""}${problem.what}`, element("div", { class: "fix", text: `Fix: ${problem.fix}` }));
+    const where = editorLink(problem.at, "where");
+    const lines = element("button", { type: "button", class: "lines", text: "lines", title: "Show the lines around it here",
+      onclick: () => showSource(item, problem) });
+    item.append(where, " ", lines, `: ${problem.warning ? "warning: " : ""}${problem.what}`, element("div", { class: "fix", text: `Fix: ${problem.fix}` }));
     if (problem.path.length && problem.flow) {
       const path = ["flow_start", ...problem.path, ...(problem.outcome ? [problem.outcome] : [])];
       item.append(element("button", { type: "button", class: "show-path", text: "Show this path on the diagram", onclick: () => {
         studio.flow = problem.flow;
         renderFlows(studio.state);
-        highlight(path);
+        highlight(path, problem);
         show("flow");
       } }));
     }
+    if (openSources.has(`${problem.source}:${problem.line}`)) showSource(item, problem, true);
     return item;
   }));
 }
 
-async function showSource(item, problem) {
+// The lines shown under a problem stay open when the list is drawn again after a save.
+const openSources = new Set();
+
+async function showSource(item, problem, again = false) {
+  const key = `${problem.source}:${problem.line}`;
   const old = item.querySelector(".source");
-  if (old) { old.remove(); return; }
+  if (old && !again) { old.remove(); openSources.delete(key); return; }
+  if (old) old.remove();
+  openSources.add(key);
   try {
     const data = await api(`/api/source?file=${encodeURIComponent(problem.source)}&line=${problem.line}`);
     item.append(element("div", { class: "source" }, ...data.lines.map((line) => element("div", { class: line.number === problem.line ? "here" : "" },
@@ -222,7 +258,14 @@ async function showSource(item, problem) {
 
 // Turns run one after another, each on the conversation the one before returned, however fast the clicks.
 let queue = Promise.resolve();
+function clearSaveForm() {
+  $("#case-name").value = "";
+  $("#save-result").textContent = "";
+  $("#save-result").className = "muted";
+}
+
 function trial(action, logged) {
+  if (action.kind === "restart" || action.kind === "start" || action.kind === "reach") clearSaveForm();
   queue = queue.then(() => {
     if (logged) studio.log.push(logged.command ? logged : { step: studio.chat && studio.chat.step, ...logged });
     return turn(action);
@@ -242,11 +285,22 @@ async function turn(action) {
   }
   studio.chat = data.conversation;
   studio.tryFlow = flow;
+  if (data.log) studio.log = data.log;
   $("#try-version").textContent = `on version ${data.version}, the last good one`;
   for (const button of document.querySelectorAll("#chat button")) button.disabled = true;
   $("#chat").dataset.level = data.level || "";
+  if (data.trace && data.trace.length) $("#chat").append(traceBlock(data.trace));
   for (const message of data.messages) addMessage(message);
   showHeld(data.conversation);
+}
+
+// How a typed answer was read and what decided the move, each with the line that declares it (explain.py).
+const TRACE_KINDS = { emergency: "emergency", answer: "read as", account: "account", unclear: "unread", rule: "decided" };
+
+function traceBlock(entries) {
+  return element("div", { class: "trace" }, ...entries.map((entry) => element("div", { class: `trace-line ${entry.kind}` },
+    element("span", { class: "trace-kind", text: TRACE_KINDS[entry.kind] || entry.kind }), ` ${entry.text} `,
+    entry.at ? editorLink(entry.at) : null)));
 }
 
 function showHeld(conversation) {
@@ -300,8 +354,20 @@ function startTrial() {
   $("#chat").replaceChildren();
   studio.chat = null;
   studio.log = [];
-  $("#save-result").textContent = "";
   trial({ kind: "start" });
+}
+
+// "Write a case for this gap": Try it, answered by buttons along the shortest path to the gap's step.
+function startAt(flow, step) {
+  studio.reaching = true;
+  show("try");
+  studio.reaching = false;
+  $("#chat").replaceChildren();
+  studio.chat = null;
+  studio.log = [];
+  studio.tryFlow = flow;
+  $("#try-flow").value = flow;
+  trial({ kind: "reach", step });
 }
 
 $("#try-flow").addEventListener("change", (event) => { studio.tryFlow = event.target.value; startTrial(); });
@@ -335,7 +401,35 @@ $("#save").addEventListener("submit", async (event) => {
 
 // --- tests and coverage ----------------------------------------------------------------------------------
 
-$("#run-tests").addEventListener("click", async () => {
+// The tests run again on every good save (and on the button): one run at a time, the newest version next.
+const tests = { running: false, again: false, version: null, timer: null };
+
+const SETTLE_MS = 500;
+// Saves often come in a burst (an editor's save-all, a quick fix after a typo): the tests wait for it to end.
+function testsAfterSave(state) {
+  if (!state.good_version || state.good_version === tests.version) return;
+  clearTimeout(tests.timer);
+  tests.timer = setTimeout(() => {
+    if (tests.running) tests.again = true;
+    else runTests();
+  }, SETTLE_MS);
+}
+
+async function runTests() {
+  tests.running = true;
+  try {
+    do {
+      tests.again = false;
+      await runTestsOnce();
+    } while (tests.again);
+  } finally {
+    tests.running = false;
+  }
+}
+
+$("#run-tests").addEventListener("click", () => { if (tests.running) tests.again = true; else runTests(); });
+
+async function runTestsOnce() {
   const summary = $("#test-summary");
   summary.textContent = "running…";
   let report;
@@ -345,12 +439,18 @@ $("#run-tests").addEventListener("click", async () => {
     summary.textContent = String(error.message);
     return;
   }
-  summary.textContent = `${report.passed} passed, ${report.failed} failed (version ${report.version})`;
+  tests.version = report.version;
+  summary.textContent = `${report.passed} passed, ${report.failed} failed (version ${report.version}, run after each good save)`;
   summary.className = report.failed ? "error-text" : "";
+  summary.dataset.version = report.version;
+  const badge = $("#test-count");
+  badge.textContent = report.failed ? `${report.failed} failed` : `${report.passed} passed`;
+  badge.classList.toggle("errors", report.failed > 0);
+  badge.hidden = false;
   $("#test-problems").replaceChildren(...report.problems.map((text) => element("p", { class: "error-text", text })));
   const ordered = [...report.results].sort((a, b) => a.passed - b.passed);
   $("#test-results").replaceChildren(...ordered.map((result) => element("li", { class: result.passed ? "pass" : "fail" },
-    `${result.passed ? "PASS" : "FAIL"} ${result.name} `, element("span", { class: "muted", text: `${result.file}:${result.line}` }),
+    `${result.passed ? "PASS" : "FAIL"} ${result.name} `, editorLink(result.at),
     result.passed ? null : element("pre", { text: result.transcript }))));
   $("#corpora").replaceChildren(...report.corpora.map((corpus) => element("div", { class: "corpus" },
     element("h3", { text: `${corpus.passed ? "PASS" : "FAIL"} ${corpus.file}: language corpus` }),
@@ -362,9 +462,11 @@ $("#run-tests").addEventListener("click", async () => {
     flow.gaps.length
       ? element("div", {}, element("strong", { text: "Not reached by any case:" }), element("ul", { class: "gaps" },
         ...flow.gaps.map((gap) => element("li", {}, element("span", { class: "kind", text: gap.kind }), `${gap.name} `,
-          element("span", { class: "muted", text: `${gap.file}:${gap.line}` })))))
+          editorLink(gap.at),
+          gap.reach ? element("button", { type: "button", class: "write-case", text: "Write a case for this gap",
+            title: `Try it, started at '${gap.reach}'`, onclick: () => startAt(flow.flow, gap.reach) }) : null))))
       : element("p", { text: flow.cases ? "Every part is reached by some case." : "No conversation cases for this flow." }))));
-});
+}
 
 // --- start -------------------------------------------------------------------------------------------------
 
