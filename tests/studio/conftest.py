@@ -101,7 +101,7 @@ def mini(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Project:
     """A working folder with only the mini flow in flows/ (and the shipped content, which it shows little of)."""
     (tmp_path / "flows" / "tests").mkdir(parents=True)
     shutil.copy(MINI, tmp_path / "flows" / "mini.yaml")
-    shutil.copytree(ROOT / "content" / "en", tmp_path / "content" / "en")
+    shutil.copytree(CONTENT_DIR, tmp_path / "content" / "en")
     monkeypatch.chdir(tmp_path)
     return Project(tmp_path, "mini")
 
