@@ -17,7 +17,7 @@ from telegram.constants import ParseMode
 from telegram.error import BadRequest, Conflict, EndPointNotFound, Forbidden, InvalidToken, NetworkError, RetryAfter
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler, ContextTypes
 
-from tests.botapi import SECRET_HEADER, BotApiStandIn, HtmlEntityError, parse_html
+from tests.support.botapi import SECRET_HEADER, BotApiStandIn, HtmlEntityError, parse_html
 
 pytestmark = pytest.mark.e2e
 

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from bot.cli import main
-from bot.config import DEFAULT_FLOWS
+from tests.support.flows import FLOWS_DIR
 
 CASE = """\
 flow: twitching
@@ -47,8 +47,8 @@ def test_a_missing_file(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> N
 
 
 def test_a_flow_file(capsys: pytest.CaptureFixture[str]) -> None:
-    error = failure(DEFAULT_FLOWS / "twitching.yaml", capsys)
-    assert f"twitching.yaml:{_line_of('steps:', DEFAULT_FLOWS / 'twitching.yaml')}: " in error
+    error = failure(FLOWS_DIR / "twitching.yaml", capsys)
+    assert f"twitching.yaml:{_line_of('steps:', FLOWS_DIR / 'twitching.yaml')}: " in error
     assert "this is a flow file, not a case file" in error and "twitchcheck check" in error
 
 
@@ -82,7 +82,7 @@ def test_a_folder_without_case_files(tmp_path: Path, capsys: pytest.CaptureFixtu
 
 
 def test_the_project_s_own_cases_and_corpus_still_run(capsys: pytest.CaptureFixture[str]) -> None:
-    assert main(["test", str(DEFAULT_FLOWS / "tests" / "language.yaml")]) == 0
+    assert main(["test", str(FLOWS_DIR / "tests" / "language.yaml")]) == 0
     assert "language corpus" in capsys.readouterr().out
 
 

@@ -15,17 +15,17 @@ from pathlib import Path
 import pytest
 
 from bot.bootstrap import Loaded, load_all
-from bot.config import DEFAULT_CONTENT, DEFAULT_FLOWS
 from bot.engine.conversation import Conversation
 from bot.engine.engine import INTERRUPT_KEY, Engine
 from bot.engine.replies import Notice, Pick, Question, Typed
 from bot.flow_versions import FlowVersions, fingerprint
 from bot.session import CHANGED, FLOW_CHANGED, Session
 from bot.storage.sqlite import SqliteStore
+from tests.support.flows import CONTENT_DIR, FLOWS_DIR
 from tests.support.paths import walk
 
 ROOT = Path(__file__).resolve().parents[1]
-FLOW = DEFAULT_FLOWS / "twitching.yaml"
+FLOW = FLOWS_DIR / "twitching.yaml"
 DAY = 86400.0
 
 
@@ -39,7 +39,7 @@ class Clock:
 
 @pytest.fixture(scope="module")
 def loaded() -> Loaded:
-    return load_all([DEFAULT_FLOWS], DEFAULT_CONTENT)
+    return load_all([FLOWS_DIR], CONTENT_DIR)
 
 
 def variant(tmp_path: Path, name: str, edit: Callable[[str], str]) -> Loaded:
@@ -50,7 +50,7 @@ def variant(tmp_path: Path, name: str, edit: Callable[[str], str]) -> Loaded:
     changed = edit(text)
     assert changed != text, "the edit did not apply; has the shipped flow changed?"
     (folder / FLOW.name).write_text(changed, encoding="utf-8")
-    return load_all([folder], DEFAULT_CONTENT)
+    return load_all([folder], CONTENT_DIR)
 
 
 def worded(n: int) -> Callable[[str], str]:
@@ -78,18 +78,23 @@ def add(versions: FlowVersions[None], loaded: Loaded) -> str:
 # -- what names a version ------------------------------------------------------------------------------------
 
 
+def flows_under_test() -> dict[str, str]:
+    """The settings naming the flows under test, for a child process (tests/support/flows.py)."""
+    return {"TWITCHCHECK_FLOWS_DIR": str(FLOWS_DIR), "TWITCHCHECK_CONTENT_DIR": str(CONTENT_DIR)}
+
+
 def test_the_same_files_give_the_same_version_in_another_process(loaded: Loaded) -> None:
     """After a restart, conversations on unchanged flows keep their version (no set order leaks in)."""
     script = (
-        "from bot.bootstrap import load_all; from bot.config import DEFAULT_CONTENT, DEFAULT_FLOWS;"
-        "from bot.flow_versions import fingerprint; l = load_all([DEFAULT_FLOWS], DEFAULT_CONTENT);"
+        "from bot.bootstrap import load_all; from tests.support.flows import CONTENT_DIR, FLOWS_DIR;"
+        "from bot.flow_versions import fingerprint; l = load_all([FLOWS_DIR], CONTENT_DIR);"
         "print(fingerprint(l.flows, l.content))"
     )
     names = {
         subprocess.run(
             [sys.executable, "-c", script],
             cwd=ROOT,
-            env={"PYTHONHASHSEED": seed, "PATH": ""},
+            env={"PYTHONHASHSEED": seed, "PATH": "", **flows_under_test()},
             capture_output=True,
             text=True,
             check=True,

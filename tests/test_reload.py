@@ -11,9 +11,10 @@ from pathlib import Path
 import pytest
 
 from bot.bootstrap import Loaded, load_all
-from bot.config import DEFAULT_CONTENT, DEFAULT_FLOWS, Settings
+from bot.config import Settings
 from bot.telegram.app import BotRuntime
 from bot.telegram.runner import reload_flows
+from tests.support.flows import CONTENT_DIR, FLOWS_DIR
 
 
 class RecordingRuntime:
@@ -30,14 +31,14 @@ class RecordingRuntime:
 def flows(tmp_path: Path) -> Path:
     folder = tmp_path / "flows"
     folder.mkdir()
-    shutil.copy(DEFAULT_FLOWS / "twitching.yaml", folder / "twitching.yaml")
+    shutil.copy(FLOWS_DIR / "twitching.yaml", folder / "twitching.yaml")
     return folder
 
 
 def reload(flows: Path, caplog: pytest.LogCaptureFixture, load: Callable[..., Loaded] | None = None) -> list[str]:
     """Reload from `flows`; return the `reload_refused` problems logged, checking the old flows were kept."""
     runtime = RecordingRuntime()
-    settings = Settings(flows_dir=flows, content_dir=DEFAULT_CONTENT)
+    settings = Settings(flows_dir=flows, content_dir=CONTENT_DIR)
     with caplog.at_level(logging.ERROR, logger="twitchcheck"):
         kept = not (reload_flows(runtime, settings, load) if load else reload_flows(runtime, settings))  # type: ignore[arg-type]
     refused = [r.fields["problem"] for r in caplog.records if getattr(r, "event", "") == "reload_refused"]  # type: ignore[attr-defined]
@@ -86,8 +87,8 @@ def test_a_reload_names_the_new_version_and_drops_the_old_one_no_check_used(
     flows: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
     """An operator reads in the log which version is current and which old ones were let go."""
-    settings = Settings(token="123:abc", flows_dir=flows, content_dir=DEFAULT_CONTENT)
-    runtime = BotRuntime(settings, load_all([flows], DEFAULT_CONTENT), None)  # type: ignore[arg-type]
+    settings = Settings(token="123:abc", flows_dir=flows, content_dir=CONTENT_DIR)
+    runtime = BotRuntime(settings, load_all([flows], CONTENT_DIR), None)  # type: ignore[arg-type]
     first = runtime.handlers.service.versions.current.id
     path = flows / "twitching.yaml"
 

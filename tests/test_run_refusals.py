@@ -17,7 +17,7 @@ import pytest
 
 from bot.cli import main
 from bot.telegram import runner
-from tests.botapi import BotApiStandIn
+from tests.support.botapi import BotApiStandIn
 from tests.support.fake_time import FakeTime
 from tests.support.redis_server import free_port
 

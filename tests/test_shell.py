@@ -11,19 +11,17 @@ from pathlib import Path
 import pytest
 
 from bot.bootstrap import Loaded, load_all
-from bot.config import DEFAULT_CONTENT, DEFAULT_FLOWS
+from bot.engine.model import Flow
 from bot.shell import run_shell
-from tests.support.paths import walk
+from tests.support.flows import CONTENT_DIR, FLOWS_DIR, main_flow
+from tests.support.paths import asked, walk
 
-LOCATION = "Where is the twitching?"
-DURATION = "How long has the twitching been going on?"
-EXERCISE = "In the last few days, has any of this happened?\n• Hard exercise or a tough workout"
 END_OF_INPUT = "End of input: the check stopped before the end."
 
 
 @pytest.fixture(scope="module")
 def loaded() -> Loaded:
-    return load_all([DEFAULT_FLOWS], DEFAULT_CONTENT)
+    return load_all([FLOWS_DIR], CONTENT_DIR)
 
 
 def shell(loaded: Loaded, *lines: str) -> tuple[int, str, io.StringIO]:
@@ -38,56 +36,80 @@ def blocks(out: str) -> list[str]:
     return [block for block in out.split("\n\n") if block.strip()]
 
 
+def typed(flow: Flow, answers: dict[str, str], words: dict[str, str] | None = None) -> list[str]:
+    """What a person types along the button path with these answers: `words` at some steps, else the label."""
+    return [(words or {}).get(step.id, choice.label) for step, choice in walk(flow, answers)]
+
+
+def question(flow: Flow, step_id: str) -> str:
+    """How the shell shows a question: its text, then its choices numbered."""
+    step = flow.steps[step_id]
+    return step.text + "\n" + "".join(f"  {n}) {c.label}\n" for n, c in enumerate(step.choices, start=1))
+
+
+def after(flow: Flow, step_id: str, answers: dict[str, str]) -> str:
+    """The id of the question asked after `step_id` on the button path with these answers."""
+    ids = asked(flow, answers)
+    return ids[ids.index(step_id) + 1]
+
+
 def test_answers_in_own_words_are_echoed_and_end_in_a_level(loaded: Loaded) -> None:
-    code, out, _ = shell(loaded, "nope", "me", "no", "skip", "my left calf", "about a month", *["no"] * 12)
+    flow = loaded.flows["twitching"]
+    answers = {"location": "leg", "duration": "over_2_weeks"}
+    words = {"emergency_now": "nope", "location": "my left calf", "duration": "about a month"}
+    code, out, _ = shell(loaded, *typed(flow, answers, words))
     assert code == 0
-    assert "➜ No\n\nIn a sentence or two, what's going on?" in out  # after "me" and "no", each echoed
-    assert f"➜ Leg or foot\n\n{DURATION}\n  1) Less than 2 weeks\n  2) 2 weeks or more\n  3) Not sure\n" in out
-    assert "➜ 2 weeks or more\n\nLately, have you been having a lot of coffee" in out
-    assert "➜ Less than 2 weeks" not in out
-    assert "🟠 Book a routine" in out
+    leg, month = flow.steps["location"].choice("leg"), flow.steps["duration"].choice("over_2_weeks")
+    assert leg and month
+    assert f"➜ {leg.label}\n\n{question(flow, after(flow, 'location', answers))}" in out
+    assert f"➜ {month.label}\n\n{flow.steps[after(flow, 'duration', answers)].text}" in out
+    assert f"\n{flow.outcomes['routine'].level.mark} " in out  # a level mark starts only the recommendation
     assert END_OF_INPUT not in out
-    assert "Why this advice\n• How long: 2 weeks or more" in out
+    assert f"Why this advice\n• {flow.steps['duration'].topic}: {month.label}" in out
     assert "Start again" not in out  # result buttons are Telegram-only
 
 
 def test_an_account_is_reviewed_and_yes_skips_its_questions(loaded: Loaded) -> None:
+    flow = loaded.flows["twitching"]
+    told = {"location": "leg", "duration": "over_2_weeks", "caffeine": "yes", "stress_sleep": "yes"}
     account = "twitching in my left calf for about a month, lots of coffee and stress at work"
-    code, out, _ = shell(loaded, "no", "me", "no", account, "yes", *["no"] * 12)
+    path = walk(flow, told)
+    ids = [step.id for step, _ in path]
+    before = [choice.label for _, choice in path[: ids.index("account")]]
+    code, out, _ = shell(loaded, *before, account, "yes", *["no"] * len(path))
     assert code == 0
+    summary = "".join(f"• {step.topic}: {choice.label}\n" for step, choice in path if step.key in told)
     assert (
-        "Here's what I understood:\n"
-        "• Where it twitches: Leg or foot\n"
-        "• How long: 2 weeks or more\n"
-        "• Caffeine: Yes\n"
-        "• Stress or poor sleep: Yes\n"
-        "\n"
-        "Is that right? If it is, I'll skip those questions.\n"
-        "  1) Yes, that's right\n"
-        "  2) Change\n"
+        f"Here's what I understood:\n{summary}\nIs that right? If it is, I'll skip those questions.\n"
+        "  1) Yes, that's right\n  2) Change\n"
     ) in out
-    assert f"➜ Yes, that's right\n\n{EXERCISE}" in out
-    assert LOCATION not in out and DURATION not in out
-    assert "🟠 Book a routine" in out
+    first_untold = next(s.id for s, _ in path[ids.index("account") + 1 :] if s.key not in told)
+    assert f"➜ Yes, that's right\n\n{flow.steps[first_untold].text}" in out
+    assert not [key for key in told if flow.steps[key].text in out]  # none of the told questions is asked
+    assert f"\n{flow.outcomes['routine'].level.mark} " in out  # a level mark starts only the recommendation
 
 
 def test_back_alone_goes_back_but_my_back_is_a_place(loaded: Loaded) -> None:
-    code, out, _ = shell(loaded, "no", "me", "no", "skip", "my back", "back", "calf")
+    flow = loaded.flows["twitching"]
+    before = [choice.label for _, choice in walk(flow)][: asked(flow).index("location")]
+    code, out, _ = shell(loaded, *before, "my back", "back", "calf")
     assert code == 0
     printed = blocks(out)
-    at = printed.index("➜ Chest, back or tummy")
-    assert printed[at + 1].startswith(DURATION)
+    trunk, leg = flow.steps["location"].choice("trunk"), flow.steps["location"].choice("leg")
+    assert trunk and leg
+    at = printed.index(f"➜ {trunk.label}")
+    assert printed[at + 1].startswith(flow.steps[after(flow, "location", {"location": "trunk"})].text)
     assert printed[at + 2] == "Okay, let's go back one question."
-    assert printed[at + 3].startswith(LOCATION)
-    assert printed[at + 4] == "➜ Leg or foot"
-    assert printed[at + 5].startswith(DURATION)
+    assert printed[at + 3].startswith(flow.steps["location"].text)
+    assert printed[at + 4] == f"➜ {leg.label}"
+    assert printed[at + 5].startswith(flow.steps[after(flow, "location", {"location": "leg"})].text)
     assert out.rstrip().endswith("Run `twitchcheck shell` to start again.")
 
 
 def test_an_emergency_typed_mid_check_ends_with_the_emergency_advice(loaded: Loaded) -> None:
-    code, out, stdin = shell(
-        loaded, "no", "me", "no", "skip", "calf", "3 days", "yes", "my husband can't breathe", "no", "no"
-    )
+    flow = loaded.flows["twitching"]
+    before = typed(flow, {"location": "leg"}, {"location": "calf"})[: asked(flow).index("caffeine")]
+    code, out, stdin = shell(loaded, *before, "my husband can't breathe", "no", "no")
     assert code == 0
     printed = blocks(out)
     alarm = next(i for i, block in enumerate(printed) if block.startswith("🚨"))
@@ -100,13 +122,22 @@ def test_an_emergency_typed_mid_check_ends_with_the_emergency_advice(loaded: Loa
 
 def test_the_installed_console_script_holds_a_check(tmp_path: Path) -> None:
     script = Path(sys.executable).with_name("twitchcheck")
-    typed = "\n".join(["no", "me", "no", "skip", "my calf", "1 month", *["no"] * 12]) + "\n"
+    flow = main_flow()
+    answers = {"location": "leg", "duration": "over_2_weeks"}
+    words = typed(flow, answers, {"location": "my calf", "duration": "1 month"})
     done = subprocess.run(
-        [str(script), "shell"], input=typed, capture_output=True, text=True, cwd=tmp_path, timeout=60, check=False
+        [str(script), "shell"],
+        input="\n".join(words) + "\n",
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+        timeout=60,
+        check=False,
     )
     assert done.returncode == 0, done.stderr
-    assert "➜ Leg or foot" in done.stdout and "➜ 2 weeks or more" in done.stdout
-    assert "🟠 Book a routine" in done.stdout
+    leg, month = flow.steps["location"].choice("leg"), flow.steps["duration"].choice("over_2_weeks")
+    assert leg and month and f"➜ {leg.label}" in done.stdout and f"➜ {month.label}" in done.stdout
+    assert f"\n{flow.outcomes['routine'].level.mark} " in done.stdout
     assert END_OF_INPUT not in done.stdout
 
 

@@ -7,9 +7,9 @@ import io
 import pytest
 
 from bot.bootstrap import Loaded, load_all
-from bot.config import DEFAULT_CONTENT, DEFAULT_FLOWS
 from bot.engine.replies import Pick
 from bot.shell import run_shell
+from tests.support.flows import CONTENT_DIR, FLOWS_DIR
 
 OFFER = "Type summary to see a summary for your doctor, or press Enter to finish."
 TITLE = "Muscle twitching: a summary for the doctor"
@@ -25,7 +25,7 @@ SELF_CARE = {"emergency_now": "no", "location": "eye", "duration": "under_2_week
 
 @pytest.fixture(scope="module")
 def loaded() -> Loaded:
-    return load_all([DEFAULT_FLOWS], DEFAULT_CONTENT)
+    return load_all([FLOWS_DIR], CONTENT_DIR)
 
 
 def typed_numbers(loaded: Loaded, chosen: dict[str, str]) -> list[str]:

@@ -15,11 +15,12 @@ import pytest
 
 from bot.bootstrap import Loaded, load_all
 from bot.cli import EXIT_CONFIG, EXIT_FLOW_ERRORS, EXIT_TRY_AGAIN_LATER
-from bot.config import DEFAULT_CONTENT, DEFAULT_FLOWS, ConfigError, TryAgainLater
+from bot.config import ConfigError, TryAgainLater
 from bot.telegram.runner import StartupPolicy, Unavailable, retry_startup, serve
-from tests.botapi import BotApiStandIn
-from tests.e2e.harness import settings_for
+from tests.support.botapi import BotApiStandIn
 from tests.support.fake_time import FakeTime
+from tests.support.flows import CONTENT_DIR, FLOWS_DIR
+from tests.support.harness import settings_for
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -36,7 +37,7 @@ def policy(fake: FakeTime) -> StartupPolicy:
 
 @pytest.fixture(scope="module")
 def loaded() -> Loaded:
-    return load_all([DEFAULT_FLOWS], DEFAULT_CONTENT)
+    return load_all([FLOWS_DIR], CONTENT_DIR)
 
 
 def failing(times: int, error: Exception, result: str = "ready") -> tuple[list[int], object]:

@@ -17,12 +17,12 @@ from pathlib import Path
 import pytest
 
 from bot.bootstrap import load_all
-from bot.config import DEFAULT_CONTENT, DEFAULT_FLOWS
 from bot.telegram.runner import StartupPolicy, serve, watched_folders
 from bot.watch import FolderWatcher, Snapshot, snapshot
-from tests.botapi import BotApiStandIn
-from tests.e2e.harness import settings_for
+from tests.support.botapi import BotApiStandIn
 from tests.support.fake_time import FakeTime
+from tests.support.flows import CONTENT_DIR, FLOWS_DIR
+from tests.support.harness import settings_for
 
 A: Snapshot = {"flows/twitching.yaml": (1, 100, 7)}
 B: Snapshot = {"flows/twitching.yaml": (2, 140, 7)}
@@ -185,7 +185,7 @@ async def test_run_with_watch_reloads_a_saved_flow_and_keeps_the_last_good_one_o
 ) -> None:
     flows = tmp_path / "flows"
     flows.mkdir()
-    shutil.copy(DEFAULT_FLOWS / "twitching.yaml", flows / "twitching.yaml")
+    shutil.copy(FLOWS_DIR / "twitching.yaml", flows / "twitching.yaml")
     fake = FakeTime()
     policy = StartupPolicy(budget=30, request_backoff=0, sleep=fake.sleep, clock=fake.clock)
     caplog.set_level(logging.INFO, logger="twitchcheck")
@@ -194,9 +194,9 @@ async def test_run_with_watch_reloads_a_saved_flow_and_keeps_the_last_good_one_o
         return [r for r in caplog.records if getattr(r, "event", "") == name]
 
     async with BotApiStandIn() as api:
-        settings = settings_for(api, tmp_path / "data", flows_dir=flows, content_dir=DEFAULT_CONTENT)
+        settings = settings_for(api, tmp_path / "data", flows_dir=flows, content_dir=CONTENT_DIR)
         files = snapshot(watched_folders(settings))
-        loaded = load_all([flows], DEFAULT_CONTENT)
+        loaded = load_all([flows], CONTENT_DIR)
         stop = asyncio.Event()
         serving = asyncio.create_task(
             serve(settings, loaded, webhook=False, policy=policy, stop=stop, watch=files, poll_seconds=0.02)
@@ -237,13 +237,13 @@ def test_a_flow_written_in_two_halves_is_only_ever_loaded_whole(
     flows = tmp_path / "flows"
     flows.mkdir()
     path = flows / "twitching.yaml"
-    whole = (DEFAULT_FLOWS / "twitching.yaml").read_text(encoding="utf-8").replace("Muscle", "Musc1e")
-    shutil.copy(DEFAULT_FLOWS / "twitching.yaml", path)
+    whole = (FLOWS_DIR / "twitching.yaml").read_text(encoding="utf-8").replace("Muscle", "Musc1e")
+    shutil.copy(FLOWS_DIR / "twitching.yaml", path)
     runtime = RecordingRuntime()
     now = [0.0]
     watch = FolderWatcher(
-        [flows, DEFAULT_CONTENT],
-        lambda: reload_flows(runtime, Settings(flows_dir=flows, content_dir=DEFAULT_CONTENT)),  # type: ignore[arg-type]
+        [flows, CONTENT_DIR],
+        lambda: reload_flows(runtime, Settings(flows_dir=flows, content_dir=CONTENT_DIR)),  # type: ignore[arg-type]
         clock=lambda: now[0],
     )
     cut = whole.rindex(before)  # a first half that parses

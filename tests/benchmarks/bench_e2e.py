@@ -55,7 +55,7 @@ from bot.config import DEFAULT_CONTENT, DEFAULT_FLOWS, Settings
 from bot.storage import open_store
 from bot.telegram.app import CONNECTION_POOL_SIZE, BotRuntime
 from tests.benchmarks.bench_store import current_rss_mib
-from tests.botapi.processor import TrackingUpdateProcessor
+from tests.support.botapi.processor import TrackingUpdateProcessor
 
 CONCURRENCY = 256
 POLL_TIMEOUT = 10

@@ -22,8 +22,8 @@ from pathlib import Path
 
 from bot.bootstrap import load_all
 from bot.config import DEFAULT_CONTENT, DEFAULT_FLOWS
-from tests.botapi import BotApiStandIn
-from tests.e2e.harness import RunningBot, settings_for
+from tests.support.botapi import BotApiStandIn
+from tests.support.harness import RunningBot, settings_for
 
 WAIT_SECONDS = 300
 FETCHED_SECONDS = 0.5

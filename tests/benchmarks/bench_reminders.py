@@ -39,9 +39,9 @@ from bot.storage import RedisStore, SqliteStore, open_store
 from bot.storage.base import Reminder
 from bot.storage.sqlite import FILE_NAME
 from bot.telegram.app import BotRuntime
-from tests.botapi import BotApiStandIn
-from tests.e2e.harness import SELF_CARE, Person, settings_for
 from tests.storage import test_reminders_replicas as replicas
+from tests.support.botapi import BotApiStandIn
+from tests.support.harness import SELF_CARE, Person, settings_for
 from tests.support.redis_server import start_redis_server
 
 BURST = 1000

@@ -21,8 +21,8 @@ import random
 import sys
 import time
 
-from tests.botapi import BotApiStandIn, Chat, User
-from tests.e2e.harness import ROUTINE
+from tests.support.botapi import BotApiStandIn, Chat, User
+from tests.support.harness import ROUTINE
 
 STEP_TIMEOUT_SECONDS = 60.0
 

@@ -5,12 +5,12 @@ from __future__ import annotations
 import pytest
 
 from bot.bootstrap import Loaded, load_all
-from bot.config import DEFAULT_CONTENT, DEFAULT_FLOWS
 from bot.content.render import PLAIN, Renderer
 from bot.content.split import MAX_MESSAGE_CHARS, _size
 from bot.engine.conversation import Conversation
 from bot.engine.replies import Notice, Pick, Question, Reason, Result
 from bot.telegram.card import card
+from tests.support.flows import CONTENT_DIR, FLOWS_DIR
 from tests.support.paths import walk
 
 MAX_BUTTONS = 100
@@ -36,7 +36,7 @@ NOTICES = (
 
 @pytest.fixture(scope="module")
 def loaded() -> Loaded:
-    return load_all([DEFAULT_FLOWS], DEFAULT_CONTENT)
+    return load_all([FLOWS_DIR], CONTENT_DIR)
 
 
 def test_the_card_lists_the_answers_then_asks_the_open_question(loaded: Loaded) -> None:

@@ -9,16 +9,16 @@ from pathlib import Path
 import pytest
 
 from bot.bootstrap import load_all
-from bot.config import DEFAULT_CONTENT, DEFAULT_FLOWS
 from bot.content.library import REQUIRED_TEXTS, load_content
 from bot.yamlfiles.errors import FlowErrors, MissingContentError
+from tests.support.flows import CONTENT_DIR, FLOWS_DIR
 
 ROOT = Path(__file__).resolve().parents[2]
-FLOW = (DEFAULT_FLOWS / "twitching.yaml").read_text(encoding="utf-8")
-TEXTS = (DEFAULT_CONTENT / "texts.yaml").read_text(encoding="utf-8")
+FLOW = (FLOWS_DIR / "twitching.yaml").read_text(encoding="utf-8")
+TEXTS = (CONTENT_DIR / "texts.yaml").read_text(encoding="utf-8")
 
 
-def refused(flows: Path, content: Path = DEFAULT_CONTENT) -> list[str]:
+def refused(flows: Path, content: Path = CONTENT_DIR) -> list[str]:
     with pytest.raises(FlowErrors) as raised:
         load_all([flows], content, prove=False)
     return [str(problem) for problem in raised.value.problems]
@@ -56,12 +56,12 @@ def test_an_outcome_with_its_own_texts_needs_no_content_texts(tmp_path: Path) ->
     text = FLOW.replace('    title: "@levels.self_care.title"', '    title: "Rest and watch"')
     text = text.replace('    tips: "@levels.self_care.tips"\n', "")
     (folder / "twitching.yaml").write_text(text, encoding="utf-8")
-    assert load_all([folder], DEFAULT_CONTENT, prove=False).flows["twitching"].outcomes["self_care"].tips == ""
+    assert load_all([folder], CONTENT_DIR, prove=False).flows["twitching"].outcomes["self_care"].tips == ""
 
 
 def test_texts_cut_before_the_last_line_are_refused(tmp_path: Path) -> None:
     content = tmp_path / "en"
-    shutil.copytree(DEFAULT_CONTENT, content)
+    shutil.copytree(CONTENT_DIR, content)
     last = TEXTS.rstrip("\n").rsplit("\n", 1)[0] + "\n"
     (content / "texts.yaml").write_text(last, encoding="utf-8")
     with pytest.raises(FlowErrors) as raised:

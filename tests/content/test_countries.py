@@ -8,11 +8,11 @@ from pathlib import Path
 
 import pytest
 
-from bot.config import DEFAULT_CONTENT
 from bot.content.library import load_content
 from bot.engine.model import Level
 from bot.people import REPEAT_WINDOW_SECONDS, finished_check, wants_repeat_note
 from bot.yamlfiles.errors import FlowErrors, FlowProblem
+from tests.support.flows import CONTENT_DIR
 
 GOOD = """\
 countries:
@@ -37,7 +37,7 @@ words:
 @pytest.fixture
 def content(tmp_path: Path) -> Path:
     folder = tmp_path / "en"
-    shutil.copytree(DEFAULT_CONTENT, folder)
+    shutil.copytree(CONTENT_DIR, folder)
     return folder
 
 
@@ -79,7 +79,7 @@ def test_a_text_that_would_still_say_gp_elsewhere_is_refused_at_its_own_line(con
 
 
 def test_the_uk_keeps_the_texts_and_the_rest_get_their_own_words() -> None:
-    countries = load_content(DEFAULT_CONTENT).countries
+    countries = load_content(CONTENT_DIR).countries
     text = "Call your GP surgery, or NHS 111 (or your local urgent care line). Book a GP appointment."
     assert countries.localise(text, "GB") == text
     assert countries.localise(text, "US") == "Call your doctor, or an urgent care center. Book a doctor's appointment."

@@ -13,21 +13,22 @@ from pathlib import Path
 import pytest
 
 from bot.bootstrap import load_all
-from bot.config import DEFAULT_CONTENT, DEFAULT_FLOWS, Settings
+from bot.config import Settings
 from bot.content.emergency_numbers import parse_emergency
 from bot.content.library import load_content
 from bot.telegram.runner import reload_flows
 from bot.yamlfiles.errors import FlowErrors, FlowProblem, ShapeError
 from bot.yamlfiles.yaml_source import read_yaml
+from tests.support.flows import CONTENT_DIR, FLOWS_DIR
 from tests.test_reload import RecordingRuntime
 
-SHIPPED = (DEFAULT_CONTENT / "emergency.yaml").read_text(encoding="utf-8")
+SHIPPED = (CONTENT_DIR / "emergency.yaml").read_text(encoding="utf-8")
 
 
 @pytest.fixture
 def content(tmp_path: Path) -> Path:
     folder = tmp_path / "en"
-    shutil.copytree(DEFAULT_CONTENT, folder)
+    shutil.copytree(CONTENT_DIR, folder)
     return folder
 
 
@@ -39,7 +40,7 @@ def problems(content: Path, text: str) -> list[FlowProblem]:
 
 
 def test_the_shipped_numbers_load() -> None:
-    loaded = load_content(DEFAULT_CONTENT)
+    loaded = load_content(CONTENT_DIR)
     assert loaded.emergency_always == "112"
     assert loaded.emergency_number("en-GB") == "999" and loaded.emergency_number("en-AU") == "000"
     assert loaded.emergency_number("fr") == "112"
@@ -102,7 +103,7 @@ def test_every_cut_of_the_file_either_fails_or_gives_real_numbers() -> None:
 def test_validate_reports_a_typo_as_file_line_what_fix(content: Path) -> None:
     (content / "emergency.yaml").write_text(SHIPPED.replace('"en-GB": "999"', '"en-GB": "990"'), encoding="utf-8")
     with pytest.raises(FlowErrors) as raised:
-        load_all([DEFAULT_FLOWS], content)
+        load_all([FLOWS_DIR], content)
     [problem] = raised.value.problems
     line = SHIPPED.splitlines().index('  "en-GB": "990"'.replace("990", "999")) + 1
     assert str(problem) == (
@@ -118,7 +119,7 @@ def test_a_reload_with_an_empty_always_keeps_the_last_good_content(
     (content / "emergency.yaml").write_text(SHIPPED.replace('always: "112"', "always:"), encoding="utf-8")
     runtime = RecordingRuntime()
     with caplog.at_level(logging.ERROR, logger="twitchcheck"):
-        swapped = reload_flows(runtime, Settings(flows_dir=DEFAULT_FLOWS, content_dir=content))  # type: ignore[arg-type]
+        swapped = reload_flows(runtime, Settings(flows_dir=FLOWS_DIR, content_dir=content))  # type: ignore[arg-type]
     refused = [r.fields["problem"] for r in caplog.records if getattr(r, "event", "") == "reload_refused"]  # type: ignore[attr-defined]
     assert not swapped and runtime.reloaded == []
     assert len(refused) == 1 and "emergency number 'always' is empty" in refused[0]

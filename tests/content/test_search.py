@@ -6,11 +6,11 @@ import unicodedata
 
 import pytest
 
-from bot.config import DEFAULT_CONTENT
 from bot.content.library import load_content
 from bot.content.search import find_excerpts
+from tests.support.flows import CONTENT_DIR
 
-EXCERPTS = list(load_content(DEFAULT_CONTENT).excerpts.values())
+EXCERPTS = list(load_content(CONTENT_DIR).excerpts.values())
 
 
 def ids(query: str) -> list[str]:

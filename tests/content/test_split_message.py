@@ -7,7 +7,7 @@ from hypothesis import strategies as st
 
 from bot.content.render import HTML, PLAIN
 from bot.content.split import MAX_MESSAGE_CHARS, split_message
-from tests.botapi.html_check import parse_html, utf16_len
+from tests.support.botapi.html_check import parse_html, utf16_len
 
 words = st.text(
     alphabet=st.sampled_from(list("abcdefghij  <>&\"'") + ["é", "😀", "—"]),

@@ -5,12 +5,12 @@ from __future__ import annotations
 import pytest
 
 from bot.bootstrap import Loaded, load_all
-from bot.config import DEFAULT_CONTENT, DEFAULT_FLOWS
 from bot.content.render import HTML, PLAIN, Action, Renderer
 from bot.content.summary import doctor_summary
 from bot.engine.conversation import Conversation
 from bot.engine.model import LEVEL_MARKS, StepKind
 from bot.engine.replies import Pick, Result, Typed
+from tests.support.flows import CONTENT_DIR, FLOWS_DIR
 
 MARKS = tuple(LEVEL_MARKS.values())
 DATE = "2025-03-14"
@@ -26,7 +26,7 @@ CHOSEN = {
 
 @pytest.fixture(scope="module")
 def loaded() -> Loaded:
-    return load_all([DEFAULT_FLOWS], DEFAULT_CONTENT)
+    return load_all([FLOWS_DIR], CONTENT_DIR)
 
 
 def finish(loaded: Loaded, chosen: dict[str, str], account: str | None = None) -> tuple[Conversation, Result]:

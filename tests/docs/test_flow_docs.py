@@ -30,6 +30,7 @@ from bot.engine.schema import (
     StepSpec,
     VariantSpec,
 )
+from tests.support.flows import CONTENT_DIR, FLOWS_DIR
 
 ROOT = Path(__file__).resolve().parents[2]
 DOC = ROOT / "docs" / "flows.md"
@@ -46,7 +47,7 @@ def block_after(marker: str) -> str:
 
 @cache
 def content() -> Content:
-    return load_content(ROOT / "content" / "en", ROOT / "content" / "en" / "article.txt")
+    return load_content(CONTENT_DIR, CONTENT_DIR / "article.txt")
 
 
 def example_flow() -> Flow:
@@ -103,7 +104,7 @@ def test_example_corpus_reads_against_the_shipped_flow() -> None:
     from bot.authoring.corpus import read_corpus
     from bot.yamlfiles.yaml_source import read_yaml
 
-    flows = load_flows([ROOT / "flows"], content())
+    flows = load_flows([FLOWS_DIR], content())
     raw, problems = read_yaml(block_after("example-corpus"), SOURCE)
     assert not problems, "\n".join(str(problem) for problem in problems)
     corpus = read_corpus(raw, flows, SOURCE)  # raises FlowErrors, with the line, on an unknown name

@@ -10,10 +10,10 @@ import pytest
 from bot.content.library import Content, load_content
 from bot.engine.loader import load_flows
 from bot.engine.model import Flow
+from tests.support.flows import CONTENT_DIR, DOCS_DIR, FLOWS_DIR
 
 ROOT = Path(__file__).resolve().parents[2]
-DOC = ROOT / "docs" / "medical.md"
-CONTENT_DIR = ROOT / "content" / "en"
+DOC = DOCS_DIR / "medical.md"
 
 
 @pytest.fixture(scope="module")
@@ -23,7 +23,7 @@ def content() -> Content:
 
 @pytest.fixture(scope="module")
 def twitching(content: Content) -> Flow:
-    return load_flows([ROOT / "flows"], content)["twitching"]
+    return load_flows([FLOWS_DIR], content)["twitching"]
 
 
 def routing_rows() -> list[list[str]]:

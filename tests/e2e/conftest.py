@@ -7,16 +7,16 @@ from pathlib import Path
 
 import pytest
 
-from bot.bootstrap import Loaded, load_all
-from bot.config import DEFAULT_CONTENT, DEFAULT_FLOWS
-from tests.botapi import BotApiStandIn
-from tests.e2e.harness import Person, RunningBot, settings_for
+from bot.bootstrap import Loaded
+from tests.support.botapi import BotApiStandIn
+from tests.support.flows import loaded as load_flows_under_test
+from tests.support.harness import Person, RunningBot, settings_for
 from tests.support.redis_server import redis_server
 
 
 @pytest.fixture(scope="session")
 def loaded() -> Loaded:
-    return load_all([DEFAULT_FLOWS], DEFAULT_CONTENT)
+    return load_flows_under_test()
 
 
 @pytest.fixture

@@ -12,9 +12,9 @@ from pathlib import Path
 import pytest
 
 from bot.telegram.callback_data import Kind
-from tests.botapi import BotApiStandIn, StoredMessage
-from tests.e2e.harness import Person, RunningBot, answered, headline, settings_for
-from tests.e2e.steps_flow import load_steps, question
+from tests.support.botapi import BotApiStandIn, StoredMessage
+from tests.support.fixture_flows import load_steps, question
+from tests.support.harness import Person, RunningBot, answered, headline, settings_for
 
 
 @pytest.fixture

@@ -2,19 +2,26 @@
 
 from __future__ import annotations
 
-from tests.e2e.harness import (
+from tests.support.harness import (
     MARKS,
     ROUTINE,
     SECOND,
     SELF_CARE,
+    SHIPPED,
     TO_LOCATION,
     URGENT,
     Person,
     RunningBot,
+    after,
     answered,
     headline,
+    label,
+    line,
     lines_of,
 )
+
+WHERE = SHIPPED.steps["location"].text
+"""The question "where is the twitching?", as the flow under test words it."""
 
 
 async def test_a_forged_press_gets_a_toast_and_changes_nothing(bot: RunningBot, api, alice: Person) -> None:
@@ -28,7 +35,7 @@ async def test_a_forged_press_gets_a_toast_and_changes_nothing(bot: RunningBot, 
         assert api.callback_query(query_id).answer["text"] == "That button doesn't work any more."
     assert len(api.calls_to("sendMessage")) == sent_before
     await alice.tap_through(TO_LOCATION)
-    assert headline(alice.question()).startswith("Where is the twitching?")
+    assert headline(alice.question()).startswith(WHERE)
 
 
 async def test_an_earlier_keyboard_of_the_card_says_already_saved_and_changes_nothing(
@@ -43,7 +50,7 @@ async def test_an_earlier_keyboard_of_the_card_says_already_saved_and_changes_no
     await api.wait_until_idle_for(api.callback_query(query_id).update_id)
     assert api.callback_query(query_id).answer["text"] == "That answer is already saved."
     assert {c.method for c in api.calls[calls_before:]} <= {"getUpdates", "answerCallbackQuery"}  # nothing sent
-    assert headline(alice.question()).startswith("Where is the twitching?")
+    assert headline(alice.question()).startswith(WHERE)
     assert not any(m.text.startswith("🚨") for m in api.bot_messages(alice.chat))
 
 
@@ -60,11 +67,13 @@ async def test_a_double_tap_advances_only_once_and_sends_nothing_extra(bot: Runn
     await api.wait_until_idle_for(api.callback_query(first).update_id)
     assert api.callback_query(first).answered and api.callback_query(second).answered
     assert api.callback_query(second).answer["text"] == "That answer is already saved."
-    # The first press edits the card to "How long"; the second sends nothing and never advances again.
+    # The first press edits the card to the next question; the second sends nothing and never advances again.
     assert api.calls_to("sendMessage", chat_id=alice.chat.id)[sent_before:] == []
     assert len(api.calls_to("editMessageText", chat_id=alice.chat.id)) == edits_before + 1
     card = alice.question()
-    assert card.message_id == question.message_id and headline(card).startswith("How long")
+    assert card.message_id == question.message_id and headline(card).startswith(
+        after("location", {"location": "eye"}).text
+    )
     # Answered once each: the questions before the location, and the location.
     assert answered(card) == lines_of({"location": "eye"}, len(TO_LOCATION) + 1)
 
@@ -77,27 +86,30 @@ async def test_an_old_card_after_a_typed_answer_says_moved_on_and_never_advances
     old_card = alice.question()
     await alice.say("my left calf")  # typed: the card moves below the person's message
     new_card = alice.question()
-    assert new_card.message_id != old_card.message_id and headline(new_card).startswith("How long")
+    then = after("location", {"location": "leg"})
+    assert new_card.message_id != old_card.message_id and headline(new_card).startswith(then.text)
     assert old_card.text.startswith("Hi, I'm TwitchCheck") and not new_card.text.startswith("Hi, I'm TwitchCheck")
-    query_id = await alice.tap("Arm or hand", old_card)
+    query_id = await alice.tap(label("location", "arm"), old_card)
     assert api.callback_query(query_id).answer["text"] == (
         "This check has moved on. Its current question is in the latest message below."
     )
     relinked = alice.question()  # the current card, sent again at the bottom of the chat
-    assert relinked.message_id > new_card.message_id and headline(relinked).startswith("How long")
-    assert answered(relinked)[-1] == "✓ Where it twitches: Leg or foot"  # the old card's press changed nothing
-    await alice.tap("Less than 2 weeks", new_card)  # the card before is now an old card too
-    assert headline(alice.question()).startswith("How long")
-    await alice.tap("Less than 2 weeks")
-    assert headline(alice.question()).startswith("Lately, have you been having a lot of coffee")
+    assert relinked.message_id > new_card.message_id and headline(relinked).startswith(then.text)
+    assert answered(relinked)[-1] == line("location", "leg")  # the old card's press changed nothing
+    await alice.tap(label(then), new_card)  # the card before is now an old card too
+    assert headline(alice.question()).startswith(then.text)
+    await alice.tap(label(then))
+    assert headline(alice.question()).startswith(after(then.id, {"location": "leg"}).text)
 
 
 async def test_a_restart_mid_conversation_carries_on(bot: RunningBot, api, alice: Person) -> None:
     await alice.command("/start")
-    await alice.tap_through([*TO_LOCATION, "Arm or hand"])
+    await alice.tap_through([*TO_LOCATION, label("location", "arm")])
     await bot.restart()  # a new Application over the same data directory
-    await alice.tap("2 weeks or more")
-    assert headline(alice.question()).startswith("Lately, have you been having a lot of coffee")
+    then = after("location", {"location": "arm"})
+    assert headline(alice.question()).startswith(then.text)
+    await alice.tap(label(then))
+    assert headline(alice.question()).startswith(after(then.id, {"location": "arm"}).text)
 
 
 async def test_server_errors_and_rate_limits_are_retried(bot: RunningBot, api, alice: Person) -> None:
@@ -111,7 +123,7 @@ async def test_server_errors_and_rate_limits_are_retried(bot: RunningBot, api, a
     await alice.tap_through(TO_LOCATION[1:-1])
     api.fail_next("editMessageText", status=429, retry_after=1)
     await alice.tap(TO_LOCATION[-1])
-    assert headline(alice.question()).startswith("Where is the twitching?")
+    assert headline(alice.question()).startswith(WHERE)
     statuses = [c.status for c in api.calls if c.method in ("sendMessage", "editMessageText")]
     assert statuses.count(500) == 2 and statuses.count(502) == 1 and statuses.count(429) == 1
 
@@ -169,7 +181,7 @@ async def test_why_this_advice_under_an_older_recommendation_never_gives_another
     assert api.callback_query(query_id).answer["text"]  # a short note instead
     assert len(api.bot_messages(alice.chat)) == sent_before
     await alice.tap("Why this advice", advice(api, alice, "🟢"))
-    assert "• Where it twitches: Eye or eyelid" in alice.texts()[-1]
+    assert f"• {SHIPPED.steps['location'].topic}: {label('location', 'eye')}" in alice.texts()[-1]
 
 
 async def test_start_again_under_an_older_recommendation_keeps_the_check_in_progress(
@@ -178,7 +190,7 @@ async def test_start_again_under_an_older_recommendation_keeps_the_check_in_prog
     await alice.command("/start")
     await alice.tap_through(ROUTINE)
     await alice.command("/restart")
-    await alice.tap_through([*TO_LOCATION, "Leg or foot"])
+    await alice.tap_through([*TO_LOCATION, label("location", "leg")])
     card = alice.question()
     sent_before = len(api.bot_messages(alice.chat))
     query_id = await alice.tap("Start again", advice(api, alice, "🟠"))
@@ -186,9 +198,10 @@ async def test_start_again_under_an_older_recommendation_keeps_the_check_in_prog
         "This check has moved on. Its current question is in the latest message below."
     )
     assert len(api.bot_messages(alice.chat)) == sent_before
-    assert alice.question().message_id == card.message_id and answered(alice.question())[-1].endswith("Leg or foot")
-    await alice.tap("Less than 2 weeks")  # the check carries on where it was
-    assert headline(alice.question()).startswith("Lately, have you been having a lot of coffee")
+    assert alice.question().message_id == card.message_id and answered(alice.question())[-1] == line("location", "leg")
+    then = after("location", {"location": "leg"})
+    await alice.tap(label(then))  # the check carries on where it was
+    assert headline(alice.question()).startswith(after(then.id, {"location": "leg"}).text)
 
 
 async def test_a_double_tap_on_start_again_starts_one_check(bot: RunningBot, api, alice: Person) -> None:

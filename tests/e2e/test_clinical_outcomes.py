@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.e2e.harness import SHIPPED, Person, RunningBot, answered
+from tests.support.harness import SHIPPED, Person, RunningBot, answered
 from tests.support.paths import walk
 
 NEW_OUTCOMES = {

@@ -13,12 +13,12 @@ from pathlib import Path
 import pytest
 
 from bot.bootstrap import Loaded, load_all
-from bot.config import DEFAULT_CONTENT
 from bot.content.library import load_content
-from tests.botapi import BotApiStandIn
-from tests.e2e.harness import Person, RunningBot, settings_for
+from tests.support.botapi import BotApiStandIn
+from tests.support.flows import CONTENT_DIR
+from tests.support.harness import Person, RunningBot, settings_for
 
-CONTENT = load_content(DEFAULT_CONTENT)
+CONTENT = load_content(CONTENT_DIR)
 COUNTRIES = CONTENT.countries.listed
 NOTE = CONTENT.text("levels.repeat_checks_note")
 FLOW = """\
@@ -65,7 +65,7 @@ NOT_SURE = ["Fine", "Unsure"]
 def flow_loaded(tmp_path_factory: pytest.TempPathFactory) -> Loaded:
     folder = tmp_path_factory.mktemp("flows")
     (folder / "countries.yaml").write_text(FLOW, encoding="utf-8")
-    return load_all([folder], DEFAULT_CONTENT, prove=False)
+    return load_all([folder], CONTENT_DIR, prove=False)
 
 
 @pytest.fixture(params=["sqlite", "redis"])

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 
 from bot.bootstrap import Loaded
-from tests.e2e.harness import MARKS, Person, RunningBot
+from tests.support.harness import MARKS, Person, RunningBot
 
 SUMMARY = "Summary for your doctor"
 URGENT = {

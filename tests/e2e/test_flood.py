@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from bot.telegram.app import FLOOD_REPLY
 from bot.telegram.ordering import PER_CHAT_CAP
-from tests.e2e.harness import Person, RunningBot, headline
+from tests.support.harness import Person, RunningBot, headline
 
 FLOOD = 60
 

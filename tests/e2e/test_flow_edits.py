@@ -6,11 +6,11 @@ from collections.abc import Callable
 from pathlib import Path
 
 from bot.bootstrap import load_all
-from bot.config import DEFAULT_CONTENT, DEFAULT_FLOWS
-from tests.botapi import StoredMessage
-from tests.e2e.harness import SECOND, Person, RunningBot, answered, headline
+from tests.support.botapi import StoredMessage
+from tests.support.flows import CONTENT_DIR, FLOWS_DIR
+from tests.support.harness import SECOND, Person, RunningBot, answered, headline
 
-FLOW = DEFAULT_FLOWS / "twitching.yaml"
+FLOW = FLOWS_DIR / "twitching.yaml"
 YES = '      - {label: "Yes", value: "yes", next: emergency,\n'
 NO = '      - {label: "No", value: "no", next: '
 """The safety question's "No", wherever it leads."""
@@ -46,7 +46,7 @@ async def test_an_old_yes_still_means_yes_after_the_choices_are_reordered(
     question = alice.question()
     assert question.button_texts[:2] == ["Yes", "No"]
     assert bot.runtime is not None
-    bot.runtime.reload(load_all([edited_flow(tmp_path / "flows", swap_yes_and_no)], DEFAULT_CONTENT))
+    bot.runtime.reload(load_all([edited_flow(tmp_path / "flows", swap_yes_and_no)], CONTENT_DIR))
     await alice.tap("Yes", question)  # the button on screen, signed before the edit
     assert answered(shown(alice, question)) == ["✓ Emergency signs now: Yes"]
     assert alice.recommendation().text.startswith("🚨")
@@ -59,7 +59,7 @@ async def test_an_old_no_still_means_no_after_a_redeploy_that_reorders_the_choic
     await alice.command("/start")
     question = alice.question()
     await bot.stop()
-    bot.loaded = load_all([edited_flow(tmp_path / "flows", swap_yes_and_no)], DEFAULT_CONTENT)
+    bot.loaded = load_all([edited_flow(tmp_path / "flows", swap_yes_and_no)], CONTENT_DIR)
     await bot.start()
     await alice.tap("No", question)
     assert answered(shown(alice, question)) == ["✓ Emergency signs now: No"]
@@ -74,7 +74,7 @@ async def test_a_button_for_a_removed_choice_is_stale_after_a_redeploy_and_the_q
     await alice.command("/start")
     question = alice.question()
     await bot.stop()
-    bot.loaded = load_all([edited_flow(tmp_path / "flows", drop_not_sure)], DEFAULT_CONTENT)
+    bot.loaded = load_all([edited_flow(tmp_path / "flows", drop_not_sure)], CONTENT_DIR)
     await bot.start()
     sent_before = len(api.calls_to("sendMessage", chat_id=alice.chat.id))
     query_id = await alice.tap("Not sure", question)

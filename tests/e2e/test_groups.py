@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from tests.botapi import BotApiStandIn
-from tests.e2e.harness import SHIPPED, TO_LOCATION, Person, RunningBot, headline
+from tests.support.botapi import BotApiStandIn
+from tests.support.harness import SHIPPED, TO_LOCATION, Person, RunningBot, headline
 
 
 @pytest.fixture

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from bot.bootstrap import Loaded
-from tests.botapi import BotApiStandIn
-from tests.e2e.harness import RunningBot
+from tests.support.botapi import BotApiStandIn
+from tests.support.harness import RunningBot
 
 CHECK_LINK = "https://t.me/TwitchCheckBot?start=twitching"
 

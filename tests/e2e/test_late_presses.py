@@ -6,7 +6,7 @@ import sqlite3
 
 import pytest
 
-from tests.e2e.harness import SECOND, TO_LOCATION, Person, RunningBot, answered, headline
+from tests.support.harness import SECOND, TO_LOCATION, Person, RunningBot, answered, headline
 
 TOO_OLD = "Bad Request: query is too old and response timeout expired or query ID is invalid"
 

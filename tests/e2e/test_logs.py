@@ -7,7 +7,7 @@ import json
 import logging
 
 from bot.logs import setup_logging
-from tests.e2e.harness import URGENT, Person, RunningBot
+from tests.support.harness import URGENT, Person, RunningBot
 
 
 async def test_debug_logs_have_no_token_and_no_message_text(bot: RunningBot, api, alice: Person) -> None:

@@ -5,10 +5,7 @@ from __future__ import annotations
 import pytest
 
 from bot.bootstrap import Loaded
-from bot.content.summary import routing_keys as _routing_keys
-from bot.engine.conversation import Conversation
-from bot.engine.replies import Pick
-from tests.e2e.harness import (
+from tests.support.harness import (
     EMERGENCY,
     ROUTINE,
     SELF_CARE,
@@ -20,7 +17,7 @@ from tests.e2e.harness import (
     headline,
     says,
 )
-from tests.support.paths import asked, taps_before, walk
+from tests.support.paths import asked, longest, taps_before, walk
 
 LOCATION = SHIPPED.steps["location"]
 
@@ -217,7 +214,8 @@ async def test_the_longest_path_is_one_card_that_always_fits(
     """Walk the path with the most questions, taking the longest label where there is a choice:
     the card is edited once per press, the stand-in accepts every edit (it refuses over 4,096
     characters or a bad keyboard), and the card ends listing every answer."""
-    path = longest_path(loaded)
+    flow = loaded.flows[loaded.engine().default_flow]
+    path = [choice.label for _, choice in longest(flow)]
     assert len(path) >= 15
     await alice.command("/start")
     card = alice.question()
@@ -227,34 +225,3 @@ async def test_the_longest_path_is_one_card_that_always_fits(
     final = next(m for m in api.bot_messages(alice.chat) if m.message_id == card.message_id)
     assert [line.split(": ", 1)[1] for line in answered(final)] == path and not final.callback_data
     assert alice.recommendation().text.startswith(("🔴", "🟠", "🟢"))
-
-
-def longest_path(loaded: Loaded) -> list[str]:
-    """Labels of the path with the most questions that ends below 🚨 (longest labels on ties)."""
-    engine = loaded.engine()
-    flow = engine.flows[engine.default_flow]
-    decisive = _routing_keys(flow)  # what the rest of a path depends on, besides where it is
-    seen: dict[tuple[str, frozenset[tuple[str, str]]], list[str]] = {}
-
-    def walk(conversation: Conversation) -> list[str]:
-        key = (conversation.step, frozenset((k, v) for k, v in conversation.answers.items() if k in decisive))
-        if key not in seen:
-            seen[key] = explore(conversation)
-        return seen[key]
-
-    def explore(conversation: Conversation) -> list[str]:
-        if flow.is_outcome(conversation.step):
-            return [] if conversation.step != "emergency" else ["🚨"] * 100  # never worth taking
-        step = flow.question(conversation.step)
-        assert step is not None
-        best: list[str] | None = None
-        for choice in step.choices:
-            moved, _ = engine.advance(conversation, Pick(step.id, choice.value))
-            rest = [choice.label, *walk(moved)]
-            key = ("🚨" not in rest, len(rest), sum(map(len, rest)))
-            if best is None or key > ("🚨" not in best, len(best), sum(map(len, best))):
-                best = rest
-        assert best is not None
-        return best
-
-    return walk(engine.start(flow.id)[0])

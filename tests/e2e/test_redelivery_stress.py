@@ -19,10 +19,10 @@ from typing import Any
 from bot.bootstrap import Loaded
 from bot.storage.base import ConversationStore
 from bot.telegram.webhook import WebhookServer
-from tests.botapi import BotApiStandIn
 from tests.e2e.cuts import POINTS, Backend, Cuts, backend, cancel_in_flight
-from tests.e2e.harness import MARKS, WEBHOOK_PATH, WEBHOOK_SECRET, Person, start_webhook_server
-from tests.e2e.steps_flow import load_steps
+from tests.support.botapi import BotApiStandIn
+from tests.support.fixture_flows import load_steps
+from tests.support.harness import MARKS, WEBHOOK_PATH, WEBHOOK_SECRET, Person, start_webhook_server
 
 __all__ = ["backend"]  # the fixture, once per store
 PEOPLE = 20

@@ -17,8 +17,8 @@ from bot.bootstrap import Loaded
 from bot.engine.followup import recheck_prefill
 from bot.privacy import Anonymizer, salt_from
 from bot.storage import ConversationStore, RedisStore, SqliteStore
-from tests.botapi import BotApiStandIn, StoredMessage
-from tests.e2e.harness import MARKS, ROUTINE, SELF_CARE, SHIPPED, URGENT, Person, RunningBot, settings_for
+from tests.support.botapi import BotApiStandIn, StoredMessage
+from tests.support.harness import MARKS, ROUTINE, SELF_CARE, SHIPPED, URGENT, Person, RunningBot, settings_for
 from tests.support.paths import taps, walk
 
 DAY = 86400.0

@@ -14,10 +14,10 @@ from pathlib import Path
 import pytest
 
 from bot.telegram.webhook import WebhookLimits, WebhookServer
-from tests.botapi import BotApiStandIn
 from tests.e2e.cuts import Backend, Cuts, backend
-from tests.e2e.harness import WEBHOOK_PATH, WEBHOOK_SECRET, Person, answered, headline, start_webhook_server
-from tests.e2e.steps_flow import load_steps, question
+from tests.support.botapi import BotApiStandIn
+from tests.support.fixture_flows import load_steps, question
+from tests.support.harness import WEBHOOK_PATH, WEBHOOK_SECRET, Person, answered, headline, start_webhook_server
 
 __all__ = ["backend"]  # the fixture, once per store
 WAIT = 5.0

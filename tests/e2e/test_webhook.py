@@ -16,8 +16,18 @@ import redis.asyncio as aioredis
 from prometheus_client.parser import text_string_to_metric_families
 
 from bot.bootstrap import Loaded
-from tests.botapi import BotApiStandIn
-from tests.e2e.harness import EMERGENCY, URGENT, WEBHOOK_SECRET, Person, Replica, headline
+from tests.support.botapi import BotApiStandIn
+from tests.support.harness import (
+    EMERGENCY,
+    SHIPPED,
+    TO_LOCATION,
+    URGENT,
+    WEBHOOK_SECRET,
+    Person,
+    Replica,
+    after,
+    headline,
+)
 from tests.support.redis_server import RedisServer, free_port
 
 Route = Callable[[int], Sequence[Replica]]
@@ -110,9 +120,9 @@ async def test_a_double_tap_split_across_replicas_advances_once(
     api: BotApiStandIn, replicas: tuple[Replica, Replica], alice: Person
 ) -> None:
     first, second = replicas
-    await walk(api, alice, ["No", "Me", "No", "Skip"], lambda number: [first])
+    await walk(api, alice, TO_LOCATION, lambda number: [first])
     question = alice.question()
-    data = question.callback_data[0]
+    data = question.callback_data[0]  # the place offered first
     taps = [api.press(alice.chat, alice.user, question, data), api.press(alice.chat, alice.user, question, data)]
     await asyncio.gather(
         deliver(api, api.callback_query(taps[0]).update_id, [first]),
@@ -120,8 +130,11 @@ async def test_a_double_tap_split_across_replicas_advances_once(
     )
     toasts = sorted(api.callback_query(tap).answer.get("text") or "" for tap in taps)
     assert toasts == ["", "That answer is already saved."]
-    assert headline(alice.question()).startswith("How long")
-    assert not any("Lately, have you been having a lot of coffee" in text for text in alice.texts())
+    place = SHIPPED.steps["location"].choices[0].value
+    then = after("location", {"location": place})
+    assert headline(alice.question()).startswith(then.text)  # advanced once: the question after the place
+    beyond = after(then.id, {"location": place}).text
+    assert not any(beyond in text for text in alice.texts())
 
 
 async def test_a_wrong_or_missing_secret_is_refused_and_changes_nothing(

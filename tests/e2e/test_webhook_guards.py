@@ -22,8 +22,8 @@ from tornado.ioloop import IOLoop
 from bot.bootstrap import Loaded
 from bot.storage import open_store
 from bot.telegram.webhook import MAX_NESTING, WebhookLimits, WebhookServer
-from tests.botapi import BotApiStandIn
-from tests.e2e.harness import WEBHOOK_PATH, WEBHOOK_SECRET, Person, start_webhook_server
+from tests.support.botapi import BotApiStandIn
+from tests.support.harness import WEBHOOK_PATH, WEBHOOK_SECRET, Person, start_webhook_server
 
 WAIT = 5.0
 """Seconds any one step may take before the test fails (an upper bound, never a measurement)."""

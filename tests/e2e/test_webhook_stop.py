@@ -24,8 +24,8 @@ from bot.bootstrap import Loaded
 from bot.storage import SqliteStore
 from bot.storage.sqlite import FILE_NAME
 from bot.telegram.webhook import UpdateLeases, WebhookLimits, WebhookServer
-from tests.botapi import BotApiStandIn
-from tests.e2e.harness import WEBHOOK_PATH, WEBHOOK_SECRET, Person, Replica, headline, start_webhook_server
+from tests.support.botapi import BotApiStandIn
+from tests.support.harness import WEBHOOK_PATH, WEBHOOK_SECRET, Person, Replica, headline, start_webhook_server
 
 WAIT = 5.0
 """Seconds any one step may take before the test fails (an upper bound, never a measurement)."""

@@ -1,4 +1,4 @@
-"""Fixtures for engine tests: the shipped content and flows, and a tiny flow written inline."""
+"""Fixtures for engine tests: the content and flows under test (tests/support/flows.py), a tiny flow inline."""
 
 from __future__ import annotations
 
@@ -13,10 +13,9 @@ from bot.engine.engine import Engine
 from bot.engine.loader import load_flows, parse_flow
 from bot.engine.model import Flow
 from bot.yamlfiles.errors import FlowErrors, FlowProblem
+from tests.support.flows import CONTENT_DIR, FLOWS_DIR
 
 ROOT = Path(__file__).resolve().parents[2]
-CONTENT_DIR = ROOT / "content" / "en"
-FLOWS_DIR = ROOT / "flows"
 
 SAFE_ROUTING = """\
 routing:

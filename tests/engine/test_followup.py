@@ -10,16 +10,10 @@ from bot.engine.engine import PREFILL, Engine
 from bot.engine.followup import offers_followup, recheck_prefill
 from bot.engine.model import Flow, Level
 from bot.engine.replies import Pick, Reply, Result, Typed
-from tests.support.paths import walk
+from tests.support.paths import asked, pick, start, walk
 
-SELF_CARE = ["no", "me", "no", "skip", "eye", "under_2_weeks", "yes", "yes", *["no"] * 10]
-
-
-def run(engine: Engine, conversation: Conversation, values: list[str]) -> tuple[Conversation, tuple[Reply, ...]]:
-    replies: tuple[Reply, ...] = ()
-    for value in values:
-        conversation, replies = engine.advance(conversation, Pick(conversation.step, value))
-    return conversation, replies
+SELF_CARE = {"location": "eye", "duration": "under_2_weeks", "caffeine": "yes", "stress_sleep": "yes"}
+"""Answers that end at 🟢 self-care ("no" elsewhere)."""
 
 
 def result(replies: tuple[Reply, ...]) -> Result:
@@ -39,8 +33,7 @@ def test_the_recheck_prefill_comes_from_the_flows_own_declarations(twitching: Fl
 
 
 def test_self_care_offers_a_reminder(engine: Engine) -> None:
-    fresh, _ = engine.start("twitching")
-    _, replies = run(engine, fresh, SELF_CARE)
+    _, replies = start(engine, "twitching", SELF_CARE)
     assert result(replies).outcome.level is Level.SELF_CARE and result(replies).followup
 
 
@@ -68,9 +61,11 @@ def test_the_recheck_skips_the_account_and_duration_and_ends_at_routine(engine: 
     """The answers that gave self-care two weeks ago now give 🟠: the twitching has lasted 2 weeks."""
     conversation = recheck(engine, twitching)
     asked: list[str] = []
-    for value in [v for v in SELF_CARE if v not in ("skip", "under_2_weeks")]:
+    replies: tuple[Reply, ...] = ()
+    while not twitching.is_outcome(conversation.step):
         asked.append(conversation.step)
-        conversation, replies = engine.advance(conversation, Pick(conversation.step, value))
+        step = twitching.steps[conversation.step]
+        conversation, replies = engine.advance(conversation, Pick(step.id, pick(step, SELF_CARE.get(step.key)).value))
     assert "account" not in asked and "duration" not in asked
     assert conversation.answers["duration"] == "over_2_weeks"
     assert result(replies).outcome.level is Level.ROUTINE
@@ -87,7 +82,11 @@ def test_the_recheck_keeps_what_it_knows_through_the_emergency_question(engine: 
             conversation, _ = engine.advance(conversation, Pick(step.id, choice.value))
         if step.id == "location":
             break
-    assert conversation.answers["duration"] == "over_2_weeks" and conversation.step == "caffeine"
+    prefill = recheck_prefill(twitching)
+    ids = asked(twitching, {"location": "eye", **prefill})
+    next_unknown = next(s for s in ids[ids.index("location") + 1 :] if twitching.steps[s].key not in prefill)
+    known = {**conversation.answers, **conversation.meta.get(PREFILL, {})}  # given, or waiting for its question
+    assert known["duration"] == "over_2_weeks" and conversation.step == next_unknown
 
 
 def test_every_recheck_path_ends_at_routine_or_higher(engine: Engine, twitching: Flow) -> None:

@@ -11,8 +11,9 @@ import pytest
 
 from bot.authoring.corpus import load_corpus, run_corpus
 from bot.engine.engine import Engine
+from tests.support.flows import FLOWS_DIR
 
-FRESH = sorted(Path("flows/tests/fresh").glob("round*.yaml"))
+FRESH = sorted((FLOWS_DIR / "tests" / "fresh").glob("round*.yaml"))
 
 
 @pytest.mark.parametrize("path", FRESH, ids=[p.stem for p in FRESH])

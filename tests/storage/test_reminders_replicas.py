@@ -22,7 +22,7 @@ from telegram import Bot
 from telegram.request import HTTPXRequest
 
 from bot.bootstrap import load_all
-from bot.config import DEFAULT_CONTENT, DEFAULT_FLOWS, Settings
+from bot.config import Settings
 from bot.metrics import Metrics
 from bot.reminders.dispatcher import Delivery, ReminderDispatcher
 from bot.storage import RedisStore
@@ -30,7 +30,8 @@ from bot.storage.base import Reminder
 from bot.storage.redis import REMINDERS_KEY
 from bot.telegram.app import build_handlers
 from bot.telegram.reminders import ReminderHandlers
-from tests.botapi import BotApiStandIn
+from tests.support.botapi import BotApiStandIn
+from tests.support.flows import CONTENT_DIR, FLOWS_DIR
 from tests.support.redis_server import RedisServer
 
 PEOPLE = 1000
@@ -97,7 +98,7 @@ async def replica(
     `redis_time`, else on `time` (real time plus the test's shift, so a dead replica's lease can run out)."""
     store = await RedisStore.open(url, clock=None if redis_time else time.clock)
     settings = Settings(token=api.token, api_base_url=api.base_url, data_dir=tmp_path, storage=url, id_salt="salt")
-    loaded = load_all([DEFAULT_FLOWS], DEFAULT_CONTENT)
+    loaded = load_all([FLOWS_DIR], CONTENT_DIR)
     handlers = ReminderHandlers(build_handlers(loaded, store, settings, Metrics()))
     bot = Bot(api.token, base_url=api.base_url, request=HTTPXRequest(connection_pool_size=8))
     await bot.initialize()

@@ -19,6 +19,7 @@ import pytest
 
 from bot.studio.server import Studio, serve
 from bot.studio.workspace import Workspace
+from tests.support.flows import CONTENT_DIR, FLOWS_DIR
 
 ROOT = Path(__file__).resolve().parents[2]
 SCREENSHOTS = ROOT / "docs" / "studio"
@@ -85,8 +86,8 @@ class Project:
 @pytest.fixture
 def project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Project:
     """The copy, as the working folder: the page names files as a maintainer there would (`flows/twitching.yaml`)."""
-    shutil.copytree(ROOT / "flows", tmp_path / "flows")
-    shutil.copytree(ROOT / "content" / "en", tmp_path / "content" / "en")
+    shutil.copytree(FLOWS_DIR, tmp_path / "flows")
+    shutil.copytree(CONTENT_DIR, tmp_path / "content" / "en")
     monkeypatch.chdir(tmp_path)
     return Project(tmp_path)
 
@@ -100,7 +101,7 @@ def mini(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Project:
     """A working folder with only the mini flow in flows/ (and the shipped content, which it shows little of)."""
     (tmp_path / "flows" / "tests").mkdir(parents=True)
     shutil.copy(MINI, tmp_path / "flows" / "mini.yaml")
-    shutil.copytree(ROOT / "content" / "en", tmp_path / "content" / "en")
+    shutil.copytree(CONTENT_DIR, tmp_path / "content" / "en")
     monkeypatch.chdir(tmp_path)
     return Project(tmp_path, "mini")
 

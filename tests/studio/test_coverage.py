@@ -15,10 +15,11 @@ from bot.content.library import Content, load_content
 from bot.engine.engine import Engine
 from bot.engine.loader import load_flows, parse_flow
 from bot.engine.model import Flow
+from tests.support.flows import CONTENT_DIR, FLOWS_DIR
 from tests.support.paths import taps_before
 
 ROOT = Path(__file__).resolve().parents[2]
-CONTENT = ROOT / "content" / "en"
+CONTENT = CONTENT_DIR
 
 FLOW = """\
 flow: tiny
@@ -123,7 +124,7 @@ def test_each_case_added_reaches_what_its_answers_lead_to(tiny: Flow) -> None:
 
 
 def test_an_emergency_typed_at_a_step_chooses_nothing_there_and_no_routing_rule(content: Content) -> None:
-    flows = load_flows([ROOT / "flows"], content)
+    flows = load_flows([FLOWS_DIR], content)
     twitching = flows["twitching"]
     to_location = ", ".join(f'"{label}"' for label in taps_before(twitching, "location"))
     files = [

@@ -13,6 +13,7 @@ from bot.engine.graph import TYPED, edges
 from bot.engine.loader import load_flows
 from bot.engine.model import Flow
 from bot.studio.diagram import ROUTING, START, to_svg
+from tests.support.flows import CONTENT_DIR, FLOWS_DIR
 
 ROOT = Path(__file__).resolve().parents[2]
 SVG = "{http://www.w3.org/2000/svg}"
@@ -20,8 +21,8 @@ SVG = "{http://www.w3.org/2000/svg}"
 
 @pytest.fixture(scope="module")
 def twitching() -> Flow:
-    content = load_content(ROOT / "content" / "en", ROOT / "content" / "en" / "article.txt")
-    return load_flows([ROOT / "flows"], content)["twitching"]
+    content = load_content(CONTENT_DIR, CONTENT_DIR / "article.txt")
+    return load_flows([FLOWS_DIR], content)["twitching"]
 
 
 def boxes(svg: ET.Element) -> dict[str, tuple[float, float, float, float]]:

@@ -11,9 +11,11 @@ from typing import Any
 
 import pytest
 
-from bot.authoring.cases import run_cases
+from bot.authoring.cases import case_files, run_cases
 from bot.engine.engine import Engine
 from tests.studio.conftest import Project, screenshot
+from tests.support.flows import FLOWS_DIR, main_flow
+from tests.support.paths import pick
 
 expect: Any = None
 MARK = re.compile(r"^[🚨🔴🟠🟢]")
@@ -51,12 +53,24 @@ def talk(page: Any, plan: dict[str, str], default: str = "No") -> str:
             return chat.locator(".msg.bot").filter(has_text=MARK).last.inner_text()
         question = chat.locator(".msg.bot[data-step]").last
         buttons = question.locator("button:not([disabled])")
-        want = plan.get(question.get_attribute("data-step") or "", default)
+        want = plan.get(question.get_attribute("data-step") or "") or default_label(question, default)
         labels = buttons.all_inner_texts()
         shown = chat.locator(".msg.bot").count()
         question.get_by_role("button", name=want if want in labels else labels[0], exact=True).click()
         expect(chat.locator(".msg.bot")).not_to_have_count(shown)
     raise AssertionError("the check did not end within 40 answers")
+
+
+def by_value(answers: dict[str, str]) -> dict[str, str]:
+    """A `talk` plan from answers by step and value: the labels the flow under test gives them."""
+    flow = main_flow()
+    return {step: pick(flow.steps[step], value).label for step, value in answers.items()}
+
+
+def default_label(question: Any, default: str) -> str:
+    """The button to tap with no plan: the asked step's own "no" (or "skip", or first) in the flow under test."""
+    step = main_flow().question(question.get_attribute("data-step") or "")
+    return pick(step, None).label if step is not None and default == "No" else default
 
 
 def tap_until(page: Any, step: str, plan: dict[str, str] | None = None, default: str = "No") -> None:
@@ -66,7 +80,7 @@ def tap_until(page: Any, step: str, plan: dict[str, str] | None = None, default:
         question = chat.locator(".msg.bot[data-step]").last
         if question.get_attribute("data-step") == step:
             return
-        want = (plan or {}).get(question.get_attribute("data-step") or "", default)
+        want = (plan or {}).get(question.get_attribute("data-step") or "") or default_label(question, default)
         labels = question.locator("button:not([disabled])").all_inner_texts()
         shown = chat.locator(".msg.bot").count()
         question.get_by_role("button", name=want if want in labels else labels[0], exact=True).click()
@@ -74,11 +88,18 @@ def tap_until(page: Any, step: str, plan: dict[str, str] | None = None, default:
     raise AssertionError(f"{step} was not asked within 40 answers")
 
 
-def project_rules() -> list[str]:
-    """The shipped flow's routing rules, one `- outcome:` line each."""
-    from tests.studio.conftest import ROOT
+def own_failures(project: Project) -> int:
+    """How many of the flow's own cases fail (`twitchcheck test`): the page's summary counts them too."""
+    good = project.workspace().reload().good
+    assert good is not None
+    engine = Engine(good.flows)
+    files = [path for path in case_files(project.tests) if not path.name.startswith("language")]
+    return sum(not result.passed for path in files for result in run_cases(engine, path))
 
-    flow = (ROOT / "flows" / "twitching.yaml").read_text(encoding="utf-8").split("\nrouting:\n")[1].split("\n\n")[0]
+
+def project_rules() -> list[str]:
+    """The routing rules of the flow under test, one `- outcome:` line each."""
+    flow = (FLOWS_DIR / "twitching.yaml").read_text(encoding="utf-8").split("\nrouting:\n")[1].split("\n\n")[0]
     return [line for line in flow.splitlines() if line.startswith("  - outcome:")]
 
 
@@ -124,7 +145,7 @@ def test_the_diagram_shows_the_flow_and_a_step_as_a_person_sees_it(page: Any) ->
 
 def test_a_click_through_reaches_self_care_then_urgent(page: Any) -> None:
     open_try_it(page)
-    ending = talk(page, {"account": "Skip", "location": "Arm or hand", "duration": "Less than 2 weeks"})
+    ending = talk(page, by_value({"location": "arm", "duration": "under_2_weeks"}))
     assert ending.startswith("🟢"), ending
     page.locator("#chat button[data-action=why]").last.click()
     expect(page.locator("#chat .msg.bot").last).to_contain_text("Why this advice")
@@ -135,9 +156,11 @@ def test_a_click_through_reaches_self_care_then_urgent(page: Any) -> None:
     expect(page.locator("#chat .msg.bot[data-step=account]")).to_have_count(2)
     page.fill("#typed-text", "twitching in my calf for 3 days")
     page.press("#typed-text", "Enter")
-    expect(page.locator("#chat .msg.bot").last).to_contain_text("Leg or foot")  # the account review
+    leg = by_value({"location": "leg"})["location"]
+    expect(page.locator("#chat .msg.bot").last).to_contain_text(leg)  # the account review
     screenshot(page, "try-it")
-    ending = talk(page, {"account_review": "Yes, that's right", "weakness": "Yes", "weakness_spreading": "No"})
+    plan = {"account_review": "Yes, that's right", **by_value({"weakness": "yes", "weakness_spreading": "no"})}
+    ending = talk(page, plan)
     assert ending.startswith("🔴"), ending
     expect(page.locator("#chat .msg.bot").last.locator("button[data-action=summary]")).to_be_visible()
     expect(page.locator("#try-answers")).to_contain_text("weakness")
@@ -245,15 +268,16 @@ def test_an_unsafe_route_is_shown_with_its_counter_example_on_the_diagram(page: 
 
 
 def test_a_saved_case_runs_and_passes(page: Any, project: Project) -> None:
+    failing = own_failures(project)
     open_try_it(page)
-    ending = talk(page, {"account": "Skip", "location": "In more than one place", "duration": "Less than 2 weeks"})
+    ending = talk(page, by_value({"location": "several", "duration": "under_2_weeks"}))
     assert ending.startswith("🟠"), ending
     page.fill("#case-name", "tried in the studio: twitching in several places is a routine appointment")
     page.click("#save-case")
     expect(page.locator("#save-result")).to_contain_text("twitching-studio.yaml (answers by step); it passes now")
     saved = project.tests / "twitching-studio.yaml"
     text = saved.read_text(encoding="utf-8")
-    assert "answers:\n" in text and '      location: "In more than one place"\n' in text
+    assert "answers:\n" in text and f'      location: "{by_value({"location": "several"})["location"]}"\n' in text
     assert 'expect: {level: "routine", outcome: "routine"}' in text
 
     page.click("#tab-tests")
@@ -262,7 +286,7 @@ def test_a_saved_case_runs_and_passes(page: Any, project: Project) -> None:
         "#test-results li", has_text="tried in the studio: twitching in several places is a routine appointment"
     )
     expect(result).to_contain_text("PASS")
-    expect(page.locator("#test-summary")).to_contain_text("0 failed")
+    expect(page.locator("#test-summary")).to_contain_text(f"{failing} failed")
 
     workspace = project.workspace()
     good = workspace.reload().good
@@ -284,6 +308,7 @@ def test_coverage_lists_a_step_no_case_reaches(page: Any, project: Project) -> N
         ),
     )
     line = project.line_of("- id: which_medicine")
+    failing = own_failures(project)
     expect(page.locator('#diagram .node[data-id="which_medicine"]')).to_be_visible(timeout=LIVE_DEADLINE_MS)
     (project.tests / "wrong.yaml").write_text(
         'flow: twitching\ndefaults: "no"\ncases:\n  - name: weakness wrongly expected to mean self-care\n'
@@ -292,12 +317,14 @@ def test_coverage_lists_a_step_no_case_reaches(page: Any, project: Project) -> N
     )
     page.click("#tab-tests")
     page.click("#run-tests")
-    failed = page.locator("#test-results li.fail")
+    expect(page.locator("#test-results li.fail")).to_have_count(failing + 1)
+    failed = page.locator("#test-results li.fail", has_text="weakness wrongly expected")
     expect(failed).to_have_count(1)
     expect(failed).to_contain_text("FAIL weakness wrongly expected to mean self-care")
-    expect(failed.locator("pre")).to_contain_text("weakness: Have you noticed weakness")  # the transcript
+    weakness = main_flow().steps["weakness"].text.split("\n")[0]
+    expect(failed.locator("pre")).to_contain_text(f"weakness: {weakness}")  # the transcript
     expect(failed.locator("pre")).to_contain_text("✗ expected level 🟢 self_care, but it ended at 🔴 urgent")
-    expect(page.locator("#test-summary")).to_contain_text("1 failed")
+    expect(page.locator("#test-summary")).to_contain_text(f"{failing + 1} failed")
     gap = page.locator("#coverage .gaps li", has_text="'which_medicine'")
     expect(gap).to_contain_text("step")
     expect(gap).to_contain_text(f"flows/twitching.yaml:{line}")

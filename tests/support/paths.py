@@ -11,7 +11,10 @@ from collections import Counter
 from collections.abc import Mapping
 from functools import cache
 
-from bot.engine.model import Choice, Flow, Step
+from bot.engine.conversation import Conversation
+from bot.engine.engine import Engine
+from bot.engine.model import ROUTE, Choice, Flow, Level, Step
+from bot.engine.replies import Pick, Reply
 
 DEFAULTS = ("no", "skip")
 """Values taken where a test gives no answer, in this order; otherwise the step's first choice."""
@@ -28,7 +31,7 @@ def walk(flow: Flow, answers: Mapping[str, str] | None = None) -> list[tuple[Ste
     while at in flow.steps:
         step = flow.steps[at]
         assert len(path) < 4 * len(flow.steps), f"{flow.id} loops at {at}"
-        choice = _pick(step, wanted.get(step.key))
+        choice = pick(step, wanted.get(step.key))
         given[step.key] = choice.value
         path.append((step, choice))
         at = next(branch.target for branch in choice.branches if branch.when.holds(given))
@@ -45,7 +48,43 @@ def asked(flow: Flow, answers: Mapping[str, str] | None = None) -> list[str]:
     return [step.id for step, _ in walk(flow, answers)]
 
 
-def _pick(step: Step, value: str | None) -> Choice:
+def press(
+    engine: Engine,
+    conversation: Conversation,
+    answers: Mapping[str, str] | None = None,
+    until: str | None = None,
+) -> tuple[Conversation, tuple[Reply, ...]]:
+    """Press, by value, a button at each question the engine asks: up to the question `until`, or to an outcome.
+
+    `answers` gives values by answer key, as for `walk`; elsewhere "no", else "skip", else the first choice.
+    The engine decides what is asked next, so questions filled in from an account are skipped as they are.
+    """
+    flow = engine.flows[conversation.flow_id]
+    wanted = dict(answers or {})
+    replies: tuple[Reply, ...] = ()
+    for _ in range(4 * len(flow.steps)):
+        if conversation.step not in flow.steps or conversation.step == until:
+            break
+        step = flow.steps[conversation.step]
+        conversation, replies = engine.advance(conversation, Pick(step.id, pick(step, wanted.get(step.key)).value))
+    assert until is None or conversation.step == until, (
+        f"{until!r} was not asked; the check is at {conversation.step!r}"
+    )
+    return conversation, replies
+
+
+def start(
+    engine: Engine, flow_id: str, answers: Mapping[str, str] | None = None, until: str | None = None
+) -> tuple[Conversation, tuple[Reply, ...]]:
+    """A fresh conversation in `flow_id`, answered by `press`."""
+    conversation, replies = engine.start(flow_id)
+    if until == conversation.step:
+        return conversation, replies
+    return press(engine, conversation, answers, until)
+
+
+def pick(step: Step, value: str | None) -> Choice:
+    """The choice recording `value`; with no value, "no", else "skip", else the first choice."""
     if value is not None:
         choice = step.choice(value)
         assert choice is not None, f"step {step.id!r} has no choice {value!r}"
@@ -90,6 +129,60 @@ def lengths(flow: Flow, fixed: Mapping[str, str] | None = None) -> Counter[int]:
         return total
 
     return from_step(flow.start, frozenset())
+
+
+def longest(flow: Flow) -> list[tuple[Step, Choice]]:
+    """The button path with the most questions that ends below 🚨, the longest labels on ties.
+
+    Like `lengths`, a state is the step plus the answers a later branch can still read (and the routing
+    rules, when one of them can end at 🚨), so the search stays small however many paths there are.
+    """
+    alarming = [rule for rule in flow.rules if flow.outcomes[rule.outcome].level is Level.EMERGENCY]
+    read = frozenset().union(
+        *(rule.when.keys() for rule in flow.rules if alarming),
+        *(b.when.keys() for s in flow.steps.values() for c in s.choices for b in c.branches),
+    )
+
+    def ends_calm(target: str, answers: dict[str, str]) -> bool:
+        if target == ROUTE:
+            if not alarming:
+                return True
+            target = next(rule.outcome for rule in flow.rules if rule.when.holds(answers))
+        return flow.outcomes[target].level is not Level.EMERGENCY
+
+    @cache
+    def best(step_id: str, known: frozenset[tuple[str, str]]) -> tuple[tuple[str, str], ...] | None:
+        step = flow.steps[step_id]
+        found: tuple[tuple[str, str], ...] | None = None
+        for choice in step.choices:
+            answers = dict(known) | {step.key: choice.value}
+            target = next(b.target for b in choice.branches if b.when.holds(answers))
+            if target in flow.steps:
+                rest = best(target, frozenset((k, v) for k, v in answers.items() if k in read))
+                if rest is None:
+                    continue
+            elif not ends_calm(target, answers):
+                continue
+            else:
+                rest = ()
+            path = ((step_id, choice.value), *rest)
+            if found is None or _weight(flow, path) > _weight(flow, found):
+                found = path
+        return found
+
+    path = best(flow.start, frozenset())
+    assert path is not None, f"{flow.id} has no path that ends below 🚨"
+    return [(flow.steps[step_id], _choice(flow.steps[step_id], value)) for step_id, value in path]
+
+
+def _choice(step: Step, value: str) -> Choice:
+    choice = step.choice(value)
+    assert choice is not None
+    return choice
+
+
+def _weight(flow: Flow, path: tuple[tuple[str, str], ...]) -> tuple[int, int]:
+    return len(path), sum(len(_choice(flow.steps[step_id], value).label) for step_id, value in path)
 
 
 def figures(counts: Counter[int]) -> tuple[int, int, int]:

@@ -5,14 +5,14 @@ from __future__ import annotations
 import pytest
 
 from bot.bootstrap import load_all
-from bot.config import DEFAULT_CONTENT, DEFAULT_FLOWS
 from bot.engine.engine import Engine
 from bot.telegram.sender import ButtonTags
+from tests.support.flows import CONTENT_DIR, FLOWS_DIR
 
 
 @pytest.fixture(scope="module")
 def engine() -> Engine:
-    return load_all([DEFAULT_FLOWS], DEFAULT_CONTENT, prove=False).engine()
+    return load_all([FLOWS_DIR], CONTENT_DIR, prove=False).engine()
 
 
 def test_every_question_and_choice_resolves_back_to_itself(engine: Engine) -> None:

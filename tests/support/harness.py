@@ -8,14 +8,16 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Self
 
-from bot.bootstrap import Loaded, load_all
-from bot.config import DEFAULT_CONTENT, DEFAULT_FLOWS, Settings
+from bot.bootstrap import Loaded
+from bot.config import Settings
+from bot.engine.model import Step
 from bot.storage import open_store
 from bot.storage.base import ConversationStore
 from bot.telegram.app import BotRuntime
 from bot.telegram.webhook import WebhookLimits, WebhookServer
-from tests.botapi import BotApiStandIn, Chat, StoredMessage, User
-from tests.support.paths import asked, taps, taps_before, walk
+from tests.support.botapi import BotApiStandIn, Chat, StoredMessage, User
+from tests.support.flows import main_flow
+from tests.support.paths import asked, pick, taps, taps_before, walk
 
 MARKS = ("🚨", "🔴", "🟠", "🟢")
 ECHO = "➜ "
@@ -161,7 +163,7 @@ class Person:
 
 # Button paths through the flow the bot runs, one per level, found by the answers' values
 # (tests/support/paths.py), so a question added or reworded in the YAML changes none of them.
-SHIPPED = load_all([DEFAULT_FLOWS], DEFAULT_CONTENT, prove=False).flows["twitching"]
+SHIPPED = main_flow()
 EMERGENCY = taps(SHIPPED, {"emergency_now": "yes"})
 URGENT = taps(SHIPPED, {"location": "arm", "weakness": "yes"})
 """Weakness "yes", then "No" to its follow-up (spreading on both sides?) and to the other red flags."""
@@ -171,6 +173,34 @@ TO_LOCATION = taps_before(SHIPPED, "location")
 """The taps that reach "where is the twitching?" (the safety screen, who, unwell too, Skip)."""
 SECOND = SHIPPED.steps[asked(SHIPPED)[1]].text
 """The question after "No" at the safety screen."""
+
+
+def after(step_id: str, answers: dict[str, str] | None = None) -> Step:
+    """The question asked right after `step_id` on the button path with these answers."""
+    ids = asked(SHIPPED, answers)
+    return SHIPPED.steps[ids[ids.index(step_id) + 1]]
+
+
+def label(step: Step | str, value: str | None = None) -> str:
+    """The label of the button recording `value` at `step` (with no value: "No", else "Skip", else the first)."""
+    return pick(SHIPPED.steps[step] if isinstance(step, str) else step, value).label
+
+
+def default_label(message: StoredMessage) -> str:
+    """The button a test taps when it has no answer to give: the question's "No", else "Skip", else its first.
+
+    The question is the step of the flow under test whose buttons the message shows.
+    """
+    shown = message.button_texts
+    for step in SHIPPED.steps.values():
+        if [choice.label for choice in step.choices] == shown:
+            return label(step)
+    return "No" if "No" in shown else shown[0]
+
+
+def line(step_id: str, value: str) -> str:
+    """The card's answer line for `value` at `step_id` ("✓ Where it twitches: Leg or foot")."""
+    return f"{ANSWERED}{SHIPPED.steps[step_id].topic}: {label(step_id, value)}"
 
 
 def lines_of(answers: dict[str, str], count: int) -> list[str]:
