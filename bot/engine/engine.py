@@ -191,11 +191,11 @@ class Engine:
             if reading.verdict is Verdict.CONFIRM:
                 return self._confirm(flow, conversation, reading, {})
             return conversation, (Notice("ui.finished"),)
-        if step.kind == StepKind.ACCOUNT:
-            return self._account(flow, conversation, step, text, parsed, reading)
         if conversation.step != EMERGENCY_CONFIRM and self._foreign(flow, parsed):
             moved, replies = self._confirm(flow, conversation, reading, {})
             return moved, (Notice("ui.english_only"), *replies)
+        if step.kind == StepKind.ACCOUNT:
+            return self._account(flow, conversation, step, text, parsed, reading)
         match = self.matchers[flow.id, step.id].read(text, parsed)
         if match.value is not None and self._second_look(flow, text, reading, sure=True):
             reading = Reading(Verdict.CONFIRM)  # understood as an answer, but it reads very like an emergency
@@ -219,15 +219,14 @@ class Engine:
         return conversation, (self._unclear(step, match), *self.current(conversation))
 
     def _worrying(self, flow: Flow, parsed: Parsed, reading: Reading) -> tuple[Reply, ...] | None:
-        """Text not understood that names a body or safety word, or is not English: never moved past
-        silently. The notices to show before the confirming question, or None to carry on.
+        """Text not understood that names a body or safety word: never moved past silently (text not in
+        English was asked about before any reading, in `_typed`). The notices to show before the
+        confirming question, or None to carry on.
 
         Not when the emergency reader already ruled its language out, or a cue settles it ("no",
         "years ago", "in a film", "fine now"). Else a safety word, or the second reader
         (second_reader.py) thinking it may be an emergency, earns the question."""
         said = [word for context in parsed.contexts for word in context.said]
-        if self._foreign(flow, parsed):
-            return (Notice("ui.english_only"),)
         if reading.considered or any(cue.value in Cue.SETTLING for c in parsed.contexts for cue in c.cues):
             return None
         if self.emergency[flow.id].frames.mentions_safety_word(said):
@@ -269,9 +268,6 @@ class Engine:
         command = TYPED_COMMANDS.get(_plain(text))
         if command is not None:
             return self.advance(conversation, command)
-        if self._foreign(flow, parsed):
-            moved, replies = self._confirm(flow, conversation, reading, {})
-            return moved, (Notice("ui.english_only"), *replies)
         told = self.accounts[flow.id].read(parsed)
         if reading.verdict is Verdict.CONFIRM:
             return self._confirm(flow, conversation, reading, {})
