@@ -58,13 +58,12 @@ def worded(n: int) -> Callable[[str], str]:
     return lambda text: text.replace('    text: "@questions.location"', f'    text: "Where does it twitch? ({n})"', 1)
 
 
-def without_caffeine(text: str) -> str:
-    """The shipped flow without its caffeine question: steps that led to it lead to the next one instead."""
-    start, end = text.index("  - id: caffeine\n"), text.index("  - id: stress_sleep\n")
+def without_everyday_causes(text: str) -> str:
+    """The shipped flow without its everyday-causes question: what led to it leads to the next one instead."""
+    start, end = text.index("  - id: everyday_causes\n"), text.index("  - id: medicines\n")
     text = text[:start] + text[end:]
-    text = re.sub(r"(next: (?:\[.*)?)\bcaffeine\b", r"\1stress_sleep", text)
-    text = re.sub(r"\{caffeine: \"yes\"\}, ", "", text)
-    return text.replace('  - {excerpt: stimulants, when: {caffeine: "yes"}}\n', "", 1)
+    text = re.sub(r"((?:next|to): )everyday_causes\b", r"\1medicines", text)
+    return "".join(line for line in text.splitlines(keepends=True) if '{everyday_causes: "yes"}' not in line)
 
 
 def versions_of(loaded: Loaded, clock: Clock, **options: float) -> FlowVersions[None]:
@@ -286,25 +285,25 @@ async def test_a_conversation_whose_version_is_gone_and_does_not_fit_reads_as_a_
 ) -> None:
     path = walk(loaded.flows["twitching"], {"location": "leg", "duration": "over_2_weeks"})
     ids = [step.id for step, _ in path]
-    before = path[: ids.index("caffeine")]
-    at_caffeine = Conversation(
+    before = path[: ids.index("everyday_causes")]
+    at_everyday = Conversation(
         "twitching",
-        "caffeine",
+        "everyday_causes",
         {step.key: choice.value for step, choice in before},
         tuple(step.id for step, _ in before),
         version=5,
         flow_version="from-before-the-restart",
     )
-    assert await store.save("alice", at_caffeine, expected_version=None, user="a")
-    service = Session(versions_of(variant(tmp_path, "v2", without_caffeine), Clock()), store)
+    assert await store.save("alice", at_everyday, expected_version=None, user="a")
+    service = Session(versions_of(variant(tmp_path, "v2", without_everyday_causes), Clock()), store)
 
     shown = await service.load("alice")
     assert shown is not None and shown.step == "emergency_now" and shown.version == 5 and shown.meta.get(CHANGED)
     replies = service.current(shown)
     assert replies[0] == Notice(FLOW_CHANGED) and isinstance(replies[1], Question)
-    assert await store.load("alice") == at_caffeine  # nothing is written until she answers
+    assert await store.load("alice") == at_everyday  # nothing is written until she answers
 
-    turn = await service.handle("alice", user="a", given=Typed("yes"))  # meant for the coffee question
+    turn = await service.handle("alice", user="a", given=Typed("yes"))  # meant for the everyday causes
     assert turn is not None and turn.replies[0] == Notice(FLOW_CHANGED)
     assert turn.conversation.step == "emergency_now" and not turn.conversation.answers
     assert (await store.load("alice")) == turn.conversation
@@ -314,11 +313,11 @@ async def test_resuming_a_conversation_whose_version_is_gone_stores_the_new_star
     loaded: Loaded, store: SqliteStore, tmp_path: Path
 ) -> None:
     """After /start shows the kind line and the first question, what she types next answers that question."""
-    at_caffeine = Conversation(
-        "twitching", "caffeine", {"emergency_now": "no"}, ("emergency_now",), version=5, flow_version="gone"
+    at_everyday = Conversation(
+        "twitching", "everyday_causes", {"emergency_now": "no"}, ("emergency_now",), version=5, flow_version="gone"
     )
-    assert await store.save("alice", at_caffeine, expected_version=None, user="a")
-    service = Session(versions_of(variant(tmp_path, "v2", without_caffeine), Clock()), store)
+    assert await store.save("alice", at_everyday, expected_version=None, user="a")
+    service = Session(versions_of(variant(tmp_path, "v2", without_everyday_causes), Clock()), store)
 
     turn = await service.start("alice", user="a", resume=True)
     assert turn.replies[0] == Notice(FLOW_CHANGED) and not turn.started

@@ -71,7 +71,7 @@ def test_answers_in_own_words_are_echoed_and_end_in_a_level(loaded: Loaded) -> N
 
 def test_an_account_is_reviewed_and_yes_skips_its_questions(loaded: Loaded) -> None:
     flow = loaded.flows["twitching"]
-    told = {"location": "leg", "duration": "over_2_weeks", "caffeine": "yes", "stress_sleep": "yes"}
+    told = {"location": "leg", "duration": "over_2_weeks", "everyday_causes": "yes"}
     account = "twitching in my left calf for about a month, lots of coffee and stress at work"
     path = walk(flow, told)
     ids = [step.id for step, _ in path]
@@ -108,7 +108,7 @@ def test_back_alone_goes_back_but_my_back_is_a_place(loaded: Loaded) -> None:
 
 def test_an_emergency_typed_mid_check_ends_with_the_emergency_advice(loaded: Loaded) -> None:
     flow = loaded.flows["twitching"]
-    before = typed(flow, {"location": "leg"}, {"location": "calf"})[: asked(flow).index("caffeine")]
+    before = typed(flow, {"location": "leg"}, {"location": "calf"})[: asked(flow).index("weakness")]
     code, out, stdin = shell(loaded, *before, "my husband can't breathe", "no", "no")
     assert code == 0
     printed = blocks(out)

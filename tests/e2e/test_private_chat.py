@@ -86,7 +86,7 @@ async def test_the_urgent_advice_quotes_the_als_passage_and_cites_nice(bot: Runn
     assert "Lasting weakness: Yes" in everything
 
 
-async def test_caffeine_brings_the_stimulants_passage(bot: RunningBot, alice: Person) -> None:
+async def test_everyday_causes_bring_the_stimulants_passage(bot: RunningBot, alice: Person) -> None:
     await alice.command("/start")
     await alice.tap_through(SELF_CARE)
     assert "High intake of stimulants like caffeine" in "\n".join(alice.texts())
@@ -130,7 +130,7 @@ async def test_garbage_gets_a_hint_and_the_same_question(bot: RunningBot, alice:
 
 async def test_an_emergency_phrase_interrupts_at_any_step(bot: RunningBot, alice: Person) -> None:
     await alice.command("/start")
-    await alice.tap_through(taps_before(SHIPPED, "caffeine", {"location": "arm"}))
+    await alice.tap_through(taps_before(SHIPPED, "everyday_causes", {"location": "arm"}))
     await alice.say("I think my face is drooping")
     assert alice.recommendation().text.startswith("🚨")
 

@@ -30,7 +30,7 @@ ASKS = "Is the twitching still there?"
 RECHECK = [
     choice.label
     for step, choice in walk(
-        SHIPPED, {"location": "eye", "duration": "over_2_weeks", "caffeine": "yes", "stress_sleep": "yes"}
+        SHIPPED, {"location": "eye", "duration": "over_2_weeks", "everyday_causes": "yes"}
     )
     if step.key not in recheck_prefill(SHIPPED)
 ]

@@ -36,18 +36,9 @@ def first_line(text: str) -> str:
 
 
 # The questions, as the flow under test words them (their first line: a card may set the rest apart).
-SAFETY, ACCOUNT, LOCATION, DURATION, CAFFEINE, STRESS, EXERCISE, WEAKNESS = (
+SAFETY, ACCOUNT, LOCATION, DURATION, EVERYDAY, WEAKNESS = (
     first_line(SHIPPED.steps[step].text)
-    for step in (
-        SHIPPED.start,
-        "account",
-        "location",
-        "duration",
-        "caffeine",
-        "stress_sleep",
-        "exercise_fluids",
-        "weakness",
-    )
+    for step in (SHIPPED.start, "account", "location", "duration", "everyday_causes", "weakness")
 )
 CONFIRM = first_line(SHIPPED.prompts["emergency_confirm"].text)
 UNDER, OVER = label("duration", "under_2_weeks"), label("duration", "over_2_weeks")
@@ -184,7 +175,7 @@ async def test_an_account_is_reviewed_then_its_questions_are_skipped(bot: Runnin
     assert headline(alice.question()).startswith(ACCOUNT)
     await alice.say(ACCOUNT_EXAMPLE)
     review = last(alice)
-    told = {"location": "leg", "duration": "over_2_weeks", "caffeine": "yes", "stress_sleep": "yes"}
+    told = {"location": "leg", "duration": "over_2_weeks", "everyday_causes": "yes"}
     path = walk(SHIPPED, told)
     summary = "".join(f"• {step.topic}: {choice.label}\n" for step, choice in path if step.key in told)
     assert headline(review) == f"{REVIEW}\n{summary}\nIs that right? If it is, I'll skip those questions."
@@ -197,10 +188,10 @@ async def test_an_account_is_reviewed_then_its_questions_are_skipped(bot: Runnin
     replies = len(TO_ACCOUNT) + 2 + await tap_no_until_the_end(alice)  # the account and "Yes, that's right" too
     routine = SHIPPED.outcomes["routine"].level.mark
     assert headline(alice.recommendation()).startswith(routine)
-    for skipped in (LOCATION, DURATION, CAFFEINE, STRESS):
+    for skipped in (LOCATION, DURATION, EVERYDAY):
         assert not asked(alice, skipped), skipped
 
-    # The same answers by buttons take three more replies: four questions skipped, one review tap added.
+    # The same answers by buttons take two more replies: three questions skipped, one review tap added.
     bob = person(api, 1002, "Bob")
     await bob.command("/start")
     last_told = max(at for at, (step, _) in enumerate(path) if step.key in told)
@@ -208,7 +199,7 @@ async def test_an_account_is_reviewed_then_its_questions_are_skipped(bot: Runnin
     await bob.tap_through(first)
     by_buttons = len(first) + await tap_no_until_the_end(bob)
     assert headline(bob.recommendation()).startswith(routine)
-    assert replies == by_buttons - 3
+    assert replies == by_buttons - 2
     assert f"• {SHIPPED.steps['duration'].topic}: {OVER}" in await why(alice)
 
 
@@ -219,10 +210,10 @@ async def test_change_after_an_account_asks_every_question(bot: RunningBot, alic
     await alice.tap("Change")
     assert headline(alice.question()).startswith(f"Okay, I'll ask each question instead.\n\n{LOCATION}")
     answers = {"location": "leg", "duration": "over_2_weeks"}
-    await alice.tap_through(taps_before(SHIPPED, "caffeine", answers)[len(TO_ACCOUNT) + 1 :])
-    assert headline(alice.question()).startswith(CAFFEINE)
+    await alice.tap_through(taps_before(SHIPPED, "everyday_causes", answers)[len(TO_ACCOUNT) + 1 :])
+    assert headline(alice.question()).startswith(EVERYDAY)
     await tap_no_until_the_end(alice)
-    for question in (LOCATION, DURATION, CAFFEINE, STRESS, EXERCISE, WEAKNESS):
+    for question in (LOCATION, DURATION, EVERYDAY, WEAKNESS):
         assert asked(alice, question), question
 
 
@@ -346,13 +337,13 @@ async def test_a_message_without_words_is_told_so_and_loses_nothing(bot: Running
 async def test_4096_characters_get_a_kind_reply_and_lose_nothing(bot: RunningBot, alice: Person) -> None:
     await alice.command("/start")
     calm = {"location": "eye", "duration": "under_2_weeks"}
-    await alice.tap_through(taps_before(SHIPPED, "caffeine", calm))
+    await alice.tap_through(taps_before(SHIPPED, "everyday_causes", calm))
     essay = ("Honestly the internet says so many different things and nothing seems clear to me. " * 60)[:4096]
     assert len(essay) == 4096
     await alice.say(essay)
     again = last(alice)
     assert headline(again).startswith("That message is very long. Please answer with a short reply, or tap a button.")
-    assert says(again, CAFFEINE)
+    assert says(again, EVERYDAY)
     assert alarms(alice) == []
     await alice.tap("Yes")
     await tap_no_until_the_end(alice)
@@ -414,8 +405,8 @@ async def test_a_contradictory_account_does_not_answer_the_weakness_question(bot
         ("weakness", "no trouble breathing"),
         ("weakness", "I am worried it's ALS"),
         ("weakness", "I have been reading about ALS online"),
-        ("caffeine", "I have no idea"),
-        ("caffeine", "right leg actually"),
+        ("everyday_causes", "I have no idea"),
+        ("everyday_causes", "right leg actually"),
     ],
 )
 async def test_a_sentence_about_something_else_is_not_taken_as_the_answer(

@@ -346,7 +346,7 @@ def test_back_at_a_confirming_question_returns_to_the_question(engine: Engine):
 
 
 def test_an_account_is_reviewed_then_its_questions_are_skipped(engine: Engine, twitching: Flow):
-    told = {"location": "leg", "duration": "under_2_weeks", "caffeine": "yes"}
+    told = {"location": "leg", "duration": "under_2_weeks", "everyday_causes": "yes"}
     conversation, replies = tell(engine, "Twitching in my left calf for 3 days, loads of coffee.", at="account")
     assert conversation.step == "account_review"
     [question] = [reply for reply in replies if isinstance(reply, Question)]
@@ -372,9 +372,9 @@ def test_change_at_the_review_asks_every_question(engine: Engine):
 
 
 def test_an_account_never_says_no_to_a_red_flag(engine: Engine):
-    conversation, _ = tell(engine, "no weakness, my grip is weak, calf twitching, no coffee", at="account")
+    conversation, _ = tell(engine, "no weakness, my grip is weak, calf twitching, no medication", at="account")
     account = conversation.meta["account"]
-    assert "weakness" not in account and account["caffeine"] == "no"
+    assert "weakness" not in account and account["medicines"] == "no"
 
 
 def test_an_account_with_nothing_to_take_moves_on_kindly(engine: Engine):
@@ -402,22 +402,22 @@ def test_not_sure_at_the_confirming_question_is_answered_like_yes(engine: Engine
 
 
 def test_back_keeps_account_answers_not_reached_yet(engine: Engine):
-    conversation, _ = tell(engine, "calf twitching for 3 days and my grip is weak", "yes", at="account")
-    assert conversation.meta["prefill"]["weakness"] == "yes"  # the red flag waits for its question
-    assert conversation.answers["location"] == "leg" and "weakness" not in conversation.answers
+    conversation, _ = tell(engine, "calf twitching for 3 days and lots of coffee", "yes", at="account")
+    assert conversation.meta["prefill"]["everyday_causes"] == "yes"  # waits for its question, after the red flags
+    assert conversation.answers["location"] == "leg" and "everyday_causes" not in conversation.answers
     moved, _ = engine.advance(conversation, Command.BACK)
-    assert moved.step == conversation.history[-1] and moved.meta["prefill"]["weakness"] == "yes"
+    assert moved.step == conversation.history[-1] and moved.meta["prefill"]["everyday_causes"] == "yes"
 
 
 def test_a_question_about_several_things_takes_no_from_one_of_them_as_nothing(engine: Engine):
-    """Exercise and fluids are asked together: "no gym" says nothing about a tummy bug."""
-    conversation, _ = start(engine, "twitching", {"location": "leg"}, until="exercise_fluids")
+    """The everyday causes are asked together: "no gym" says nothing about a tummy bug."""
+    conversation, _ = start(engine, "twitching", {"location": "leg"}, until="everyday_causes")
     moved, replies = engine.advance(conversation, Typed("haven't been to the gym in months"))
     assert moved is conversation and notices(replies) == ["ui.not_understood"]
     moved, _ = engine.advance(conversation, Typed("had a tummy bug"))
-    assert moved.answers["exercise_fluids"] == "yes"
+    assert moved.answers["everyday_causes"] == "yes"
     told, _ = tell(engine, "calf twitching for 3 days, no gym lately", at="account")
-    assert "exercise_fluids" not in told.meta["account"]
+    assert "everyday_causes" not in told.meta["account"]
 
 
 def test_back_typed_at_the_account_invitation_goes_back(engine: Engine):

@@ -12,7 +12,7 @@ from bot.engine.model import Flow, Level
 from bot.engine.replies import Pick, Reply, Result, Typed
 from tests.support.paths import asked, pick, start, walk
 
-SELF_CARE = {"location": "eye", "duration": "under_2_weeks", "caffeine": "yes", "stress_sleep": "yes"}
+SELF_CARE = {"location": "eye", "duration": "under_2_weeks", "everyday_causes": "yes"}
 """Answers that end at 🟢 self-care ("no" elsewhere)."""
 
 

@@ -90,7 +90,7 @@ def test_the_diagram_in_docs_is_current(shipped: dict[str, Flow], flow_id: str):
 def test_the_diagram_collapses_choices_and_marks_levels_and_flags(twitching: Flow):
     text = to_mermaid(twitching)
     assert '    s_emergency_now -->|"Yes / Not sure"| o_emergency' in text
-    assert '    s_caffeine -->|"Yes / No"| s_stress_sleep' in text
+    assert '    s_everyday_causes -->|"Yes / No"| s_medicines' in text
     # routing: dashed, labelled with the rules that decide, never with every choice
     assert any(
         line.startswith('    s_breathing -.->|"rule') and line.endswith("| o_urgent") for line in text.splitlines()
@@ -205,8 +205,8 @@ def test_a_step_left_out_gets_the_default_or_its_first_choice(engine: Engine):
 
 
 def test_answering_by_step_stops_at_the_expected_step(engine: Engine):
-    result = run_case(engine, "twitching", _by_step({"location": "leg"}, Expect(step="caffeine")))
-    assert result.passed and result.transcript.splitlines()[-1].endswith("→ caffeine")
+    result = run_case(engine, "twitching", _by_step({"location": "leg"}, Expect(step="weakness")))
+    assert result.passed and result.transcript.splitlines()[-1].endswith("→ weakness")
 
 
 def test_inputs_come_first_then_answers_by_step(engine: Engine):

@@ -103,8 +103,9 @@ def test_no_two_edge_labels_overlap(twitching: Flow) -> None:
 
 
 def test_an_edge_no_path_can_take_is_not_drawn(twitching: Flow) -> None:
-    """`age` is asked only after a "not sure" to a red flag, so it never leads to self-care; routing names the rules."""
+    """`medicines` goes to the routing only after a "not sure" to a red flag, so that edge never leads to
+    self-care; routing names the rules."""
     drawn = drawn_edges(ET.fromstring(to_svg(twitching)))
-    assert ("age", ROUTING) in drawn and ("weakness_spreading", ROUTING) in drawn
+    assert ("medicines", ROUTING) in drawn and ("weakness_spreading", ROUTING) in drawn
     assert (ROUTING, "self_care") in drawn
-    assert ("age", "self_care") not in {(edge.source, edge.dest) for edge in edges(twitching)}
+    assert ("medicines", "self_care") not in {(edge.source, edge.dest) for edge in edges(twitching)}

@@ -37,7 +37,7 @@ NEW_STEP = """\
   - id: energy_drinks
     text: "Do you drink energy drinks most days?"
     topic: "Energy drinks"
-    next: stress_sleep
+    next: weakness
     choices:
       - {label: "Yes", value: "yes"}
       - {label: "No", value: "no"}
@@ -178,11 +178,8 @@ def test_a_click_through_reaches_self_care_then_urgent(page: Any) -> None:
 def test_saving_a_flow_shows_the_new_question_and_breaking_it_shows_the_line(page: Any, project: Project) -> None:
     started = time.monotonic()
     project.edit(
-        (
-            '    next: stress_sleep\n    choices:\n      - {label: "Yes", value: "yes",\n         mentions: ["coffee"',
-            '    next: energy_drinks\n    choices:\n      - {label: "Yes", value: "yes",\n         mentions: ["coffee"',
-        ),
-        ("  - id: stress_sleep\n", NEW_STEP + "  - id: stress_sleep\n"),
+        ("    next: weakness\n    quantity: duration\n", "    next: energy_drinks\n    quantity: duration\n"),
+        ("  - id: weakness\n", NEW_STEP + "  - id: weakness\n"),
     )
     new_node = page.locator('#diagram .node[data-id="energy_drinks"]')
     expect(new_node).to_be_visible(timeout=LIVE_DEADLINE_MS)
@@ -193,22 +190,22 @@ def test_saving_a_flow_shows_the_new_question_and_breaking_it_shows_the_line(pag
     started = time.monotonic()
     project.edit(
         (
-            '    next: stress_sleep\n    choices:\n      - {label: "Yes", value: "yes"}\n',
-            '    next: stress_slep\n    choices:\n      - {label: "Yes", value: "yes"}\n',
+            '    next: weakness\n    choices:\n      - {label: "Yes", value: "yes"}\n',
+            '    next: weakniss\n    choices:\n      - {label: "Yes", value: "yes"}\n',
         )
     )
-    line = project.line_of("next: stress_slep")
+    line = project.line_of("next: weakniss")
     count = page.locator("#problem-count")
     expect(count).to_have_class(re.compile(r"\berrors\b"), timeout=LIVE_DEADLINE_MS)
     print(f"saved to problem shown: {time.monotonic() - started:.3f} s (a broken flow)")
     expect(page.locator("#banner")).to_contain_text(f"twitching.yaml:{line}:")
     page.click("#tab-problems")
-    problem = page.locator("#problems li", has_text="stress_slep")
+    problem = page.locator("#problems li", has_text="weakniss")
     expect(problem).to_contain_text(f"flows/twitching.yaml:{line}")
-    expect(problem).to_contain_text("defines step 'stress_sleep'; rename one of the two")
+    expect(problem).to_contain_text("defines step 'weakness'; rename one of the two")
     expect(problem.locator("a.where")).to_have_attribute("href", f"vscode://file/{project.flow.resolve()}:{line}")
     problem.locator("button.lines").click()
-    expect(problem.locator(".source .here")).to_contain_text("next: stress_slep")
+    expect(problem.locator(".source .here")).to_contain_text("next: weakniss")
     screenshot(page, "problems")
 
     # The last good version (with the new question) is still what "Try it" holds a conversation on.
@@ -221,7 +218,7 @@ def test_saving_a_flow_shows_the_new_question_and_breaking_it_shows_the_line(pag
     page.click("#tab-flow")
     expect(new_node).to_be_visible()  # the diagram keeps the last valid drawing
 
-    project.edit(("next: stress_slep", "next: stress_sleep"))
+    project.edit(("next: weakniss", "next: weakness"))
     expect(count).to_have_text("0", timeout=LIVE_DEADLINE_MS)
     expect(page.locator("#banner")).to_be_hidden()
 
@@ -229,29 +226,28 @@ def test_saving_a_flow_shows_the_new_question_and_breaking_it_shows_the_line(pag
 def test_an_unsafe_route_is_shown_with_its_counter_example_on_the_diagram(page: Any, project: Project) -> None:
     project.edit(
         (
-            '    next: stress_sleep\n    choices:\n      - {label: "Yes", value: "yes",\n         mentions: ["coffee"',
-            '    next: stress_sleep\n    choices:\n      - {label: "Yes", value: "yes", next: self_care,\n'
-            '         mentions: ["coffee"',
+            '      - {label: "Less than 2 weeks", value: under_2_weeks, range:',
+            '      - {label: "Less than 2 weeks", value: under_2_weeks, next: self_care, range:',
         )
     )
-    line = project.line_of('value: "yes", next: self_care')
+    line = project.line_of("value: under_2_weeks, next: self_care")
     page.click("#tab-problems")
-    problem = page.locator("#problems li", has_text="caffeine=yes").filter(has_text="unwell=no →")
+    problem = page.locator("#problems li", has_text="duration=under_2_weeks").filter(has_text="unwell=no →")
     expect(problem).to_contain_text(f"twitching.yaml:{line}", timeout=LIVE_DEADLINE_MS)
     expect(problem).to_contain_text("never asks 'weakness'")
     asked = problem.inner_text().split(": ", 1)[1].split(" → ")  # "emergency_now=no → who=me → … → 🟢 self_care"
     problem.locator("button.show-path").click()
     on_path = page.locator("#diagram .node.on-path")
     expect(on_path).to_have_count(len(asked) + 1)  # every step of the counter-example, the outcome, and start
-    expect(page.locator('#diagram .node.on-path[data-id="caffeine"]')).to_be_visible()
+    expect(page.locator('#diagram .node.on-path[data-id="duration"]')).to_be_visible()
     expect(page.locator('#diagram .node.on-path[data-id="self_care"]')).to_be_attached()
-    expect(page.locator('#diagram .edge.on-path[data-source="caffeine"][data-dest="self_care"]')).to_be_attached()
-    page.locator('#diagram .node[data-id="caffeine"]').scroll_into_view_if_needed()
+    expect(page.locator('#diagram .edge.on-path[data-source="duration"][data-dest="self_care"]')).to_be_attached()
+    page.locator('#diagram .node[data-id="duration"]').scroll_into_view_if_needed()
     screenshot(page, "counter-example")
 
     # A path the routing rules decide is drawn through the routing node.
     project.edit(
-        ('"yes", next: self_care,\n', '"yes",\n'),
+        ("value: under_2_weeks, next: self_care, range:", "value: under_2_weeks, range:"),
         (
             '  - outcome: urgent\n    when: {any: [{weakness: "yes"}, {wasting: "yes"}',
             '  - outcome: urgent\n    when: {any: [{wasting: "yes"}',
@@ -301,10 +297,10 @@ def test_coverage_lists_a_step_no_case_reaches(page: Any, project: Project) -> N
             '      - {label: "Yes", value: "yes", next: which_medicine,\n         mentions: ["inhaler"',
         ),
         (
-            "  # The five red flags from the article.",
-            '  - id: which_medicine\n    text: "Which medicine?"\n    topic: "Medicine"\n    next: weakness\n'
+            "  # The other reasons for a routine appointment",
+            '  - id: which_medicine\n    text: "Which medicine?"\n    topic: "Medicine"\n    next: other_signs\n'
             '    choices:\n      - {label: "An inhaler", value: inhaler}\n      - {label: "Another", value: other}\n\n'
-            "  # The five red flags from the article.",
+            "  # The other reasons for a routine appointment",
         ),
     )
     line = project.line_of("- id: which_medicine")

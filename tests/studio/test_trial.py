@@ -90,7 +90,7 @@ def test_a_conversation_with_an_account_is_saved_by_step_and_passes(good: Loaded
     person.tap_to("account")
     person.type("twitching in my calf for 3 days, loads of coffee")
     person.tap("Yes, that's right")
-    person.to_the_end({"stress_sleep": "yes"})
+    person.to_the_end({"everyday_causes": "yes"})
     saved = save_case(person.engine, project.tests, "an account", person.shown["conversation"], person.log)
     assert saved.form == "answers" and saved.file == case_file(project.tests, "twitching")
     assert '      account: "twitching in my calf for 3 days, loads of coffee"\n' in saved.text

@@ -20,15 +20,15 @@ def test_a_broken_save_shows_its_line_and_keeps_the_last_drawing_and_the_last_go
     workspace = project.workspace()
     workspace.poll()
     good = workspace.snapshot
-    project.edit(("    next: stress_sleep\n", "    next: stres_sleep\n"))
+    project.edit(("    next: medicines\n", "    next: medicnes\n"))
     assert workspace.poll() is True
     broken = workspace.snapshot
     assert broken.version == 2 and broken.valid is None
     [problem] = broken.errors
     assert isinstance(problem, UnknownTargetError)
     assert (
-        problem.line == project.line_of("next: stres_sleep")
-        and f":{project.line_of('- id: stress_sleep')} defines step 'stress_sleep'; rename one" in problem.fix
+        problem.line == project.line_of("next: medicnes")
+        and f":{project.line_of('- id: medicines')} defines step 'medicines'; rename one" in problem.fix
     )
     assert broken.drawn is good.valid
     assert broken.good is good.good and broken.engine is good.engine and broken.good_version == 1
@@ -40,8 +40,8 @@ def test_an_unsafe_save_is_drawn_but_never_tried(project: Project) -> None:
     good = workspace.snapshot
     project.edit(
         (
-            '    next: stress_sleep\n    choices:\n      - {label: "Yes", value: "yes",\n',
-            '    next: stress_sleep\n    choices:\n      - {label: "Yes", value: "yes", next: self_care,\n',
+            '      - {label: "Less than 2 weeks", value: under_2_weeks, range:',
+            '      - {label: "Less than 2 weeks", value: under_2_weeks, next: self_care, range:',
         )
     )
     workspace.poll()
@@ -63,9 +63,9 @@ def test_content_and_case_files_are_watched_too(project: Project) -> None:
 
 
 def test_files_broken_from_the_start_show_their_problems_and_nothing_to_try(project: Project) -> None:
-    project.edit(("    next: stress_sleep\n", "    next: stres_sleep\n"))
+    project.edit(("    next: medicines\n", "    next: medicnes\n"))
     workspace = project.workspace()
     workspace.poll()
     snapshot = workspace.snapshot
-    assert [problem.line for problem in snapshot.errors] == [project.line_of("next: stres_sleep")]
+    assert [problem.line for problem in snapshot.errors] == [project.line_of("next: medicnes")]
     assert snapshot.drawn is None and snapshot.good is None and snapshot.engine is None

@@ -168,7 +168,7 @@ EMERGENCY = taps(SHIPPED, {"emergency_now": "yes"})
 URGENT = taps(SHIPPED, {"location": "arm", "weakness": "yes"})
 """Weakness "yes", then "No" to its follow-up (spreading on both sides?) and to the other red flags."""
 ROUTINE = taps(SHIPPED, {"location": "leg", "duration": "over_2_weeks"})
-SELF_CARE = taps(SHIPPED, {"location": "eye", "duration": "under_2_weeks", "caffeine": "yes", "stress_sleep": "yes"})
+SELF_CARE = taps(SHIPPED, {"location": "eye", "duration": "under_2_weeks", "everyday_causes": "yes"})
 TO_LOCATION = taps_before(SHIPPED, "location")
 """The taps that reach "where is the twitching?" (the safety screen, who, unwell too, Skip)."""
 SECOND = SHIPPED.steps[asked(SHIPPED)[1]].text
