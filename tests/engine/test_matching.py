@@ -79,7 +79,11 @@ def test_one_typo_in_a_label_of_five_letters_or_more_still_matches(data: st.Data
 
 @pytest.mark.parametrize(
     ("step", "typed", "meant"),
-    [("duration", "Lss than 2 weeks", "under_2_weeks"), ("everyday_causes", "yse", YES), ("weakness", "not shure", NOT_SURE)],
+    [
+        ("duration", "Lss than 2 weeks", "under_2_weeks"),
+        ("everyday_causes", "yse", YES),
+        ("weakness", "not shure", NOT_SURE),
+    ],
 )
 def test_a_typo_in_a_label_is_forgiven(step: str, typed: str, meant: str):
     assert MATCHERS[step].match(typed) == meant
