@@ -26,7 +26,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import gc
 import json
 import os
 import subprocess
@@ -124,7 +123,6 @@ async def start_twitchcheck(
     async def stop() -> None:
         await runtime.stop()
         await store.close()
-        gc.unfreeze()  # the bot set its heap aside at start; the next bot measured starts from the same place
 
     return stop
 

@@ -29,9 +29,7 @@ GONE = "No, it's gone"
 ASKS = "Is the twitching still there?"
 RECHECK = [
     choice.label
-    for step, choice in walk(
-        SHIPPED, {"location": "eye", "duration": "over_2_weeks", "everyday_causes": "yes"}
-    )
+    for step, choice in walk(SHIPPED, {"location": "eye", "duration": "over_2_weeks", "everyday_causes": "yes"})
     if step.key not in recheck_prefill(SHIPPED)
 ]
 """The self-care answers again, without what the re-check knows (the account skipped, 2 weeks or more)."""

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import html
 import re
+import weakref
 from collections.abc import Callable
 from pathlib import Path
 
@@ -190,3 +191,19 @@ async def test_after_a_restart_start_explains_once_and_then_a_typed_answer_answe
     await alice.say("no")
     assert SECOND in alice.question().text
     assert not any(CHANGED in text for text in said(api, alice, since))
+
+
+async def test_a_version_no_check_needs_any_more_is_dropped_and_its_memory_freed(
+    bot: RunningBot, alice: Person, tmp_path: Path
+) -> None:
+    """The bot sets its heap aside from garbage collection when it starts (issue 22), so a flow version
+    loaded then is freed only if nothing in it is a reference cycle; else every reload under `--watch`
+    would keep one more version for good."""
+    assert bot.runtime is not None
+    versions = bot.runtime.handlers.service.versions
+    first = weakref.ref(next(iter(versions.current.engine.machines.values())))  # a transitions Machine: cyclic
+    bot.runtime.reload(load(flows(tmp_path, reworded)))
+    await alice.command("/start")  # on the new version: nobody is on the first one
+    bot.runtime.sweep_versions()
+    assert len(versions.ids) == 1
+    assert first() is None
