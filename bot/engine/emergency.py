@@ -171,6 +171,10 @@ class EmergencyReader:
                 matches.append(hit)  # type: ignore[arg-type]
         if self.patterns:
             matches += self._pattern_matches(said)
+        # A listed phrase is words said together: one that runs over a comma ("it has stopped, breathing
+        # normal") is two things said, and is not that phrase. Frames may ("my mother mouth, it is not
+        # straight"), except where a class must follow at once (frames.py).
+        matches = [m for m in matches if not any(m.start < pause < m.end for pause in sentence.pauses)]
         if classes:
             matches += [
                 Found(
@@ -178,7 +182,7 @@ class EmergencyReader:
                     f.end,
                     _Phrase(f.value.concept, f.value.unclear, f.value.fillers, "frame", f.value.declared, f.value.line),
                 )
-                for f in self.frames.frames_in(classes)
+                for f in self.frames.frames_in(classes, sentence.pauses)
             ]
         if not matches:
             return CALM

@@ -138,15 +138,18 @@ class FrameReader:
             return
         yield from self.frames_in(self.index.find(tuple(said)))
 
-    def frames_in(self, classes: Iterable[Found[str]]) -> Iterator[Found[FrameHit]]:
+    def frames_in(
+        self, classes: Iterable[Found[str]], pauses: frozenset[int] = frozenset()
+    ) -> Iterator[Found[FrameHit]]:
         """The frames made of word classes already found in a sentence (emergency.py finds them with its
-        own phrases, in one pass over the words)."""
+        own phrases, in one pass over the words). `pauses`: the words that follow a comma, which a
+        `+class` never does ("it has stopped, breathing normal" is not "stopped breathing")."""
         at: dict[str, list[tuple[int, int]]] = {}
         for hit in classes:
             at.setdefault(hit.value, []).append((hit.start, hit.end))
         for first_class, first in list(at.items()):
             for rest, frame_hit in self._by_first.get(first_class, ()):
-                yield from self._first_match(first, rest, frame_hit, at)
+                yield from self._first_match(first, rest, frame_hit, at, pauses)
 
     @staticmethod
     def _first_match(
@@ -154,10 +157,11 @@ class FrameReader:
         rest: tuple[tuple[str, int], ...],
         frame_hit: FrameHit,
         at: Mapping[str, list[tuple[int, int]]],
+        pauses: frozenset[int],
     ) -> Iterator[Found[FrameHit]]:
         """The frame at the first place its first class starts a whole chain, if any."""
         for start, end in first:
-            chained = _chain(rest, end, at)
+            chained = _chain(rest, end, at, pauses)
             if chained is not None:
                 last, fillers = chained
                 if fillers:
@@ -171,15 +175,15 @@ class FrameReader:
 
 
 def _chain(
-    rest: tuple[tuple[str, int], ...], after: int, at: Mapping[str, list[tuple[int, int]]]
+    rest: tuple[tuple[str, int], ...], after: int, at: Mapping[str, list[tuple[int, int]]], pauses: frozenset[int]
 ) -> tuple[int, list[int]] | None:
     """Where the rest of a frame ends after word `after`, and the filler words it skipped."""
     if not rest:
         return after, []
     (name, gap), tail = rest[0], rest[1:]
     for start, end in at.get(name, ()):
-        if after <= start <= after + gap:
-            found = _chain(tail, end, at)
+        if after <= start <= after + gap and not (gap == 0 and start in pauses):
+            found = _chain(tail, end, at, pauses)
             if found is not None:
                 return found[0], [*range(after, start), *found[1]]
     return None

@@ -78,6 +78,17 @@ def test_a_plus_class_must_follow_at_once():
     assert verdict("not sure why but breathing feels fine") is Verdict.NONE
 
 
+def test_a_comma_parts_a_plus_class_but_not_a_frame_with_room_between():
+    assert verdict("the twitch has not, breathing fine") is Verdict.NONE  # two things said
+    assert verdict("her lips, blue") is Verdict.EMERGENCY  # a frame's classes may sit across one
+
+
+def test_a_listed_phrase_is_not_read_across_a_comma():
+    listed = EmergencyReader([Interrupt("breathing", ("stopped breathing",), "emergency")], CUES)
+    assert listed.read("he has stopped breathing").verdict is Verdict.EMERGENCY
+    assert listed.read("the twitch has stopped, breathing normal").verdict is Verdict.NONE
+
+
 def test_a_negation_between_the_words_of_a_frame_negates_it():
     assert verdict("her face isn't blue") is Verdict.NONE
 
