@@ -174,7 +174,7 @@ def settle_the_heap() -> None:
     """Set aside what is in memory now (the flows, the content, the libraries) from garbage collection.
 
     About 120,000 objects live as long as the bot; without this, every full collection walks them all
-    again while updates wait (issue 22: about 0.25 ms less CPU per button update,
+    again while updates wait (issue 22: about 0.2 ms less CPU per button update,
     `python -m tests.benchmarks.bench_e2e`). Collected once first, so no garbage is kept. What is set
     aside is still freed when nothing refers to it; only objects in reference cycles would stay, and a
     flow version has none (tests/e2e/test_safe_reload.py), so a version dropped after a reload is freed.
