@@ -3,15 +3,32 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import socket
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 
 import pytest
 from aiohttp import web
 from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, InputFile
 
 from bot.telegram.request import CheapProbeTransport, RetryingRequest, _readable
+
+
+@contextlib.asynccontextmanager
+async def answering(answer: Callable[[web.Request], Awaitable[web.Response]]) -> AsyncIterator[str]:
+    """A local HTTP server on a free port giving every request to `answer`; yields its base URL."""
+    app = web.Application()
+    app.router.add_route("*", "/{tail:.*}", answer)
+    runner = web.AppRunner(app)
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", 0)
+    await site.start()
+    port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        await runner.cleanup()
 
 
 @pytest.fixture
@@ -22,15 +39,8 @@ async def slow_server() -> AsyncIterator[str]:
         await asyncio.sleep(0.05)
         return web.json_response({"ok": True, "result": True})
 
-    app = web.Application()
-    app.router.add_route("*", "/{tail:.*}", answer)
-    runner = web.AppRunner(app)
-    await runner.setup()
-    site = web.TCPSite(runner, "127.0.0.1", 0)
-    await site.start()
-    port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
-    yield f"http://127.0.0.1:{port}/botTOKEN/getMe"
-    await runner.cleanup()
+    async with answering(answer) as base:
+        yield f"{base}/botTOKEN/getMe"
 
 
 def test_an_idle_connection_reads_as_closed_once_the_server_hangs_up() -> None:
@@ -82,15 +92,8 @@ async def echo_server() -> AsyncIterator[tuple[str, list[tuple[str, bytes]]]]:
         seen.append((request.content_type, await request.read()))
         return web.json_response({"ok": True, "result": True})
 
-    app = web.Application()
-    app.router.add_route("*", "/{tail:.*}", answer)
-    runner = web.AppRunner(app)
-    await runner.setup()
-    site = web.TCPSite(runner, "127.0.0.1", 0)
-    await site.start()
-    port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
-    yield f"http://127.0.0.1:{port}/botTOKEN", seen
-    await runner.cleanup()
+    async with answering(answer) as base:
+        yield f"{base}/botTOKEN", seen
 
 
 async def test_a_call_goes_as_one_json_body_with_its_keyboard_nested_and_an_upload_as_multipart(
