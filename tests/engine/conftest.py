@@ -13,11 +13,13 @@ from bot.engine.engine import Engine
 from bot.engine.loader import load_flows, parse_flow
 from bot.engine.model import Flow
 from bot.yamlfiles.errors import FlowErrors, FlowProblem
+from tests.support.fixture_flows import ONE_OUTCOME_PER_LEVEL
 from tests.support.flows import CONTENT_DIR, FLOWS_DIR
 
 ROOT = Path(__file__).resolve().parents[2]
 
-SAFE_ROUTING = """\
+SAFE_ROUTING = (
+    """\
 routing:
   - outcome: urgent
     when: {weakness: "yes"}
@@ -25,11 +27,9 @@ routing:
     when: {weakness: not_sure}
   - outcome: self_care
 outcomes:
-  - {id: emergency, level: emergency, title: Call now, recommendation: Call 112., watch_for: Nothing.}
-  - {id: urgent, level: urgent, title: See a doctor soon, recommendation: Within days., watch_for: Worse.}
-  - {id: routine, level: routine, title: Book a visit, recommendation: Book one., watch_for: Worse.}
-  - {id: self_care, level: self_care, title: Rest, recommendation: Rest., watch_for: Weakness.}
 """
+    + ONE_OUTCOME_PER_LEVEL
+)
 """Routing on a `weakness` red flag (yes: urgent, not sure: routine) and one outcome per level."""
 
 TINY = (

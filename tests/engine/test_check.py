@@ -43,6 +43,7 @@ from bot.yamlfiles.errors import (
 )
 from tests.benchmarks.bench_engine import generated_flow
 from tests.engine.conftest import SAFE_ROUTING, TINY
+from tests.support.fixture_flows import ONE_OUTCOME_PER_LEVEL
 
 TWO_STEPS = (
     """\
@@ -285,8 +286,8 @@ routing:
     when: {any: [{weakness: not_sure}, {wasting: not_sure}, {caffeine: "yes"}]}
   - outcome: self_care
 """
-    + "outcomes:"
-    + SAFE_ROUTING.split("outcomes:", 1)[1]
+    + "outcomes:\n"
+    + ONE_OUTCOME_PER_LEVEL
 )
 """An emergency screen, a context question, two red flags; each test below reroutes one of its choices."""
 

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from bot.engine.graph import describe, edges, to_dot, to_mermaid
 from bot.engine.model import AllOf, AnswerIn, AnyOf, Not
-from tests.engine.conftest import SAFE_ROUTING
+from tests.support.fixture_flows import ONE_OUTCOME_PER_LEVEL
 
-AGED = """\
+AGED = (
+    """\
 flow: aged
 title: Age only after a not sure
 start: weakness
@@ -34,7 +35,10 @@ routing:
   - outcome: routine
     when: {weakness: not_sure}
   - outcome: self_care
-outcomes:""" + SAFE_ROUTING.split("outcomes:", 1)[1]
+outcomes:
+"""
+    + ONE_OUTCOME_PER_LEVEL
+)
 """`age` is asked only after "not sure", so no path goes from it to self-care, though rule 4 would."""
 
 

@@ -7,17 +7,24 @@ from pathlib import Path
 from bot.bootstrap import Loaded, load_all
 from bot.config import DEFAULT_CONTENT
 
-OUTCOMES = """\
-routing:
-  - outcome: urgent
-    when: {q1: "yes"}
-  - outcome: self_care
-outcomes:
+ONE_OUTCOME_PER_LEVEL = """\
   - {id: emergency, level: emergency, title: Call now, recommendation: Call 112., watch_for: Nothing.}
   - {id: urgent, level: urgent, title: See a doctor soon, recommendation: Within days., watch_for: Worse.}
   - {id: routine, level: routine, title: Book a visit, recommendation: Book one., watch_for: Worse.}
   - {id: self_care, level: self_care, title: Rest, recommendation: Rest., watch_for: Weakness.}
 """
+"""The items of an `outcomes:` list with one plain outcome per level, for fixture flows to share."""
+
+OUTCOMES = (
+    """\
+routing:
+  - outcome: urgent
+    when: {q1: "yes"}
+  - outcome: self_care
+outcomes:
+"""
+    + ONE_OUTCOME_PER_LEVEL
+)
 
 
 def question(number: int) -> str:
