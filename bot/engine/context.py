@@ -27,7 +27,8 @@ JOINERS = frozenset({"and", "an", "n", "so", "plus", "then"})
 
 
 def years(said: tuple[str, ...]) -> list[Found[int]]:
-    """A year before this one ("in 2009", "back in 1998") places what is said in the distant past."""
+    """A year before this one ("in 2009", "back in 1998") or an age ("when I was 3") places what is
+    said in the distant past."""
     found = [
         Found(index, index + 1, Cue.DISTANT_PAST)
         for index, word in enumerate(said)
@@ -39,10 +40,33 @@ def years(said: tuple[str, ...]) -> list[Found[int]]:
         years_ago = first.isdigit() and second in _YEAR_WORDS and third in ("ago", "back", "before")  # "3 yrs back"
         if before_years or years_ago:
             found.append(Found(index, index + 3, Cue.DISTANT_PAST))
+    # An age then: "when I was 3", "at 18 months", "at the age of 15" (not "at 3 this afternoon", nor
+    # "my son, aged 2, is fitting").
+    for index, word in enumerate(said):
+        if not word.isdigit() or index == 0:
+            continue
+        before, after = said[max(0, index - 2) : index], said[index + 1 : index + 2]
+        as_age = tuple(before) in _AGE_OPENERS
+        at_age = before[-1] == "at" and bool(after) and after[0] in _AGE_UNITS
+        if as_age or at_age:
+            found.append(Found(index - len(before), index + 1, Cue.DISTANT_PAST))
     return found
 
 
+_AGE_OPENERS = frozenset(
+    {(subject, verb) for subject in ("i", "he", "she", "they", "we") for verb in ("was", "were")} | {("age", "of")}
+)
+_AGE_UNITS = frozenset({"months", "month", "years", "year", "yrs", "yr", "weeks"})
+
+
 _YEAR_WORDS = frozenset({"year", "years", "yr", "yrs"})
+
+IRREALIS_REACH = 3
+"""Words a wish or condition ("I'd", "would") reaches forward to take the "now" out of a `now` cue."""
+
+
+def _same_clause(starts: list[int], first: int, second: int) -> bool:
+    return not any(first < start <= second for start in starts)
 
 
 class Negation(Enum):
@@ -57,6 +81,7 @@ class Cue:
     """The kinds of cue word, as written under `cues:` in a flow."""
 
     NEGATION, NOT_NEGATION, DISTANT_PAST, RECENT_PAST, NOW, MAYBE, BOUNDARY, ELSEWHERE, PASSED = range(9)
+    TOPIC, BEFORE_TODAY, IRREALIS = range(9, 12)
     SETTLING = frozenset({NEGATION, DISTANT_PAST, ELSEWHERE, PASSED})
     """Cues that say a sentence is not about an emergency here and now: no, long ago, a film, "fine now"."""
 
@@ -75,6 +100,9 @@ class CueReader:
             + [(p, Cue.BOUNDARY) for p in cues.boundary]
             + [(p, Cue.ELSEWHERE) for p in cues.elsewhere]
             + [(p, Cue.PASSED) for p in cues.passed]
+            + [(p, Cue.TOPIC) for p in cues.topic]
+            + [(p, Cue.BEFORE_TODAY) for p in cues.before_today]
+            + [(p, Cue.IRREALIS) for p in cues.irrealis]
         )
 
     @classmethod
@@ -107,6 +135,19 @@ class CueReader:
             if not (cue.value == Cue.NOW and said[cue.start] == "now" and cue.start and said[cue.start - 1].isdigit())
         ]
         starts = sorted({0, *(cue.start for cue in cues if cue.value == Cue.BOUNDARY)})
+        # "I'd ring an ambulance", "would call 999": a wish or a condition, not the time of what is described.
+        wishes = [cue.end for cue in found if cue.value == Cue.IRREALIS]  # also inside "id ring" (elsewhere)
+        cues = [
+            cue
+            for cue in cues
+            if not (
+                cue.value == Cue.NOW
+                and any(
+                    end <= cue.start <= end + IRREALIS_REACH and _same_clause(starts, end - 1, cue.start)
+                    for end in wishes
+                )
+            )
+        ]
         return SentenceContext(sentence, said, cues, starts)
 
 

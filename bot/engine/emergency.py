@@ -7,7 +7,9 @@ to what a chat message needs and declared in the flow (`interrupts:` and `cues:`
    ("but", "however", "and now"). A cue reaches only within its clause, as in ConText
    (context.py holds these rules, shared with the answer readers).
 2. Besides the listed phrases, the language's frames (frames.py) find descriptions of a sign
-   ("her lips look purple", "he can't lift his right hand"); they are judged the same way.
+   ("her lips look purple", "he can't lift his right hand"); they are judged the same way. A sign
+   whose first or last word is inside one of the language's `idioms` ("blue in the face") is dropped.
+   Cue words between a frame's classes count ("if my face ever drooped").
 3. Misspelt words are corrected towards the emergency vocabulary ("chokeing" → "choking",
    "siezure" → "seizure"), but only words that are not ordinary English (spelling.py):
    "checking", "sitting" and "a bit" stay what they are.
@@ -17,9 +19,13 @@ to what a chat message needs and declared in the flow (`interrupts:` and `cues:`
      cue is a `not_negation` ("can't stop", "no doubt") or is followed by a comma ("No, I
      can't breathe"), or a new clause starts between them ("…, I can't breathe", "no pain and
      I can't breathe"); a comma or "and" alone between them ("no pain, can't breathe") → ask;
-   - a `distant_past` cue in the clause ("years ago", "as a child", a past year) → ignore;
+   - a `distant_past` cue in the clause ("years ago", "as a child", a past year, "when I was 3") → ignore;
+   - said of a thing, not a person ("my laptop collapsed", "our dog had a fit": the language's
+     `person` and `thing` classes, see `_Roles`) → ignore;
+   - a sign's name just after a `topic` cue ("the signs of a stroke") → ignore, or ask with a `now` cue;
+   - a `before_today` cue with a `passed` one ("last month, fine since") and no `now` → ignore;
    - an `elsewhere` cue in the clause (a film, the news, "one day", a joke) → ignore, or ask
-     when a `now` cue in the same clause says it may be happening now;
+     when a `now` cue between the same commas says it may be happening now;
    - a `maybe` cue before it in the clause ("what if", "worried about"), or a question → ask;
    - a `now` cue anywhere in the sentence ("right now", "suddenly", "since this morning") → fire;
    - a `recent_past` cue in the clause ("had", "yesterday") → ask;
@@ -118,9 +124,15 @@ class EmergencyReader:
             for p in c.unclear
         ]
         # The listed phrases and the frames' word classes, found in one pass over a sentence's words.
+        framed = {name.lstrip("+") for frame in language.frames for name in frame.classes}
         self.index: PhraseIndex[_Phrase | str] = PhraseIndex(
-            [*listed, *((p, name) for name, phrases in language.classes.items() for p in phrases)]
+            [*listed, *((p, name) for name, phrases in language.classes.items() if name in framed for p in phrases)]
         )
+        # Who a sign is said of: common words ("my", "and", "i"), so found only in sentences with a sign.
+        self.roles: PhraseIndex[str] = PhraseIndex(
+            (p, name) for name, phrases in language.classes.items() if name in ROLE_CLASSES for p in phrases
+        )
+        self.thing_words = frozenset(word for p in language.classes.get("thing", ()) for word in words(p))
         self.patterns = [
             (re.compile(rf"\b(?:{p})\b"), _Phrase(c.id, False, kind="pattern", declared=p, line=c.line))
             for c in concepts
@@ -132,6 +144,8 @@ class EmergencyReader:
             for p in c.unclear_patterns
         ]
         self.unless = {c.id: PhraseIndex((p, True) for p in c.unless) for c in concepts if c.unless}
+        self.idioms: PhraseIndex[bool] = PhraseIndex((p, True) for p in language.idioms)
+        self.idiom_starts = self.idioms.first_words()
         self.cues = CueReader(cues)
         pattern_words = {
             w for c in concepts for p in (*c.patterns, *c.unclear_patterns) for w in re.findall(r"[a-z]{5,}", p)
@@ -186,15 +200,36 @@ class EmergencyReader:
             ]
         if not matches:
             return CALM
+        first = matches[0]
+        matches = self._not_idioms(matches, said)
+        if not matches:  # "blue in the face", "a fit of the giggles": read, and ruled out
+            return Reading(Verdict.NONE, considered=True, cause=_cause(first, said))
         context = self.cues.scan(sentence, said)
         context.cues += years(said)  # "back in 2009": the distant past for emergency language only
+        roles: list[_Roles] = []  # found once, and only when a sign gets as far as asking who it is about
         best = Reading(Verdict.NONE, considered=True, cause=_cause(matches[0], said))
         unless_at: dict[str, set[int]] = {}  # per concept, the clauses its `unless` phrases are in
         for match in matches:
-            verdict = self._judge(match, said, context, unless_at)
+            verdict = self._judge(match, said, context, unless_at, roles)
             if verdict > best.verdict:
                 best = Reading(verdict, match.value.concept, True, _cause(match, said))
         return best
+
+    def mentions_safety_word(self, said: Sequence[str]) -> bool:
+        """Whether the words name a body or safety word (frames.py) outside any idiom ("dead on my feet")."""
+        said = tuple(said)
+        if self.idioms:
+            taken = {index for idiom in self.idioms.find(said) for index in range(idiom.start, idiom.end)}
+            said = tuple(word for index, word in enumerate(said) if index not in taken)
+        return self.frames.mentions_safety_word(said)
+
+    def _not_idioms(self, matches: list[Found[_Phrase]], said: tuple[str, ...]) -> list[Found[_Phrase]]:
+        """The matches no fixed expression takes in: an idiom over a sign's first or last word makes
+        it that idiom ("went blue in the face", "can't stand my manager")."""
+        if self.idiom_starts.isdisjoint(said):
+            return matches
+        taken = {index for idiom in self.idioms.find(said) for index in range(idiom.start, idiom.end)}
+        return [m for m in matches if m.start not in taken and m.end - 1 not in taken]
 
     def _pattern_matches(self, said: tuple[str, ...]) -> list[Found[_Phrase]]:
         joined = " ".join(said)
@@ -212,7 +247,12 @@ class EmergencyReader:
         return found
 
     def _judge(
-        self, match: Found[_Phrase], said: tuple[str, ...], context: SentenceContext, unless_at: dict[str, set[int]]
+        self,
+        match: Found[_Phrase],
+        said: tuple[str, ...],
+        context: SentenceContext,
+        unless_at: dict[str, set[int]],
+        roles: list[_Roles],
     ) -> Verdict:
         start, end = match.start, match.end
         concept = match.value.concept
@@ -222,20 +262,36 @@ class EmergencyReader:
         if context.clause(start) in unless_at[concept]:
             return Verdict.NONE
         fillers = match.value.fillers
+
+        def has(kind: int, before_only: bool = False) -> bool:
+            """A cue of `kind` in the clause, the words between a frame's classes included ("face ever drooped")."""
+            if fillers and any(cue.value == kind and cue.start in fillers for cue in context.cues):
+                return True
+            return context.has(kind, start, end, before_only)
+
         if fillers and any(cue.value == Cue.NEGATION and cue.start in fillers for cue in context.cues):
             return Verdict.NONE  # "my face isn't drooping": the negation sits between the frame's words
         negation = context.negation(start, end)
-        if negation is Negation.CLEAR or context.has(Cue.DISTANT_PAST, start, end):
+        if negation is Negation.CLEAR or has(Cue.DISTANT_PAST):
             return Verdict.NONE
-        if context.has(Cue.ELSEWHERE, start, end):
-            return Verdict.CONFIRM if context.has(Cue.NOW, start, end) else Verdict.NONE
+        if not roles:
+            roles.append(_Roles.of(self.roles.find(said)) if not self.thing_words.isdisjoint(said) else NO_ROLES)
+        if roles[0].about_a_thing(start, said, context):
+            return Verdict.NONE  # "the app went unresponsive", "our dog had a fit": not a person
+        if _named_as_a_topic(start, context):
+            return Verdict.CONFIRM if has(Cue.NOW) else Verdict.NONE  # "what are the signs of a stroke?"
+        if has(Cue.BEFORE_TODAY) and has(Cue.PASSED) and not has(Cue.NOW):
+            return Verdict.NONE  # "my legs gave way last month, been fine since": over, and not today
+        if has(Cue.ELSEWHERE):
+            # A film, a joke, a course: the question only if "now" is said in the same breath (between commas).
+            return Verdict.CONFIRM if context.has_near(Cue.NOW, start, end) else Verdict.NONE
         if negation is Negation.UNSURE:
             return Verdict.CONFIRM
-        if context.has(Cue.MAYBE, start, end, before_only=True) or context.sentence.question:
+        if has(Cue.MAYBE, before_only=True) or context.sentence.question:
             return Verdict.CONFIRM
         if context.now(start, end):
             return Verdict.EMERGENCY
-        recent = context.has(Cue.RECENT_PAST, start, end) or context.has(Cue.PASSED, start, end)
+        recent = has(Cue.RECENT_PAST) or has(Cue.PASSED)
         if recent or match.value.unclear:
             return Verdict.CONFIRM
         return Verdict.EMERGENCY
@@ -258,6 +314,79 @@ class EmergencyReader:
                 self._corrections.clear()
             self._corrections[word] = cached
         return cached
+
+
+TOPIC_REACH = 2
+"""Words allowed between a `topic` cue and a sign's name: "the signs of a stroke"."""
+
+ROLE_CLASSES = frozenset({"person", "thing", "determiner", "opener"})
+"""The language's word classes that say who or what a sign is said of (`_Roles`)."""
+
+SUBJECT_REACH = 8
+"""Words looked back from a sign for who or what it is said of."""
+
+
+def _named_as_a_topic(start: int, context: SentenceContext) -> bool:
+    """A sign's name just after a `topic` cue is a subject to learn about, not something happening."""
+    clause = context.clause(start)
+    return any(
+        cue.value == Cue.TOPIC and cue.end <= start <= cue.end + TOPIC_REACH and context.clause(cue.start) == clause
+        for cue in context.cues
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class _Roles:
+    """Where a sentence names people and things, from the language's `person`, `thing`, `determiner`
+    and `opener` word classes, to tell who a sign is said of."""
+
+    person: frozenset[int]
+    thing: dict[int, int]
+    """Each thing's first word, and the word after it."""
+    determiner: frozenset[int]
+    opener: frozenset[int]
+
+    @classmethod
+    def of(cls, classes: Iterable[Found[str]]) -> _Roles:
+        at: dict[str, set[int]] = {"person": set(), "determiner": set(), "opener": set()}
+        thing: dict[int, int] = {}
+        for hit in classes:
+            if hit.value == "thing":
+                thing[hit.start] = max(thing.get(hit.start, 0), hit.end)
+            elif hit.value in at:
+                at[hit.value].add(hit.start)
+        return cls(frozenset(at["person"]), thing, frozenset(at["determiner"]), frozenset(at["opener"]))
+
+    def about_a_thing(self, start: int, said: tuple[str, ...], context: SentenceContext) -> bool:
+        """Whether the nearest person or thing before the sign, in its part of the sentence, is a thing
+        that is the subject there ("my laptop collapsed", "our dog had a fit"). A person nearer, or a thing
+        that is an object ("fell off his bike and isn't moving") or part of a name for a person ("the dog
+        walker"), leaves the sign to the other rules."""
+        if not self.thing:
+            return False
+        # Back to the last comma, not to "then" or "and": "my laptop froze then collapsed" is one subject.
+        low = max((pause for pause in context.sentence.pauses if pause <= start), default=0)
+        for index in range(start - 1, max(low, start - SUBJECT_REACH) - 1, -1):
+            if index in self.person:
+                return False
+            end = self.thing.get(index)
+            if end is not None and self._subject(index, end, low, said):
+                return True
+        return False
+
+    def _subject(self, index: int, end: int, low: int, said: tuple[str, ...]) -> bool:
+        if end < len(said) and (end in self.person or said[end].endswith(("er", "or"))):
+            return False  # "the dog walker", "the bus driver": a person
+        before = index - 1
+        for back in range(index - 1, max(low, index - 3) - 1, -1):
+            if back in self.determiner:
+                before = back - 1
+                break
+        return before < low or before in self.opener
+
+
+NO_ROLES = _Roles(frozenset(), {}, frozenset(), frozenset())
+"""A sentence that names no thing: every sign in it is left to the other rules."""
 
 
 def _cause(match: Found[_Phrase], said: tuple[str, ...]) -> Cause:

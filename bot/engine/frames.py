@@ -23,6 +23,7 @@ frame a walk over the few places its first class occurs: microseconds per senten
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from types import MappingProxyType
@@ -84,6 +85,8 @@ class Language:
     """Each class's phrases, inflected forms included."""
     frames: tuple[Frame, ...] = ()
     safety_words: tuple[str, ...] = ()
+    idioms: tuple[str, ...] = ()
+    """Fixed expressions that only look like a sign ("blue in the face", "a fit of the giggles")."""
     gap: int = DEFAULT_GAP
     source: str = ""
     second_reader: SecondReader | None = None
@@ -190,12 +193,30 @@ def _chain(
 
 
 def expand(entries: Iterable[str], irregular: Mapping[str, Sequence[str]]) -> tuple[str, ...]:
-    """A class's phrases with `~` entries inflected, normalised as the readers compare them."""
+    """A class's phrases with `(a|b)` choices spelt out and `~` entries inflected, normalised as the
+    readers compare them: "(can't|cannot) stand (him|her)" is four phrases."""
     found: dict[str, None] = {}
-    for entry in entries:
-        if entry.startswith("~"):
-            for form in inflect(" ".join(words(entry[1:])), irregular):
-                found[form] = None
-        else:
-            found[" ".join(words(entry))] = None
+    for written in entries:
+        for entry in alternatives(written):
+            if entry.startswith("~"):
+                for form in inflect(" ".join(words(entry[1:])), irregular):
+                    found[form] = None
+            else:
+                found[" ".join(words(entry))] = None
     return tuple(phrase for phrase in found if phrase)
+
+
+_CHOICE = re.compile(r"\(([^()]*)\)")
+
+
+def alternatives(entry: str) -> list[str]:
+    """Every phrase an entry with `(a|b)` groups stands for; an empty choice drops the group ("(very |)")."""
+    return [" ".join(phrase.split()) for phrase in _spelt_out(entry)]
+
+
+def _spelt_out(entry: str) -> list[str]:
+    group = _CHOICE.search(entry)
+    if group is None:
+        return [entry]
+    head, tail = entry[: group.start()], entry[group.end() :]
+    return [f"{head}{choice}{rest}" for choice in group.group(1).split("|") for rest in _spelt_out(tail)]

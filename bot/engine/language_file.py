@@ -14,7 +14,7 @@ from bot.engine.suggest import did_you_mean
 from bot.yamlfiles.errors import FlowProblem, ShapeError, UnknownTargetError
 from bot.yamlfiles.yaml_source import LineDict, LineList
 
-KEYS = ("gap", "irregular", "words", "frames", "cues", "safety_words")
+KEYS = ("gap", "irregular", "words", "frames", "cues", "idioms", "safety_words")
 FRAME_KINDS = ("fire", "ask")
 LANGUAGE_CUES = (
     "negation",
@@ -26,6 +26,9 @@ LANGUAGE_CUES = (
     "boundary",
     "elsewhere",
     "passed",
+    "topic",
+    "before_today",
+    "irrealis",
 )
 
 
@@ -108,13 +111,17 @@ def read_language(
         elif not _strings(phrases):
             problem(ShapeError, where, f"cues '{kind}' must be a list of phrases", "[…]")
         else:
-            cues[str(kind)] = tuple(phrases)
+            cues[str(kind)] = expand(phrases, irregular)
 
-    safety = raw.get("safety_words", [])
-    if not _strings(safety):
-        problem(ShapeError, raw.key_lines.get("safety_words", raw.line), "`safety_words` must be a list", "[…]")
-        safety = []
-    return Language(classes, tuple(frames), tuple(safety), gap, source), cues, problems
+    lists: dict[str, tuple[str, ...]] = {}
+    for key in ("safety_words", "idioms"):
+        listed_phrases = raw.get(key, [])
+        if not _strings(listed_phrases):
+            problem(ShapeError, raw.key_lines.get(key, raw.line), f"`{key}` must be a list of phrases", "[…]")
+            listed_phrases = []
+        lists[key] = expand(listed_phrases, irregular)
+    language = Language(classes, tuple(frames), lists["safety_words"], lists["idioms"], gap, source)
+    return language, cues, problems
 
 
 def _mapping(raw: LineDict, key: str, problem: Any) -> LineDict:

@@ -297,6 +297,12 @@ class Cues:
     """Not happening to anyone here and now: a film, the news, "what if", a joke."""
     passed: tuple[str, ...] = ()
     """It has passed ("fine now"): read as the recent past, and its "now" is no now cue."""
+    topic: tuple[str, ...] = ()
+    """Just before a sign's name, it is a subject to learn about ("the signs of a stroke")."""
+    before_today: tuple[str, ...] = ()
+    """A time before today ("last week", "last month"): with `passed`, an event that is over."""
+    irrealis: tuple[str, ...] = ()
+    """A wish or a condition ("I'd ring", "would"): a `now` cue just after it is no now ("I'd ring an ambulance")."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -95,6 +95,9 @@ class CuesSpec(_Spec):
     boundary: list[str] = []
     elsewhere: list[str] = []
     passed: list[str] = []
+    topic: list[str] = []
+    before_today: list[str] = []
+    irrealis: list[str] = []
 
 
 class PromptsSpec(_Spec):

@@ -110,6 +110,10 @@ class PhraseIndex(Generic[T]):
     def __bool__(self) -> bool:
         return bool(self._by_first)
 
+    def first_words(self) -> frozenset[str]:
+        """The words a listed phrase starts with: a sentence with none of them has none of the phrases."""
+        return frozenset(self._by_first)
+
     def vocabulary(self) -> set[str]:
         """Every word of every listed phrase."""
         return {word for listed in self._by_first.values() for said, _ in listed for word in said}

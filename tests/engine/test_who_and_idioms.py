@@ -1,0 +1,150 @@
+"""What keeps emergency words from raising the alarm when they are not about a person here and now:
+idioms, things as subjects, topics to learn about, events over before today, wishes and conditions.
+
+Each test builds a tiny language of its own (inline YAML); none reads the shipped flow or content.
+"""
+
+from __future__ import annotations
+
+from bot.engine.emergency import EmergencyReader, Verdict
+from bot.engine.frames import alternatives
+from bot.engine.language_file import read_language
+from bot.engine.model import Cues, Interrupt
+from bot.yamlfiles.yaml_source import read_yaml
+
+LANGUAGE = """\
+words:
+  face: ["face"]
+  droop: ["~droop", "fell"]
+  change: ["~go", "~turn"]
+  blue: ["blue"]
+  unable: ["can't", "cannot"]
+  stand: ["~stand"]
+  person: ["i", "he", "she", "my husband", "walker", "driver"]
+  thing: ["laptop", "app", "dog", "bike", "car"]
+  determiner: ["my", "our", "the", "his", "a"]
+  opener: ["and", "think"]
+frames:
+  stroke:
+    fire: [[face, droop]]
+    ask: [[unable, +stand]]
+  breathing:
+    ask: [[change, blue]]
+idioms:
+  - "blue in the face"
+  - "(can't|cannot) stand (my|him|her)"
+  - "face fell when"
+safety_words: ["face", "blue"]
+cues:
+  elsewhere: ["ever", "film"]
+  topic: ["the signs of"]
+  before_today: ["last month"]
+  passed: ["fine since"]
+  irrealis: ["id", "would"]
+"""
+CONCEPTS = [
+    Interrupt("stroke", ("a stroke",), "emergency"),
+    Interrupt("collapse", ("collapsed", "isn't responding", "had a fit"), "emergency"),
+    Interrupt("breathing", (), "emergency"),
+]
+CUES = Cues(
+    negation=("not",),
+    now=("now", "today", "ambulance", "suddenly"),
+    recent_past=("had", "went", "last month"),
+    maybe=("worried",),
+)
+
+
+def reader() -> EmergencyReader:
+    raw, problems = read_yaml(LANGUAGE, "content/xx/language.yaml")
+    assert not problems
+    language, cues, found = read_language(raw, "content/xx/language.yaml", {c.id for c in CONCEPTS})
+    assert not found
+    merged = Cues(**{name: (*getattr(CUES, name), *cues.get(name, ())) for name in CUES.__slots__})
+    return EmergencyReader(CONCEPTS, merged, language=language)
+
+
+READER = reader()
+
+
+def verdict(text: str) -> Verdict:
+    return READER.read(text).verdict
+
+
+def test_choices_in_brackets_spell_out_every_phrase():
+    assert alternatives("(can't|cannot) stand (him|her)") == [
+        "can't stand him",
+        "can't stand her",
+        "cannot stand him",
+        "cannot stand her",
+    ]
+    assert alternatives("a (very |)bad day") == ["a very bad day", "a bad day"]
+
+
+def test_an_idiom_over_a_signs_first_or_last_word_is_that_idiom():
+    assert verdict("he went blue in the face arguing") is Verdict.NONE
+    assert verdict("I can't stand my manager") is Verdict.NONE
+    assert verdict("my face fell when I heard") is Verdict.NONE
+    # The same words, not in the idiom, are still a sign.
+    assert verdict("he turned blue") is Verdict.CONFIRM
+    assert verdict("I suddenly can't stand up") is Verdict.EMERGENCY
+    assert verdict("his face fell to one side") is Verdict.EMERGENCY
+
+
+def test_an_idioms_words_earn_no_confirming_question():
+    assert not READER.mentions_safety_word(("blue", "in", "the", "face"))
+    assert READER.mentions_safety_word(("my", "face", "is", "odd"))
+
+
+def test_a_sign_said_of_a_thing_in_subject_place_is_left_alone():
+    assert verdict("my laptop collapsed today") is Verdict.NONE
+    assert verdict("the app went quiet and collapsed") is Verdict.NONE
+    assert verdict("I think our dog had a fit") is Verdict.NONE
+    assert verdict("the laptop froze then collapsed") is Verdict.NONE  # "then" keeps the subject
+
+
+def test_a_person_nearer_than_the_thing_keeps_the_sign():
+    assert verdict("the laptop broke and my husband collapsed") is Verdict.EMERGENCY
+    assert verdict("the dog walker collapsed") is Verdict.EMERGENCY  # a person's name, not a dog
+    assert verdict("the car driver isn't responding") is Verdict.EMERGENCY
+
+
+def test_a_thing_as_an_object_keeps_the_sign():
+    assert verdict("fell off his bike and isn't responding") is Verdict.EMERGENCY
+    assert verdict("crashed the car and isn't responding") is Verdict.EMERGENCY
+    # A comma ends the search: the thing is in another part of the sentence.
+    assert verdict("the app broke, collapsed on the floor") is Verdict.EMERGENCY
+
+
+def test_a_signs_name_after_a_topic_cue_is_a_subject_to_learn_about():
+    assert verdict("what are the signs of a stroke") is Verdict.NONE
+    assert verdict("the signs of a stroke are here now") is Verdict.CONFIRM
+    assert verdict("the signs of it and then later a stroke") is Verdict.EMERGENCY  # too far from the cue
+
+
+def test_an_event_over_before_today_is_left_alone_but_not_one_of_today():
+    assert verdict("I collapsed last month and have been fine since") is Verdict.NONE
+    assert verdict("I collapsed last month") is Verdict.CONFIRM  # not said to be over
+    assert verdict("I collapsed today and have been fine since") is Verdict.EMERGENCY
+
+
+def test_a_now_after_a_wish_or_condition_is_no_now():
+    assert verdict("if my face ever drooped I'd ring an ambulance") is Verdict.NONE
+    assert verdict("my face drooped and I'd ring an ambulance") is Verdict.EMERGENCY  # no condition
+    assert verdict("he had a fit, ambulance now") is Verdict.EMERGENCY
+
+
+def test_cue_words_between_a_frames_classes_count():
+    assert verdict("my face ever drooped") is Verdict.NONE
+    assert verdict("my face drooped") is Verdict.EMERGENCY
+
+
+def test_elsewhere_asks_only_with_now_between_the_same_commas():
+    assert verdict("in the film he collapsed, anyway my eye is still twitching now") is Verdict.NONE
+    assert verdict("watching a film and suddenly he collapsed") is Verdict.CONFIRM
+
+
+def test_an_age_then_is_the_distant_past_but_a_clock_time_is_not():
+    assert verdict("I had a fit when I was 3") is Verdict.NONE
+    assert verdict("he had a fit at 18 months") is Verdict.NONE
+    assert verdict("he had a fit at 3 this afternoon") is Verdict.EMERGENCY
