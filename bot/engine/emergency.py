@@ -24,8 +24,9 @@ to what a chat message needs and declared in the flow (`interrupts:` and `cues:`
      `person` and `thing` classes, see `_Roles`) → ignore;
    - a sign's name just after a `topic` cue ("the signs of a stroke") → ignore, or ask with a `now` cue;
    - a `before_today` cue with a `passed` one ("last month, fine since") and no `now` → ignore;
-   - an `elsewhere` cue in the clause (a film, the news, "one day", a joke) → ignore, or ask
-     when a `now` cue between the same commas says it may be happening now;
+   - an `elsewhere` cue in the clause (a film, the news, "one day", a joke), or an `irrealis` one
+     just before the sign ("I thought I'd collapse") → ignore, or ask when a `now` cue between the
+     same commas says it may be happening now;
    - a `maybe` cue before it in the clause ("what if", "worried about"), or a question → ask;
    - a `now` cue anywhere in the sentence ("right now", "suddenly", "since this morning") → fire;
    - a `recent_past` cue in the clause ("had", "yesterday") → ask;
@@ -282,7 +283,7 @@ class EmergencyReader:
             return Verdict.CONFIRM if has(Cue.NOW) else Verdict.NONE  # "what are the signs of a stroke?"
         if has(Cue.BEFORE_TODAY) and has(Cue.PASSED) and not has(Cue.NOW):
             return Verdict.NONE  # "my legs gave way last month, been fine since": over, and not today
-        if has(Cue.ELSEWHERE):
+        if has(Cue.ELSEWHERE) or _wished(start, context):
             # A film, a joke, a course: the question only if "now" is said in the same breath (between commas).
             return Verdict.CONFIRM if context.has_near(Cue.NOW, start, end) else Verdict.NONE
         if negation is Negation.UNSURE:
@@ -319,6 +320,9 @@ class EmergencyReader:
 TOPIC_REACH = 2
 """Words allowed between a `topic` cue and a sign's name: "the signs of a stroke"."""
 
+WISH_REACH = 1
+"""Words allowed between a wish or condition and the sign it imagines: "I'd really collapse"."""
+
 ROLE_CLASSES = frozenset({"person", "thing", "determiner", "opener"})
 """The language's word classes that say who or what a sign is said of (`_Roles`)."""
 
@@ -331,6 +335,15 @@ def _named_as_a_topic(start: int, context: SentenceContext) -> bool:
     clause = context.clause(start)
     return any(
         cue.value == Cue.TOPIC and cue.end <= start <= cue.end + TOPIC_REACH and context.clause(cue.start) == clause
+        for cue in context.cues
+    )
+
+
+def _wished(start: int, context: SentenceContext) -> bool:
+    """A sign said just after a wish or condition is imagined: "I thought I'd collapse", "he would faint"."""
+    clause = context.clause(start)
+    return any(
+        cue.value == Cue.IRREALIS and start - WISH_REACH <= cue.end <= start and context.clause(cue.start) == clause
         for cue in context.cues
     )
 

@@ -187,6 +187,7 @@ UNSURE_PHRASES = (
     "think it was just",
     "hard to say",
     "really cant say",
+    "so i cant say",
 )
 """Said with no answer, these mean "not sure" where it is a choice."""
 MANAGING = frozenset({"everything", "all", "manage", "normally", "fine", "ok", "okay", "cope"})
@@ -377,7 +378,7 @@ class ChoiceMatcher:
             value = self.exact[phrase]
             size = len(phrase.split())
             rest = said[len(phrase) + 1 :].replace("?", " ")
-            if value in (YES, NO) and (set(rest.split()) & HEDGES or "not sure" in rest):
+            if value in (YES, NO) and (set(rest.split()) & HEDGES or any(h in rest for h in UNSURE_PHRASES)):
                 # "no... well maybe": a hedge after a yes or no is never a firm answer
                 return NOT_SURE if NOT_SURE in self.values else None
             if first is not None and (size in first.pauses or len(first.words) == size):

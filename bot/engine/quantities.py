@@ -81,6 +81,8 @@ POINTS: dict[tuple[str, ...], float] = {
 """Points in time after "since" (or "started …"): how long ago they were, roughly."""
 
 MORE = {("more", "than"), ("over",), ("at", "least"), ("longer", "than")}
+OR_MORE = {("or", "more"), ("or", "longer"), ("and", "more"), ("and", "longer"), ("or", "over")}
+"""After an amount, these leave it without an upper end: "a week or more"."""
 LESS = {("less", "than"), ("under",), ("almost",), ("nearly",), ("not", "quite"), ("fewer", "than"), ("within",)}
 ANCHORS = {"for", "since", "past", "last", "about", "around", "roughly", "almost", "nearly", "over", "than", "least"}
 STARTED = {"started", "start", "starting", "began", "begun", "begin", "noticed", "going", "had", "having", "been"}
@@ -169,8 +171,9 @@ def _read_at(said: tuple[str, ...], i: int) -> tuple[int, list[float]]:
             end += 1 + used2
     spans = [amount * unit for amount in amounts]
     qualified = [_qualified(said, i, d) for d in spans]
-    if any(q > d for q, d in zip(qualified, spans, strict=True)):
-        qualified.append(float("inf"))  # "over a week" has no upper end: 8 days or 5 weeks
+    open_ended = tuple(said[end : end + 2]) in OR_MORE or said[end : end + 1] == ("plus",)
+    if open_ended or any(q > d for q, d in zip(qualified, spans, strict=True)):
+        qualified.append(float("inf"))  # "over a week", "a week or more": no upper end, 8 days or 5 weeks
     return end - i, qualified
 
 

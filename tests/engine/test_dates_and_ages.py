@@ -61,3 +61,17 @@ def test_ages_are_read_by_their_meaning(text: str, found: list[float]):
 
 def test_a_birth_year_gives_an_age(december: None):
     assert ages(words("born in 1958")) == [68.0]
+
+
+@pytest.mark.parametrize(
+    ("text", "found"),
+    [
+        ("a week or more", [7.0, float("inf")]),
+        ("two weeks or longer", [14.0, float("inf")]),
+        ("a week or so", [7.0]),
+        ("a week or two", [7.0, 14.0]),
+    ],
+)
+def test_an_amount_or_more_has_no_upper_end(text: str, found: list[float]):
+    """ "a week or more" may be more than two weeks: a range, which a boundary between them makes ambiguous."""
+    assert days(text) == found
