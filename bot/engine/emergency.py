@@ -216,13 +216,21 @@ class EmergencyReader:
                 best = Reading(verdict, match.value.concept, True, _cause(match, said))
         return best
 
-    def mentions_safety_word(self, said: Sequence[str]) -> bool:
-        """Whether the words name a body or safety word (frames.py) outside any idiom ("dead on my feet")."""
-        said = tuple(said)
-        if self.idioms:
+    def mentions_safety_word(self, contexts: Iterable[SentenceContext]) -> bool:
+        """Whether the sentences name a body or safety word (frames.py) outside any idiom ("dead on my
+        feet") and not said of a thing ("the sheep got its head stuck"). A call for help (a safety word
+        that is also a `now` cue: "help", "ambulance") is never about a thing."""
+        for context in contexts:
+            said = context.said
             taken = {index for idiom in self.idioms.find(said) for index in range(idiom.start, idiom.end)}
-            said = tuple(word for index, word in enumerate(said) if index not in taken)
-        return self.frames.mentions_safety_word(said)
+            hits = [hit.start for hit in self.frames.safety.find(said) if hit.start not in taken]
+            if not hits:
+                continue
+            roles = _Roles.of(self.roles.find(said)) if not self.thing_words.isdisjoint(said) else NO_ROLES
+            calls = {cue.start for cue in context.cues if cue.value == Cue.NOW}
+            if any(start in calls or not roles.about_a_thing(start, said, context) for start in hits):
+                return True
+        return False
 
     def _not_idioms(self, matches: list[Found[_Phrase]], said: tuple[str, ...]) -> list[Found[_Phrase]]:
         """The matches no fixed expression takes in: an idiom over a sign's first or last word makes
@@ -326,7 +334,7 @@ WISH_REACH = 1
 ROLE_CLASSES = frozenset({"person", "thing", "determiner", "opener"})
 """The language's word classes that say who or what a sign is said of (`_Roles`)."""
 
-SUBJECT_REACH = 8
+SUBJECT_REACH = 12
 """Words looked back from a sign for who or what it is said of."""
 
 

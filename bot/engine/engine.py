@@ -229,7 +229,7 @@ class Engine:
         said = [word for context in parsed.contexts for word in context.said]
         if reading.considered or any(cue.value in Cue.SETTLING for c in parsed.contexts for cue in c.cues):
             return None
-        if self.emergency[flow.id].mentions_safety_word(said):
+        if self.emergency[flow.id].mentions_safety_word(parsed.contexts):
             return ()
         if self._second_look(flow, " ".join(said), reading):
             return ()

@@ -188,6 +188,8 @@ UNSURE_PHRASES = (
     "hard to say",
     "really cant say",
     "so i cant say",
+    "couldnt tell you",
+    "cant tell you",
 )
 """Said with no answer, these mean "not sure" where it is a choice."""
 MANAGING = frozenset({"everything", "all", "manage", "normally", "fine", "ok", "okay", "cope"})
@@ -523,7 +525,9 @@ def _turned_by(context: SentenceContext, start: int, end: int) -> str | None:
     if "still" in said[turn:]:
         after = said[turn:][said[turn:].index("still") + 1 :][:4]
         if set(after) & MANAGING:
-            return "still"  # "…but I can still open jars" names what works: the yes stands
+            return "still"  # "…but I can still do everything": not sure
+    if set(said[turn:]) & ALL_FINE:
+        return "still"  # "it feels weak but when I test it it's fine": not sure either
     return None
 
 

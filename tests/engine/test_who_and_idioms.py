@@ -6,10 +6,12 @@ Each test builds a tiny language of its own (inline YAML); none reads the shippe
 
 from __future__ import annotations
 
+from bot.engine.context import SentenceContext
 from bot.engine.emergency import EmergencyReader, Verdict
 from bot.engine.frames import alternatives
 from bot.engine.language_file import read_language
 from bot.engine.model import Cues, Interrupt
+from bot.engine.text import sentences
 from bot.yamlfiles.yaml_source import read_yaml
 
 LANGUAGE = """\
@@ -34,7 +36,7 @@ idioms:
   - "blue in the face"
   - "(can't|cannot) stand (my|him|her)"
   - "face fell when"
-safety_words: ["face", "blue"]
+safety_words: ["face", "blue", "ambulance"]
 cues:
   elsewhere: ["ever", "film"]
   topic: ["the signs of"]
@@ -91,9 +93,16 @@ def test_an_idiom_over_a_signs_first_or_last_word_is_that_idiom():
     assert verdict("his face fell to one side") is Verdict.EMERGENCY
 
 
-def test_an_idioms_words_earn_no_confirming_question():
-    assert not READER.mentions_safety_word(("blue", "in", "the", "face"))
-    assert READER.mentions_safety_word(("my", "face", "is", "odd"))
+def said(text: str) -> list[SentenceContext]:
+    return [READER.cues.scan(sentence, sentence.words) for sentence in sentences(text)]
+
+
+def test_an_idioms_words_and_a_things_earn_no_confirming_question():
+    assert not READER.mentions_safety_word(said("blue in the face"))
+    assert not READER.mentions_safety_word(said("the app went blue"))
+    assert READER.mentions_safety_word(said("my face is odd"))
+    assert READER.mentions_safety_word(said("the app broke and he went blue"))
+    assert READER.mentions_safety_word(said("the app crashed and ambulance"))  # a call for help: a `now` cue
 
 
 def test_a_sign_said_of_a_thing_in_subject_place_is_left_alone():
