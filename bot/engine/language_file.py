@@ -6,6 +6,7 @@ flow's: `content/en/language.yaml:42: frame uses unknown word class 'breath'; di
 
 from __future__ import annotations
 
+import re
 from collections.abc import Collection, Mapping
 from typing import Any
 
@@ -71,6 +72,7 @@ def read_language(
         if not _strings(entries) or not entries:
             problem(ShapeError, listed.key_lines[name], f"word class '{name}' must be a list of words", "[…]")
             continue
+        _check_choices(entries, listed.key_lines[name], problem)
         classes[str(name)] = expand(entries, irregular)
 
     frames: list[Frame] = []
@@ -111,6 +113,7 @@ def read_language(
         elif not _strings(phrases):
             problem(ShapeError, where, f"cues '{kind}' must be a list of phrases", "[…]")
         else:
+            _check_choices(phrases, where, problem)
             cues[str(kind)] = expand(phrases, irregular)
 
     lists: dict[str, tuple[str, ...]] = {}
@@ -119,9 +122,28 @@ def read_language(
         if not _strings(listed_phrases):
             problem(ShapeError, raw.key_lines.get(key, raw.line), f"`{key}` must be a list of phrases", "[…]")
             listed_phrases = []
+        _check_choices(listed_phrases, raw.key_lines.get(key, raw.line), problem)
         lists[key] = expand(listed_phrases, irregular)
     language = Language(classes, tuple(frames), lists["safety_words"], lists["idioms"], gap, source)
     return language, cues, problems
+
+
+def _check_choices(entries: list[str], line: int, problem: Any) -> None:
+    """Every `(` closes, with no group inside another: "(can't|cannot) stand (him|her)"."""
+    lines = entries.item_lines if isinstance(entries, LineList) else [line] * len(entries)
+    for entry, at in zip(entries, lines, strict=True):
+        if "(" in entry or ")" in entry:
+            left = _GROUP.sub("", entry)
+            if "(" in left or ")" in left:
+                problem(
+                    ShapeError,
+                    at,
+                    f"'{entry}' has a bracket that does not close",
+                    "write choices as (a|b), one level deep",
+                )
+
+
+_GROUP = re.compile(r"\([^()]*\)")
 
 
 def _mapping(raw: LineDict, key: str, problem: Any) -> LineDict:

@@ -157,3 +157,12 @@ def test_an_age_then_is_the_distant_past_but_a_clock_time_is_not():
     assert verdict("I had a fit when I was 3") is Verdict.NONE
     assert verdict("he had a fit at 18 months") is Verdict.NONE
     assert verdict("he had a fit at 3 this afternoon") is Verdict.EMERGENCY
+
+
+def test_a_bracket_that_does_not_close_is_a_located_error():
+    text = LANGUAGE.replace('  - "face fell when"', '  - "face fell when"\n  - "(can\'t|cannot stand him"')
+    raw, _ = read_yaml(text, "content/xx/language.yaml")
+    _, _, problems = read_language(raw, "content/xx/language.yaml", {c.id for c in CONCEPTS})
+    [problem] = problems
+    assert problem.line == text.splitlines().index('  - "(can\'t|cannot stand him"') + 1
+    assert "(a|b)" in problem.fix
