@@ -20,6 +20,9 @@ to what a chat message needs and declared in the flow (`interrupts:` and `cues:`
      can't breathe"), or a new clause starts between them ("…, I can't breathe", "no pain and
      I can't breathe"); a comma or "and" alone between them ("no pain, can't breathe") → ask;
    - a `distant_past` cue in the clause ("years ago", "as a child", a past year, "when I was 3") → ignore;
+   - a vague sign (an `unclear` phrase or an `ask` frame) with an ordinary cause of that sign named
+     in the clause (the language's `explained:` per concept: "breathless after sprints", "numb from
+     the dentist") → ignore, even now;
    - said of a thing, not a person ("my laptop collapsed", "our dog had a fit": the language's
      `person` and `thing` classes, see `_Roles`) → ignore;
    - a sign's name just after a `topic` cue ("the signs of a stroke") → ignore, or ask with a `now` cue;
@@ -130,10 +133,20 @@ class EmergencyReader:
             [*listed, *((p, name) for name, phrases in language.classes.items() if name in framed for p in phrases)]
         )
         # Who a sign is said of: common words ("my", "and", "i"), so found only in sentences with a sign.
+        # With their -s forms: a plural, or the "'s" that normalising leaves ("the boiler's been choking").
         self.roles: PhraseIndex[str] = PhraseIndex(
-            (p, name) for name, phrases in language.classes.items() if name in ROLE_CLASSES for p in phrases
+            (form, name)
+            for name, phrases in language.classes.items()
+            if name in ROLE_CLASSES
+            for p in phrases
+            for form in ((p, f"{p}s") if name in ("person", "thing") and len(p) >= 3 else (p,))
         )
-        self.thing_words = frozenset(word for p in language.classes.get("thing", ()) for word in words(p))
+        self.thing_words = frozenset(
+            form
+            for p in language.classes.get("thing", ())
+            for word in words(p)
+            for form in ((word, f"{word}s") if len(word) >= 3 else (word,))
+        )
         self.patterns = [
             (re.compile(rf"\b(?:{p})\b"), _Phrase(c.id, False, kind="pattern", declared=p, line=c.line))
             for c in concepts
@@ -146,6 +159,7 @@ class EmergencyReader:
         ]
         self.unless = {c.id: PhraseIndex((p, True) for p in c.unless) for c in concepts if c.unless}
         self.idioms: PhraseIndex[bool] = PhraseIndex((p, True) for p in language.idioms)
+        self.explained = {name: PhraseIndex((p, True) for p in found) for name, found in language.explained.items()}
         self.idiom_starts = self.idioms.first_words()
         self.cues = CueReader(cues)
         pattern_words = {
@@ -216,6 +230,13 @@ class EmergencyReader:
                 best = Reading(verdict, match.value.concept, True, _cause(match, said))
         return best
 
+    def _explained(self, concept: str, said: tuple[str, ...], context: SentenceContext, start: int) -> bool:
+        """An ordinary cause of this concept's vague signs is named in the sign's clause."""
+        causes = self.explained.get(concept)
+        if causes is None:
+            return False
+        return any(context.clause(hit.start) == context.clause(start) for hit in causes.find(said))
+
     def mentions_safety_word(self, contexts: Iterable[SentenceContext]) -> bool:
         """Whether the sentences name a body or safety word (frames.py) outside any idiom ("dead on my
         feet") and not said of a thing ("the sheep got its head stuck"). A call for help (a safety word
@@ -285,6 +306,8 @@ class EmergencyReader:
             return Verdict.NONE
         if not roles:
             roles.append(_Roles.of(self.roles.find(said)) if not self.thing_words.isdisjoint(said) else NO_ROLES)
+        if match.value.unclear and self._explained(concept, said, context, start):
+            return Verdict.NONE  # "breathless after sprints", "numb from the dentist": a vague sign, explained
         if roles[0].about_a_thing(start, said, context):
             return Verdict.NONE  # "the app went unresponsive", "our dog had a fit": not a person
         if _named_as_a_topic(start, context):

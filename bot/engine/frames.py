@@ -87,6 +87,8 @@ class Language:
     safety_words: tuple[str, ...] = ()
     idioms: tuple[str, ...] = ()
     """Fixed expressions that only look like a sign ("blue in the face", "a fit of the giggles")."""
+    explained: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    """Per concept, ordinary causes of its vague signs ("after sprints" for breathlessness)."""
     gap: int = DEFAULT_GAP
     source: str = ""
     second_reader: SecondReader | None = None

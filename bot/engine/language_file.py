@@ -15,7 +15,7 @@ from bot.engine.suggest import did_you_mean
 from bot.yamlfiles.errors import FlowProblem, ShapeError, UnknownTargetError
 from bot.yamlfiles.yaml_source import LineDict, LineList
 
-KEYS = ("gap", "irregular", "words", "frames", "cues", "idioms", "safety_words")
+KEYS = ("gap", "irregular", "words", "frames", "cues", "idioms", "explained", "safety_words")
 FRAME_KINDS = ("fire", "ask")
 LANGUAGE_CUES = (
     "negation",
@@ -116,6 +116,20 @@ def read_language(
             _check_choices(phrases, where, problem)
             cues[str(kind)] = expand(phrases, irregular)
 
+    explained: dict[str, tuple[str, ...]] = {}
+    for concept, causes in _mapping(raw, "explained", problem).items():
+        where = raw["explained"].key_lines[concept]
+        if concept not in concepts:
+            hint = did_you_mean(str(concept), concepts)
+            if hint:
+                problem(UnknownTargetError, where, f"causes for unknown emergency concept '{concept}'", hint)
+            continue
+        if not _strings(causes):
+            problem(ShapeError, where, f"the causes of '{concept}' must be a list of phrases", "[…]")
+            continue
+        _check_choices(causes, where, problem)
+        explained[str(concept)] = expand(causes, irregular)
+
     lists: dict[str, tuple[str, ...]] = {}
     for key in ("safety_words", "idioms"):
         listed_phrases = raw.get(key, [])
@@ -124,7 +138,7 @@ def read_language(
             listed_phrases = []
         _check_choices(listed_phrases, raw.key_lines.get(key, raw.line), problem)
         lists[key] = expand(listed_phrases, irregular)
-    language = Language(classes, tuple(frames), lists["safety_words"], lists["idioms"], gap, source)
+    language = Language(classes, tuple(frames), lists["safety_words"], lists["idioms"], explained, gap, source)
     return language, cues, problems
 
 

@@ -472,6 +472,9 @@ class ChoiceMatcher:
             return Match(values[0], how="negated mention" if negated else "mention", phrase=phrases)
         if self.step.combined is not None:
             return Match(self.step.combined, how="combined", phrase=phrases)
+        if self.step.from_account == "yes_only" and set(values) == {YES, NO}:
+            # A question about several things ("any of this?"): "only decaf, but I've been worried sick" is yes.
+            return Match(YES, how="mention", phrase=phrases)
         return Match(candidates=tuple(v for v in self.values if v in values), how="mention", phrase=phrases)
 
     def _quantity(self, parsed: Parsed) -> Match:

@@ -20,6 +20,8 @@ words:
   droop: ["~droop", "fell"]
   change: ["~go", "~turn"]
   blue: ["blue"]
+  breathless: ["breathless"]
+  lips: ["lips"]
   unable: ["can't", "cannot"]
   stand: ["~stand"]
   person: ["i", "he", "she", "my husband", "walker", "driver"]
@@ -31,7 +33,10 @@ frames:
     fire: [[face, droop]]
     ask: [[unable, +stand]]
   breathing:
-    ask: [[change, blue]]
+    fire: [[lips, blue]]
+    ask: [[change, blue], [breathless]]
+explained:
+  breathing: ["after (a run|the gym)"]
 idioms:
   - "blue in the face"
   - "(can't|cannot) stand (my|him|her)"
@@ -166,3 +171,15 @@ def test_a_bracket_that_does_not_close_is_a_located_error():
     [problem] = problems
     assert problem.line == text.splitlines().index('  - "(can\'t|cannot stand him"') + 1
     assert "(a|b)" in problem.fix
+
+
+def test_an_ordinary_cause_explains_a_vague_sign_of_its_own_concept_only():
+    assert verdict("breathless after a run today") is Verdict.NONE
+    assert verdict("breathless today") is Verdict.EMERGENCY
+    assert verdict("lips blue after a run") is Verdict.EMERGENCY  # a definite sign is never explained away
+    assert verdict("after a run my husband collapsed") is Verdict.EMERGENCY  # not a cause of a collapse
+
+
+def test_a_plural_or_possessive_thing_is_a_thing():
+    assert verdict("the laptops collapsed") is Verdict.NONE
+    assert verdict("the app's gone and collapsed") is Verdict.NONE
