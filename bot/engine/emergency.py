@@ -14,7 +14,8 @@ to what a chat message needs and declared in the flow (`interrupts:` and `cues:`
    "siezure" → "seizure"), but only words that are not ordinary English (spelling.py):
    "checking", "sitting" and "a bit" stay what they are.
 4. Each concept's `phrases` and `patterns` are found. A match is then judged, first rule wins:
-   - an `unless` phrase in the clause means something else ("through my nose") → ignore;
+   - an `unless` phrase means something else ("through my nose") → ignore: for a sign between the
+     same commas, and for a vague sign (`unclear`, an `ask` frame) anywhere in its clause;
    - a `negation` cue up to five words before it ("no", "not", "never") → ignore, unless the
      cue is a `not_negation` ("can't stop", "no doubt") or is followed by a comma ("No, I
      can't breathe"), or a new clause starts between them ("…, I can't breathe", "no pain and
@@ -223,12 +224,21 @@ class EmergencyReader:
         context.cues += years(said)  # "back in 2009": the distant past for emergency language only
         roles: list[_Roles] = []  # found once, and only when a sign gets as far as asking who it is about
         best = Reading(Verdict.NONE, considered=True, cause=_cause(matches[0], said))
-        unless_at: dict[str, set[int]] = {}  # per concept, the clauses its `unless` phrases are in
+        unless_at: dict[str, set[int]] = {}  # per concept, where its `unless` phrases start
         for match in matches:
             verdict = self._judge(match, said, context, unless_at, roles)
             if verdict > best.verdict:
                 best = Reading(verdict, match.value.concept, True, _cause(match, said))
         return best
+
+    @staticmethod
+    def _unless_reaches(at: int, match: Found[_Phrase], context: SentenceContext) -> bool:
+        """An `unless` phrase means something else for a sign between the same commas ("seizing on an
+        idea"), and for a vague one anywhere in its clause ("gym today, legs absolutely dead"); a
+        definite sign after a comma is a sign ("…seizing on the field, his eyes rolled back")."""
+        if context.segment(at) == context.segment(match.start):
+            return True
+        return match.value.unclear and context.clause(at) == context.clause(match.start)
 
     def _explained(self, concept: str, said: tuple[str, ...], context: SentenceContext, start: int) -> bool:
         """An ordinary cause of this concept's vague signs is named in the sign's clause."""
@@ -288,8 +298,8 @@ class EmergencyReader:
         concept = match.value.concept
         if concept not in unless_at:
             unless = self.unless.get(concept)
-            unless_at[concept] = {context.clause(hit.start) for hit in unless.find(said)} if unless else set()
-        if context.clause(start) in unless_at[concept]:
+            unless_at[concept] = {hit.start for hit in unless.find(said)} if unless else set()
+        if any(self._unless_reaches(at, match, context) for at in unless_at[concept]):
             return Verdict.NONE
         fillers = match.value.fillers
 

@@ -287,7 +287,7 @@ class ChoiceMatcher:
         for reading in (self._quantity, self._mentioned):
             found = reading(parsed)
             if found is not NOTHING:
-                hedged = set(plain.split()) & HEDGES or any(phrase in plain for phrase in UNSURE_PHRASES)
+                hedged = set(plain.replace("?", " ").split()) & HEDGES or any(p in plain for p in UNSURE_PHRASES)
                 if found.value == YES and NOT_SURE in self.values and hedged:
                     return Match(NOT_SURE, how="hedge", phrase=found.phrase)  # "maybe a bit clumsier"
                 if found.value == NO and NOT_SURE in self.values and "not sure" in plain:
@@ -472,9 +472,6 @@ class ChoiceMatcher:
             return Match(values[0], how="negated mention" if negated else "mention", phrase=phrases)
         if self.step.combined is not None:
             return Match(self.step.combined, how="combined", phrase=phrases)
-        if self.step.from_account == "yes_only" and set(values) == {YES, NO}:
-            # A question about several things ("any of this?"): "only decaf, but I've been worried sick" is yes.
-            return Match(YES, how="mention", phrase=phrases)
         return Match(candidates=tuple(v for v in self.values if v in values), how="mention", phrase=phrases)
 
     def _quantity(self, parsed: Parsed) -> Match:
@@ -552,8 +549,10 @@ def _asks_back(parsed: Parsed) -> bool:
             return True  # "what do you mean by sudden weakness", with or without a question mark
         if not sentence.question:
             continue
-        if sentence.words and sentence.words[-1] in ASKING and len(sentence.words) <= 3:
-            return True  # "spreading how?"
+        cuts = sorted({0, len(sentence.words), *sentence.pauses})
+        parts = [sentence.words[a:b] for a, b in zip(cuts, cuts[1:], strict=False)]
+        if any(part and part[-1] in ASKING and len(part) <= 3 for part in parts):
+            return True  # "spreading how?", "weak how, like can't lift the kettle?"
         start = max((p for p in sentence.pauses if p < len(sentence.words)), default=0)
         part = sentence.words[start:]
         if len(part) >= 3 and part[0] in ASKING:

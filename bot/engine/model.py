@@ -268,8 +268,9 @@ class Interrupt:
     """An emergency concept: typed at any step, its language jumps straight to an outcome.
 
     `phrases` and `patterns` (regular expressions over the normalised words) fire unless a
-    cue says otherwise; `unclear` phrases and `unclear_patterns` are asked about first; `unless` phrases in the
-    same clause mean it is something else ("can't breathe through my nose").
+    cue says otherwise; `unclear` phrases and `unclear_patterns` are asked about first; `unless` phrases mean
+    it is something else ("can't breathe through my nose"): between the same commas, or anywhere in the clause
+    for a vague sign.
     """
 
     id: str

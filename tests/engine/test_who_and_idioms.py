@@ -52,6 +52,9 @@ cues:
 CONCEPTS = [
     Interrupt("stroke", ("a stroke",), "emergency"),
     Interrupt("collapse", ("collapsed", "isn't responding", "had a fit"), "emergency"),
+    Interrupt(
+        "seizure", ("seizing", "eyes rolled back"), "emergency", unclear=("legs dead",), unless=("seizing on", "gym")
+    ),
     Interrupt("breathing", (), "emergency"),
 ]
 CUES = Cues(
@@ -183,3 +186,11 @@ def test_an_ordinary_cause_explains_a_vague_sign_of_its_own_concept_only():
 def test_a_plural_or_possessive_thing_is_a_thing():
     assert verdict("the laptops collapsed") is Verdict.NONE
     assert verdict("the app's gone and collapsed") is Verdict.NONE
+
+
+def test_an_unless_phrase_reaches_a_definite_sign_only_between_the_same_commas():
+    assert verdict("he keeps seizing on every mistake") is Verdict.NONE
+    assert verdict("he keeps seizing") is Verdict.EMERGENCY
+    assert verdict("seizing on the field, his eyes rolled back") is Verdict.EMERGENCY
+    assert verdict("gym today, legs dead") is Verdict.NONE  # a vague sign: the whole clause
+    assert verdict("legs dead") is Verdict.CONFIRM
