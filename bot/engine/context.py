@@ -8,6 +8,7 @@ which colour the whole sentence ("since this morning my smile is lopsided").
 
 from __future__ import annotations
 
+from bisect import bisect_right
 from dataclasses import dataclass
 from datetime import date
 from enum import Enum
@@ -161,11 +162,8 @@ class SentenceContext:
     clause_starts: list[int]
 
     def clause(self, index: int) -> int:
-        number = 0
-        for position, start in enumerate(self.clause_starts):
-            if start <= index:
-                number = position
-        return number
+        """Which clause word `index` is in (clause_starts is sorted and starts at 0)."""
+        return max(0, bisect_right(self.clause_starts, index) - 1)
 
     def _around(self, start: int, end: int) -> list[Found[int]]:
         """Cues in the phrase's clause, leaving out cue words that belong to the phrase ("not breathing")."""

@@ -96,38 +96,57 @@ class Found(Generic[T]):
 
 
 class PhraseIndex(Generic[T]):
-    """Finds many listed phrases in a run of words in one pass, indexed by their first word."""
+    """Finds many listed phrases in a run of words in one pass, indexed by their first two words.
+
+    A common first word ("in", "not", "can't") starts dozens of phrases; looking up the second word
+    too keeps the comparisons per word to the few phrases that could match there."""
 
     def __init__(self, phrases: Iterable[tuple[str, T]]) -> None:
-        self._by_first: dict[str, list[tuple[tuple[str, ...], T]]] = {}
+        self._single: dict[str, list[T]] = {}
+        self._longer: dict[str, dict[str, list[tuple[tuple[str, ...], T]]]] = {}
         for phrase, value in phrases:
             said = words(phrase)
-            if said:
-                self._by_first.setdefault(said[0], []).append((said, value))
-        for listed in self._by_first.values():
-            listed.sort(key=lambda item: -len(item[0]))  # longest first: "not sure" before "not"
+            if len(said) == 1:
+                self._single.setdefault(said[0], []).append(value)
+            elif said:
+                self._longer.setdefault(said[0], {}).setdefault(said[1], []).append((said, value))
+        for by_second in self._longer.values():
+            for listed in by_second.values():
+                listed.sort(key=lambda item: -len(item[0]))  # longest first: "not sure at all" before "not sure"
 
     def __bool__(self) -> bool:
-        return bool(self._by_first)
+        return bool(self._single or self._longer)
 
     def first_words(self) -> frozenset[str]:
         """The words a listed phrase starts with: a sentence with none of them has none of the phrases."""
-        return frozenset(self._by_first)
+        return frozenset(self._single) | frozenset(self._longer)
 
     def vocabulary(self) -> set[str]:
         """Every word of every listed phrase."""
-        return {word for listed in self._by_first.values() for said, _ in listed for word in said}
+        longer = {
+            word
+            for by_second in self._longer.values()
+            for listed in by_second.values()
+            for said, _ in listed
+            for word in said
+        }
+        return set(self._single) | longer
 
     def find(self, said: tuple[str, ...] | list[str]) -> Iterator[Found[T]]:
         """Every listed phrase in `said`, longest first at each position (overlaps allowed)."""
-        by_first = self._by_first
+        single, longer = self._single, self._longer
         said = said if isinstance(said, tuple) else tuple(said)
         size = len(said)
         for start, word in enumerate(said):
-            listed = by_first.get(word)
-            if listed is None:
-                continue
-            for phrase, value in listed:
-                end = start + len(phrase)
-                if end <= size and (end == start + 1 or said[start:end] == phrase):
-                    yield Found(start, end, value)
+            by_second = longer.get(word)
+            if by_second is not None and start + 1 < size:
+                listed = by_second.get(said[start + 1])
+                if listed is not None:
+                    for phrase, value in listed:
+                        end = start + len(phrase)
+                        if end <= size and (end == start + 2 or said[start:end] == phrase):
+                            yield Found(start, end, value)
+            values = single.get(word)
+            if values is not None:
+                for value in values:
+                    yield Found(start, start + 1, value)
