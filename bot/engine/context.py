@@ -165,21 +165,21 @@ class SentenceContext:
         """Which clause word `index` is in (clause_starts is sorted and starts at 0)."""
         return max(0, bisect_right(self.clause_starts, index) - 1)
 
-    def _around(self, start: int, end: int) -> list[Found[int]]:
+    def around(self, start: int, end: int) -> list[Found[int]]:
         """Cues in the phrase's clause, leaving out cue words that belong to the phrase ("not breathing")."""
         clause = self.clause(start)
         return [
             cue for cue in self.cues if self.clause(cue.start) == clause and not (start <= cue.start and cue.end <= end)
         ]
 
-    def negation(self, start: int, end: int) -> Negation:
+    def negation(self, start: int, end: int, around: list[Found[int]] | None = None) -> Negation:
         """Whether a negation cue reaches the phrase: cleanly, not at all, or only across a pause.
 
         "no trouble breathing" is negated; "No, I can't breathe" and "no pain and I can't breathe"
         are not (an answer, then a new clause); "no pain, can't breathe" is UNSURE: the comma may
         continue a list or start a new thought, so the emergency reader asks rather than ignores.
         """
-        around = self._around(start, end)
+        around = self.around(start, end) if around is None else around
         shields = [cue for cue in around if cue.value == Cue.NOT_NEGATION]
         pauses = self.sentence.pauses
         found = Negation.NONE
@@ -221,11 +221,11 @@ class SentenceContext:
     def has_near(self, kind: int, start: int, end: int) -> bool:
         """A cue of `kind` in the comma-bounded part around the phrase (narrower than its clause)."""
         low, high = self.segment(start)
-        return any(cue.value == kind and low <= cue.start < high for cue in self._around(start, end))
+        return any(cue.value == kind and low <= cue.start < high for cue in self.around(start, end))
 
     def has(self, kind: int, start: int, end: int, before_only: bool = False) -> bool:
         """A cue of `kind` in the phrase's clause (only before it, with `before_only`)."""
-        return any(cue.value == kind and (not before_only or cue.start < start) for cue in self._around(start, end))
+        return any(cue.value == kind and (not before_only or cue.start < start) for cue in self.around(start, end))
 
     def now(self, start: int, end: int) -> bool:
         """A `now` cue anywhere in the sentence, outside the phrase."""

@@ -302,16 +302,21 @@ class EmergencyReader:
         if any(self._unless_reaches(at, match, context) for at in unless_at[concept]):
             return Verdict.NONE
         fillers = match.value.fillers
+        around = context.around(start, end)  # the clause's cues, found once for every question below
+        kinds_before = {cue.value for cue in around if cue.start < start}
+        kinds = kinds_before | {cue.value for cue in around}
+        if fillers:  # the words between a frame's classes count too ("face ever drooped")
+            between = {cue.value for cue in context.cues if cue.start in fillers}
+            if Cue.NEGATION in between:
+                return Verdict.NONE  # "my face isn't drooping": the negation sits between the frame's words
+            kinds |= between
+            kinds_before |= between
 
         def has(kind: int, before_only: bool = False) -> bool:
-            """A cue of `kind` in the clause, the words between a frame's classes included ("face ever drooped")."""
-            if fillers and any(cue.value == kind and cue.start in fillers for cue in context.cues):
-                return True
-            return context.has(kind, start, end, before_only)
+            """A cue of `kind` in the clause, or only before the sign with `before_only`."""
+            return kind in (kinds_before if before_only else kinds)
 
-        if fillers and any(cue.value == Cue.NEGATION and cue.start in fillers for cue in context.cues):
-            return Verdict.NONE  # "my face isn't drooping": the negation sits between the frame's words
-        negation = context.negation(start, end)
+        negation = context.negation(start, end, around)
         if negation is Negation.CLEAR or has(Cue.DISTANT_PAST):
             return Verdict.NONE
         if not roles:
