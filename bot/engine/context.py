@@ -33,7 +33,10 @@ def years(said: tuple[str, ...]) -> list[Found[int]]:
     found = [
         Found(index, index + 1, Cue.DISTANT_PAST)
         for index, word in enumerate(said)
-        if len(word) == 4 and word.isdigit() and 1900 <= int(word) < date.today().year
+        if len(word) == 4
+        and word.isdigit()
+        and 1900 <= int(word) < date.today().year
+        and not (index and said[index - 1] in _CALL_WORDS)  # "we have called 1990": Sri Lanka's ambulance
     ]
     for index in range(len(said) - 2):
         first, second, third = said[index : index + 3]
@@ -61,6 +64,10 @@ _AGE_UNITS = frozenset({"months", "month", "years", "year", "yrs", "yr", "weeks"
 
 
 _YEAR_WORDS = frozenset({"year", "years", "yr", "yrs"})
+_CALL_WORDS = frozenset(
+    {"call", "called", "calling", "ring", "rang", "rung", "ringing", "dial", "dialled", "dialed", "phoned", "on"}
+)
+"""Words before a number that make it a phone number, not a year ("rang 1990", "on the phone to 1122")."""
 
 IRREALIS_REACH = 3
 """Words a wish or condition ("I'd", "would") reaches forward to take the "now" out of a `now` cue."""

@@ -142,6 +142,8 @@ class EmergencyReader:
             for p in phrases
             for form in ((p, f"{p}s") if name in ("person", "thing") and len(p) >= 3 else (p,))
         )
+        self.present_words = frozenset(word for p in language.classes.get("present", ()) for word in words(p))
+        self.past_verbs = frozenset(word for p in language.classes.get("past_verb", ()) for word in words(p))
         self.thing_words = frozenset(
             form
             for p in language.classes.get("thing", ())
@@ -217,7 +219,7 @@ class EmergencyReader:
         if not matches:
             return CALM
         first = matches[0]
-        matches = self._not_idioms(matches, said)
+        matches = self._not_idioms(_outermost(matches), said)
         if not matches:  # "blue in the face", "a fit of the giggles": read, and ruled out
             return Reading(Verdict.NONE, considered=True, cause=_cause(first, said))
         context = self.cues.scan(sentence, said)
@@ -338,10 +340,27 @@ class EmergencyReader:
             return Verdict.CONFIRM
         if context.now(start, end):
             return Verdict.EMERGENCY
-        recent = has(Cue.RECENT_PAST) or has(Cue.PASSED)
+        if not match.value.unclear and self._said_in_present(start, said):
+            # "got stung and has collapsed": a past verb before a sign stated in the present is what led to it.
+            # Not "sometimes" or "yesterday": only a past verb ("got", "went") is taken as what led to it.
+            past = self.past_verbs
+            recent = any(
+                cue.value in (Cue.RECENT_PAST, Cue.PASSED) and (cue.start >= end or said[cue.start] not in past)
+                for cue in around
+            )
+        else:
+            recent = has(Cue.RECENT_PAST) or has(Cue.PASSED)
         if recent or match.value.unclear:
             return Verdict.CONFIRM
         return Verdict.EMERGENCY
+
+    def _said_in_present(self, start: int, said: tuple[str, ...]) -> bool:
+        """The sign's own verb is in the present ("isn't responding", "has collapsed", "is just lying
+        there"), at its first word or just before it, past one adverb."""
+        present = self.present_words
+        if said[start] in present or (start and said[start - 1] in present):
+            return True
+        return start >= 2 and said[start - 1] in PRESENT_ADVERBS and said[start - 2] in present
 
     # -- spelling ----------------------------------------------------------------------------------------
 
@@ -362,6 +381,9 @@ class EmergencyReader:
             self._corrections[word] = cached
         return cached
 
+
+PRESENT_ADVERBS = frozenset({"just", "now", "suddenly", "still", "all", "completely", "totally", "really"})
+"""Words allowed between a present verb and the sign it states: "has just collapsed"."""
 
 TOPIC_REACH = 2
 """Words allowed between a `topic` cue and a sign's name: "the signs of a stroke"."""
@@ -446,6 +468,25 @@ class _Roles:
 
 NO_ROLES = _Roles(frozenset(), {}, frozenset(), frozenset())
 """A sentence that names no thing: every sign in it is left to the other rules."""
+
+
+def _outermost(matches: list[Found[_Phrase]]) -> list[Found[_Phrase]]:
+    """The matches no longer match of the same concept holds: "stroke" inside "having a stroke" is
+    that phrase, judged once as a whole ("he must've been having a stroke with that call")."""
+    if len(matches) < 2:
+        return matches
+    return [
+        m
+        for m in matches
+        if not any(
+            o.value.concept == m.value.concept
+            and o.value.unclear <= m.value.unclear  # a vague "choking on" leaves the definite "choking" its say
+            and o.start <= m.start
+            and m.end <= o.end
+            and o.end - o.start > m.end - m.start
+            for o in matches
+        )
+    ]
 
 
 def _cause(match: Found[_Phrase], said: tuple[str, ...]) -> Cause:

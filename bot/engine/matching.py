@@ -35,7 +35,7 @@ __all__ = ["ChoiceMatcher", "Match", "Parsed", "TextParser", "allowed_typos", "n
 
 _OPTION = re.compile(r"^(?:option|number|choice)?\s*(\d{1,2})$")
 _FILLER_START = ("option ", "its ", "it is ", "i would say ", "id say ", "i guess ", "answer ")
-_FILLER_END = (" please", " thanks", " thank you", " i guess", " i think")
+_FILLER_END = (" please", " thanks", " thank you", " i guess", " i think", " lah", " leh", " lor", " one")
 INTERJECTIONS = frozenset({"yes", "yeah", "yep", "yup", "ya", "yea", "no", "nope", "nah", "na"})
 """Answer words that may run straight into the rest of a reply ("yes I have", "no never")."""
 HEDGES = frozenset({"maybe", "perhaps", "possibly", "unsure", "dunno", "idk", "probably", "might"})
@@ -136,6 +136,13 @@ ASKING = frozenset(
         "which",
         "why",
         "whether",
+        "where",
+        "wheres",
+        "who",
+        "when",
+        "are",
+        "did",
+        "shall",
         "wdym",
     }
 )
@@ -190,6 +197,9 @@ UNSURE_PHRASES = (
     "so i cant say",
     "couldnt tell you",
     "cant tell you",
+    "adopted",
+    "never knew my",
+    "dont know my family",
 )
 """Said with no answer, these mean "not sure" where it is a choice."""
 MANAGING = frozenset({"everything", "all", "manage", "normally", "fine", "ok", "okay", "cope"})

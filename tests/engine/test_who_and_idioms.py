@@ -28,6 +28,8 @@ words:
   thing: ["laptop", "app", "dog", "bike", "car"]
   determiner: ["my", "our", "the", "his", "a"]
   opener: ["and", "think"]
+  present: ["is", "isn't", "has"]
+  past_verb: ["had", "went", "got"]
 frames:
   stroke:
     fire: [[face, droop]]
@@ -50,7 +52,7 @@ cues:
   irrealis: ["id", "would"]
 """
 CONCEPTS = [
-    Interrupt("stroke", ("a stroke",), "emergency"),
+    Interrupt("stroke", ("a stroke", "having a stroke"), "emergency"),
     Interrupt("collapse", ("collapsed", "isn't responding", "had a fit"), "emergency"),
     Interrupt(
         "seizure", ("seizing", "eyes rolled back"), "emergency", unclear=("legs dead",), unless=("seizing on", "gym")
@@ -60,7 +62,7 @@ CONCEPTS = [
 CUES = Cues(
     negation=("not",),
     now=("now", "today", "ambulance", "suddenly"),
-    recent_past=("had", "went", "last month"),
+    recent_past=("had", "went", "got", "last month", "sometimes"),
     maybe=("worried",),
 )
 
@@ -194,3 +196,21 @@ def test_an_unless_phrase_reaches_a_definite_sign_only_between_the_same_commas()
     assert verdict("seizing on the field, his eyes rolled back") is Verdict.EMERGENCY
     assert verdict("gym today, legs dead") is Verdict.NONE  # a vague sign: the whole clause
     assert verdict("legs dead") is Verdict.CONFIRM
+
+
+def test_a_sign_stated_in_the_present_is_not_put_in_the_past_by_what_led_to_it():
+    assert verdict("he got stung and has collapsed") is Verdict.EMERGENCY
+    assert verdict("he went down and isn't responding") is Verdict.EMERGENCY
+    assert verdict("he got stung and collapsed") is Verdict.CONFIRM  # the sign itself in the past
+    assert verdict("sometimes he has collapsed") is Verdict.CONFIRM  # how often, not what led to it
+    assert verdict("he has collapsed, he went home after") is Verdict.CONFIRM  # a past verb after the sign
+
+
+def test_a_sign_inside_a_longer_sign_of_its_kind_is_judged_as_that_one():
+    assert verdict("he would be having a stroke") is Verdict.NONE  # "a stroke" is part of the wish too
+    assert verdict("he is having a stroke") is Verdict.EMERGENCY
+
+
+def test_a_number_after_a_call_is_a_phone_number_not_a_year():
+    assert verdict("he collapsed and we called 1990") is Verdict.EMERGENCY
+    assert verdict("he collapsed in 1990") is Verdict.NONE
