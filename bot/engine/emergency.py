@@ -307,8 +307,8 @@ class EmergencyReader:
         around = context.around(start, end)  # the clause's cues, found once for every question below
         kinds_before = {cue.value for cue in around if cue.start < start}
         kinds = kinds_before | {cue.value for cue in around}
-        if fillers:  # the words between a frame's classes count too ("face ever drooped")
-            between = {cue.value for cue in context.cues if cue.start in fillers}
+        between = {cue.value for cue in context.cues if cue.start in fillers} if fillers else set()
+        if between:  # the words between a frame's classes count too ("face ever drooped")
             if Cue.NEGATION in between:
                 return Verdict.NONE  # "my face isn't drooping": the negation sits between the frame's words
             kinds |= between
@@ -331,7 +331,7 @@ class EmergencyReader:
             return Verdict.CONFIRM if has(Cue.NOW) else Verdict.NONE  # "what are the signs of a stroke?"
         if has(Cue.BEFORE_TODAY) and has(Cue.PASSED) and not has(Cue.NOW):
             return Verdict.NONE  # "my legs gave way last month, been fine since": over, and not today
-        if has(Cue.ELSEWHERE) or _wished(start, context):
+        if has(Cue.ELSEWHERE) or _wished(start, context) or Cue.IRREALIS in between:
             # A film, a joke, a course: the question only if "now" is said in the same breath (between commas).
             return Verdict.CONFIRM if context.has_near(Cue.NOW, start, end) else Verdict.NONE
         if negation is Negation.UNSURE:

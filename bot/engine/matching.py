@@ -35,7 +35,20 @@ __all__ = ["ChoiceMatcher", "Match", "Parsed", "TextParser", "allowed_typos", "n
 
 _OPTION = re.compile(r"^(?:option|number|choice)?\s*(\d{1,2})$")
 _FILLER_START = ("option ", "its ", "it is ", "i would say ", "id say ", "i guess ", "answer ")
-_FILLER_END = (" please", " thanks", " thank you", " i guess", " i think", " lah", " leh", " lor", " one")
+_FILLER_END = (
+    " please",
+    " thanks",
+    " thank you",
+    " i guess",
+    " i think",
+    " lah",
+    " leh",
+    " lor",
+    " one",
+    " thank god",
+    " thank goodness",
+    " thankfully",
+)
 INTERJECTIONS = frozenset({"yes", "yeah", "yep", "yup", "ya", "yea", "no", "nope", "nah", "na"})
 """Answer words that may run straight into the rest of a reply ("yes I have", "no never")."""
 HEDGES = frozenset({"maybe", "perhaps", "possibly", "unsure", "dunno", "idk", "probably", "might"})

@@ -151,6 +151,7 @@ def test_a_now_after_a_wish_or_condition_is_no_now():
     assert verdict("if my face ever drooped I'd ring an ambulance") is Verdict.NONE
     assert verdict("my face drooped and I'd ring an ambulance") is Verdict.EMERGENCY  # no condition
     assert verdict("he had a fit, ambulance now") is Verdict.EMERGENCY
+    assert verdict("my face would droop") is Verdict.NONE  # the wish between a frame's words
 
 
 def test_cue_words_between_a_frames_classes_count():
