@@ -336,7 +336,7 @@ class EmergencyReader:
             return Verdict.CONFIRM if context.has_near(Cue.NOW, start, end) else Verdict.NONE
         if negation is Negation.UNSURE:
             return Verdict.CONFIRM
-        if has(Cue.MAYBE, before_only=True) or context.sentence.question:
+        if has(Cue.MAYBE, before_only=True) or _asked(start, context):
             return Verdict.CONFIRM
         if context.now(start, end):
             return Verdict.EMERGENCY
@@ -405,6 +405,12 @@ def _named_as_a_topic(start: int, context: SentenceContext) -> bool:
         cue.value == Cue.TOPIC and cue.end <= start <= cue.end + TOPIC_REACH and context.clause(cue.start) == clause
         for cue in context.cues
     )
+
+
+def _asked(start: int, context: SentenceContext) -> bool:
+    """The sign is in the part of a question its question mark ends ("is that a stroke?"), not in an
+    earlier part that states it ("face went numb 20 mins ago, I'm only 20??")."""
+    return context.sentence.question and context.segment(start) == context.segment(len(context.said) - 1)
 
 
 def _wished(start: int, context: SentenceContext) -> bool:

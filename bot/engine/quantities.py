@@ -100,7 +100,9 @@ class Amount:
 
 
 POINT_STARTS = frozenset(point[0] for point in POINTS)
-STARTERS = frozenset({"since", "for", *NUMBERS, *POINT_STARTS, *(phrase[0] for phrase in LONG)})
+SINCE = frozenset({"since", "after"})
+"""Words before a point in time the twitching started from: "since March", "sometime after Diwali"."""
+STARTERS = frozenset({*SINCE, "for", *NUMBERS, *POINT_STARTS, *(phrase[0] for phrase in LONG)})
 """Words a duration can start with (besides digits): every other word is skipped at once."""
 
 
@@ -127,9 +129,10 @@ def _read_at(said: tuple[str, ...], i: int) -> tuple[int, list[float]]:
     for phrase in LONG:
         if said[i : i + len(phrase)] == phrase:
             return len(phrase), [2 * MONTH]
-    if said[i] == "since" or (said[i] in POINT_STARTS and i > 0 and said[i - 1] in STARTED | {"on"}):
-        skip = 1 if said[i] == "since" else 0
-        for gap in range(skip, skip + 6):  # "since leg day on Monday": the point may come a few words on
+    if said[i] in SINCE or (said[i] in POINT_STARTS and i > 0 and said[i - 1] in STARTED | {"on"}):
+        skip = 1 if said[i] in SINCE else 0
+        reach = 6 if said[i] == "since" else 1  # "since leg day on Monday"; but "after" names its point at once
+        for gap in range(skip, skip + reach):
             for point, days in POINTS.items():
                 if said[i + gap : i + gap + len(point)] == point:
                     return gap + len(point), [days]
@@ -214,7 +217,7 @@ def _qualified(said: tuple[str, ...], i: int, days: float) -> float:
 
 
 def _anchored(said: tuple[str, ...], start: int, end: int) -> bool:
-    if said[start] == "since" or said[start : start + 1] == ("for",):
+    if said[start] in SINCE or said[start : start + 1] == ("for",):
         return True
     before = said[max(0, start - 3) : start]
     after = said[end : end + 1]

@@ -16,6 +16,8 @@ from bot.engine.spelling import ordinary_words
 
 _APOSTROPHES = re.compile("[’'`´‘]")
 """Dropped, not spaced: "can't" → "cant" (a regular expression: str.translate is slower here)."""
+_WE_ARE = re.compile("\\bwe[’'`´‘]re\\b")
+""""we're" would lose its apostrophe and read as "were", a past tense ("we're at the rink")."""
 _NON_WORD = re.compile(r"[^\w?]+")
 _LONG_LETTERS = re.compile(r"([^\W\d])\1{2,}(?=\W|$)")
 _STRETCHED_WORD = re.compile(r"\w*([^\W\d])\1{2,}(?=\W|$)")
@@ -35,7 +37,10 @@ def _said_once(text: str) -> str:
     return _STRETCHED_WORD.sub(shorten, text)
 
 
-_SENTENCE_END = re.compile(r"([.!?;:\n…]+|\s[-–—]+\s)")
+_SENTENCE_END = re.compile(r"([.!?;\n…]+)")
+_PAUSE = re.compile(r":|\s[-–—]+\s")
+"""A colon or a dash between spaces joins what follows to what came before ("Clue: …", "collapsed - not
+breathing"): a pause, like a comma, not a new sentence."""
 _WORD = re.compile(r"\w+|,")
 
 T = TypeVar("T")
@@ -43,7 +48,8 @@ T = TypeVar("T")
 
 def normalize(text: str) -> str:
     """Lower-case, drop apostrophes ("can't" → "cant"), keep words separated by one space."""
-    text = _said_once(_APOSTROPHES.sub("", unicodedata.normalize("NFKC", text).casefold()))
+    text = _WE_ARE.sub("we are", unicodedata.normalize("NFKC", text).casefold())
+    text = _said_once(_APOSTROPHES.sub("", text))
     return _NON_WORD.sub(" ", text).strip()
 
 
@@ -67,13 +73,14 @@ class Sentence:
 
 def sentences(text: str) -> list[Sentence]:
     """Split typed text at sentence ends (. ! ? ; : new line, a dash between spaces)."""
-    text = _said_once(_APOSTROPHES.sub("", unicodedata.normalize("NFKC", text).casefold()))
+    text = _WE_ARE.sub("we are", unicodedata.normalize("NFKC", text).casefold())
+    text = _said_once(_APOSTROPHES.sub("", text))
     found = []
     parts = _SENTENCE_END.split(text)
     for index in range(0, len(parts), 2):
         part = parts[index]
         ending = parts[index + 1] if index + 1 < len(parts) else ""
-        tokens = _WORD.findall(part.replace("_", " "))
+        tokens = _WORD.findall(_PAUSE.sub(",", part).replace("_", " "))
         said: list[str] = []
         pauses: set[int] = set()
         for token in tokens:

@@ -31,11 +31,16 @@ def days(text: str) -> list[float]:
         ("since school went back in September", 60, 100),
         ("started last Monday", 7, 14),
         ("since Christmas", 340, 350),  # last year's: this year's is still to come
+        ("it started sometime after Diwali", 30, 40),
     ],
 )
 def test_calendar_names_are_read_against_today(text: str, low: float, high: float):
     [found] = days(text)
     assert low <= found <= high
+
+
+def test_after_names_its_point_at_once():
+    assert days("twitches after the gym, it started 3 days ago") == [3.0]  # not "after … days"
 
 
 def test_the_same_words_mean_another_duration_on_another_day(monkeypatch: pytest.MonkeyPatch):

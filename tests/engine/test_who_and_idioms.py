@@ -45,7 +45,7 @@ idioms:
   - "face fell when"
 safety_words: ["face", "blue", "ambulance"]
 cues:
-  elsewhere: ["ever", "film"]
+  elsewhere: ["ever", "film", "clue"]
   topic: ["the signs of"]
   before_today: ["last month"]
   passed: ["fine since"]
@@ -62,7 +62,7 @@ CONCEPTS = [
 CUES = Cues(
     negation=("not",),
     now=("now", "today", "ambulance", "suddenly"),
-    recent_past=("had", "went", "got", "last month", "sometimes"),
+    recent_past=("had", "went", "got", "were", "last month", "sometimes"),
     maybe=("worried",),
 )
 
@@ -215,3 +215,19 @@ def test_a_sign_inside_a_longer_sign_of_its_kind_is_judged_as_that_one():
 def test_a_number_after_a_call_is_a_phone_number_not_a_year():
     assert verdict("he collapsed and we called 1990") is Verdict.EMERGENCY
     assert verdict("he collapsed in 1990") is Verdict.NONE
+
+
+def test_a_colon_or_a_spaced_dash_is_a_pause_not_a_new_sentence():
+    assert [s.words for s in sentences("Clue: he collapsed - fine")] == [("clue", "he", "collapsed", "fine")]
+    assert verdict("Clue: a sudden fall - collapsed") is Verdict.NONE  # the cue before the colon still counts
+    assert verdict("Clue. Collapsed") is Verdict.EMERGENCY  # a full stop does part them
+
+
+def test_a_sign_stated_before_a_question_is_not_made_a_question():
+    assert verdict("he is having a stroke, what do I do?") is Verdict.EMERGENCY
+    assert verdict("is he having a stroke?") is Verdict.CONFIRM
+
+
+def test_were_with_an_apostrophe_is_we_are_not_a_past_tense():
+    assert verdict("we're at home and he isn't responding") is Verdict.EMERGENCY
+    assert verdict("we were at home and he isn't responding") is Verdict.CONFIRM  # "were" is past
