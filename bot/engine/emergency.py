@@ -193,7 +193,8 @@ class EmergencyReader:
     # -- one sentence ------------------------------------------------------------------------------------
 
     def _sentence(self, sentence: Sentence) -> Reading:
-        said = tuple(self._correct(word) for word in sentence.words)
+        known = self.known  # most words are known: skip the call for them
+        said = tuple([word if word in known else self._correct(word) for word in sentence.words])
         matches: list[Found[_Phrase]] = []
         classes: list[Found[str]] = []
         for hit in self.index.find(said):

@@ -38,10 +38,10 @@ def _said_once(text: str) -> str:
 
 
 _SENTENCE_END = re.compile(r"([.!?;\n…]+)")
-_PAUSE = re.compile(r":|\s[-–—]+\s")
-"""A colon or a dash between spaces joins what follows to what came before ("Clue: …", "collapsed - not
-breathing"): a pause, like a comma, not a new sentence."""
-_WORD = re.compile(r"\w+|,")
+"""Sentence ends. A colon or a dash between spaces joins what follows to what came before ("Clue: …",
+"collapsed - not breathing"): a pause, like a comma (`_WORD`), not a new sentence."""
+_WORD = re.compile(r"\w+|,|:|\s[-–—]+\s")
+"""Words, and the pauses between them: a comma, a colon or a dash between spaces."""
 
 T = TypeVar("T")
 
@@ -80,11 +80,11 @@ def sentences(text: str) -> list[Sentence]:
     for index in range(0, len(parts), 2):
         part = parts[index]
         ending = parts[index + 1] if index + 1 < len(parts) else ""
-        tokens = _WORD.findall(_PAUSE.sub(",", part).replace("_", " "))
+        tokens = _WORD.findall(part.replace("_", " "))
         said: list[str] = []
         pauses: set[int] = set()
         for token in tokens:
-            if token == ",":
+            if token in ",:" or token[0].isspace():  # a comma, a colon or a spaced dash
                 pauses.add(len(said))
             else:
                 said.append(token)
