@@ -95,6 +95,7 @@ READINGS = {
     "flow synonym": "a synonym of the flow (`synonyms:`)",
     "typo": "a label or synonym with a typo",
     "opening": "an answer that opens the reply",
+    "closing": 'an answer drawn after the last comma ("…, so no")',
     "range": "an amount, by the choice's range",
     "mention": "a mention",
     "negated mention": "a mention, negated",
@@ -178,6 +179,8 @@ ASKING_OPENINGS = frozenset(
     }
 )
 """Openings that ask back even without a question mark."""
+CONCLUDING = frozenset({"so", "therefore", "thus"})
+"""Words that open an answer drawn from what was said before: "…, so no"."""
 TURNS = frozenset({"but", "though", "although", "except", "apart", "however", "actually"})
 """After an opening answer, these may turn it round: "no, but I do drink tea"."""
 UNSURE_PHRASES = (
@@ -307,6 +310,9 @@ class ChoiceMatcher:
         opening = self._opening(parsed)
         if opening is not None:
             return Match(opening, how="opening", phrase=" ".join(parsed.contexts[0].said[: self._cut(parsed)]))
+        closing = self._closing(parsed)
+        if closing is not None:
+            return Match(closing, how="closing", phrase=" ".join(parsed.contexts[-1].said[-3:]))
         for reading in (self._quantity, self._mentioned):
             found = reading(parsed)
             if found is not NOTHING:
@@ -379,6 +385,17 @@ class ChoiceMatcher:
         if rest & (HEDGES | TURNS) or any(phrase in whole for phrase in UNSURE_PHRASES):
             return None
         return value
+
+    def _closing(self, parsed: Parsed) -> str | None:
+        """An answer drawn as a conclusion after the last comma: "Can still lift a ewe on my own, so no"."""
+        if not parsed.contexts:
+            return None
+        last = parsed.contexts[-1]
+        cut = max(last.sentence.pauses, default=0)
+        closing = last.said[cut:]
+        if len(closing) < 2 or closing[0] not in CONCLUDING:
+            return None
+        return self.exact.get(" ".join(closing[1:]))
 
     def _no_then_fine(self, said: str) -> str | None:
         """ "No, breathing and swallowing are fine": a no, then what is fine, is no."""

@@ -114,3 +114,23 @@ def test_a_hedge_after_a_no_in_a_later_sentence_is_not_sure(flags: Engine):
     start = Conversation(flow_id="tiny", step="place", version=1)
     moved, _ = flags.advance(start, Typed("I don't think so? hard to tell"))
     assert moved.answers.get("place") == "not_sure"
+
+
+@pytest.mark.parametrize(
+    ("text", "meant"),
+    [
+        ("I can still carry the shopping, so no", "no"),  # an answer drawn after the last comma
+        ("it's got worse this month, so yes", "yes"),
+        ("Not that I know of, I was adopted", "not_sure"),  # the rest says the person can't know
+    ],
+)
+def test_an_answer_drawn_at_the_end_or_a_reason_not_to_know_is_read(flags: Engine, text: str, meant: str):
+    moved, _ = flags.advance(Conversation(flow_id="tiny", step="place", version=1), Typed(text))
+    assert moved.answers.get("place") == meant
+
+
+def test_a_question_back_that_opens_with_where_is_asked_about(flags: Engine):
+    moved, _ = flags.advance(
+        Conversation(flow_id="tiny", step="place", version=1), Typed("Where should I look for a weak grip?")
+    )
+    assert "place" not in moved.answers
