@@ -587,6 +587,8 @@ def _asks_back(parsed: Parsed) -> bool:
         sentence = context.sentence
         if any(sentence.words[:size] in ASKING_OPENINGS for size in (1, 2, 4)):
             return True  # "what do you mean by sudden weakness", with or without a question mark
+        if sentence.words[-2:] == ("you", "mean"):
+            return True  # "what kind of dent do you mean"
         if not sentence.question:
             continue
         cuts = sorted({0, len(sentence.words), *sentence.pauses})

@@ -134,3 +134,10 @@ def test_a_question_back_that_opens_with_where_is_asked_about(flags: Engine):
         Conversation(flow_id="tiny", step="place", version=1), Typed("Where should I look for a weak grip?")
     )
     assert "place" not in moved.answers
+
+
+def test_a_question_back_that_ends_with_you_mean_is_asked_about(flags: Engine):
+    moved, _ = flags.advance(
+        Conversation(flow_id="tiny", step="place", version=1), Typed("what kind of weak grip do you mean")
+    )
+    assert "place" not in moved.answers
