@@ -220,6 +220,11 @@ UNSURE_PHRASES = (
 """Said with no answer, these mean "not sure" where it is a choice."""
 MANAGING = frozenset({"everything", "all", "manage", "normally", "fine", "ok", "okay", "cope"})
 """After "but … still", these say the person manages as before: "a bit weak but I can still do everything"."""
+EXCUSES = frozenset(
+    {"newborn", "baby", "twins", "toddler", "toddlers", "shift", "shifts", "nights", "unfit", "age", "pregnant"}
+    | {"ship", "boat", "hungover", "drunk", "jetlag", "jetlagged"}
+)
+"""After "but", an ordinary reason for a sign: the yes before it becomes "not sure"."""
 ALL_FINE = frozenset({"fine", "normal", "ok", "okay", "good", "alright", "same", "great", "grand"})
 """After a leading no, these say what is fine: "no, both of those are fine" is no."""
 
@@ -568,6 +573,8 @@ def _turned_by(context: SentenceContext, start: int, end: int) -> str | None:
             return "still"  # "…but I can still do everything": not sure
     if set(said[turn:]) & ALL_FINE:
         return "still"  # "it feels weak but when I test it it's fine": not sure either
+    if set(said[turn:]) & EXCUSES:
+        return "still"  # "sleepy yes but I've got a newborn": an ordinary reason, so not sure
     return None
 
 

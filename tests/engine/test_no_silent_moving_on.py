@@ -103,6 +103,7 @@ def flags(parse: Callable[[str], Flow]) -> Engine:
         ("I've a weak grip but I can still open jars", "yes"),  # names one thing that works: the yes stands
         ("maybe I drop things but I always have", "not_sure"),  # the hedge decides
         ("I keep dropping things, it's getting worse", "yes"),
+        ("I drop things yes but I've got a newborn", "not_sure"),  # an ordinary reason after "but"
     ],
 )
 def test_a_yes_turned_round_by_but_reads_as_the_person_meant(flags: Engine, text: str, meant: str):
