@@ -330,7 +330,7 @@ class EmergencyReader:
             return Verdict.NONE  # "the app went unresponsive", "our dog had a fit": not a person
         if _named_as_a_topic(start, context):
             return Verdict.CONFIRM if has(Cue.NOW) else Verdict.NONE  # "what are the signs of a stroke?"
-        if has(Cue.BEFORE_TODAY) and has(Cue.PASSED) and not has(Cue.NOW):
+        if has(Cue.BEFORE_TODAY) and has(Cue.PASSED) and not context.has_near(Cue.NOW, start, end):
             return Verdict.NONE  # "my legs gave way last month, been fine since": over, and not today
         if has(Cue.ELSEWHERE) or _wished(start, context) or Cue.IRREALIS in between:
             # A film, a joke, a course: the question only if "now" is said in the same breath (between commas).
@@ -344,9 +344,11 @@ class EmergencyReader:
         if not match.value.unclear and self._said_in_present(start, said):
             # "got stung and has collapsed": a past verb before a sign stated in the present is what led to it.
             # Not "sometimes" or "yesterday": only a past verb ("got", "went") is taken as what led to it.
-            past = self.past_verbs
+            past, present = self.past_verbs, self.present_words
             recent = any(
-                cue.value in (Cue.RECENT_PAST, Cue.PASSED) and (cue.start >= end or said[cue.start] not in past)
+                cue.value in (Cue.RECENT_PAST, Cue.PASSED)
+                and (cue.start >= end or said[cue.start] not in past)
+                and not (said[cue.start] in past and cue.start and said[cue.start - 1] in present)  # "I've got"
                 for cue in around
             )
         else:
