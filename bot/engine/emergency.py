@@ -339,7 +339,7 @@ class EmergencyReader:
             return Verdict.CONFIRM
         if has(Cue.MAYBE, before_only=True) or _asked(start, context):
             return Verdict.CONFIRM
-        if context.now(start, end):
+        if context.now(start, end) or Cue.NOW in between:  # "he's still fitting": now between the frame's words
             return Verdict.EMERGENCY
         if not match.value.unclear and self._said_in_present(start, said):
             # "got stung and has collapsed": a past verb before a sign stated in the present is what led to it.

@@ -100,8 +100,8 @@ class Amount:
 
 
 POINT_STARTS = frozenset(point[0] for point in POINTS)
-SINCE = frozenset({"since", "after"})
-"""Words before a point in time the twitching started from: "since March", "sometime after Diwali"."""
+SINCE = frozenset({"since", "after", "during"})
+"""Words before a point in time the twitching started from: "since March", "after Diwali", "during Diwali"."""
 STARTERS = frozenset({*SINCE, "for", *NUMBERS, *POINT_STARTS, *(phrase[0] for phrase in LONG)})
 """Words a duration can start with (besides digits): every other word is skipped at once."""
 

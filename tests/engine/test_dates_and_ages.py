@@ -32,6 +32,7 @@ def days(text: str) -> list[float]:
         ("started last Monday", 7, 14),
         ("since Christmas", 340, 350),  # last year's: this year's is still to come
         ("it started sometime after Diwali", 30, 40),
+        ("it started during Diwali", 30, 40),
     ],
 )
 def test_calendar_names_are_read_against_today(text: str, low: float, high: float):

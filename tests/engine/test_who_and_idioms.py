@@ -158,6 +158,8 @@ def test_a_now_after_a_wish_or_condition_is_no_now():
 def test_cue_words_between_a_frames_classes_count():
     assert verdict("my face ever drooped") is Verdict.NONE
     assert verdict("my face drooped") is Verdict.EMERGENCY
+    assert verdict("he turned now blue") is Verdict.EMERGENCY  # a vague sign with "now" between its words
+    assert verdict("he turned blue") is Verdict.CONFIRM
 
 
 def test_elsewhere_asks_only_with_now_between_the_same_commas():
