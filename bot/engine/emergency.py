@@ -144,6 +144,7 @@ class EmergencyReader:
         )
         self.present_words = frozenset(word for p in language.classes.get("present", ()) for word in words(p))
         self.past_verbs = frozenset(word for p in language.classes.get("past_verb", ()) for word in words(p))
+        self.because_words = frozenset(word for p in language.classes.get("because", ()) for word in words(p))
         self.thing_words = frozenset(
             form
             for p in language.classes.get("thing", ())
@@ -244,11 +245,17 @@ class EmergencyReader:
         return match.value.unclear and context.clause(at) == context.clause(match.start)
 
     def _explained(self, concept: str, said: tuple[str, ...], context: SentenceContext, start: int) -> bool:
-        """An ordinary cause of this concept's vague signs is named in the sign's clause."""
+        """An ordinary cause of this concept's vague signs is named in the sign's clause, or given as a
+        reason after it ("…but that's cos I slept on it")."""
         causes = self.explained.get(concept)
         if causes is None:
             return False
-        return any(context.clause(hit.start) == context.clause(start) for hit in causes.find(said))
+        because = self.because_words
+        return any(
+            context.clause(hit.start) == context.clause(start)
+            or (hit.start > start and not because.isdisjoint(said[max(0, hit.start - GIVEN_REACH) : hit.start]))
+            for hit in causes.find(said)
+        )
 
     def mentions_safety_word(self, contexts: Iterable[SentenceContext]) -> bool:
         """Whether the sentences name a body or safety word (frames.py) outside any idiom ("dead on my
@@ -387,6 +394,9 @@ class EmergencyReader:
 
 PRESENT_ADVERBS = frozenset({"just", "now", "suddenly", "still", "all", "completely", "totally", "really"})
 """Words allowed between a present verb and the sign it states: "has just collapsed"."""
+
+GIVEN_REACH = 4
+"""Words between a `because` word and the ordinary cause it gives: "cos I slept on it"."""
 
 TOPIC_REACH = 2
 """Words allowed between a `topic` cue and a sign's name: "the signs of a stroke"."""

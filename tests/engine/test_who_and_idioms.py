@@ -30,6 +30,7 @@ words:
   opener: ["and", "think"]
   present: ["is", "isn't", "has"]
   past_verb: ["had", "went", "got"]
+  because: ["cos", "because"]
 frames:
   stroke:
     fire: [[face, droop]]
@@ -38,7 +39,7 @@ frames:
     fire: [[lips, blue]]
     ask: [[change, blue], [breathless]]
 explained:
-  breathing: ["after (a run|the gym)"]
+  breathing: ["after (a run|the gym)", "my run"]
 idioms:
   - "blue in the face"
   - "(can't|cannot) stand (my|him|her)"
@@ -64,6 +65,7 @@ CUES = Cues(
     now=("now", "today", "ambulance", "suddenly"),
     recent_past=("had", "went", "got", "were", "last month", "sometimes"),
     maybe=("worried",),
+    boundary=("but",),
 )
 
 
@@ -234,3 +236,8 @@ def test_a_sign_stated_before_a_question_is_not_made_a_question():
 def test_were_with_an_apostrophe_is_we_are_not_a_past_tense():
     assert verdict("we're at home and he isn't responding") is Verdict.EMERGENCY
     assert verdict("we were at home and he isn't responding") is Verdict.CONFIRM  # "were" is past
+
+
+def test_an_ordinary_cause_given_as_a_reason_after_the_sign_explains_it():
+    assert verdict("breathless today but that's cos of my run") is Verdict.NONE
+    assert verdict("breathless today but then my run") is Verdict.EMERGENCY  # named, not given as the reason
