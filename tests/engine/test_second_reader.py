@@ -77,3 +77,11 @@ def test_it_never_reads_short_answers_and_never_removes_an_alarm(flow: Flow):
     assert at_place(sure, "my calf").answers == {"place": "leg"}
     unsure = engine_with(flow, 0.0)
     assert at_place(unsure, "her face drooping now").step == "emergency"
+
+
+def test_a_buttons_own_words_typed_out_are_never_second_guessed(parse: Callable[[str], Flow]):
+    label = "Leg, foot or the calf muscle"
+    flow = parse(FLOW.replace('{label: "Leg", value: leg', f'{{label: "{label}", value: leg'))
+    sure = engine_with(flow, 0.99)
+    assert at_place(sure, label.lower()).answers == {"place": "leg"}
+    assert at_place(sure, "it is in my calf most of the time").step == EMERGENCY_CONFIRM  # a mention: it may ask
