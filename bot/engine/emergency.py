@@ -152,12 +152,16 @@ class EmergencyReader:
             for form in ((word, f"{word}s") if len(word) >= 3 else (word,))
         )
         self.patterns = [
-            (re.compile(rf"\b(?:{p})\b"), _Phrase(c.id, False, kind="pattern", declared=p, line=c.line))
+            (
+                re.compile(rf"\b(?:{p})\b"),
+                _first_words(p),
+                _Phrase(c.id, False, kind="pattern", declared=p, line=c.line),
+            )
             for c in concepts
             for p in c.patterns
         ]
         self.patterns += [
-            (re.compile(rf"\b(?:{p})\b"), _Phrase(c.id, True, kind="pattern", declared=p, line=c.line))
+            (re.compile(rf"\b(?:{p})\b"), _first_words(p), _Phrase(c.id, True, kind="pattern", declared=p, line=c.line))
             for c in concepts
             for p in c.unclear_patterns
         ]
@@ -282,12 +286,18 @@ class EmergencyReader:
         return [m for m in matches if m.start not in taken and m.end - 1 not in taken]
 
     def _pattern_matches(self, said: tuple[str, ...]) -> list[Found[_Phrase]]:
+        present = set(said)
+        patterns = [
+            (pattern, phrase) for pattern, firsts, phrase in self.patterns if firsts is None or firsts & present
+        ]
+        if not patterns:
+            return []
         joined = " ".join(said)
         starts = [0]
         for word in said:
             starts.append(starts[-1] + len(word) + 1)
         found = []
-        for pattern, phrase in self.patterns:
+        for pattern, phrase in patterns:
             for hit in pattern.finditer(joined):
                 if hit.start() and joined[hit.start() - 1] != " ":
                     continue
@@ -487,6 +497,21 @@ class _Roles:
 
 NO_ROLES = _Roles(frozenset(), {}, frozenset(), frozenset())
 """A sentence that names no thing: every sign in it is left to the other rules."""
+
+
+_PLAIN_CHOICES = re.compile(r"\(([a-z' |]+)\)")
+
+
+def _first_words(pattern: str) -> frozenset[str] | None:
+    """The words a pattern that opens with a group of plain choices can start with ("(face|mouth) …"): a
+    sentence with none of them cannot match it, and is not searched. None when that cannot be told."""
+    opening = _PLAIN_CHOICES.match(pattern)
+    if opening is None:
+        return None
+    choices = opening.group(1).split("|")
+    if any(not choice.strip() for choice in choices):
+        return None  # an empty choice: the pattern may start later
+    return frozenset(words(choice)[0] for choice in choices)
 
 
 def _outermost(matches: list[Found[_Phrase]]) -> list[Found[_Phrase]]:

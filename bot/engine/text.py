@@ -20,6 +20,7 @@ _WE_ARE = re.compile("\\bwe[’'`´‘]re\\b")
 """"we're" would lose its apostrophe and read as "were", a past tense ("we're at the rink")."""
 _NON_WORD = re.compile(r"[^\w?]+")
 _LONG_LETTERS = re.compile(r"([^\W\d])\1{2,}(?=\W|$)")
+_TRIPLE = re.compile(r"(\w)\1\1")
 _STRETCHED_WORD = re.compile(r"\w*([^\W\d])\1{2,}(?=\W|$)")
 
 
@@ -27,7 +28,7 @@ def _said_once(text: str) -> str:
     """A letter typed three or more times at a word's end: once when that makes an English word ("pleaseeee"
     → "please", "helppp" → "help"), else twice, so spelling correction still sees a near miss ("lopsiddd"
     → "lopsidd"). Inside a word it is left for spelling correction ("coooked" is "crooked", not "cooked")."""
-    if not _LONG_LETTERS.search(text):
+    if not _TRIPLE.search(text) or not _LONG_LETTERS.search(text):  # the first, simpler test is quicker
         return text
 
     def shorten(found: re.Match[str]) -> str:

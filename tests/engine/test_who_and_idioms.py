@@ -241,3 +241,12 @@ def test_were_with_an_apostrophe_is_we_are_not_a_past_tense():
 def test_an_ordinary_cause_given_as_a_reason_after_the_sign_explains_it():
     assert verdict("breathless today but that's cos of my run") is Verdict.NONE
     assert verdict("breathless today but then my run") is Verdict.EMERGENCY  # named, not given as the reason
+
+
+def test_a_pattern_is_searched_only_in_sentences_with_a_word_it_can_start_with():
+    from bot.engine.emergency import _first_words
+
+    assert _first_words("(face|mouth|one side of) (is |)drooping") == frozenset({"face", "mouth", "one"})
+    assert _first_words("(can't|cannot) lift") == frozenset({"cant", "cannot"})
+    assert _first_words("(very |)weak") is None  # may start at its second group
+    assert _first_words("arm (is |)dead") is None  # does not open with choices: always searched
