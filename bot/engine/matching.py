@@ -44,7 +44,6 @@ _FILLER_END = (
     " lah",
     " leh",
     " lor",
-    " one",
     " thank god",
     " thank goodness",
     " thankfully",
