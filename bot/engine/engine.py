@@ -42,7 +42,8 @@ WHOLE_ANSWERS = frozenset({"label", "value", "synonym", "flow synonym", "typo"})
 SURE = 0.85
 """How sure the second reader must be to ask about text that was also understood as an answer."""
 SECOND_LOOK_WORDS = 4
-"""Replies shorter than this are left to the answer readers: the second reader never reads them."""
+"""Replies with fewer different words than this are left to the answer readers: the second reader never
+reads them."""
 
 RESUME, CONCEPT, PENDING, ACCOUNT, PREFILL = "resume", "concept", "pending", "account", "prefill"
 """Conversation `meta` keys: where a prompt returns to, the concept it asks about, a typed answer
@@ -252,8 +253,8 @@ class Engine:
         if second is None or reading.verdict is not Verdict.NONE or reading.considered:
             return False
         said = normalize(text)
-        if said.count(" ") + 1 < SECOND_LOOK_WORDS:
-            return False
+        if len(set(said.split())) < SECOND_LOOK_WORDS:
+            return False  # short, or one word said over and over ("blah blah blah …"): nothing to read
         return second.probability(said) > (SURE if sure else second.threshold)
 
     def _unclear(self, step: Step, match: Match) -> Notice:

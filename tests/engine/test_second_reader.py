@@ -85,3 +85,7 @@ def test_a_buttons_own_words_typed_out_are_never_second_guessed(parse: Callable[
     sure = engine_with(flow, 0.99)
     assert at_place(sure, label.lower()).answers == {"place": "leg"}
     assert at_place(sure, "it is in my calf most of the time").step == EMERGENCY_CONFIRM  # a mention: it may ask
+
+
+def test_one_word_said_over_and_over_is_not_read(flow: Flow):
+    assert at_place(engine_with(flow, 0.99), "blah " * 50).step == "place"  # too few different words
