@@ -142,9 +142,9 @@ class EmergencyReader:
             for p in phrases
             for form in ((p, f"{p}s") if name in ("person", "thing") and len(p) >= 3 else (p,))
         )
-        self.present_words = frozenset(word for p in language.classes.get("present", ()) for word in words(p))
-        self.past_verbs = frozenset(word for p in language.classes.get("past_verb", ()) for word in words(p))
-        self.because_words = frozenset(word for p in language.classes.get("because", ()) for word in words(p))
+        self.present_words = _class_words(language, "present")
+        self.past_verbs = _class_words(language, "past_verb")
+        self.because_words = _class_words(language, "because")
         self.thing_words = frozenset(
             form
             for p in language.classes.get("thing", ())
@@ -359,20 +359,22 @@ class EmergencyReader:
         if context.now(start, end) or Cue.NOW in between:  # "he's still fitting": now between the frame's words
             return Verdict.EMERGENCY
         if not match.value.unclear and self._said_in_present(start, said):
-            # "got stung and has collapsed": a past verb before a sign stated in the present is what led to it.
-            # Not "sometimes" or "yesterday": only a past verb ("got", "went") is taken as what led to it.
-            past, present = self.past_verbs, self.present_words
-            recent = any(
-                cue.value in (Cue.RECENT_PAST, Cue.PASSED)
-                and (cue.start >= end or said[cue.start] not in past)
-                and not (said[cue.start] in past and cue.start and said[cue.start - 1] in present)  # "I've got"
-                for cue in around
-            )
+            recent = any(self._makes_past(cue, end, said) for cue in around)
         else:
             recent = has(Cue.RECENT_PAST) or has(Cue.PASSED)
         if recent or match.value.unclear:
             return Verdict.CONFIRM
         return Verdict.EMERGENCY
+
+    def _makes_past(self, cue: Found[int], end: int, said: tuple[str, ...]) -> bool:
+        """Whether a past cue puts a sign stated in the present in the past. A past verb before it is what
+        led to it ("got stung and has collapsed"), and one after "I've" is the present ("I've got his
+        head"); "sometimes", "yesterday" and other past verbs after it still count."""
+        if cue.value not in (Cue.RECENT_PAST, Cue.PASSED):
+            return False
+        if said[cue.start] not in self.past_verbs:
+            return True
+        return cue.start >= end and said[cue.start - 1] not in self.present_words
 
     def _said_in_present(self, start: int, said: tuple[str, ...]) -> bool:
         """The sign's own verb is in the present ("isn't responding", "has collapsed", "is just lying
@@ -497,6 +499,11 @@ class _Roles:
 
 NO_ROLES = _Roles(frozenset(), {}, frozenset(), frozenset())
 """A sentence that names no thing: every sign in it is left to the other rules."""
+
+
+def _class_words(language: Language, name: str) -> frozenset[str]:
+    """Every word of a word class's phrases (the language's `present`, `past_verb`, `because`)."""
+    return frozenset(word for phrase in language.classes.get(name, ()) for word in words(phrase))
 
 
 _PLAIN_CHOICES = re.compile(r"\(([a-z' |]+)\)")

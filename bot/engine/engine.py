@@ -37,8 +37,6 @@ INTERRUPT_KEY = "_interrupt"
 MAX_TYPED_CHARS = 4096
 """Longer text is cut before matching, so a pasted essay costs the same as a Telegram message."""
 
-WHOLE_ANSWERS = frozenset({"label", "value", "synonym", "flow synonym", "typo"})
-"""Readings (matching.py) where the text is a choice's own words, so the second reader never doubts it."""
 SURE = 0.85
 """How sure the second reader must be to ask about text that was also understood as an answer."""
 SECOND_LOOK_WORDS = 4
@@ -200,8 +198,8 @@ class Engine:
         if step.kind == StepKind.ACCOUNT:
             return self._account(flow, conversation, step, text, parsed, reading)
         match = self.matchers[flow.id, step.id].read(text, parsed)
-        whole = match.how in WHOLE_ANSWERS  # a button's words typed out: never second-guessed
-        if match.value is not None and not whole and self._second_look(flow, text, reading, sure=True):
+        # A button's own words typed out are never second-guessed; other answers may be.
+        if match.value is not None and not match.whole and self._second_look(flow, text, reading, sure=True):
             reading = Reading(Verdict.CONFIRM)  # understood as an answer, but it reads very like an emergency
         if reading.verdict is Verdict.CONFIRM and conversation.step != EMERGENCY_CONFIRM:
             # An emergency description never fills in an answer: the question is asked again after "No".

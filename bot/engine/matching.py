@@ -84,8 +84,16 @@ class Match:
     def ambiguous(self) -> bool:
         return self.value is None and len(self.candidates) > 1
 
+    @property
+    def whole(self) -> bool:
+        """The text was a choice's own words (its label, value or a synonym, perhaps with a typo)."""
+        return self.how in WHOLE_READINGS
+
 
 NOTHING = Match()
+
+WHOLE_READINGS = frozenset({"label", "value", "synonym", "flow synonym", "typo"})
+"""Readings (below) that take the whole text as a choice's own words."""
 
 READINGS = {
     "label": "the choice's label",

@@ -47,11 +47,16 @@ _WORD = re.compile(r"\w+|,|:|\s[-–—]+\s")
 T = TypeVar("T")
 
 
+def _lowered(text: str) -> str:
+    """Typed text as every reader compares it: NFKC, lower case, "we're" spelled out, apostrophes dropped
+    ("can't" → "cant"), letters typed three times at a word's end said once."""
+    text = _WE_ARE.sub("we are", unicodedata.normalize("NFKC", text).casefold())
+    return _said_once(_APOSTROPHES.sub("", text))
+
+
 def normalize(text: str) -> str:
     """Lower-case, drop apostrophes ("can't" → "cant"), keep words separated by one space."""
-    text = _WE_ARE.sub("we are", unicodedata.normalize("NFKC", text).casefold())
-    text = _said_once(_APOSTROPHES.sub("", text))
-    return _NON_WORD.sub(" ", text).strip()
+    return _NON_WORD.sub(" ", _lowered(text)).strip()
 
 
 def words(text: str) -> tuple[str, ...]:
@@ -73,9 +78,8 @@ class Sentence:
 
 
 def sentences(text: str) -> list[Sentence]:
-    """Split typed text at sentence ends (. ! ? ; : new line, a dash between spaces)."""
-    text = _WE_ARE.sub("we are", unicodedata.normalize("NFKC", text).casefold())
-    text = _said_once(_APOSTROPHES.sub("", text))
+    """Split typed text at sentence ends (. ! ? ; new line); commas, colons and spaced dashes are pauses."""
+    text = _lowered(text)
     found = []
     parts = _SENTENCE_END.split(text)
     for index in range(0, len(parts), 2):
