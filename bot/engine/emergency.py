@@ -48,7 +48,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from enum import IntEnum
 
 from rapidfuzz import process
@@ -87,6 +87,13 @@ class Cause:
 
 
 @dataclass(frozen=True, slots=True)
+class _Vague:
+    concept: str
+    part: int
+    cause: Cause
+
+
+@dataclass(frozen=True, slots=True)
 class Reading:
     """The verdict and the concept (interrupt id) that decided it."""
 
@@ -96,6 +103,8 @@ class Reading:
     """Some emergency language was found, and judged: a calm verdict then means it was ruled out."""
     cause: Cause | None = field(default=None, compare=False)
     """The phrase, pattern or frame behind the verdict (the first one judged, when it was ruled out)."""
+    vague: tuple[_Vague, ...] = field(default=(), compare=False)
+    """Signs asked about only for being vague or past, by part of the body: two parts in one message add up."""
 
 
 CALM = Reading(Verdict.NONE)
@@ -130,6 +139,7 @@ class EmergencyReader:
         ]
         # The listed phrases and the frames' word classes, found in one pass over a sentence's words.
         framed = {name.lstrip("+") for frame in language.frames for name in frame.classes}
+        framed |= {name for together in language.together.values() for part in together.parts for name in part}
         self.index: PhraseIndex[_Phrase | str] = PhraseIndex(
             [*listed, *((p, name) for name, phrases in language.classes.items() if name in framed for p in phrases)]
         )
@@ -168,6 +178,7 @@ class EmergencyReader:
         self.unless = {c.id: PhraseIndex((p, True) for p in c.unless) for c in concepts if c.unless}
         self.idioms: PhraseIndex[bool] = PhraseIndex((p, True) for p in language.idioms)
         self.explained = {name: PhraseIndex((p, True) for p in found) for name, found in language.explained.items()}
+        self.together = language.together
         self.idiom_starts = self.idioms.first_words()
         self.cues = CueReader(cues)
         pattern_words = {
@@ -187,13 +198,31 @@ class EmergencyReader:
     def read_sentences(self, found: Sequence[Sentence]) -> Reading:
         """`read` for text already split into sentences (the engine splits each message once)."""
         best = CALM
+        vague: list[_Vague] = []
         for sentence in found:
             reading = self._sentence(sentence)
             if reading.verdict > best.verdict or (reading.considered and not best.considered):
                 best = reading
                 if best.verdict is Verdict.EMERGENCY:
-                    break
-        return best
+                    return best
+            vague += reading.vague
+        return self._together(vague) or best
+
+    def _together(self, vague: list[_Vague]) -> Reading | None:
+        """An emergency when vague signs of two parts of the body are said in one message ("his speech
+        went garbled, his right arm is hanging limp"): each alone is asked about, together they are FAST."""
+        for first in vague:
+            other = next((v for v in vague if v.concept == first.concept and v.part != first.part), None)
+            if other is not None:
+                together = self.together[first.concept]
+                cause = Cause(
+                    "frame",
+                    f"together: {first.cause.declared} + {other.cause.declared}",
+                    f"{first.cause.said} … {other.cause.said}",
+                    together.line,
+                )
+                return Reading(Verdict.EMERGENCY, first.concept, True, cause)
+        return None
 
     # -- one sentence ------------------------------------------------------------------------------------
 
@@ -233,11 +262,16 @@ class EmergencyReader:
         roles: list[_Roles] = []  # found once, and only when a sign gets as far as asking who it is about
         best = Reading(Verdict.NONE, considered=True, cause=_cause(matches[0], said))
         unless_at: dict[str, set[int]] = {}  # per concept, where its `unless` phrases start
+        vague: list[_Vague] = []
         for match in matches:
-            verdict = self._judge(match, said, context, unless_at, roles)
+            verdict, only_vague = self._judge(match, said, context, unless_at, roles)
             if verdict > best.verdict:
                 best = Reading(verdict, match.value.concept, True, _cause(match, said))
-        return best
+            together = self.together.get(match.value.concept) if only_vague else None
+            part = together.part(classes, match.start, match.end) if together else None
+            if part is not None:
+                vague.append(_Vague(match.value.concept, part, _cause(match, said)))
+        return replace(best, vague=tuple(vague)) if vague else best
 
     @staticmethod
     def _unless_reaches(at: int, match: Found[_Phrase], context: SentenceContext) -> bool:
@@ -313,14 +347,16 @@ class EmergencyReader:
         context: SentenceContext,
         unless_at: dict[str, set[int]],
         roles: list[_Roles],
-    ) -> Verdict:
+    ) -> tuple[Verdict, bool]:
+        """The sign's verdict, and whether it is asked about only for being vague or said in the past
+        tense, not for a hedge, a question or a film: such signs of two parts of the body add up (`together`)."""
         start, end = match.start, match.end
         concept = match.value.concept
         if concept not in unless_at:
             unless = self.unless.get(concept)
             unless_at[concept] = {hit.start for hit in unless.find(said)} if unless else set()
         if any(self._unless_reaches(at, match, context) for at in unless_at[concept]):
-            return Verdict.NONE
+            return Verdict.NONE, False
         fillers = match.value.fillers
         around = context.around(start, end)  # the clause's cues, found once for every question below
         kinds_before = {cue.value for cue in around if cue.start < start}
@@ -328,7 +364,7 @@ class EmergencyReader:
         between = {cue.value for cue in context.cues if cue.start in fillers} if fillers else set()
         if between:  # the words between a frame's classes count too ("face ever drooped")
             if Cue.NEGATION in between:
-                return Verdict.NONE  # "my face isn't drooping": the negation sits between the frame's words
+                return Verdict.NONE, False  # "my face isn't drooping": the negation sits between the frame's words
             kinds |= between
             kinds_before |= between
 
@@ -338,33 +374,33 @@ class EmergencyReader:
 
         negation = context.negation(start, end, around)
         if negation is Negation.CLEAR or has(Cue.DISTANT_PAST):
-            return Verdict.NONE
+            return Verdict.NONE, False
         if not roles:
             roles.append(_Roles.of(self.roles.find(said)) if not self.thing_words.isdisjoint(said) else NO_ROLES)
         if match.value.unclear and self._explained(concept, said, context, start):
-            return Verdict.NONE  # "breathless after sprints", "numb from the dentist": a vague sign, explained
+            return Verdict.NONE, False  # "breathless after sprints", "numb from the dentist": a vague sign, explained
         if roles[0].about_a_thing(start, said, context):
-            return Verdict.NONE  # "the app went unresponsive", "our dog had a fit": not a person
+            return Verdict.NONE, False  # "the app went unresponsive", "our dog had a fit": not a person
         if _named_as_a_topic(start, context):
-            return Verdict.CONFIRM if has(Cue.NOW) else Verdict.NONE  # "what are the signs of a stroke?"
+            return (Verdict.CONFIRM if has(Cue.NOW) else Verdict.NONE), False  # "what are the signs of a stroke?"
         if has(Cue.BEFORE_TODAY) and has(Cue.PASSED) and not context.has_near(Cue.NOW, start, end):
-            return Verdict.NONE  # "my legs gave way last month, been fine since": over, and not today
+            return Verdict.NONE, False  # "my legs gave way last month, been fine since": over, and not today
         if has(Cue.ELSEWHERE) or _wished(start, context) or Cue.IRREALIS in between:
             # A film, a joke, a course: the question only if "now" is said in the same breath (between commas).
-            return Verdict.CONFIRM if context.has_near(Cue.NOW, start, end) else Verdict.NONE
+            return (Verdict.CONFIRM if context.has_near(Cue.NOW, start, end) else Verdict.NONE), False
         if negation is Negation.UNSURE:
-            return Verdict.CONFIRM
+            return Verdict.CONFIRM, False
         if has(Cue.MAYBE, before_only=True) or _asked(start, context):
-            return Verdict.CONFIRM
+            return Verdict.CONFIRM, False
         if context.now(start, end) or Cue.NOW in between:  # "he's still fitting": now between the frame's words
-            return Verdict.EMERGENCY
+            return Verdict.EMERGENCY, False
         if not match.value.unclear and self._said_in_present(start, said):
             recent = any(self._makes_past(cue, end, said) for cue in around)
         else:
             recent = has(Cue.RECENT_PAST) or has(Cue.PASSED)
         if recent or match.value.unclear:
-            return Verdict.CONFIRM
-        return Verdict.EMERGENCY
+            return Verdict.CONFIRM, True
+        return Verdict.EMERGENCY, False
 
     def _makes_past(self, cue: Found[int], end: int, said: tuple[str, ...]) -> bool:
         """Whether a past cue puts a sign stated in the present in the past. A past verb before it is what
@@ -413,6 +449,12 @@ GIVEN_REACH = 4
 TOPIC_REACH = 2
 """Words allowed between a `topic` cue and a sign's name: "the signs of a stroke"."""
 
+LIST_REACH = 3
+LISTING = frozenset({"and", "or", "vs", "versus", "nor"})
+ARTICLES = frozenset({"a", "an", "the"})
+"""A sign named later in a list after a `topic` cue is a topic too: "the difference between a twitch and
+a seizure" (at most `LIST_REACH` words besides articles between, one of them a listing word)."""
+
 WISH_REACH = 1
 """Words allowed between a wish or condition and the sign it imagines: "I'd really collapse"."""
 
@@ -424,12 +466,22 @@ SUBJECT_REACH = 12
 
 
 def _named_as_a_topic(start: int, context: SentenceContext) -> bool:
-    """A sign's name just after a `topic` cue is a subject to learn about, not something happening."""
+    """A sign's name just after a `topic` cue, or further along a list, is a subject to learn about."""
     clause = context.clause(start)
+    said = context.said
     return any(
-        cue.value == Cue.TOPIC and cue.end <= start <= cue.end + TOPIC_REACH and context.clause(cue.start) == clause
+        cue.value == Cue.TOPIC
+        and cue.end <= start
+        and (start <= cue.end + TOPIC_REACH or _listed(said[cue.end : start]))
+        and context.clause(cue.start) == clause
         for cue in context.cues
     )
+
+
+def _listed(between: tuple[str, ...]) -> bool:
+    """The words between a `topic` cue and a sign go on a list: "a twitch and (a seizure)"."""
+    kept = [word for word in between if word not in ARTICLES]
+    return len(kept) <= LIST_REACH and not LISTING.isdisjoint(kept)
 
 
 def _asked(start: int, context: SentenceContext) -> bool:
@@ -439,10 +491,11 @@ def _asked(start: int, context: SentenceContext) -> bool:
 
 
 def _wished(start: int, context: SentenceContext) -> bool:
-    """A sign said just after a wish or condition is imagined: "I thought I'd collapse", "he would faint"."""
+    """A sign said just after a wish or condition, or opening with its last word, is imagined: "I thought
+    I'd collapse", "he would faint", "what if I had a seizure"."""
     clause = context.clause(start)
     return any(
-        cue.value == Cue.IRREALIS and start - WISH_REACH <= cue.end <= start and context.clause(cue.start) == clause
+        cue.value == Cue.IRREALIS and cue.start < start <= cue.end + WISH_REACH and context.clause(cue.start) == clause
         for cue in context.cues
     )
 

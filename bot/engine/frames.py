@@ -13,7 +13,8 @@ sequences of classes that describe the sign ("unable breathe", "lips … blue", 
    The match then goes through the same judge as a listed phrase (emergency.py): negation, the
    past, hedges and now; a negation between the frame's words negates it too.
 3. `fire` frames are emergencies unless a cue says otherwise; `ask` frames are asked about
-   once, unless a `now` cue makes them an emergency.
+   once, unless a `now` cue makes them an emergency, or (`together`) a vague sign of another
+   part of the body is said in the same message: face and speech, speech and arm (FAST).
 4. `safety_words` are words that, in text not understood as an answer, earn the confirming
    question instead of "Sorry, I didn't catch that" (engine.py).
 
@@ -78,6 +79,20 @@ class Frame:
 
 
 @dataclass(frozen=True, slots=True)
+class Together:
+    """Parts of the body (each a set of word classes) whose vague signs add up: a face that looks odd
+    and speech gone muddled, each asked about alone, are a stroke when said together (FAST)."""
+
+    parts: tuple[frozenset[str], ...]
+    line: int = 0
+
+    def part(self, classes: Iterable[Found[str]], start: int, end: int) -> int | None:
+        """The first part (in the file's order) that has a word within `start:end`, or None."""
+        inside = {hit.value for hit in classes if start <= hit.start < end}
+        return next((index for index, part in enumerate(self.parts) if not part.isdisjoint(inside)), None)
+
+
+@dataclass(frozen=True, slots=True)
 class Language:
     """One language's emergency lexicon, read from `content/<language>/language.yaml`."""
 
@@ -89,6 +104,8 @@ class Language:
     """Fixed expressions that only look like a sign ("blue in the face", "a fit of the giggles")."""
     explained: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
     """Per concept, ordinary causes of its vague signs ("after sprints" for breathlessness)."""
+    together: Mapping[str, Together] = field(default_factory=dict)
+    """Per concept, the parts of the body whose vague signs, two of them in one message, are an emergency."""
     gap: int = DEFAULT_GAP
     source: str = ""
     second_reader: SecondReader | None = None

@@ -10,7 +10,7 @@ import re
 from collections.abc import Collection, Mapping
 from typing import Any
 
-from bot.engine.frames import DEFAULT_GAP, EMPTY_LANGUAGE, Frame, Language, expand
+from bot.engine.frames import DEFAULT_GAP, EMPTY_LANGUAGE, Frame, Language, Together, expand
 from bot.engine.suggest import did_you_mean
 from bot.yamlfiles.errors import FlowProblem, ShapeError, UnknownTargetError
 from bot.yamlfiles.yaml_source import LineDict, LineList
@@ -76,6 +76,7 @@ def read_language(
         classes[str(name)] = expand(entries, irregular)
 
     frames: list[Frame] = []
+    together: dict[str, Together] = {}
     for concept, kinds in _mapping(raw, "frames", problem).items():
         where = raw["frames"].key_lines[concept]
         if concept not in concepts:
@@ -88,8 +89,13 @@ def read_language(
             problem(ShapeError, where, f"frames of '{concept}' must be a mapping", "write `fire:` and `ask:` lists")
             continue
         for kind, sequences in kinds.items():
+            if kind == "together":
+                parts = _together(sequences, kinds.key_lines[kind], classes, problem)
+                if parts:
+                    together[str(concept)] = Together(parts, kinds.key_lines[kind])
+                continue
             if kind not in FRAME_KINDS:
-                problem(ShapeError, kinds.key_lines[kind], f"unknown frame kind '{kind}'", "use fire or ask")
+                problem(ShapeError, kinds.key_lines[kind], f"unknown frame kind '{kind}'", "use fire, ask or together")
                 continue
             if not isinstance(sequences, LineList):
                 problem(ShapeError, kinds.key_lines[kind], f"`{kind}` must be a list of frames", "- [class, class]")
@@ -138,8 +144,26 @@ def read_language(
             listed_phrases = []
         _check_choices(listed_phrases, raw.key_lines.get(key, raw.line), problem)
         lists[key] = expand(listed_phrases, irregular)
-    language = Language(classes, tuple(frames), lists["safety_words"], lists["idioms"], explained, gap, source)
+    language = Language(
+        classes, tuple(frames), lists["safety_words"], lists["idioms"], explained, together, gap, source
+    )
     return language, cues, problems
+
+
+def _together(value: Any, line: int, classes: Collection[str], problem: Any) -> tuple[frozenset[str], ...]:
+    """`together:` is a list of two or more parts of the body, each a list of word classes."""
+    if not isinstance(value, LineList) or len(value) < 2 or not all(_strings(part) and part for part in value):
+        fix = "write a list of parts, each a list of word classes: [[face_part], [speech], [limb]]"
+        problem(ShapeError, line, "`together` must list two or more parts of the body", fix)
+        return ()
+    sound = True
+    for part, at in zip(value, value.item_lines, strict=True):
+        for name in part:
+            if name not in classes:
+                sound = False
+                hint = did_you_mean(name, classes) or "define it under `words:`"
+                problem(UnknownTargetError, at, f"`together` uses unknown word class '{name}'", hint)
+    return tuple(frozenset(part) for part in value) if sound else ()
 
 
 def _check_choices(entries: list[str], line: int, problem: Any) -> None:

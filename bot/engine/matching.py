@@ -52,6 +52,15 @@ INTERJECTIONS = frozenset({"yes", "yeah", "yep", "yup", "ya", "yea", "no", "nope
 """Answer words that may run straight into the rest of a reply ("yes I have", "no never")."""
 HEDGES = frozenset({"maybe", "perhaps", "possibly", "unsure", "dunno", "idk", "probably", "might"})
 """Words that turn a leading yes or no into "not sure" ("no... maybe", "yes I think, not sure")."""
+AGREEING = frozenset({"yes", "yeah", "yep", "yup", "ya", "yea", "aye", "yess", "yesss"})
+"""A yes word that may open a plain statement of what is so ("yes food sticks more than it used to")."""
+SOFTENERS = frozenset({("a", "bit"), ("a", "little"), ("bit",), ("kinda",), ("sort", "of"), ("kind", "of")})
+"""Before a yes, these soften it without taking it back: "a bit yeah, mostly at night" is yes."""
+DENYING = frozenset(
+    {"no", "not", "never", "nothing", "none", "nope", "nah", "dont", "cant", "isnt", "havent", "hasnt", "didnt"}
+    | {"wasnt", "doesnt", "arent", "wont", "aint", "neither", "nor"}
+)
+"""After a leading yes, these may take it back ("yes, well no, not really"): then it is not taken."""
 FOLLOWERS = frozenset(
     {"i", "im", "ive", "it", "its", "but", "and", "though", "not", "never", "thanks", "thank", "all", "everything"}
     | {"my", "he", "hes", "she", "shes", "we", "o", "just", "only", "strong"}
@@ -186,6 +195,8 @@ ASKING_OPENINGS = frozenset(
     }
 )
 """Openings that ask back even without a question mark."""
+LIKE_WHAT = frozenset({"a", "an", "the", "when", "if", "what", "how", "this", "that", "my", "in"})
+"""A question opening "like a…", "like when…" asks what the bot's question means ("like a bruise?")."""
 CONCLUDING = frozenset({"so", "therefore", "thus"})
 """Words that open an answer drawn from what was said before: "…, so no"."""
 TURNS = frozenset({"but", "though", "although", "except", "apart", "however", "actually"})
@@ -440,6 +451,8 @@ class ChoiceMatcher:
             rest = said[len(phrase) + 1 :]
             if phrase in INTERJECTIONS and (rest.split(" ", 1)[0] in FOLLOWERS or self.exact.get(rest) == value):
                 return value
+            if value == YES and phrase in AGREEING and not set(rest.split()) & (TURNS | DENYING):
+                return value  # "yes nightly calf cramps for weeks": what follows says what the yes is about
         return None
 
     def mentioned(
@@ -586,11 +599,15 @@ def _turned_by(context: SentenceContext, start: int, end: int) -> str | None:
 
 
 def _plain_answer(said: str) -> str:
-    """Asides dropped and a word said twice said once: "nope nope" → "nope", "no ma'am" → "no"."""
+    """Asides dropped and a word said twice said once: "nope nope" → "nope", "no ma'am" → "no"; a yes
+    said "a bit" is a yes ("a bit yeah")."""
     kept: list[str] = []
     for word in said.split():
         if word not in ASIDES and (not kept or kept[-1] != word):
             kept.append(word)
+    for size in (2, 1):
+        if tuple(kept[:size]) in SOFTENERS and kept[size : size + 1] and kept[size] in AGREEING:
+            kept = kept[size:]
     return " ".join(kept)
 
 
@@ -609,6 +626,8 @@ def _asks_back(parsed: Parsed) -> bool:
         parts = [sentence.words[a:b] for a, b in zip(cuts, cuts[1:], strict=False)]
         if any(part and part[-1] in ASKING and len(part) <= 3 for part in parts):
             return True  # "spreading how?", "weak how, like can't lift the kettle?"
+        if sentence.words[:1] == ("like",) and sentence.words[1:2] and sentence.words[1] in LIKE_WHAT:
+            return True  # "a dent? like a bruise?": asking what the question means
         start = max((p for p in sentence.pauses if p < len(sentence.words)), default=0)
         part = sentence.words[start:]
         if len(part) >= 3 and part[0] in ASKING:

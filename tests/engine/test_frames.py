@@ -27,9 +27,13 @@ words:
   down: ["~fall"]
   not_word: ["not"]
   breathe: ["~breathe"]
+  speech: ["speech"]
+  garbled: ["garbled", "slurred"]
+  limp: ["limp", "weak"]
 frames:
   stroke:
-    ask: [[unable, move, limb]]
+    ask: [[unable, move, limb], [speech, garbled], [limb, limp]]
+    together: [[speech, garbled], [limb]]
   breathing:
     fire: [[lips, blue], [not_word, +breathe]]
   collapse:
@@ -107,12 +111,12 @@ def test_safety_words_are_found():
 
 
 def test_an_unknown_word_class_is_a_located_error_with_a_suggestion():
-    broken = LANGUAGE.replace("ask: [[unable, move, limb]]", "ask: [[unable, mvoe, limb]]")
+    broken = LANGUAGE.replace("ask: [[unable, move, limb]", "ask: [[unable, mvoe, limb]")
     raw, _ = read_yaml(broken, "content/xx/language.yaml")
     _, _, problems = read_language(raw, "content/xx/language.yaml", {c.id for c in CONCEPTS})
     [problem] = problems
     assert isinstance(problem, UnknownTargetError)
-    assert (problem.source, problem.line) == ("content/xx/language.yaml", 15)
+    assert (problem.source, problem.line) == ("content/xx/language.yaml", 18)
     assert "mvoe" in problem.what and "move" in problem.fix
 
 
@@ -138,3 +142,30 @@ def test_english_is_told_from_other_languages_on_short_texts():
     assert not looks_english(words("no puedo respirar"))
     assert not looks_english(words("мой отец упал"))
     assert not looks_english(words("mere papa ka chehra latak gaya hai"))
+
+
+def test_vague_signs_of_two_parts_of_the_body_in_one_message_are_an_emergency():
+    assert verdict("his speech is garbled") is Verdict.CONFIRM
+    assert verdict("his arm is limp") is Verdict.CONFIRM
+    assert verdict("his speech is garbled and his arm is limp") is Verdict.EMERGENCY
+    assert verdict("His speech is slurred. His hand is weak.") is Verdict.EMERGENCY  # across sentences
+    assert verdict("his arm is limp and his hand is weak") is Verdict.CONFIRM  # one part of the body
+    # Hedged, asked about or negated signs do not add up: they were asked about for another reason.
+    assert verdict("worried his speech is garbled and his arm is limp") is Verdict.CONFIRM
+    assert verdict("his speech is not garbled and his arm is limp") is Verdict.CONFIRM
+
+
+def test_together_names_known_word_classes_in_two_or_more_parts():
+    for broken, what in [
+        ("together: [[speech, garbled], [limb]]", None),
+        ("together: [[speech, garbeld], [limb]]", "garbeld"),
+        ("together: [[speech, garbled]]", "two or more"),
+    ]:
+        text = LANGUAGE.replace("together: [[speech, garbled], [limb]]", broken)
+        raw, _ = read_yaml(text, "content/xx/language.yaml")
+        _, _, problems = read_language(raw, "content/xx/language.yaml", {c.id for c in CONCEPTS})
+        if what is None:
+            assert problems == []
+            continue
+        [problem] = problems
+        assert what in problem.what and problem.line == text.splitlines().index(f"    {broken}") + 1

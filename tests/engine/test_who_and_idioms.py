@@ -47,10 +47,10 @@ idioms:
 safety_words: ["face", "blue", "ambulance"]
 cues:
   elsewhere: ["ever", "film", "clue"]
-  topic: ["the signs of"]
+  topic: ["the signs of", "difference between"]
   before_today: ["last month"]
   passed: ["fine since"]
-  irrealis: ["id", "would"]
+  irrealis: ["id", "would", "what if i had"]
 """
 CONCEPTS = [
     Interrupt("stroke", ("a stroke", "having a stroke"), "emergency"),
@@ -141,6 +141,8 @@ def test_a_signs_name_after_a_topic_cue_is_a_subject_to_learn_about():
     assert verdict("what are the signs of a stroke") is Verdict.NONE
     assert verdict("the signs of a stroke are here now") is Verdict.CONFIRM
     assert verdict("the signs of it and then later a stroke") is Verdict.EMERGENCY  # too far from the cue
+    assert verdict("the difference between a twitch and a stroke") is Verdict.NONE  # further along a list
+    assert verdict("the difference between a twitch, he's having a stroke") is Verdict.EMERGENCY  # another part
 
 
 def test_an_event_over_before_today_is_left_alone_but_not_one_of_today():
@@ -155,6 +157,8 @@ def test_a_now_after_a_wish_or_condition_is_no_now():
     assert verdict("my face drooped and I'd ring an ambulance") is Verdict.EMERGENCY  # no condition
     assert verdict("he had a fit, ambulance now") is Verdict.EMERGENCY
     assert verdict("my face would droop") is Verdict.NONE  # the wish between a frame's words
+    assert verdict("what if I had a fit") is Verdict.NONE  # a condition whose last word opens the sign
+    assert verdict("I had a fit") is Verdict.EMERGENCY  # without the condition
 
 
 def test_cue_words_between_a_frames_classes_count():
