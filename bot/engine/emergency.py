@@ -373,7 +373,7 @@ class EmergencyReader:
             return kind in (kinds_before if before_only else kinds)
 
         negation = context.negation(start, end, around)
-        if negation is Negation.CLEAR or has(Cue.DISTANT_PAST):
+        if negation is Negation.CLEAR or (has(Cue.DISTANT_PAST) and self._long_past(start, said, around)):
             return Verdict.NONE, False
         if not roles:
             roles.append(_Roles.of(self.roles.find(said)) if not self.thing_words.isdisjoint(said) else NO_ROLES)
@@ -385,9 +385,14 @@ class EmergencyReader:
             return (Verdict.CONFIRM if has(Cue.NOW) else Verdict.NONE), False  # "what are the signs of a stroke?"
         if has(Cue.BEFORE_TODAY) and has(Cue.PASSED) and not context.has_near(Cue.NOW, start, end):
             return Verdict.NONE, False  # "my legs gave way last month, been fine since": over, and not today
-        if has(Cue.ELSEWHERE) or _wished(start, context) or Cue.IRREALIS in between:
-            # A film, a joke, a course: the question only if "now" is said in the same breath (between commas).
+        if _wished(start, context) or Cue.IRREALIS in between:
             return (Verdict.CONFIRM if context.has_near(Cue.NOW, start, end) else Verdict.NONE), False
+        if has(Cue.ELSEWHERE):
+            # A film, a joke, a course: the question only if "now" is said in the same breath (between commas),
+            # or if a definite sign is stated in the present, as it is of someone here ("collapsed at the
+            # theatre and isn't responding", "she's choking on a sweet at the cinema").
+            here = not match.value.unclear and self._of_someone_here(start, said, context)
+            return (Verdict.CONFIRM if here or context.has_near(Cue.NOW, start, end) else Verdict.NONE), False
         if negation is Negation.UNSURE:
             return Verdict.CONFIRM, False
         if has(Cue.MAYBE, before_only=True) or _asked(start, context):
@@ -401,6 +406,28 @@ class EmergencyReader:
         if recent or match.value.unclear:
             return Verdict.CONFIRM, True
         return Verdict.EMERGENCY, False
+
+    def _long_past(self, start: int, said: tuple[str, ...], around: list[Found[int]]) -> bool:
+        """Whether a `distant_past` cue of the clause puts the sign long ago. One inside a "who" clause
+        before a sign stated in the present does not: "my dad who had a stroke last year is slurring
+        again" tells his history first ("he have seizure five years ago" is still the past)."""
+        distant = [cue for cue in around if cue.value == Cue.DISTANT_PAST]
+        if not self._said_in_present(start, said):
+            return True
+        return any(cue.end > start or RELATIVE.isdisjoint(said[: cue.start]) for cue in distant)
+
+    def _of_someone_here(self, start: int, said: tuple[str, ...], context: SentenceContext) -> bool:
+        """A definite sign stated in the present of someone else, as it is of someone with the writer:
+        "dad collapsed at the theatre and isn't responding", "she's choking on a sweet at the cinema".
+        Not of "I" ("I'm choking on paperwork haha"), and not in a film's story ("a film where a man has
+        a seizure", "the heroine can't breathe": no person named)."""
+        if not self._said_in_present(start, said):
+            return False
+        low = max((pause for pause in context.sentence.pauses if pause <= start), default=0)
+        if not TELLING.isdisjoint(said[low:start]):
+            return False
+        people = [hit.start for hit in self.roles.find(said) if hit.value == "person" and low <= hit.start < start]
+        return bool(people) and said[max(people)] not in FIRST_PERSON
 
     def _makes_past(self, cue: Found[int], end: int, said: tuple[str, ...]) -> bool:
         """Whether a past cue puts a sign stated in the present in the past. A past verb before it is what
@@ -442,6 +469,13 @@ class EmergencyReader:
 
 PRESENT_ADVERBS = frozenset({"just", "now", "suddenly", "still", "all", "completely", "totally", "really"})
 """Words allowed between a present verb and the sign it states: "has just collapsed"."""
+
+RELATIVE = frozenset({"who", "whose", "which"})
+"""Words that open a clause telling more about someone: "my dad, who had a stroke years ago, …"."""
+FIRST_PERSON = frozenset({"i", "im", "ive", "id", "me", "we", "were", "us"})
+"""The writer, whose present-tense sign beside a film or a joke is more often a figure of speech."""
+TELLING = frozenset({"where", "who", "whose", "about", "if"})
+"""Words that tell a story's or a case's content: "a film where a man has a seizure", "if someone is choking"."""
 
 GIVEN_REACH = 4
 """Words between a `because` word and the ordinary cause it gives: "cos I slept on it"."""

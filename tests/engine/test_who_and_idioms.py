@@ -28,7 +28,7 @@ words:
   thing: ["laptop", "app", "dog", "bike", "car"]
   determiner: ["my", "our", "the", "his", "a"]
   opener: ["and", "think"]
-  present: ["is", "isn't", "has"]
+  present: ["is", "isn't", "has", "am"]
   past_verb: ["had", "went", "got"]
   because: ["cos", "because"]
 frames:
@@ -66,6 +66,7 @@ CUES = Cues(
     recent_past=("had", "went", "got", "were", "last month", "sometimes"),
     maybe=("worried",),
     boundary=("but",),
+    distant_past=("years ago",),
 )
 
 
@@ -171,6 +172,20 @@ def test_cue_words_between_a_frames_classes_count():
 def test_elsewhere_asks_only_with_now_between_the_same_commas():
     assert verdict("in the film he collapsed, anyway my eye is still twitching now") is Verdict.NONE
     assert verdict("watching a film and suddenly he collapsed") is Verdict.CONFIRM
+
+
+def test_a_definite_sign_of_someone_else_in_the_present_beside_a_film_is_asked_about():
+    assert verdict("my husband fell at the film and isn't responding") is Verdict.CONFIRM  # a setting, not the story
+    assert verdict("watching a film and he is having a stroke") is Verdict.CONFIRM
+    assert verdict("watching a film and I am having a stroke") is Verdict.NONE  # of the writer: a figure of speech
+    assert verdict("a film where he is having a stroke") is Verdict.NONE  # the story's content
+    assert verdict("in the film he had a fit") is Verdict.NONE  # in the past
+
+
+def test_the_long_past_of_a_who_clause_leaves_a_sign_stated_in_the_present_alone():
+    assert verdict("my husband who had a fit years ago is having a stroke") is Verdict.EMERGENCY
+    assert verdict("my husband had a fit years ago") is Verdict.NONE
+    assert verdict("years ago my husband is having a stroke") is Verdict.NONE  # no "who": the time is the sign's
 
 
 def test_an_age_then_is_the_distant_past_but_a_clock_time_is_not():
