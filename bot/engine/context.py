@@ -89,7 +89,7 @@ class Cue:
     """The kinds of cue word, as written under `cues:` in a flow."""
 
     NEGATION, NOT_NEGATION, DISTANT_PAST, RECENT_PAST, NOW, MAYBE, BOUNDARY, ELSEWHERE, PASSED = range(9)
-    TOPIC, BEFORE_TODAY, IRREALIS = range(9, 12)
+    TOPIC, BEFORE_TODAY, IRREALIS, SETTING, TONE = range(9, 14)
     SETTLING = frozenset({NEGATION, DISTANT_PAST, ELSEWHERE, PASSED})
     """Cues that say a sentence is not about an emergency here and now: no, long ago, a film, "fine now"."""
 
@@ -111,6 +111,8 @@ class CueReader:
             + [(p, Cue.TOPIC) for p in cues.topic]
             + [(p, Cue.BEFORE_TODAY) for p in cues.before_today]
             + [(p, Cue.IRREALIS) for p in cues.irrealis]
+            + [(p, Cue.SETTING) for p in cues.setting]
+            + [(p, Cue.TONE) for p in cues.tone]
         )
 
     @classmethod

@@ -387,16 +387,19 @@ class EmergencyReader:
             return Verdict.NONE, False  # "my legs gave way last month, been fine since": over, and not today
         if _wished(start, context) or Cue.IRREALIS in between:
             return (Verdict.CONFIRM if context.has_near(Cue.NOW, start, end) else Verdict.NONE), False
-        if has(Cue.ELSEWHERE):
+        if has(Cue.ELSEWHERE) or (has(Cue.TONE) and not self._of_someone_else(start, said, context)):
             # A film, a joke, a course: the question only if "now" is said in the same breath (between commas),
             # or if a definite sign is stated in the present, as it is of someone here ("collapsed at the
             # theatre and isn't responding", "she's choking on a sweet at the cinema").
             here = not match.value.unclear and self._of_someone_here(start, said, context)
-            return (Verdict.CONFIRM if here or context.has_near(Cue.NOW, start, end) else Verdict.NONE), False
+            now = context.has_near(Cue.NOW, start, end) or Cue.NOW in between
+            return (Verdict.CONFIRM if here or now else Verdict.NONE), False
         if negation is Negation.UNSURE:
             return Verdict.CONFIRM, False
         if has(Cue.MAYBE, before_only=True) or _asked(start, context):
             return Verdict.CONFIRM, False
+        if not match.value.unclear and self._explained(concept, said, context, start):
+            return Verdict.CONFIRM, False  # a definite sign is asked about, not explained away ("droopy from the jab")
         if context.now(start, end) or Cue.NOW in between:  # "he's still fitting": now between the frame's words
             return Verdict.EMERGENCY, False
         if not match.value.unclear and self._said_in_present(start, said):
@@ -408,13 +411,27 @@ class EmergencyReader:
         return Verdict.EMERGENCY, False
 
     def _long_past(self, start: int, said: tuple[str, ...], around: list[Found[int]]) -> bool:
-        """Whether a `distant_past` cue of the clause puts the sign long ago. One inside a "who" clause
-        before a sign stated in the present does not: "my dad who had a stroke last year is slurring
+        """Whether a `distant_past` cue of the clause puts the sign long ago. One followed by a `now` cue
+        before the sign does not ("none for 30 years, and right now she's convulsing"), nor one inside a
+        "who" clause before a sign stated in the present: "my dad who had a stroke last year is slurring
         again" tells his history first ("he have seizure five years ago" is still the past)."""
-        distant = [cue for cue in around if cue.value == Cue.DISTANT_PAST]
+        nows = [cue.start for cue in around if cue.value == Cue.NOW and cue.start < start]
+        distant = [
+            cue
+            for cue in around
+            if cue.value == Cue.DISTANT_PAST and (cue.end > start or not any(cue.end <= now for now in nows))
+        ]
+        if not distant:
+            return False
         if not self._said_in_present(start, said):
             return True
         return any(cue.end > start or RELATIVE.isdisjoint(said[: cue.start]) for cue in distant)
+
+    def _of_someone_else(self, start: int, said: tuple[str, ...], context: SentenceContext) -> bool:
+        """The nearest person named before the sign, back to the last comma, is not the writer."""
+        low = max((pause for pause in context.sentence.pauses if pause <= start), default=0)
+        people = [hit.start for hit in self.roles.find(said) if hit.value == "person" and low <= hit.start < start]
+        return bool(people) and said[max(people)] not in FIRST_PERSON
 
     def _of_someone_here(self, start: int, said: tuple[str, ...], context: SentenceContext) -> bool:
         """A definite sign stated in the present of someone else, as it is of someone with the writer:
@@ -424,10 +441,7 @@ class EmergencyReader:
         if not self._said_in_present(start, said):
             return False
         low = max((pause for pause in context.sentence.pauses if pause <= start), default=0)
-        if not TELLING.isdisjoint(said[low:start]):
-            return False
-        people = [hit.start for hit in self.roles.find(said) if hit.value == "person" and low <= hit.start < start]
-        return bool(people) and said[max(people)] not in FIRST_PERSON
+        return TELLING.isdisjoint(said[low:start]) and self._of_someone_else(start, said, context)
 
     def _makes_past(self, cue: Found[int], end: int, said: tuple[str, ...]) -> bool:
         """Whether a past cue puts a sign stated in the present in the past. A past verb before it is what
@@ -578,8 +592,10 @@ class _Roles:
             return False  # "the dog walker", "the bus driver": a person
         before = index - 1
         for back in range(index - 1, max(low, index - 3) - 1, -1):
-            if back in self.determiner:
+            if back in self.determiner:  # "ma auld collie", "the whole build"
                 before = back - 1
+                while before >= low and before in self.determiner:
+                    before -= 1
                 break
         return before < low or before in self.opener
 

@@ -30,6 +30,8 @@ LANGUAGE_CUES = (
     "topic",
     "before_today",
     "irrealis",
+    "setting",
+    "tone",
 )
 
 

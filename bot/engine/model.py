@@ -304,6 +304,12 @@ class Cues:
     """A time before today ("last week", "last month"): with `passed`, an event that is over."""
     irrealis: tuple[str, ...] = ()
     """A wish or a condition ("I'd ring", "would"): a `now` cue just after it is no now ("I'd ring an ambulance")."""
+    setting: tuple[str, ...] = ()
+    """Where something happened, naming a film or a game as a place ("at the cinema", "in the middle of a
+    game"): it says nothing itself, and the `elsewhere` cue inside it is no cue."""
+    tone: tuple[str, ...] = ()
+    """Laughter ("lol", "haha"): like `elsewhere` for a sign of the writer ("I can't breathe lol"), nothing for
+    someone else's, which people type nervously ("my mum's face looks droopy lol")."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -98,6 +98,8 @@ class CuesSpec(_Spec):
     topic: list[str] = []
     before_today: list[str] = []
     irrealis: list[str] = []
+    setting: list[str] = []
+    tone: list[str] = []
 
 
 class PromptsSpec(_Spec):

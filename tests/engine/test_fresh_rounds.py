@@ -13,7 +13,7 @@ from bot.authoring.corpus import load_corpus, run_corpus
 from bot.engine.engine import Engine
 from tests.support.flows import FLOWS_DIR
 
-FRESH = sorted((FLOWS_DIR / "tests" / "fresh").glob("round*.yaml"))
+FRESH = sorted((FLOWS_DIR / "tests" / "fresh").glob("*.yaml"))
 
 
 @pytest.mark.parametrize("path", FRESH, ids=[p.stem for p in FRESH])

@@ -51,6 +51,8 @@ cues:
   before_today: ["last month"]
   passed: ["fine since"]
   irrealis: ["id", "would", "what if i had"]
+  setting: ["at the film"]
+  tone: ["lol"]
 """
 CONCEPTS = [
     Interrupt("stroke", ("a stroke", "having a stroke"), "emergency"),
@@ -175,11 +177,21 @@ def test_elsewhere_asks_only_with_now_between_the_same_commas():
 
 
 def test_a_definite_sign_of_someone_else_in_the_present_beside_a_film_is_asked_about():
-    assert verdict("my husband fell at the film and isn't responding") is Verdict.CONFIRM  # a setting, not the story
+    assert verdict("my husband fell during the film and isn't responding") is Verdict.CONFIRM  # not the story
     assert verdict("watching a film and he is having a stroke") is Verdict.CONFIRM
     assert verdict("watching a film and I am having a stroke") is Verdict.NONE  # of the writer: a figure of speech
     assert verdict("a film where he is having a stroke") is Verdict.NONE  # the story's content
     assert verdict("in the film he had a fit") is Verdict.NONE  # in the past
+
+
+def test_a_film_named_as_the_place_is_no_elsewhere_cue():
+    assert verdict("my husband collapsed at the film") is Verdict.EMERGENCY  # `setting`
+    assert verdict("my husband collapsed in the film") is Verdict.NONE
+
+
+def test_laughter_calms_a_sign_of_the_writer_only():
+    assert verdict("I collapsed lol") is Verdict.NONE
+    assert verdict("my husband collapsed lol") is Verdict.EMERGENCY  # typed nervously about someone else
 
 
 def test_the_long_past_of_a_who_clause_leaves_a_sign_stated_in_the_present_alone():
@@ -206,7 +218,8 @@ def test_a_bracket_that_does_not_close_is_a_located_error():
 def test_an_ordinary_cause_explains_a_vague_sign_of_its_own_concept_only():
     assert verdict("breathless after a run today") is Verdict.NONE
     assert verdict("breathless today") is Verdict.EMERGENCY
-    assert verdict("lips blue after a run") is Verdict.EMERGENCY  # a definite sign is never explained away
+    assert verdict("lips blue after a run") is Verdict.CONFIRM  # a definite sign is asked about, never left alone
+    assert verdict("lips blue") is Verdict.EMERGENCY
     assert verdict("after a run my husband collapsed") is Verdict.EMERGENCY  # not a cause of a collapse
 
 
