@@ -383,8 +383,11 @@ class EmergencyReader:
             return Verdict.NONE, False  # "the app went unresponsive", "our dog had a fit": not a person
         if _named_as_a_topic(start, context):
             return (Verdict.CONFIRM if has(Cue.NOW) else Verdict.NONE), False  # "what are the signs of a stroke?"
-        if has(Cue.BEFORE_TODAY) and has(Cue.PASSED) and not context.has_near(Cue.NOW, start, end):
-            return Verdict.NONE, False  # "my legs gave way last month, been fine since": over, and not today
+        passed_later = any(cue.value == Cue.PASSED and cue.start >= end for cue in context.cues)
+        if has(Cue.BEFORE_TODAY) and (has(Cue.PASSED) or passed_later) and not context.has_near(Cue.NOW, start, end):
+            # "my legs gave way last month, been fine since", "slurred last Saturday but I'd had six pints,
+            # fine since": over, and not today (it may be said to be over in a later part of the sentence)
+            return Verdict.NONE, False
         if _wished(start, context) or Cue.IRREALIS in between:
             return (Verdict.CONFIRM if context.has_near(Cue.NOW, start, end) else Verdict.NONE), False
         if has(Cue.ELSEWHERE) or (has(Cue.TONE) and not self._of_someone_else(start, said, context)):

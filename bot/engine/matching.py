@@ -236,6 +236,8 @@ UNSURE_PHRASES = (
     "dont know my family",
 )
 """Said with no answer, these mean "not sure" where it is a choice."""
+UNNOTICED = ("i havent noticed", "i dont notice", "i didnt notice", "i havent seen it", "i cant see it", "not noticed")
+"""The writer has not noticed what someone else says they see: a yes turns into "not sure"."""
 MANAGING = frozenset({"everything", "all", "manage", "normally", "fine", "ok", "okay", "cope"})
 """After "but … still", these say the person manages as before: "a bit weak but I can still do everything"."""
 EXCUSES = frozenset(
@@ -583,7 +585,9 @@ def _turned_by(context: SentenceContext, start: int, end: int) -> str | None:
     still do everything"); red-flag questions ask about what is new and what stays."""
     said = context.said
     turn = next((i for i in range(end, len(said)) if said[i] in TURNS), None)
-    if turn is None or set(said[:turn]) & HEDGES:
+    if turn is None:
+        return _added_after(context, end)
+    if set(said[:turn]) & HEDGES:
         return None  # "maybe a bit clumsy, but I always have been": the hedge decides (not sure)
     if any(cue.value == Cue.DISTANT_PAST and cue.start > turn for cue in context.cues):
         return "longstanding"
@@ -595,7 +599,28 @@ def _turned_by(context: SentenceContext, start: int, end: int) -> str | None:
         return "still"  # "it feels weak but when I test it it's fine": not sure either
     if set(said[turn:]) & EXCUSES:
         return "still"  # "sleepy yes but I've got a newborn": an ordinary reason, so not sure
+    if _unnoticed(said[turn:]):
+        return "still"  # "my wife says I shuffle more but I haven't noticed": not sure
     return None
+
+
+def _added_after(context: SentenceContext, end: int) -> str | None:
+    """`_turned_by` without a "but": a later part, after a comma, that opens by saying the trouble is old
+    ("I'm clumsy anyway, always have been, nothing new") or that the writer has not noticed it ("wife says I
+    shuffle, I don't notice it")."""
+    said = context.said
+    parts = sorted(pause for pause in context.sentence.pauses if pause >= end)
+    if any(cue.value == Cue.DISTANT_PAST and cue.start in parts for cue in context.cues):
+        return "longstanding"
+    if set(said[:end]) & HEDGES:
+        return None
+    return "still" if parts and _unnoticed(said[parts[0] :]) else None
+
+
+def _unnoticed(said: Sequence[str]) -> bool:
+    """The writer says they have not noticed it themselves."""
+    text = " ".join(said)
+    return any(phrase in text for phrase in UNNOTICED)
 
 
 def _plain_answer(said: str) -> str:

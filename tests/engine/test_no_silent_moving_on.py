@@ -104,6 +104,9 @@ def flags(parse: Callable[[str], Flow]) -> Engine:
         ("maybe I drop things but I always have", "not_sure"),  # the hedge decides
         ("I keep dropping things, it's getting worse", "yes"),
         ("I drop things yes but I've got a newborn", "not_sure"),  # an ordinary reason after "but"
+        ("I drop things, always have, nothing new", "no"),  # a later part that says it is old, without "but"
+        ("my wife says I drop things but I haven't noticed", "not_sure"),  # the writer has not seen it
+        ("my wife says I drop things, I haven't noticed", "not_sure"),
     ],
 )
 def test_a_yes_turned_round_by_but_reads_as_the_person_meant(flags: Engine, text: str, meant: str):

@@ -153,6 +153,8 @@ def test_an_event_over_before_today_is_left_alone_but_not_one_of_today():
     assert verdict("I collapsed last month") is Verdict.CONFIRM  # not said to be over
     assert verdict("I collapsed today and have been fine since") is Verdict.EMERGENCY
     assert verdict("I collapsed last month and have been fine since, today I ask about my eye") is Verdict.NONE
+    assert verdict("I collapsed last month but then fine since") is Verdict.NONE  # over, said in a later part
+    assert verdict("I collapsed last month but then") is Verdict.CONFIRM
 
 
 def test_a_now_after_a_wish_or_condition_is_no_now():
