@@ -263,8 +263,9 @@ class EmergencyReader:
         best = Reading(Verdict.NONE, considered=True, cause=_cause(matches[0], said))
         unless_at: dict[str, set[int]] = {}  # per concept, where its `unless` phrases start
         vague: list[_Vague] = []
+        spans = [(match.start, match.end) for match in matches]
         for match in matches:
-            verdict, only_vague = self._judge(match, said, context, unless_at, roles)
+            verdict, only_vague = self._judge(match, said, context, unless_at, roles, spans)
             if verdict > best.verdict:
                 best = Reading(verdict, match.value.concept, True, _cause(match, said))
             together = self.together.get(match.value.concept) if only_vague else None
@@ -347,6 +348,7 @@ class EmergencyReader:
         context: SentenceContext,
         unless_at: dict[str, set[int]],
         roles: list[_Roles],
+        spans: list[tuple[int, int]] = [],  # noqa: B006 (read only)
     ) -> tuple[Verdict, bool]:
         """The sign's verdict, and whether it is asked about only for being vague or said in the past
         tense, not for a hedge, a question or a film: such signs of two parts of the body add up (`together`)."""
@@ -359,6 +361,12 @@ class EmergencyReader:
             return Verdict.NONE, False
         fillers = match.value.fillers
         around = context.around(start, end)  # the clause's cues, found once for every question below
+        if len(spans) > 1:  # the "not" of another sign ("not moving, eyes closed, can't wake him") is that sign's
+            around = [
+                cue
+                for cue in around
+                if cue.value != Cue.NEGATION or not any(a <= cue.start < b and (a, b) != (start, end) for a, b in spans)
+            ]
         kinds_before = {cue.value for cue in around if cue.start < start}
         kinds = kinds_before | {cue.value for cue in around}
         between = {cue.value for cue in context.cues if cue.start in fillers} if fillers else set()
@@ -399,7 +407,7 @@ class EmergencyReader:
             return (Verdict.CONFIRM if here or now else Verdict.NONE), False
         if negation is Negation.UNSURE:
             return Verdict.CONFIRM, False
-        if has(Cue.MAYBE, before_only=True) or _asked(start, context):
+        if (has(Cue.MAYBE, before_only=True) and self._hedged(start, end, context, around)) or _asked(start, context):
             return Verdict.CONFIRM, False
         if not match.value.unclear and self._explained(concept, said, context, start):
             return Verdict.CONFIRM, False  # a definite sign is asked about, not explained away ("droopy from the jab")
@@ -412,6 +420,17 @@ class EmergencyReader:
         if recent or match.value.unclear:
             return Verdict.CONFIRM, True
         return Verdict.EMERGENCY, False
+
+    @staticmethod
+    def _hedged(start: int, end: int, context: SentenceContext, around: list[Found[int]]) -> bool:
+        """A `maybe` cue before the sign hedges it, unless it is in an earlier part and the sign's own part
+        says it is now: "911 told me to call back if he stops breathing, he's fitting now"."""
+        if not context.has_near(Cue.NOW, start, end):
+            return True
+        here = context.segment(start)
+        return any(
+            cue.value == Cue.MAYBE and cue.start < start and context.segment(cue.start) == here for cue in around
+        )
 
     def _long_past(self, start: int, said: tuple[str, ...], around: list[Found[int]]) -> bool:
         """Whether a `distant_past` cue of the clause puts the sign long ago. One followed by a `now` cue

@@ -242,6 +242,7 @@ MANAGING = frozenset({"everything", "all", "manage", "normally", "fine", "ok", "
 """After "but … still", these say the person manages as before: "a bit weak but I can still do everything"."""
 EXCUSES = frozenset(
     {"newborn", "baby", "twins", "toddler", "toddlers", "shift", "shifts", "nights", "unfit", "age", "pregnant"}
+    | {"stone", "overweight", "smoker"}
     | {"ship", "boat", "hungover", "drunk", "jetlag", "jetlagged"}
 )
 """After "but", an ordinary reason for a sign: the yes before it becomes "not sure"."""

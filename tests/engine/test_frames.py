@@ -32,7 +32,7 @@ words:
   limp: ["limp", "weak"]
 frames:
   stroke:
-    ask: [[unable, move, limb], [speech, garbled], [limb, limp]]
+    ask: [[unable, move, limb], [speech, garbled], [limb, limp], [not_word, +move]]
     together: [[speech, garbled], [limb]]
   breathing:
     fire: [[lips, blue], [not_word, +breathe]]
@@ -169,3 +169,8 @@ def test_together_names_known_word_classes_in_two_or_more_parts():
             continue
         [problem] = problems
         assert what in problem.what and problem.line == text.splitlines().index(f"    {broken}") + 1
+
+
+def test_the_not_of_one_sign_does_not_negate_the_next():
+    assert verdict("not lifting, lips blue") is Verdict.EMERGENCY  # "not" is the first sign's own word
+    assert verdict("not lips blue") is Verdict.NONE  # a negation of its own still negates

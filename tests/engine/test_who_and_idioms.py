@@ -186,6 +186,12 @@ def test_a_definite_sign_of_someone_else_in_the_present_beside_a_film_is_asked_a
     assert verdict("in the film he had a fit") is Verdict.NONE  # in the past
 
 
+def test_a_hedge_in_an_earlier_part_gives_way_to_now_in_the_signs_own_part():
+    assert verdict("worried, he is having a stroke now") is Verdict.EMERGENCY
+    assert verdict("worried he is having a stroke now") is Verdict.CONFIRM  # the hedge in the same part
+    assert verdict("worried, he is having a stroke") is Verdict.CONFIRM
+
+
 def test_a_film_named_as_the_place_is_no_elsewhere_cue():
     assert verdict("my husband collapsed at the film") is Verdict.EMERGENCY  # `setting`
     assert verdict("my husband collapsed in the film") is Verdict.NONE
