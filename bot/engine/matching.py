@@ -227,6 +227,7 @@ UNSURE_PHRASES = (
     "think i was just",
     "think it was just",
     "hard to say",
+    "hard to know",
     "really cant say",
     "so i cant say",
     "couldnt tell you",
@@ -242,7 +243,7 @@ MANAGING = frozenset({"everything", "all", "manage", "normally", "fine", "ok", "
 """After "but … still", these say the person manages as before: "a bit weak but I can still do everything"."""
 EXCUSES = frozenset(
     {"newborn", "baby", "twins", "toddler", "toddlers", "shift", "shifts", "nights", "unfit", "age", "pregnant"}
-    | {"stone", "overweight", "smoker"}
+    | {"stone", "overweight", "smoker", "everyone", "everybody"}
     | {"ship", "boat", "hungover", "drunk", "jetlag", "jetlagged"}
 )
 """After "but", an ordinary reason for a sign: the yes before it becomes "not sure"."""
@@ -552,7 +553,18 @@ class ChoiceMatcher:
             found = [years for context in parsed.contexts for years in ages(context.said)]
             return _read_as(self.by_range([years * YEAR for years in found]), found, "years")
         amounts = [amount.days for context in parsed.contexts for amount in durations(context.said)]
+        said = {word for context in parsed.contexts for word in context.said}
+        if amounts and NOT_SURE in self.values and self._either_side(amounts, said):
+            return Match(NOT_SURE, how="hedge", phrase="less or more")
         return _read_as(self.by_range(amounts), amounts, "days")
+
+    def _either_side(self, amounts: list[float], said: set[str]) -> bool:
+        """ "a couple of weeks, maybe a bit less maybe more": an amount near where two choices meet, said to
+        be possibly on either side of it, is not sure."""
+        if not ({"less", "more"} <= said or {"under", "over"} <= said):
+            return False
+        meets = [span.low for span, _ in self.ranges if span.low > 0]
+        return any(low / 2 <= amount <= low * 2 for amount in amounts for low in meets)
 
     def by_range(self, amounts: list[float]) -> Match:
         """The choice whose range holds every amount; candidates when they fall in different ones."""

@@ -7,8 +7,10 @@ from datetime import date
 import pytest
 
 from bot.engine import quantities
+from bot.engine.matching import ChoiceMatcher
 from bot.engine.quantities import ages, durations
 from bot.engine.text import words
+from tests.engine.test_language_validation import WITH_DURATION
 
 
 @pytest.fixture
@@ -81,3 +83,16 @@ def test_a_birth_year_gives_an_age(december: None):
 def test_an_amount_or_more_has_no_upper_end(text: str, found: list[float]):
     """ "a week or more" may be more than two weeks: a range, which a boundary between them makes ambiguous."""
     assert days(text) == found
+
+
+def test_an_amount_near_where_two_choices_meet_said_on_either_side_is_not_sure(parse):
+    step = parse(
+        WITH_DURATION.replace(
+            "value: long, range: {from: 2 weeks}}",
+            'value: long, range: {from: 2 weeks}}\n      - {label: "Not sure", value: not_sure}',
+        )
+    ).steps["how_long"]
+    matcher = ChoiceMatcher(step)
+    assert matcher.match("a couple of weeks, maybe a bit less maybe more") == "not_sure"
+    assert matcher.match("a couple of weeks") == "long"
+    assert matcher.match("3 months, more or less") == "long"  # far from where the choices meet
