@@ -247,6 +247,8 @@ EXCUSES = frozenset(
     | {"ship", "boat", "hungover", "drunk", "jetlag", "jetlagged"}
 )
 """After "but", an ordinary reason for a sign: the yes before it becomes "not sure"."""
+_REASON_UNKNOWN = re.compile(r"\b(?:no idea|dont know|not sure|cant tell|who knows) why\b")
+"""Not knowing why something happens ("waking with headaches, no idea why") is no doubt about whether it does."""
 ALL_FINE = frozenset({"fine", "normal", "ok", "okay", "good", "alright", "same", "great", "grand"})
 """After a leading no, these say what is fine: "no, both of those are fine" is no."""
 
@@ -343,7 +345,8 @@ class ChoiceMatcher:
         for reading in (self._quantity, self._mentioned):
             found = reading(parsed)
             if found is not NOTHING:
-                hedged = set(plain.replace("?", " ").split()) & HEDGES or any(p in plain for p in UNSURE_PHRASES)
+                doubt = _REASON_UNKNOWN.sub("", plain)  # "no idea why" doubts the cause, not the answer
+                hedged = set(doubt.replace("?", " ").split()) & HEDGES or any(p in doubt for p in UNSURE_PHRASES)
                 if found.value == YES and NOT_SURE in self.values and hedged:
                     return Match(NOT_SURE, how="hedge", phrase=found.phrase)  # "maybe a bit clumsier"
                 if found.value == NO and NOT_SURE in self.values and "not sure" in plain:

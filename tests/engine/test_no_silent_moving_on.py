@@ -107,6 +107,7 @@ def flags(parse: Callable[[str], Flow]) -> Engine:
         ("I drop things, always have, nothing new", "no"),  # a later part that says it is old, without "but"
         ("my wife says I drop things but I haven't noticed", "not_sure"),  # the writer has not seen it
         ("my wife says I drop things, I haven't noticed", "not_sure"),
+        ("I drop things, no idea why", "yes"),  # not knowing why is no doubt about whether
     ],
 )
 def test_a_yes_turned_round_by_but_reads_as_the_person_meant(flags: Engine, text: str, meant: str):
