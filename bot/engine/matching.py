@@ -228,6 +228,8 @@ UNSURE_PHRASES = (
     "think it was just",
     "hard to say",
     "hard to know",
+    "cant say how often",
+    "cant say for sure",
     "really cant say",
     "so i cant say",
     "couldnt tell you",
@@ -247,6 +249,8 @@ EXCUSES = frozenset(
     | {"ship", "boat", "hungover", "drunk", "jetlag", "jetlagged"}
 )
 """After "but", an ordinary reason for a sign: the yes before it becomes "not sure"."""
+NEAR = (0.7, 1.5)
+"""An amount this near where two choices meet (as a share of it) may be on either side when said so."""
 _REASON_UNKNOWN = re.compile(r"\b(?:no idea|dont know|not sure|cant tell|who knows) why\b")
 """Not knowing why something happens ("waking with headaches, no idea why") is no doubt about whether it does."""
 ALL_FINE = frozenset({"fine", "normal", "ok", "okay", "good", "alright", "same", "great", "grand"})
@@ -542,6 +546,10 @@ class ChoiceMatcher:
         if len(values) == 1:
             negated = all(flipped for value, _, flipped in seen if value == values[0])
             return Match(values[0], how="negated mention" if negated else "mention", phrase=phrases)
+        explaining = [choice.value for choice in self.step.choices if choice.explains and choice.value in values]
+        if len(explaining) == 1 and set(values) == {YES, explaining[0]}:
+            # "night shifts so yeah sleepy in the day": the yes, with the ordinary reason the choice names
+            return Match(explaining[0], how="mention", phrase=phrases)
         if self.step.combined is not None:
             return Match(self.step.combined, how="combined", phrase=phrases)
         return Match(candidates=tuple(v for v in self.values if v in values), how="mention", phrase=phrases)
@@ -562,12 +570,17 @@ class ChoiceMatcher:
         return _read_as(self.by_range(amounts), amounts, "days")
 
     def _either_side(self, amounts: list[float], said: set[str]) -> bool:
-        """ "a couple of weeks, maybe a bit less maybe more": an amount near where two choices meet, said to
-        be possibly on either side of it, is not sure."""
-        if not ({"less", "more"} <= said or {"under", "over"} <= said):
+        """ "a couple of weeks, maybe a bit less maybe more", "…maybe, or a bit less, I dunno": an amount near
+        where two choices meet, said to be possibly on the other side of it, is not sure."""
+        down, up = bool(said & {"less", "under"}), bool(said & {"more", "over"})
+        if not ((down and up) or ((down or up) and said & HEDGES)):
             return False
         meets = [span.low for span, _ in self.ranges if span.low > 0]
-        return any(low / 2 <= amount <= low * 2 for amount in amounts for low in meets)
+        return any(
+            low * NEAR[0] <= amount <= low * NEAR[1] and ((down and up) or (down if amount >= low else up))
+            for amount in amounts
+            for low in meets
+        )
 
     def by_range(self, amounts: list[float]) -> Match:
         """The choice whose range holds every amount; candidates when they fall in different ones."""

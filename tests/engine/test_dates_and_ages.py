@@ -96,3 +96,5 @@ def test_an_amount_near_where_two_choices_meet_said_on_either_side_is_not_sure(p
     assert matcher.match("a couple of weeks, maybe a bit less maybe more") == "not_sure"
     assert matcher.match("a couple of weeks") == "long"
     assert matcher.match("3 months, more or less") == "long"  # far from where the choices meet
+    assert matcher.match("ten days maybe more") == "not_sure"  # perhaps across
+    assert matcher.match("3 weeks maybe more") == "long"  # further from it, not across

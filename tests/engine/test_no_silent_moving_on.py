@@ -154,3 +154,15 @@ def test_a_question_back_that_ends_with_you_mean_is_asked_about(flags: Engine):
 def test_a_question_back_asking_what_the_question_means_is_asked_about(flags: Engine):
     moved, _ = flags.advance(Conversation(flow_id="tiny", step="place", version=1), Typed("a weak grip? like a jar?"))
     assert "place" not in moved.answers
+
+
+def test_a_yes_with_the_reason_an_explaining_choice_names_is_that_choice(parse: Callable[[str], Flow]):
+    flag = FLAG.replace(
+        '      - {label: "No", value: "no"}',
+        '      - {label: "Only with a reason", value: reason, explains: true, mentions: ["newborn"]}\n'
+        '      - {label: "No", value: "no"}',
+    )
+    flow = TINY.replace("start: weakness", "start: place").replace("steps:\n", "steps:\n" + flag)
+    engine = Engine({"tiny": parse(flow)})
+    moved, _ = engine.advance(Conversation(flow_id="tiny", step="place", version=1), Typed("newborn so I drop things"))
+    assert moved.answers.get("place") == "reason"
