@@ -199,14 +199,25 @@ class EmergencyReader:
         """`read` for text already split into sentences (the engine splits each message once)."""
         best = CALM
         vague: list[_Vague] = []
-        for sentence in found:
+        for index, sentence in enumerate(found):
             reading = self._sentence(sentence)
+            if reading.verdict is Verdict.CONFIRM and index + 1 < len(found) and self._only_elsewhere(found[index + 1]):
+                # "Would it be bad if my arm went numb suddenly? hypothetically": the afterword says what it was
+                reading = replace(reading, verdict=Verdict.NONE, vague=())
             if reading.verdict > best.verdict or (reading.considered and not best.considered):
                 best = reading
                 if best.verdict is Verdict.EMERGENCY:
                     return best
             vague += reading.vague
         return self._together(vague) or best
+
+    def _only_elsewhere(self, sentence: Sentence) -> bool:
+        """A sentence of a few words that are all an `elsewhere` cue: "hypothetically", "just asking", "jk"."""
+        said = sentence.words
+        if not said or len(said) > AFTERWORD_WORDS:
+            return False
+        cues = [cue for cue in self.cues.scan(sentence, said).cues if cue.value == Cue.ELSEWHERE]
+        return {i for cue in cues for i in range(cue.start, cue.end)} == set(range(len(said)))
 
     def _together(self, vague: list[_Vague]) -> Reading | None:
         """An emergency when vague signs of two parts of the body are said in one message ("his speech
@@ -512,6 +523,9 @@ FIRST_PERSON = frozenset({"i", "im", "ive", "id", "me", "we", "were", "us"})
 """The writer, whose present-tense sign beside a film or a joke is more often a figure of speech."""
 TELLING = frozenset({"where", "who", "whose", "about", "if"})
 """Words that tell a story's or a case's content: "a film where a man has a seizure", "if someone is choking"."""
+
+AFTERWORD_WORDS = 4
+"""At most this many words in a sentence that only says the one before was not real ("hypothetically")."""
 
 GIVEN_REACH = 4
 """Words between a `because` word and the ordinary cause it gives: "cos I slept on it"."""

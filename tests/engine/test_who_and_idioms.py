@@ -192,6 +192,12 @@ def test_a_hedge_in_an_earlier_part_gives_way_to_now_in_the_signs_own_part():
     assert verdict("worried, he is having a stroke") is Verdict.CONFIRM
 
 
+def test_an_afterword_that_only_says_it_was_not_real_settles_a_question():
+    assert verdict("legs dead. Film.") is Verdict.NONE  # "…? hypothetically"
+    assert verdict("legs dead. The film was long and my arm hurt") is Verdict.CONFIRM  # more than an afterword
+    assert verdict("I had a fit. Film.") is Verdict.EMERGENCY  # never an alarm
+
+
 def test_a_film_named_as_the_place_is_no_elsewhere_cue():
     assert verdict("my husband collapsed at the film") is Verdict.EMERGENCY  # `setting`
     assert verdict("my husband collapsed in the film") is Verdict.NONE
