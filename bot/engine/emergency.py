@@ -424,7 +424,7 @@ class EmergencyReader:
             return Verdict.CONFIRM, False  # a definite sign is asked about, not explained away ("droopy from the jab")
         if context.now(start, end) or Cue.NOW in between:  # "he's still fitting": now between the frame's words
             return Verdict.EMERGENCY, False
-        if not match.value.unclear and self._said_in_present(start, said):
+        if not match.value.unclear and self._said_in_present(start, said, end):
             recent = any(self._makes_past(cue, end, said) for cue in around)
         else:
             recent = has(Cue.RECENT_PAST) or has(Cue.PASSED)
@@ -484,13 +484,18 @@ class EmergencyReader:
             return False
         if said[cue.start] not in self.past_verbs:
             return True
+        if cue.end < len(said) and said[cue.end].endswith("ing"):
+            return False  # "…, he was eating grapes": what was going on, not when the sign was
         return cue.start >= end and said[cue.start - 1] not in self.present_words
 
-    def _said_in_present(self, start: int, said: tuple[str, ...]) -> bool:
+    def _said_in_present(self, start: int, said: tuple[str, ...], end: int = 0) -> bool:
         """The sign's own verb is in the present ("isn't responding", "has collapsed", "is just lying
-        there"), at its first word or just before it, past one adverb."""
+        there"), at its first word or just before it, past one adverb, or (given the sign's `end`) between
+        its words ("his face is turning grey")."""
         present = self.present_words
         if said[start] in present or (start and said[start - 1] in present):
+            return True
+        if not present.isdisjoint(said[start:end]):
             return True
         return start >= 2 and said[start - 1] in PRESENT_ADVERBS and said[start - 2] in present
 

@@ -54,7 +54,9 @@ HEDGES = frozenset({"maybe", "perhaps", "possibly", "unsure", "dunno", "idk", "p
 """Words that turn a leading yes or no into "not sure" ("no... maybe", "yes I think, not sure")."""
 AGREEING = frozenset({"yes", "yeah", "yep", "yup", "ya", "yea", "aye", "yess", "yesss"})
 """A yes word that may open a plain statement of what is so ("yes food sticks more than it used to")."""
-SOFTENERS = frozenset({("a", "bit"), ("a", "little"), ("bit",), ("kinda",), ("sort", "of"), ("kind", "of")})
+SOFTENERS = frozenset(
+    {("a", "bit"), ("a", "little"), ("a", "little", "bit"), ("bit",), ("kinda",), ("sort", "of"), ("kind", "of")}
+)
 """Before a yes, these soften it without taking it back: "a bit yeah, mostly at night" is yes."""
 DENYING = frozenset(
     {"no", "not", "never", "nothing", "none", "nope", "nah", "dont", "cant", "isnt", "havent", "hasnt", "didnt"}
@@ -239,7 +241,14 @@ UNSURE_PHRASES = (
     "dont know my family",
 )
 """Said with no answer, these mean "not sure" where it is a choice."""
-UNNOTICED = ("i havent noticed", "i dont notice", "i didnt notice", "i havent seen it", "i cant see it", "not noticed")
+UNNOTICED = (
+    "i havent noticed",
+    "i dont notice",
+    "i didnt notice",
+    "i havent seen it",
+    "i cant see it",
+    "not noticed",
+) + ("havent weighed", "havent checked", "not checked", "havent measured")
 """The writer has not noticed what someone else says they see: a yes turns into "not sure"."""
 MANAGING = frozenset({"everything", "all", "manage", "normally", "fine", "ok", "okay", "cope"})
 """After "but … still", these say the person manages as before: "a bit weak but I can still do everything"."""
@@ -414,11 +423,21 @@ class ChoiceMatcher:
             value = NO  # "no cramps, only the twitches", "No vomiting or runs, no gym, …"
         if value is None or value == NOT_SURE:
             return value
+        if tuple(opening) in SOFTENERS and self._yes_mentioned(parsed, after=cut):
+            return None  # "a bit, cancelled plans with friends twice": what follows says how much
         rest = {word for context in parsed.contexts for word in context.said} - set(first.said[:cut])
         whole = " ".join(word for context in parsed.contexts for word in context.said)
         if rest & (HEDGES | TURNS) or any(phrase in whole for phrase in UNSURE_PHRASES):
             return None
         return value
+
+    def _yes_mentioned(self, parsed: Parsed, after: int) -> bool:
+        """A yes-mention after the first `after` words of the reply."""
+        return any(
+            hit.value == YES and (index or hit.start >= after)
+            for index, context in enumerate(parsed.contexts)
+            for hit in self.mentions.find(context.said)
+        )
 
     def _closing(self, parsed: Parsed) -> str | None:
         """An answer drawn as a conclusion after the last comma: "Can still lift a ewe on my own, so no"."""

@@ -166,3 +166,12 @@ def test_a_yes_with_the_reason_an_explaining_choice_names_is_that_choice(parse: 
     engine = Engine({"tiny": parse(flow)})
     moved, _ = engine.advance(Conversation(flow_id="tiny", step="place", version=1), Typed("newborn so I drop things"))
     assert moved.answers.get("place") == "reason"
+
+
+def test_a_softened_no_followed_by_a_yes_mention_is_read_by_the_mention(parse: Callable[[str], Flow]):
+    flag = FLAG.replace('      - {label: "No", value: "no"}', '      - {label: "No", value: "no", synonyms: ["a bit"]}')
+    flow = TINY.replace("start: weakness", "start: place").replace("steps:\n", "steps:\n" + flag)
+    engine = Engine({"tiny": parse(flow)})
+    start = Conversation(flow_id="tiny", step="place", version=1)
+    assert engine.advance(start, Typed("a bit, dropping things all week"))[0].answers.get("place") == "yes"
+    assert engine.advance(start, Typed("a bit, nothing more"))[0].answers.get("place") == "no"

@@ -29,7 +29,7 @@ words:
   determiner: ["my", "our", "the", "his", "a"]
   opener: ["and", "think"]
   present: ["is", "isn't", "has", "am"]
-  past_verb: ["had", "went", "got"]
+  past_verb: ["had", "went", "got", "were"]
   because: ["cos", "because"]
 frames:
   stroke:
@@ -258,6 +258,12 @@ def test_a_sign_stated_in_the_present_is_not_put_in_the_past_by_what_led_to_it()
     assert verdict("he has collapsed, he went home after") is Verdict.CONFIRM  # a past verb after the sign
 
 
+def test_what_was_going_on_or_a_present_verb_inside_the_sign_keeps_it_in_the_present():
+    assert verdict("he has collapsed, we were eating") is Verdict.EMERGENCY  # what was going on
+    assert verdict("he has collapsed, we were there") is Verdict.CONFIRM
+    assert verdict("got stung and my face is drooping") is Verdict.EMERGENCY  # "is" between the frame's words
+
+
 def test_a_sign_inside_a_longer_sign_of_its_kind_is_judged_as_that_one():
     assert verdict("he would be having a stroke") is Verdict.NONE  # "a stroke" is part of the wish too
     assert verdict("he is having a stroke") is Verdict.EMERGENCY
@@ -280,8 +286,8 @@ def test_a_sign_stated_before_a_question_is_not_made_a_question():
 
 
 def test_were_with_an_apostrophe_is_we_are_not_a_past_tense():
-    assert verdict("we're at home and he isn't responding") is Verdict.EMERGENCY
-    assert verdict("we were at home and he isn't responding") is Verdict.CONFIRM  # "were" is past
+    assert verdict("we're at home and he collapsed") is Verdict.EMERGENCY
+    assert verdict("we were at home and he collapsed") is Verdict.CONFIRM  # "were" is past
 
 
 def test_an_ordinary_cause_given_as_a_reason_after_the_sign_explains_it():
