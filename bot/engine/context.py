@@ -227,9 +227,10 @@ class SentenceContext:
         end = min((cut for cut in cuts if cut > index), default=len(self.said))
         return start, end
 
-    def has_near(self, kind: int, start: int, end: int) -> bool:
-        """A cue of `kind` in the comma-bounded part around the phrase (narrower than its clause)."""
-        low, high = self.segment(start)
+    def has_near(self, kind: int, start: int, end: int, *, fine: bool = False) -> bool:
+        """A cue of `kind` in the comma-bounded part around the phrase (narrower than its clause); with
+        `fine`, also bounded by "and" and a new subject (`segment`)."""
+        low, high = self.segment(start, fine=fine)
         return any(cue.value == kind and low <= cue.start < high for cue in self.around(start, end))
 
     def has(self, kind: int, start: int, end: int, before_only: bool = False) -> bool:

@@ -422,7 +422,12 @@ class EmergencyReader:
             return Verdict.CONFIRM, False
         if not match.value.unclear and self._explained(concept, said, context, start):
             return Verdict.CONFIRM, False  # a definite sign is asked about, not explained away ("droopy from the jab")
-        if context.now(start, end) or Cue.NOW in between:  # "he's still fitting": now between the frame's words
+        # "he's still fitting": now between the frame's words. A sign put before today is now only when "now"
+        # is said beside it: "had a TIA last spring and I'm on clopidogrel now" is history.
+        said_now = context.now(start, end) and (
+            not has(Cue.BEFORE_TODAY) or context.has_near(Cue.NOW, start, end, fine=True)
+        )
+        if said_now or Cue.NOW in between:
             return Verdict.EMERGENCY, False
         if not match.value.unclear and self._said_in_present(start, said, end):
             recent = any(self._makes_past(cue, end, said) for cue in around)

@@ -199,6 +199,8 @@ ASKING_OPENINGS = frozenset(
 """Openings that ask back even without a question mark."""
 LIKE_WHAT = frozenset({"a", "an", "the", "when", "if", "what", "how", "this", "that", "my", "in"})
 """A question opening "like a…", "like when…" asks what the bot's question means ("like a bruise?")."""
+OPENING_FILLERS = frozenset({"hmm", "hm", "hmmm", "um", "umm", "er", "erm", "uh", "uhh", "ok", "okay", "so", "well"})
+"""Sounds before a question back: "hmm what counts as right now?" still asks."""
 CONCLUDING = frozenset({"so", "therefore", "thus"})
 """Words that open an answer drawn from what was said before: "…, so no"."""
 TURNS = frozenset({"but", "though", "although", "except", "apart", "however", "actually"})
@@ -254,7 +256,7 @@ MANAGING = frozenset({"everything", "all", "manage", "normally", "fine", "ok", "
 """After "but … still", these say the person manages as before: "a bit weak but I can still do everything"."""
 EXCUSES = frozenset(
     {"newborn", "baby", "twins", "toddler", "toddlers", "shift", "shifts", "nights", "unfit", "age", "pregnant"}
-    | {"stone", "overweight", "smoker", "everyone", "everybody"}
+    | {"stone", "overweight", "smoker", "everyone", "everybody", "clumsy"}
     | {"ship", "boat", "hungover", "drunk", "jetlag", "jetlagged"}
 )
 """After "but", an ordinary reason for a sign: the yes before it becomes "not sure"."""
@@ -689,7 +691,10 @@ def _asks_back(parsed: Parsed) -> bool:
     lot?"): a question whose last part opens with a question word. It is asked about, not taken as an answer."""
     for context in parsed.contexts:
         sentence = context.sentence
-        if any(sentence.words[:size] in ASKING_OPENINGS for size in (1, 2, 4)):
+        words = sentence.words
+        while words and words[0] in OPENING_FILLERS:
+            words = words[1:]  # "hmm what counts as right now?"
+        if any(words[:size] in ASKING_OPENINGS for size in (1, 2, 4)):
             return True  # "what do you mean by sudden weakness", with or without a question mark
         if sentence.words[-2:] == ("you", "mean"):
             return True  # "what kind of dent do you mean"

@@ -261,6 +261,8 @@ DECADES = {
 DECADE_PART = {"early": (0, 3), "mid": (3, 7), "late": (7, 10)}
 ALMOST = frozenset({"turning", "turn", "almost", "nearly", "soon", "under", "below", "younger", "less"})
 """Before an age, it is not reached yet: "turning 50 next month" is 49, "under 50" is below 50."""
+FUTURE = frozenset({"ill", "will", "gonna", "shall", "going", "hell", "shell"})
+"""With "be" just before an age, it is still to come: "I'll be 50 in January" is 49."""
 PAST_AGE = frozenset({"over", "above", "older", "more"})
 """Before an age, it is passed: "over 60"."""
 NOT_AGES = frozenset({*UNITS, "cups", "cup", "times", "kg", "kilos", "stone", "lbs", "pounds", "am", "pm"}) - {
@@ -295,7 +297,8 @@ def ages(said: tuple[str, ...]) -> list[float]:
         after = said[index + used] if index + used < len(said) else ""
         if after not in NOT_AGES and 1 <= value <= 120:
             before = set(said[max(0, index - 2) : index])
-            if ALMOST & before or "next" in said[index + used : index + used + 2]:
+            future = said[index - 1 : index] == ("be",) and not FUTURE.isdisjoint(said[max(0, index - 3) : index])
+            if ALMOST & before or future or "next" in said[index + used : index + used + 2]:
                 value -= 0.5
             elif PAST_AGE & before:
                 value += 0.5

@@ -58,6 +58,8 @@ def test_the_same_words_mean_another_duration_on_another_day(monkeypatch: pytest
         ("fifty two", [52.0]),
         ("turning 50 next month", [49.5]),
         ("under 50", [49.5]),
+        ("I'll be 50 in January", [49.5]),  # still to come
+        ("I must be 50", [50.0]),
         ("over 60", [60.5]),
         ("late forties", [47.0, 49.99]),
         ("twitching for 3 days, 2 cups a day", []),

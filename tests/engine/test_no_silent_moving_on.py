@@ -144,6 +144,13 @@ def test_a_question_back_that_opens_with_where_is_asked_about(flags: Engine):
     assert "place" not in moved.answers
 
 
+def test_a_question_back_after_a_hmm_is_asked_about(flags: Engine):
+    moved, _ = flags.advance(
+        Conversation(flow_id="tiny", step="place", version=1), Typed("hmm what counts as a weak grip")
+    )
+    assert "place" not in moved.answers
+
+
 def test_a_question_back_that_ends_with_you_mean_is_asked_about(flags: Engine):
     moved, _ = flags.advance(
         Conversation(flow_id="tiny", step="place", version=1), Typed("what kind of weak grip do you mean")

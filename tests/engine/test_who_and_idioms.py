@@ -155,6 +155,9 @@ def test_an_event_over_before_today_is_left_alone_but_not_one_of_today():
     assert verdict("I collapsed last month and have been fine since, today I ask about my eye") is Verdict.NONE
     assert verdict("I collapsed last month but then fine since") is Verdict.NONE  # over, said in a later part
     assert verdict("I collapsed last month but then") is Verdict.CONFIRM
+    # A sign put before today is now only when "now" is said beside it, not of something else after "and I".
+    assert verdict("he went and collapsed last month and I am tired now") is Verdict.CONFIRM
+    assert verdict("he went and collapsed last month and now") is Verdict.EMERGENCY
 
 
 def test_a_now_after_a_wish_or_condition_is_no_now():
