@@ -466,9 +466,10 @@ class EmergencyReader:
         return any(cue.end > start or RELATIVE.isdisjoint(said[: cue.start]) for cue in distant)
 
     def _of_someone_else(self, start: int, said: tuple[str, ...], context: SentenceContext) -> bool:
-        """The nearest person named before the sign, back to the last comma, is not the writer."""
+        """The nearest person named before the sign (or as its first word: "he's collapsed"), back to the last
+        comma, is not the writer."""
         low = max((pause for pause in context.sentence.pauses if pause <= start), default=0)
-        people = [hit.start for hit in self.roles.find(said) if hit.value == "person" and low <= hit.start < start]
+        people = [hit.start for hit in self.roles.find(said) if hit.value == "person" and low <= hit.start <= start]
         return bool(people) and said[max(people)] not in FIRST_PERSON
 
     def _of_someone_here(self, start: int, said: tuple[str, ...], context: SentenceContext) -> bool:

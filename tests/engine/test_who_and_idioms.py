@@ -24,11 +24,11 @@ words:
   lips: ["lips"]
   unable: ["can't", "cannot"]
   stand: ["~stand"]
-  person: ["i", "he", "she", "my husband", "walker", "driver"]
+  person: ["i", "he", "he's", "she", "my husband", "walker", "driver"]
   thing: ["laptop", "app", "dog", "bike", "car"]
   determiner: ["my", "our", "the", "his", "a"]
   opener: ["and", "think"]
-  present: ["is", "isn't", "has", "am"]
+  present: ["is", "isn't", "has", "am", "he's"]
   past_verb: ["had", "went", "got", "were"]
   because: ["cos", "because"]
 frames:
@@ -56,7 +56,7 @@ cues:
 """
 CONCEPTS = [
     Interrupt("stroke", ("a stroke", "having a stroke"), "emergency"),
-    Interrupt("collapse", ("collapsed", "isn't responding", "had a fit"), "emergency"),
+    Interrupt("collapse", ("collapsed", "isn't responding", "had a fit", "he's collapsed"), "emergency"),
     Interrupt(
         "seizure", ("seizing", "eyes rolled back"), "emergency", unclear=("legs dead",), unless=("seizing on", "gym")
     ),
@@ -186,6 +186,7 @@ def test_a_definite_sign_of_someone_else_in_the_present_beside_a_film_is_asked_a
     assert verdict("watching a film and he is having a stroke") is Verdict.CONFIRM
     assert verdict("watching a film and I am having a stroke") is Verdict.NONE  # of the writer: a figure of speech
     assert verdict("a film where he is having a stroke") is Verdict.NONE  # the story's content
+    assert verdict("film night, he's collapsed") is Verdict.CONFIRM  # the person is the sign's first word
     assert verdict("in the film he had a fit") is Verdict.NONE  # in the past
 
 
