@@ -359,7 +359,7 @@ class EmergencyReader:
         context: SentenceContext,
         unless_at: dict[str, set[int]],
         roles: list[_Roles],
-        spans: list[tuple[int, int]] = [],  # noqa: B006 (read only)
+        spans: Sequence[tuple[int, int]] = (),
     ) -> tuple[Verdict, bool]:
         """The sign's verdict, and whether it is asked about only for being vague or said in the past
         tense, not for a hedge, a question or a film: such signs of two parts of the body add up (`together`)."""
