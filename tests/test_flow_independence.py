@@ -10,9 +10,10 @@ fail, and then through `twitchcheck test`'s runner, with a transcript. Any other
 once more, alone, in the same setting: one that reads the flow fails again, one that only lost a race on a
 busy machine does not.
 
-The child run skips this test (no recursion) and the few slow tests that read no flow at all: they
+The child run skips this test (no recursion), the few slow tests that read no flow at all: they
 cannot depend on it, and leaving them out keeps CI's time in bounds (`SLOW_AND_FLOW_FREE`; a test
-below checks that those files name no flow).
+below checks that those files name no flow), and the language corpus and fresh rounds, which are the flow's
+own cases (`ROUNDS_AND_CORPUS`).
 """
 
 from __future__ import annotations
@@ -59,6 +60,15 @@ SLOW_AND_FLOW_FREE = (
 """Test files the child run leaves out: among the slowest (stress runs, a real Redis, many cuts and
 restarts), and they read no flow under test: their flows are fixture flows, or none."""
 
+ROUNDS_AND_CORPUS = (
+    "tests/engine/test_fresh_rounds.py",
+    "tests/engine/test_shipped_flows.py::test_the_language_corpus_meets_its_targets",
+)
+"""The flow's own language cases (the corpus and forty-odd fresh rounds, about half a minute), left out of the
+child run too: they may fail on an edited flow by design (`FLOWS_OWN_CASES`), and the child run is there to
+show that no *other* test depends on the flow. (`twitchcheck test`, run first on the edited copy, runs the
+corpus with transcripts.)"""
+
 FLOW_FIXTURES = {"loaded", "bot", "engine", "twitching", "shipped", "project", "good", "content"}
 """Fixtures that load the flows or content under test (tests/e2e, tests/engine and tests/studio conftest)."""
 FLOW_NAMES = ("tests.support.flows", "SHIPPED", "main_flow", "FLOWS_DIR", "CONTENT_DIR")
@@ -95,7 +105,9 @@ def test_a_question_inserted_in_the_yaml_fails_only_the_flows_own_cases(tmp_path
         assert TRANSCRIPT.search(failure), failure
 
     report = tmp_path / "inner.xml"
-    left_out = [f"--ignore={path}" for path in SLOW_AND_FLOW_FREE]
+    left_out = [f"--ignore={path}" for path in SLOW_AND_FLOW_FREE] + [
+        f"--deselect={test}" for test in ROUNDS_AND_CORPUS
+    ]
     run = subprocess.run(
         [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", f"--junitxml={report}", *left_out],
         cwd=ROOT,

@@ -50,6 +50,7 @@ import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from enum import IntEnum
+from typing import NamedTuple
 
 from rapidfuzz import process
 from rapidfuzz.distance import DamerauLevenshtein
@@ -110,8 +111,9 @@ class Reading:
 CALM = Reading(Verdict.NONE)
 
 
-@dataclass(frozen=True, slots=True)
-class _Phrase:
+class _Phrase(NamedTuple):
+    """A listed phrase, pattern or frame found in a sentence (a named tuple: made for every frame hit)."""
+
     concept: str
     unclear: bool
     fillers: frozenset[int] = frozenset()

@@ -26,7 +26,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Iterator, Mapping, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from types import MappingProxyType
 
 from bot.engine.second_reader import SecondReader
@@ -187,7 +187,8 @@ class FrameReader:
             if chained is not None:
                 last, fillers = chained
                 if fillers:
-                    frame_hit = replace(frame_hit, fillers=frozenset(fillers))
+                    hit = frame_hit
+                    frame_hit = FrameHit(hit.concept, hit.unclear, frozenset(fillers), hit.declared, hit.line)
                 yield Found(start, last, frame_hit)
                 return
 

@@ -10,7 +10,7 @@ import re
 import unicodedata
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
-from typing import Generic, TypeVar
+from typing import Generic, NamedTuple, TypeVar
 
 from bot.engine.spelling import ordinary_words
 
@@ -98,9 +98,8 @@ def sentences(text: str) -> list[Sentence]:
     return found
 
 
-@dataclass(frozen=True, slots=True)
-class Found(Generic[T]):
-    """A listed phrase found at words[start:end]."""
+class Found(NamedTuple, Generic[T]):
+    """A listed phrase found at words[start:end] (a named tuple: made for every hit, it must be cheap)."""
 
     start: int
     end: int
