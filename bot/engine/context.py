@@ -227,6 +227,10 @@ class SentenceContext:
         end = min((cut for cut in cuts if cut > index), default=len(self.said))
         return start, end
 
+    def part_start(self, index: int) -> int:
+        """Where the comma-bounded part holding word `index` starts (only commas count, not "and" or "then")."""
+        return max((pause for pause in self.sentence.pauses if pause <= index), default=0)
+
     def has_near(self, kind: int, start: int, end: int, *, fine: bool = False) -> bool:
         """A cue of `kind` in the comma-bounded part around the phrase (narrower than its clause); with
         `fine`, also bounded by "and" and a new subject (`segment`)."""

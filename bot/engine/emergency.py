@@ -470,7 +470,7 @@ class EmergencyReader:
     def _of_someone_else(self, start: int, said: tuple[str, ...], context: SentenceContext) -> bool:
         """The nearest person named before the sign (or as its first word: "he's collapsed"), back to the last
         comma, is not the writer."""
-        low = max((pause for pause in context.sentence.pauses if pause <= start), default=0)
+        low = context.part_start(start)
         people = [hit.start for hit in self.roles.find(said) if hit.value == "person" and low <= hit.start <= start]
         return bool(people) and said[max(people)] not in FIRST_PERSON
 
@@ -481,7 +481,7 @@ class EmergencyReader:
         a seizure", "the heroine can't breathe": no person named)."""
         if not self._said_in_present(start, said):
             return False
-        low = max((pause for pause in context.sentence.pauses if pause <= start), default=0)
+        low = context.part_start(start)
         return TELLING.isdisjoint(said[low:start]) and self._of_someone_else(start, said, context)
 
     def _makes_past(self, cue: Found[int], end: int, said: tuple[str, ...]) -> bool:
@@ -627,7 +627,7 @@ class _Roles:
         if not self.thing:
             return False
         # Back to the last comma, not to "then" or "and": "my laptop froze then collapsed" is one subject.
-        low = max((pause for pause in context.sentence.pauses if pause <= start), default=0)
+        low = context.part_start(start)
         for index in range(start - 1, max(low, start - SUBJECT_REACH) - 1, -1):
             if index in self.person:
                 return False

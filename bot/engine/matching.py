@@ -416,7 +416,7 @@ class ChoiceMatcher:
         if not parsed.contexts:
             return None
         first = parsed.contexts[0]
-        cut = min((p for p in first.sentence.pauses if p > 0), default=len(first.said))
+        cut = self._cut(parsed)
         if cut == len(first.said) and len(parsed.contexts) == 1:
             return None  # one clause: the other readers decide
         opening = first.said[:cut]
