@@ -157,6 +157,7 @@ class EmergencyReader:
         self.present_words = _class_words(language, "present")
         self.past_verbs = _class_words(language, "past_verb")
         self.because_words = _class_words(language, "because")
+        self.guess_words = _class_words(language, "guess")
         self.thing_words = frozenset(
             form
             for p in language.classes.get("thing", ())
@@ -181,6 +182,7 @@ class EmergencyReader:
         self.idioms: PhraseIndex[bool] = PhraseIndex((p, True) for p in language.idioms)
         self.explained = {name: PhraseIndex((p, True) for p in found) for name, found in language.explained.items()}
         self.together = language.together
+        self.asked_of_the_writer = _class_words(language, *language.asked_of_the_writer)
         self.idiom_starts = self.idioms.first_words()
         self.cues = CueReader(cues)
         pattern_words = {
@@ -303,9 +305,13 @@ class EmergencyReader:
         if causes is None:
             return False
         because = self.because_words
+        guess = self.guess_words  # a cause only guessed at explains nothing: "might be pins and needles?"
         return any(
-            context.clause(hit.start) == context.clause(start)
-            or (hit.start > start and not because.isdisjoint(said[max(0, hit.start - GIVEN_REACH) : hit.start]))
+            (
+                context.clause(hit.start) == context.clause(start)
+                or (hit.start > start and not because.isdisjoint(said[max(0, hit.start - GIVEN_REACH) : hit.start]))
+            )
+            and guess.isdisjoint(said[context.part_start(hit.start) : hit.start])
             for hit in causes.find(said)
         )
 
@@ -403,7 +409,9 @@ class EmergencyReader:
         if roles[0].about_a_thing(start, said, context):
             return Verdict.NONE, False  # "the app went unresponsive", "our dog had a fit": not a person
         if _named_as_a_topic(start, context):
-            return (Verdict.CONFIRM if has(Cue.NOW) else Verdict.NONE), False  # "what are the signs of a stroke?"
+            # "what are the signs of a stroke?"; "now" asks, unless a film or a class tells it ("watched a video
+            # about first aid for seizures in class today")
+            return (Verdict.CONFIRM if has(Cue.NOW) and not has(Cue.ELSEWHERE) else Verdict.NONE), False
         passed_later = any(cue.value == Cue.PASSED and cue.start >= end for cue in context.cues)
         if has(Cue.BEFORE_TODAY) and (has(Cue.PASSED) or passed_later) and not context.has_near(Cue.NOW, start, end):
             # "my legs gave way last month, been fine since", "slurred last Saturday but I'd had six pints,
@@ -437,6 +445,8 @@ class EmergencyReader:
             recent = has(Cue.RECENT_PAST) or has(Cue.PASSED)
         if recent or match.value.unclear:
             return Verdict.CONFIRM, True
+        if not self.asked_of_the_writer.isdisjoint(said[start:end]) and self._of_the_writer(start, said, context):
+            return Verdict.CONFIRM, False  # "my crush left me on read and I'm choking": "now" or "help" still alarm
         return Verdict.EMERGENCY, False
 
     @staticmethod
@@ -473,6 +483,12 @@ class EmergencyReader:
         low = context.part_start(start)
         people = [hit.start for hit in self.roles.find(said) if hit.value == "person" and low <= hit.start <= start]
         return bool(people) and said[max(people)] not in FIRST_PERSON
+
+    def _of_the_writer(self, start: int, said: tuple[str, ...], context: SentenceContext) -> bool:
+        """The nearest person named before the sign, back to the last comma, is the writer ("I'm choking")."""
+        low = context.part_start(start)
+        people = [hit.start for hit in self.roles.find(said) if hit.value == "person" and low <= hit.start <= start]
+        return bool(people) and said[max(people)] in FIRST_PERSON
 
     def _of_someone_here(self, start: int, said: tuple[str, ...], context: SentenceContext) -> bool:
         """A definite sign stated in the present of someone else, as it is of someone with the writer:
@@ -653,9 +669,9 @@ NO_ROLES = _Roles(frozenset(), {}, frozenset(), frozenset())
 """A sentence that names no thing: every sign in it is left to the other rules."""
 
 
-def _class_words(language: Language, name: str) -> frozenset[str]:
-    """Every word of a word class's phrases (the language's `present`, `past_verb`, `because`)."""
-    return frozenset(word for phrase in language.classes.get(name, ()) for word in words(phrase))
+def _class_words(language: Language, *names: str) -> frozenset[str]:
+    """Every word of some word classes' phrases (the language's `present`, `past_verb`, `because`, `guess`)."""
+    return frozenset(word for name in names for phrase in language.classes.get(name, ()) for word in words(phrase))
 
 
 _PLAIN_CHOICES = re.compile(r"\(([a-z' |]+)\)")

@@ -110,6 +110,9 @@ class Language:
     source: str = ""
     second_reader: SecondReader | None = None
     """The statistical second reader (second_reader.py), if the language ships one."""
+    asked_of_the_writer: frozenset[str] = frozenset()
+    """Word classes whose words in a definite sign the writer says of themselves get the confirming question:
+    someone typing "I'm choking" is not fully choking, and often means it figuratively."""
 
 
 EMPTY_LANGUAGE = Language()

@@ -15,7 +15,7 @@ from bot.engine.suggest import did_you_mean
 from bot.yamlfiles.errors import FlowProblem, ShapeError, UnknownTargetError
 from bot.yamlfiles.yaml_source import LineDict, LineList
 
-KEYS = ("gap", "irregular", "words", "frames", "cues", "idioms", "explained", "safety_words")
+KEYS = ("gap", "irregular", "words", "frames", "cues", "idioms", "explained", "safety_words", "asked_of_the_writer")
 FRAME_KINDS = ("fire", "ask")
 LANGUAGE_CUES = (
     "negation",
@@ -146,10 +146,33 @@ def read_language(
             listed_phrases = []
         _check_choices(listed_phrases, raw.key_lines.get(key, raw.line), problem)
         lists[key] = expand(listed_phrases, irregular)
+    asked = _class_names(raw, "asked_of_the_writer", classes, problem)
     language = Language(
-        classes, tuple(frames), lists["safety_words"], lists["idioms"], explained, together, gap, source
+        classes,
+        tuple(frames),
+        lists["safety_words"],
+        lists["idioms"],
+        explained,
+        together,
+        gap,
+        source,
+        asked_of_the_writer=asked,
     )
     return language, cues, problems
+
+
+def _class_names(raw: LineDict, key: str, classes: Collection[str], problem: Any) -> frozenset[str]:
+    """A list of word classes (`asked_of_the_writer`); an unknown one is a typo."""
+    listed = raw.get(key, [])
+    line = raw.key_lines.get(key, raw.line)
+    if not _strings(listed):
+        problem(ShapeError, line, f"`{key}` must be a list of word classes", "write [choke]")
+        return frozenset()
+    for name in listed:
+        if name not in classes:
+            hint = did_you_mean(name, classes) or "define it under `words:`"
+            problem(UnknownTargetError, line, f"`{key}` names unknown word class '{name}'", hint)
+    return frozenset(name for name in listed if name in classes)
 
 
 def _together(value: Any, line: int, classes: Collection[str], problem: Any) -> tuple[frozenset[str], ...]:

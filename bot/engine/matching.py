@@ -362,8 +362,10 @@ class ChoiceMatcher:
             if found is not NOTHING:
                 doubt = _REASON_UNKNOWN.sub("", plain)  # "no idea why" doubts the cause, not the answer
                 hedged = set(doubt.replace("?", " ").split()) & HEDGES or any(p in doubt for p in UNSURE_PHRASES)
-                if found.value == YES and NOT_SURE in self.values and hedged:
-                    return Match(NOT_SURE, how="hedge", phrase=found.phrase)  # "maybe a bit clumsier"
+                unsure = found.value == YES or set(found.candidates) == {YES, NOT_SURE}
+                if unsure and NOT_SURE in self.values and hedged:
+                    # "maybe a bit clumsier"; "not sure about family history, I was adopted"
+                    return Match(NOT_SURE, how="hedge", phrase=found.phrase)
                 if found.value == NO and NOT_SURE in self.values and "not sure" in plain:
                     return Match(NOT_SURE, how="hedge", phrase="not sure")  # "now and then, not sure if that's a lot"
                 return found
@@ -425,18 +427,20 @@ class ChoiceMatcher:
             value = NO  # "no cramps, only the twitches", "No vomiting or runs, no gym, …"
         if value is None or value == NOT_SURE:
             return value
-        if tuple(opening) in SOFTENERS and self._yes_mentioned(parsed, after=cut):
+        if tuple(opening) in SOFTENERS and self._mentioned_after(parsed, cut, YES):
             return None  # "a bit, cancelled plans with friends twice": what follows says how much
+        if value == NO and self._mentioned_after(parsed, cut, NOT_SURE):
+            return None  # "not that I know of, never met my dad's side": what follows says it can't be known
         rest = {word for context in parsed.contexts for word in context.said} - set(first.said[:cut])
         whole = " ".join(word for context in parsed.contexts for word in context.said)
         if rest & (HEDGES | TURNS) or any(phrase in whole for phrase in UNSURE_PHRASES):
             return None
         return value
 
-    def _yes_mentioned(self, parsed: Parsed, after: int) -> bool:
-        """A yes-mention after the first `after` words of the reply."""
+    def _mentioned_after(self, parsed: Parsed, after: int, value: str) -> bool:
+        """A mention of `value` after the first `after` words of the reply."""
         return any(
-            hit.value == YES and (index or hit.start >= after)
+            hit.value == value and (index or hit.start >= after)
             for index, context in enumerate(parsed.contexts)
             for hit in self.mentions.find(context.said)
         )
@@ -545,8 +549,8 @@ class ChoiceMatcher:
                     fine_seen.append((NO, self.mention_words.get((said[hit.start : hit.end], hit.value), ""), True))
                     continue
                 negation = context.negation(hit.start, hit.end)
-                if negation is Negation.UNSURE:
-                    continue  # "no coffee, stress": says nothing sure about the second
+                if negation is Negation.UNSURE and hit.value != NOT_SURE:
+                    continue  # "no coffee, stress": says nothing sure about the second ("no, never met my dad" does)
                 if negation is Negation.CLEAR:
                     if hit.value == YES and has_no:
                         count(NO, hit, said, True)

@@ -298,7 +298,11 @@ def ages(said: tuple[str, ...]) -> list[float]:
         if after not in NOT_AGES and 1 <= value <= 120:
             before = set(said[max(0, index - 2) : index])
             future = said[index - 1 : index] == ("be",) and not FUTURE.isdisjoint(said[max(0, index - 3) : index])
-            if ALMOST & before or future or "next" in said[index + used : index + used + 2]:
+            if someone_else(said, index):
+                index += max(used, 1)
+                continue  # "mum is 72 but I'm asking for myself, 34"
+            ahead = _still_to_come(said[index + used : index + used + 2]) and REACHED.isdisjoint(before)
+            if ALMOST & before or future or ahead:
                 value -= 0.5
             elif PAST_AGE & before:
                 value += 0.5
@@ -307,8 +311,51 @@ def ages(said: tuple[str, ...]) -> list[float]:
     return found
 
 
+_RELATIVES = (
+    "mum",
+    "mom",
+    "mam",
+    "mother",
+    "dad",
+    "father",
+    "wife",
+    "husband",
+    "partner",
+    "son",
+    "daughter",
+    "brother",
+    "sister",
+    "gran",
+    "nan",
+    "grandma",
+    "grandad",
+    "granny",
+    "grandpa",
+)
+OTHERS = frozenset({*_RELATIVES, *(f"{who}s" for who in _RELATIVES), "he", "hes", "she", "shes", "they"})
+"""A person other than the writer: an age said just after one is theirs ("mum is 72")."""
+
+
+REACHED = frozenset({"turned", "hit", "reached", "was"})
+"""Before an age, it is already reached: "turned 50 in June" is 50, where "fifty in March" is 49."""
+
+
+def someone_else(said: tuple[str, ...], index: int) -> bool:
+    """The age at `index` is someone else's, in a reply that says the check is for the writer: "mum is 72
+    but I'm asking for myself, 34" (a carer's "asking for my mum, she's 77" is the age asked about)."""
+    before = said[max(0, index - 2) : index]
+    return "myself" in said and not OTHERS.isdisjoint(before) and "im" not in before and "i" not in before
+
+
+def _still_to_come(after: tuple[str, ...]) -> bool:
+    """Words after an age that put it ahead: "50 next month", "fifty in March"."""
+    return "next" in after or (after[:1] == ("in",) and len(after) > 1 and after[1] in MONTHS)
+
+
 def _age_number(said: tuple[str, ...], i: int) -> tuple[float | None, int]:
     word = said[i]
+    if len(word) == 1 and word.isdigit() and said[i - 1 : i] == ("big",) and said[i + 1 : i + 2] in (("0",), ("oh",)):
+        return float(int(word) * 10), 2  # "the big 5-0"
     if word.isdigit() and len(word) <= 3:
         return float(int(word)), 1
     if word in TEENS:

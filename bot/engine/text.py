@@ -80,7 +80,8 @@ class Sentence:
 def sentences(text: str) -> list[Sentence]:
     """Split typed text at sentence ends (. ! ? ; new line); commas, colons and spaced dashes are pauses."""
     text = _lowered(text)
-    found = []
+    found: list[Sentence] = []
+    stopped: set[int] = set()  # sentences ended by a plain full stop
     parts = _SENTENCE_END.split(text)
     for index in range(0, len(parts), 2):
         part = parts[index]
@@ -94,8 +95,43 @@ def sentences(text: str) -> list[Sentence]:
             else:
                 said.append(token)
         if said:
+            if ending.strip(".…") == "" and ending:
+                stopped.add(len(found))
             found.append(Sentence(tuple(said), frozenset(pauses), "?" in ending))
-    return found
+    return _words_run_together(found, stopped) if len(stopped) >= RUN else found
+
+
+RUN = 3
+"""Three or more "sentences" of one or two words in a row, each ended by a full stop, are one sentence
+typed a word at a time."""
+
+
+def _words_run_together(found: list[Sentence], stopped: set[int]) -> list[Sentence]:
+    """Joins runs of very short sentences ended by full stops: a stop after every word or two ("my. dad.
+    face. dropped. left side. just now") is how some people type in bursts (a stammer, panic, a dramatic
+    pause), and a sign said across those stops is still one thing said. A question mark may end a run,
+    never start one ("stressed? me? always")."""
+    joined: list[Sentence] = []
+    run: list[Sentence] = []
+
+    def close() -> None:
+        if len(run) >= RUN:
+            said = tuple(word for short in run for word in short.words)
+            joined.append(Sentence(said, frozenset(), any(short.question for short in run)))
+        else:
+            joined.extend(run)
+        run.clear()
+
+    for index, sentence in enumerate(found):
+        if len(sentence.words) <= 2 and (index in stopped or run):
+            run.append(sentence)
+            if index not in stopped:
+                close()
+            continue
+        close()
+        joined.append(sentence)
+    close()
+    return joined
 
 
 class Found(NamedTuple, Generic[T]):

@@ -63,6 +63,12 @@ def test_the_same_words_mean_another_duration_on_another_day(monkeypatch: pytest
         ("over 60", [60.5]),
         ("late forties", [47.0, 49.99]),
         ("twitching for 3 days, 2 cups a day", []),
+        ("forty-nine, fifty in March", [49.0, 49.5]),  # still to come
+        ("turned 50 in June", [50.0]),  # reached
+        ("the big 5-0 was last year", [50.0]),
+        ("the big 5-0 is next year", [49.5]),
+        ("mum is 72 but I'm asking for myself, 34", [34.0]),  # someone else's age, for a check of the writer's
+        ("asking for my mum, she's 77", [77.0]),  # a carer answers for the person the check is about
     ],
 )
 def test_ages_are_read_by_their_meaning(text: str, found: list[float]):

@@ -8,6 +8,7 @@ from __future__ import annotations
 import pytest
 
 from bot.authoring.corpus import read_corpus
+from bot.engine.matching import ChoiceMatcher
 from bot.yamlfiles.errors import (
     DuplicateIdError,
     FlowErrors,
@@ -241,3 +242,14 @@ def test_a_misspelt_kind_suggests_the_kind_meant(problems):
 def test_max_excerpts_must_be_a_whole_number(problems):
     [problem] = problems(TINY.replace("steps:", "max_excerpts: true\nsteps:"))
     assert isinstance(problem, ShapeError) and "max_excerpts" in problem.what
+
+
+def test_a_no_then_a_reason_it_cannot_be_known_is_not_sure(parse):
+    text = TINY.replace('value: "yes"}', 'value: "yes", mentions: ["family history"]}').replace(
+        "value: not_sure}", 'value: not_sure, mentions: ["never met my dad", "adopted"]}'
+    )
+    matcher = ChoiceMatcher(parse(text).steps["weakness"])
+    assert matcher.match("no, never met my dad") == "not_sure"
+    assert matcher.match("no, never") == "no"
+    assert matcher.match("not sure about family history, I was adopted") == "not_sure"  # a hedge, and why
+    assert matcher.match("yes, family history") == "yes"

@@ -24,13 +24,15 @@ words:
   lips: ["lips"]
   unable: ["can't", "cannot"]
   stand: ["~stand"]
-  person: ["i", "he", "he's", "she", "my husband", "walker", "driver"]
+  person: ["i", "i'm", "he", "he's", "she", "my husband", "walker", "driver"]
   thing: ["laptop", "app", "dog", "bike", "car"]
   determiner: ["my", "our", "the", "his", "a"]
   opener: ["and", "think"]
   present: ["is", "isn't", "has", "am", "he's"]
   past_verb: ["had", "went", "got", "were"]
   because: ["cos", "because"]
+  guess: ["might", "maybe"]
+  choke: ["~choke"]
 frames:
   stroke:
     fire: [[face, droop]]
@@ -44,6 +46,7 @@ idioms:
   - "blue in the face"
   - "(can't|cannot) stand (my|him|her)"
   - "face fell when"
+asked_of_the_writer: [choke]
 safety_words: ["face", "blue", "ambulance"]
 cues:
   elsewhere: ["ever", "film", "clue"]
@@ -61,6 +64,7 @@ CONCEPTS = [
         "seizure", ("seizing", "eyes rolled back"), "emergency", unclear=("legs dead",), unless=("seizing on", "gym")
     ),
     Interrupt("breathing", (), "emergency"),
+    Interrupt("choking", ("choking", "can't swallow my spit"), "emergency"),
 ]
 CUES = Cues(
     negation=("not",),
@@ -284,6 +288,14 @@ def test_a_colon_or_a_spaced_dash_is_a_pause_not_a_new_sentence():
     assert verdict("Clue. Collapsed") is Verdict.EMERGENCY  # a full stop does part them
 
 
+def test_a_full_stop_after_every_word_or_two_is_one_sentence_typed_in_bursts():
+    assert [s.text for s in sentences("my. face. fell. just now.")] == ["my face fell just now"]
+    assert verdict("my. face. fell. just now.") is Verdict.EMERGENCY
+    assert [s.text for s in sentences("No. Fine. He fell.")] == ["no fine he fell"]
+    assert [s.text for s in sentences("No. I am fine.")] == ["no", "i am fine"]  # two are not a run
+    assert [s.text for s in sentences("tired? me? always")] == ["tired", "me", "always"]  # questions
+
+
 def test_a_sign_stated_before_a_question_is_not_made_a_question():
     assert verdict("he is having a stroke, what do I do?") is Verdict.EMERGENCY
     assert verdict("is he having a stroke?") is Verdict.CONFIRM
@@ -306,3 +318,31 @@ def test_a_pattern_is_searched_only_in_sentences_with_a_word_it_can_start_with()
     assert _first_words("(can't|cannot) lift") == frozenset({"cant", "cannot"})
     assert _first_words("(very |)weak") is None  # may start at its second group
     assert _first_words("arm (is |)dead") is None  # does not open with choices: always searched
+
+
+def test_an_ordinary_cause_only_guessed_at_explains_nothing():
+    assert verdict("breathless after a run today") is Verdict.NONE
+    assert verdict("breathless today, maybe after a run") is Verdict.EMERGENCY
+    assert verdict("breathless, might be my run") is Verdict.CONFIRM
+    assert verdict("maybe I'm silly, breathless after a run") is Verdict.NONE  # the guess is in another part
+
+
+def test_a_sign_the_writer_can_type_of_themselves_is_asked_about():
+    assert verdict("he's choking") is Verdict.EMERGENCY
+    assert verdict("I'm choking") is Verdict.CONFIRM  # `asked_of_the_writer: [choke]`
+    assert verdict("I'm choking now") is Verdict.EMERGENCY
+    assert verdict("I can't swallow my spit") is Verdict.EMERGENCY  # no `choke` word in the sign
+
+
+def test_a_topic_named_in_a_film_or_class_today_asks_nothing():
+    assert verdict("the signs of a stroke are here now") is Verdict.CONFIRM
+    assert verdict("a film on the signs of a stroke today") is Verdict.NONE
+
+
+def test_an_unknown_class_asked_of_the_writer_is_a_located_error():
+    text = LANGUAGE.replace("asked_of_the_writer: [choke]", "asked_of_the_writer: [chocke]")
+    raw, _ = read_yaml(text, "content/xx/language.yaml")
+    _, _, problems = read_language(raw, "content/xx/language.yaml", {c.id for c in CONCEPTS})
+    [problem] = problems
+    assert "chocke" in problem.what and "choke" in problem.fix
+    assert problem.line == text.splitlines().index("asked_of_the_writer: [chocke]") + 1
