@@ -69,6 +69,9 @@ child run too: they may fail on an edited flow by design (`FLOWS_OWN_CASES`), an
 show that no *other* test depends on the flow. (`twitchcheck test`, run first on the edited copy, runs the
 corpus with transcripts.)"""
 
+HALVES = 2
+"""Processes the child run is split into."""
+
 FLOW_FIXTURES = {"loaded", "bot", "engine", "twitching", "shipped", "project", "good", "content"}
 """Fixtures that load the flows or content under test (tests/e2e, tests/engine and tests/studio conftest)."""
 FLOW_NAMES = ("tests.support.flows", "SHIPPED", "main_flow", "FLOWS_DIR", "CONTENT_DIR")
@@ -104,20 +107,10 @@ def test_a_question_inserted_in_the_yaml_fails_only_the_flows_own_cases(tmp_path
     for failure in tested.stdout.split("\nFAIL ")[1:]:
         assert TRANSCRIPT.search(failure), failure
 
-    report = tmp_path / "inner.xml"
-    left_out = [f"--ignore={path}" for path in SLOW_AND_FLOW_FREE] + [
-        f"--deselect={test}" for test in ROUNDS_AND_CORPUS
-    ]
-    run = subprocess.run(
-        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", f"--junitxml={report}", *left_out],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=3600,
-    )
-    assert report.is_file(), run.stdout[-3000:] + run.stderr[-3000:]
-    failed = failures(report)
+    failed: dict[str, str] = {}
+    for half, (report, run) in enumerate(_inner_runs(tmp_path, env)):
+        assert report.is_file(), f"inner run {half}:\n" + run.stdout[-3000:] + run.stderr[-3000:]
+        failed |= failures(report)
     suspects = sorted(set(failed) - FLOWS_OWN_CASES)
     if suspects:  # once more, alone: a test that fails only when the machine is busy is not one that reads the flow
         again = tmp_path / "again.xml"
@@ -133,6 +126,33 @@ def test_a_question_inserted_in_the_yaml_fails_only_the_flows_own_cases(tmp_path
         assert not depend, "these depend on the shipped flow:\n" + "\n".join(depend)
     for test, message in failed.items():
         assert TRANSCRIPT.search(message), f"{test} failed without a transcript:\n{message[:2000]}"
+
+
+def _inner_runs(tmp_path: Path, env: dict[str, str]) -> list[tuple[Path, subprocess.CompletedProcess[str]]]:
+    """The suite again on the edited copy, in `HALVES` processes at once (their files dealt out by size, the
+    largest first, to the lightest half): the child run is most of CI's time, and CI has two cores."""
+    files = sorted(
+        (path for path in ROOT.glob("tests/**/test_*.py") if str(path.relative_to(ROOT)) not in SLOW_AND_FLOW_FREE),
+        key=lambda path: -path.stat().st_size,
+    )
+    halves: list[list[Path]] = [[] for _ in range(HALVES)]
+    for path in files:
+        min(halves, key=lambda half: sum(p.stat().st_size for p in half)).append(path)
+    deselected = [f"--deselect={test}" for test in ROUNDS_AND_CORPUS]
+    started = []
+    for index, half in enumerate(halves):
+        report = tmp_path / f"inner{index}.xml"
+        command = [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", f"--junitxml={report}"]
+        command += [f"--basetemp={tmp_path / f'inner{index}'}", *deselected, *map(str, half)]
+        process = subprocess.Popen(
+            command, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+        )
+        started.append((report, command, process))
+    done = []
+    for report, command, process in started:
+        stdout, stderr = process.communicate(timeout=3600)
+        done.append((report, subprocess.CompletedProcess(command, process.returncode, stdout, stderr)))
+    return done
 
 
 @pytest.mark.parametrize("path", SLOW_AND_FLOW_FREE)

@@ -158,6 +158,7 @@ class EmergencyReader:
         self.past_verbs = _class_words(language, "past_verb")
         self.because_words = _class_words(language, "because")
         self.guess_words = _class_words(language, "guess")
+        self.twitch_words = _class_words(language, "twitch")
         self.thing_words = frozenset(
             form
             for p in language.classes.get("thing", ())
@@ -413,7 +414,11 @@ class EmergencyReader:
             # about first aid for seizures in class today")
             return (Verdict.CONFIRM if has(Cue.NOW) and not has(Cue.ELSEWHERE) else Verdict.NONE), False
         passed_later = any(cue.value == Cue.PASSED and cue.start >= end for cue in context.cues)
-        if has(Cue.BEFORE_TODAY) and (has(Cue.PASSED) or passed_later) and not context.has_near(Cue.NOW, start, end):
+        # A vague sign put before today, told as the background of the twitching the writer asks about, is
+        # over too: "left me breathless for a minute last weekend, loved it, but my calf's been twitching since".
+        background = match.value.unclear and not self.twitch_words.isdisjoint(said)
+        over = has(Cue.PASSED) or passed_later or background
+        if has(Cue.BEFORE_TODAY) and over and not context.has_near(Cue.NOW, start, end):
             # "my legs gave way last month, been fine since", "slurred last Saturday but I'd had six pints,
             # fine since": over, and not today (it may be said to be over in a later part of the sentence)
             return Verdict.NONE, False
@@ -657,6 +662,8 @@ class _Roles:
             return False  # "the dog walker", "the bus driver": a person
         before = index - 1
         for back in range(index - 1, max(low, index - 3) - 1, -1):
+            if back in self.person:
+                return False  # "my mate on site … his arm won't lift": the person is the subject, not the site
             if back in self.determiner:  # "ma auld collie", "the whole build"
                 before = back - 1
                 while before >= low and before in self.determiner:
@@ -670,7 +677,7 @@ NO_ROLES = _Roles(frozenset(), {}, frozenset(), frozenset())
 
 
 def _class_words(language: Language, *names: str) -> frozenset[str]:
-    """Every word of some word classes' phrases (the language's `present`, `past_verb`, `because`, `guess`)."""
+    """Every word of some word classes' phrases (`present`, `past_verb`, `because`, `guess`, `twitch`)."""
     return frozenset(word for name in names for phrase in language.classes.get(name, ()) for word in words(phrase))
 
 

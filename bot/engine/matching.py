@@ -262,8 +262,12 @@ EXCUSES = frozenset(
 """After "but", an ordinary reason for a sign: the yes before it becomes "not sure"."""
 NEAR = (0.7, 1.5)
 """An amount this near where two choices meet (as a share of it) may be on either side when said so."""
-_REASON_UNKNOWN = re.compile(r"\b(?:no idea|dont know|not sure|cant tell|who knows) why\b")
-"""Not knowing why something happens ("waking with headaches, no idea why") is no doubt about whether it does."""
+_REASON_UNKNOWN = re.compile(
+    r"\b(?:no idea|dont know|not sure|cant tell|who knows) "
+    r"(?:why|(?:if |whether |)(?:that|it|this) (?:counts|matters))\b"
+)
+"""Not knowing why something happens ("waking with headaches, no idea why"), or whether it counts ("swapped my
+inhaler brand, not sure that counts"), is no doubt about whether it does."""
 ALL_FINE = frozenset({"fine", "normal", "ok", "okay", "good", "alright", "same", "great", "grand"})
 """After a leading no, these say what is fine: "no, both of those are fine" is no."""
 

@@ -12,6 +12,7 @@ so a question whose choices split them asks.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
@@ -263,6 +264,8 @@ ALMOST = frozenset({"turning", "turn", "almost", "nearly", "soon", "under", "bel
 """Before an age, it is not reached yet: "turning 50 next month" is 49, "under 50" is below 50."""
 FUTURE = frozenset({"ill", "will", "gonna", "shall", "going", "hell", "shell"})
 """With "be" just before an age, it is still to come: "I'll be 50 in January" is 49."""
+SEEMING = frozenset({("feels",), ("feel",), ("looks",), ("look",), ("acts",), ("act",)})
+"""Just before a number, it is how old someone seems, not their age: "she feels 40"."""
 PAST_AGE = frozenset({"over", "above", "older", "more"})
 """Before an age, it is passed: "over 60"."""
 NOT_AGES = frozenset({*UNITS, "cups", "cup", "times", "kg", "kilos", "stone", "lbs", "pounds", "am", "pm"}) - {
@@ -287,15 +290,15 @@ def ages(said: tuple[str, ...]) -> list[float]:
             continue
         value, used = _age_number(said, index)
         word = said[index]
-        if value is None and len(word) == 4 and word.isdigit() and "born" in said[max(0, index - 2) : index]:
-            found.append(float(today().year - int(word)))  # "born in 1958"
+        if value is None and len(word) == 4 and word.isdigit() and "born" in said[max(0, index - 3) : index]:
+            found.append(float(today().year - int(word)))  # "born in 1958", "born in March 1976"
             index += 1
             continue
         if value is None:
             index += 1
             continue
         after = said[index + used] if index + used < len(said) else ""
-        if after not in NOT_AGES and 1 <= value <= 120:
+        if after not in NOT_AGES and 1 <= value <= 120 and said[index - 1 : index] not in SEEMING:
             before = set(said[max(0, index - 2) : index])
             future = said[index - 1 : index] == ("be",) and not FUTURE.isdisjoint(said[max(0, index - 3) : index])
             if someone_else(said, index):
@@ -446,9 +449,38 @@ today: Callable[[], date] = date.today
 """The calendar day dates are read against; tests and the corpus may fix it."""
 
 
+_ORDINAL = re.compile(r"^([1-9]|[12][0-9]|3[01])(st|nd|rd|th)?$")
+
+
+def _day_of_month(words_: tuple[str, ...]) -> tuple[int, int] | None:
+    """(month, day) of "the 28th of November", "28 Nov", "November 28th"; None for anything else."""
+    if words_[:1] == ("the",):
+        words_ = words_[1:]
+    if len(words_) == 3 and words_[1] == "of":
+        words_ = (words_[0], words_[2])
+    if len(words_) != 2:
+        return None
+    day, month = words_ if words_[1] in MONTHS else words_[::-1]
+    found = _ORDINAL.match(day)
+    if month not in MONTHS or found is None:
+        return None
+    return MONTHS[month], int(found.group(1))
+
+
 def days_since(words_: tuple[str, ...]) -> float | None:
-    """How many days ago a named time was, read against `today()`: "March", "Halloween", "last Monday"."""
+    """How many days ago a named time was, read against `today()`: "March", "Halloween", "last Monday",
+    "the 28th of November"."""
     now = today()
+    dated = _day_of_month(words_)
+    if dated is not None:
+        month, day = dated
+        try:
+            when = date(now.year, month, day)
+            if when > now:
+                when = date(now.year - 1, month, day)
+        except ValueError:  # "the 31st of November"
+            return None
+        return float((now - when).days)
     if len(words_) == 1 and words_[0] in MONTHS:
         month = MONTHS[words_[0]]
         year = now.year if month <= now.month else now.year - 1

@@ -35,6 +35,9 @@ def days(text: str) -> list[float]:
         ("since Christmas", 340, 350),  # last year's: this year's is still to come
         ("it started sometime after Diwali", 30, 40),
         ("it started during Diwali", 30, 40),
+        ("since around the 28th of November", 8, 8),  # a day of the month
+        ("since November 28th", 8, 8),
+        ("since 1 Dec", 5, 5),
     ],
 )
 def test_calendar_names_are_read_against_today(text: str, low: float, high: float):
@@ -69,6 +72,7 @@ def test_the_same_words_mean_another_duration_on_another_day(monkeypatch: pytest
         ("the big 5-0 is next year", [49.5]),
         ("mum is 72 but I'm asking for myself, 34", [34.0]),  # someone else's age, for a check of the writer's
         ("asking for my mum, she's 77", [77.0]),  # a carer answers for the person the check is about
+        ("gran is 84, she says she feels 40", [84.0]),  # how old someone feels is not their age
     ],
 )
 def test_ages_are_read_by_their_meaning(text: str, found: list[float]):
@@ -77,6 +81,7 @@ def test_ages_are_read_by_their_meaning(text: str, found: list[float]):
 
 def test_a_birth_year_gives_an_age(december: None):
     assert ages(words("born in 1958")) == [68.0]
+    assert ages(words("born in March 1958")) == [68.0]
 
 
 @pytest.mark.parametrize(

@@ -253,3 +253,11 @@ def test_a_no_then_a_reason_it_cannot_be_known_is_not_sure(parse):
     assert matcher.match("no, never") == "no"
     assert matcher.match("not sure about family history, I was adopted") == "not_sure"  # a hedge, and why
     assert matcher.match("yes, family history") == "yes"
+
+
+def test_doubt_whether_it_counts_is_no_doubt_about_it(parse):
+    matcher = ChoiceMatcher(
+        parse(TINY.replace('value: "yes"}', 'value: "yes", mentions: ["new inhaler"]}')).steps["weakness"]
+    )
+    assert matcher.match("a new inhaler last month, not sure that counts") == "yes"
+    assert matcher.match("a new inhaler last month, not sure") == "not_sure"

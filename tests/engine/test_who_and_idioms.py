@@ -33,6 +33,7 @@ words:
   because: ["cos", "because"]
   guess: ["might", "maybe"]
   choke: ["~choke"]
+  twitch: ["~twitch"]
 frames:
   stroke:
     fire: [[face, droop]]
@@ -332,6 +333,18 @@ def test_a_sign_the_writer_can_type_of_themselves_is_asked_about():
     assert verdict("I'm choking") is Verdict.CONFIRM  # `asked_of_the_writer: [choke]`
     assert verdict("I'm choking now") is Verdict.EMERGENCY
     assert verdict("I can't swallow my spit") is Verdict.EMERGENCY  # no `choke` word in the sign
+
+
+def test_a_vague_sign_before_today_told_before_the_twitching_is_over():
+    assert verdict("breathless last month") is Verdict.CONFIRM
+    assert verdict("breathless last month, my calf has twitched since") is Verdict.NONE
+    assert verdict("lips blue last month, my calf has twitched since") is Verdict.CONFIRM  # not a vague sign
+    assert verdict("breathless last month and now, my calf twitches") is Verdict.EMERGENCY
+
+
+def test_a_thing_after_a_person_is_not_the_subject():
+    assert verdict("my car turned blue") is Verdict.NONE
+    assert verdict("my walker by car turned blue") is Verdict.CONFIRM  # the walker is the subject, not the car
 
 
 def test_a_topic_named_in_a_film_or_class_today_asks_nothing():
