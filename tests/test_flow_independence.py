@@ -3,8 +3,9 @@
 The test copies the shipped `flows/`, `content/en/` and `docs/` to a temporary folder and makes the
 edit a maintainer would (tests/support/inserted.py): a question right after "where is the
 twitching?", a routing rule on it, and a conversation case for the rule. It regenerates the docs
-with `twitchcheck docs`, as the gate asks, and then runs this whole suite again in a child process,
-with `TWITCHCHECK_FLOWS_DIR` and `TWITCHCHECK_CONTENT_DIR` naming the copy (tests/support/flows.py
+with `twitchcheck docs`, as the gate asks, and then runs this whole suite again in child processes (two
+at once, each with half the test files: this run is most of CI's time, and CI has two cores), with
+`TWITCHCHECK_FLOWS_DIR` and `TWITCHCHECK_CONTENT_DIR` naming the copy (tests/support/flows.py
 reads them, as the bot does). In that run only the tests that run the flow's own case files may
 fail, and then through `twitchcheck test`'s runner, with a transcript. Any other test that fails is run
 once more, alone, in the same setting: one that reads the flow fails again, one that only lost a race on a
