@@ -393,6 +393,8 @@ class EmergencyReader:
         if between:  # the words between a frame's classes count too ("face ever drooped")
             if Cue.NEGATION in between:
                 return Verdict.NONE, False  # "my face isn't drooping": the negation sits between the frame's words
+            if Cue.DISTANT_PAST in between and Cue.NOW not in between:
+                return Verdict.NONE, False  # "my arms always give way in crow pose": a habit, not an event
             kinds |= between
             kinds_before |= between
 

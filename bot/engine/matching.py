@@ -232,6 +232,8 @@ UNSURE_PHRASES = (
     "think it was just",
     "hard to say",
     "hard to know",
+    "or was it always",
+    "or has it always",
     "cant say how often",
     "cant say for sure",
     "really cant say",
@@ -268,6 +270,10 @@ _REASON_UNKNOWN = re.compile(
 )
 """Not knowing why something happens ("waking with headaches, no idea why"), or whether it counts ("swapped my
 inhaler brand, not sure that counts"), is no doubt about whether it does."""
+_AMOUNT_GUESSED = re.compile(
+    r"\b(?:maybe|perhaps|probably|possibly) (?:\d+|one|two|three|four|five|six|seven|eight|nine|ten|a couple|a few)\b"
+)
+"""A guess at how many ("dropping cups more, maybe 3 this week") is no doubt about whether."""
 ALL_FINE = frozenset({"fine", "normal", "ok", "okay", "good", "alright", "same", "great", "grand"})
 """After a leading no, these say what is fine: "no, both of those are fine" is no."""
 
@@ -364,7 +370,7 @@ class ChoiceMatcher:
         for reading in (self._quantity, self._mentioned):
             found = reading(parsed)
             if found is not NOTHING:
-                doubt = _REASON_UNKNOWN.sub("", plain)  # "no idea why" doubts the cause, not the answer
+                doubt = _AMOUNT_GUESSED.sub("", _REASON_UNKNOWN.sub("", plain))  # "no idea why", "maybe 3 this week"
                 hedged = set(doubt.replace("?", " ").split()) & HEDGES or any(p in doubt for p in UNSURE_PHRASES)
                 unsure = found.value == YES or set(found.candidates) == {YES, NOT_SURE}
                 if unsure and NOT_SURE in self.values and hedged:
@@ -456,9 +462,12 @@ class ChoiceMatcher:
         last = parsed.contexts[-1]
         cut = max(last.sentence.pauses, default=0)
         closing = last.said[cut:]
-        if len(closing) < 2 or closing[0] not in CONCLUDING:
-            return None
-        return self.exact.get(" ".join(closing[1:]))
+        if len(closing) >= 2 and closing[0] in CONCLUDING:
+            return self.exact.get(" ".join(closing[1:]))
+        # "i can still pull 120kg on deadlift so no": no comma, but "so" and an answer end the reply
+        tail = last.said[-3:]
+        at = max((i for i, word in enumerate(tail[:-1]) if word in CONCLUDING), default=None)
+        return None if at is None else self.exact.get(" ".join(tail[at + 1 :]))
 
     def _no_then_fine(self, said: str) -> str | None:
         """ "No, breathing and swallowing are fine": a no, then what is fine, is no."""
@@ -594,19 +603,22 @@ class ChoiceMatcher:
             return _read_as(self.by_range([years * YEAR for years in found]), found, "years")
         amounts = [amount.days for context in parsed.contexts for amount in durations(context.said)]
         said = {word for context in parsed.contexts for word in context.said}
-        if amounts and NOT_SURE in self.values and self._either_side(amounts, said):
+        whole = " ".join(word for context in parsed.contexts for word in context.said)
+        unsure = any(phrase in whole for phrase in UNSURE_PHRASES)
+        if amounts and NOT_SURE in self.values and self._either_side(amounts, said, unsure):
             return Match(NOT_SURE, how="hedge", phrase="less or more")
         return _read_as(self.by_range(amounts), amounts, "days")
 
-    def _either_side(self, amounts: list[float], said: set[str]) -> bool:
+    def _either_side(self, amounts: list[float], said: set[str], unsure: bool = False) -> bool:
         """ "a couple of weeks, maybe a bit less maybe more", "…maybe, or a bit less, I dunno": an amount near
-        where two choices meet, said to be possibly on the other side of it, is not sure."""
+        where two choices meet, said to be possibly on the other side of it, is not sure; so is one said with
+        "hard to say" or "not sure" ("couple of weeks maybe, or a bit more, hard to say")."""
         down, up = bool(said & {"less", "under"}), bool(said & {"more", "over"})
-        if not ((down and up) or ((down or up) and said & HEDGES)):
+        if not (unsure or (down and up) or ((down or up) and said & HEDGES)):
             return False
         meets = [span.low for span, _ in self.ranges if span.low > 0]
         return any(
-            low * NEAR[0] <= amount <= low * NEAR[1] and ((down and up) or (down if amount >= low else up))
+            low * NEAR[0] <= amount <= low * NEAR[1] and (unsure or (down and up) or (down if amount >= low else up))
             for amount in amounts
             for low in meets
         )

@@ -492,8 +492,9 @@ def days_since(words_: tuple[str, ...]) -> float | None:
         if when > now:
             when = date(now.year - 1, month, day)
         return float((now - when).days)
-    if len(words_) == 1 and words_[0] in WEEKDAYS:
-        back = (now.weekday() - WEEKDAYS.index(words_[0])) % 7
+    weekday = words_[0].removesuffix("s") if len(words_) == 1 else ""  # "since Saturday's match"
+    if weekday in WEEKDAYS:
+        back = (now.weekday() - WEEKDAYS.index(weekday)) % 7
         return float(back or 7)
     return None
 

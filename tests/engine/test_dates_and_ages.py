@@ -38,6 +38,7 @@ def days(text: str) -> list[float]:
         ("since around the 28th of November", 8, 8),  # a day of the month
         ("since November 28th", 8, 8),
         ("since 1 Dec", 5, 5),
+        ("only since Saturday's match", 1, 7),  # a weekday's possessive
     ],
 )
 def test_calendar_names_are_read_against_today(text: str, low: float, high: float):

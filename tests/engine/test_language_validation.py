@@ -255,6 +255,25 @@ def test_a_no_then_a_reason_it_cannot_be_known_is_not_sure(parse):
     assert matcher.match("yes, family history") == "yes"
 
 
+def test_a_guessed_amount_a_conclusion_without_a_comma_and_a_guess_near_a_boundary(parse):
+    step = parse(TINY.replace('value: "yes"}', 'value: "yes", mentions: ["dropping cups"]}')).steps["weakness"]
+    matcher = ChoiceMatcher(step)
+    assert matcher.match("dropping cups more, maybe 3 this week") == "yes"  # the guess is how many
+    assert matcher.match("dropping cups more, maybe") == "not_sure"
+    assert matcher.match("I can still lift my shopping so no") == "no"
+    weeks = ChoiceMatcher(
+        parse(
+            WITH_DURATION.replace(
+                "value: long, range: {from: 2 weeks}}",
+                'value: long, range: {from: 2 weeks}}\n      - {label: "Not sure", value: not_sure}',
+            )
+        ).steps["how_long"]
+    )
+    assert weeks.match("couple of weeks, hard to say") == "not_sure"  # at the boundary, and unsure
+    assert weeks.match("couple of weeks") == "long"
+    assert weeks.match("four months, hard to say exactly") == "long"  # far from it
+
+
 def test_doubt_whether_it_counts_is_no_doubt_about_it(parse):
     matcher = ChoiceMatcher(
         parse(TINY.replace('value: "yes"}', 'value: "yes", mentions: ["new inhaler"]}')).steps["weakness"]

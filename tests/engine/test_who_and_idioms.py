@@ -57,6 +57,7 @@ cues:
   irrealis: ["id", "would", "what if i had"]
   setting: ["at the film"]
   tone: ["lol"]
+  distant_past: ["always"]
 """
 CONCEPTS = [
     Interrupt("stroke", ("a stroke", "having a stroke"), "emergency"),
@@ -340,6 +341,11 @@ def test_a_vague_sign_before_today_told_before_the_twitching_is_over():
     assert verdict("breathless last month, my calf has twitched since") is Verdict.NONE
     assert verdict("lips blue last month, my calf has twitched since") is Verdict.CONFIRM  # not a vague sign
     assert verdict("breathless last month and now, my calf twitches") is Verdict.EMERGENCY
+
+
+def test_a_habit_said_between_a_frames_words_is_no_event():
+    assert verdict("my face always droops in photos") is Verdict.NONE
+    assert verdict("my face droops") is Verdict.EMERGENCY
 
 
 def test_a_thing_after_a_person_is_not_the_subject():
