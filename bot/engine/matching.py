@@ -194,6 +194,10 @@ ASKING_OPENINGS = frozenset(
         ("does",),
         ("is", "that"),
         ("do", "you"),
+        ("wdym",),
+        ("what", "kind"),
+        ("what", "sort"),
+        ("what", "type"),
     }
 )
 """Openings that ask back even without a question mark."""
@@ -232,6 +236,9 @@ UNSURE_PHRASES = (
     "think it was just",
     "hard to say",
     "hard to know",
+    "cant say really",
+    "could be in my head",
+    "might be in my head",
     "or was it always",
     "or has it always",
     "cant say how often",
@@ -388,7 +395,7 @@ class ChoiceMatcher:
         option = _OPTION.match(trimmed)
         if option and 1 <= int(option.group(1)) <= len(self.values):
             return Match(self.values[int(option.group(1)) - 1], how="option", phrase=option.group(1))
-        plain_words = plain.split()
+        plain_words = _AMOUNT_GUESSED.sub("", plain).split()
         if (
             NO in self.values
             and len(plain_words) > 1

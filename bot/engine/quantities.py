@@ -132,7 +132,7 @@ def _read_at(said: tuple[str, ...], i: int) -> tuple[int, list[float]]:
             return len(phrase), [2 * MONTH]
     if said[i] in SINCE or (said[i] in POINT_STARTS and i > 0 and said[i - 1] in STARTED | {"on"}):
         skip = 1 if said[i] in SINCE else 0
-        reach = 6 if said[i] == "since" else 1  # "since leg day on Monday"; but "after" names its point at once
+        reach = 8 if said[i] == "since" else 1  # "since I got back from Byron in late October"; "after …" at once
         for gap in range(skip, skip + reach):
             for point, days in POINTS.items():
                 if said[i + gap : i + gap + len(point)] == point:
@@ -290,8 +290,8 @@ def ages(said: tuple[str, ...]) -> list[float]:
             continue
         value, used = _age_number(said, index)
         word = said[index]
-        if value is None and len(word) == 4 and word.isdigit() and "born" in said[max(0, index - 3) : index]:
-            found.append(float(today().year - int(word)))  # "born in 1958", "born in March 1976"
+        if value is None and len(word) == 4 and word.isdigit() and 1900 <= int(word) <= today().year - 5:
+            found.append(float(today().year - int(word)))  # "born in 1958", "my papers say 1969"
             index += 1
             continue
         if value is None:
@@ -449,6 +449,8 @@ today: Callable[[], date] = date.today
 """The calendar day dates are read against; tests and the corpus may fix it."""
 
 
+PART_OF_MONTH = {"early": 5, "mid": 15, "late": 25, "end": 28}
+"""A part of a month as a day of it: "since late October"."""
 _ORDINAL = re.compile(r"^([1-9]|[12][0-9]|3[01])(st|nd|rd|th)?$")
 
 
@@ -471,6 +473,10 @@ def days_since(words_: tuple[str, ...]) -> float | None:
     """How many days ago a named time was, read against `today()`: "March", "Halloween", "last Monday",
     "the 28th of November"."""
     now = today()
+    if len(words_) == 2 and words_[0] in PART_OF_MONTH and words_[1] in MONTHS:  # "late October"
+        month = MONTHS[words_[1]]
+        when = date(now.year if month <= now.month else now.year - 1, month, PART_OF_MONTH[words_[0]])
+        return float(max(0, (now - when).days))
     dated = _day_of_month(words_)
     if dated is not None:
         month, day = dated

@@ -39,6 +39,7 @@ def days(text: str) -> list[float]:
         ("since November 28th", 8, 8),
         ("since 1 Dec", 5, 5),
         ("only since Saturday's match", 1, 7),  # a weekday's possessive
+        ("since I got back from Byron in late October", 40, 45),  # a part of a month, further along
     ],
 )
 def test_calendar_names_are_read_against_today(text: str, low: float, high: float):
@@ -83,6 +84,7 @@ def test_ages_are_read_by_their_meaning(text: str, found: list[float]):
 def test_a_birth_year_gives_an_age(december: None):
     assert ages(words("born in 1958")) == [68.0]
     assert ages(words("born in March 1958")) == [68.0]
+    assert ages(words("my papers say 1958 but my mother says I am older")) == [68.0]
 
 
 @pytest.mark.parametrize(

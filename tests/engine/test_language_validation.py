@@ -274,6 +274,13 @@ def test_a_guessed_amount_a_conclusion_without_a_comma_and_a_guess_near_a_bounda
     assert weeks.match("four months, hard to say exactly") == "long"  # far from it
 
 
+def test_a_question_back_is_asked_about_not_read_as_an_answer(parse):
+    matcher = ChoiceMatcher(parse(TINY.replace('value: "yes"}', 'value: "yes", mentions: ["weak"]}')).steps["weakness"])
+    assert matcher.match("weak") == "yes"
+    for question in ["wdym by weak", "what kind of weak, like tired?", "what sort of weak do you mean"]:
+        assert matcher.match(question) is None, question
+
+
 def test_doubt_whether_it_counts_is_no_doubt_about_it(parse):
     matcher = ChoiceMatcher(
         parse(TINY.replace('value: "yes"}', 'value: "yes", mentions: ["new inhaler"]}')).steps["weakness"]
