@@ -237,6 +237,7 @@ UNSURE_PHRASES = (
     "hard to say",
     "hard to know",
     "cant say really",
+    "honestly cant say",
     "could be in my head",
     "might be in my head",
     "or was it always",
@@ -266,9 +267,11 @@ MANAGING = frozenset({"everything", "all", "manage", "normally", "fine", "ok", "
 EXCUSES = frozenset(
     {"newborn", "baby", "twins", "toddler", "toddlers", "shift", "shifts", "nights", "unfit", "age", "pregnant"}
     | {"stone", "overweight", "smoker", "everyone", "everybody", "clumsy"}
-    | {"ship", "boat", "hungover", "drunk", "jetlag", "jetlagged"}
+    | {"ship", "boat", "hungover", "drunk", "jetlag", "jetlagged", "arent", "old", "older", "retired"}
 )
 """After "but", an ordinary reason for a sign: the yes before it becomes "not sure"."""
+VAGUE_AMOUNTS = frozenset({"ages", "while", "forever", "donkeys"})
+"""An amount only guessed at ("for ages"): said with "can't say", it is not sure."""
 NEAR = (0.7, 1.5)
 """An amount this near where two choices meet (as a share of it) may be on either side when said so."""
 _REASON_UNKNOWN = re.compile(
@@ -592,9 +595,15 @@ class ChoiceMatcher:
             negated = all(flipped for value, _, flipped in seen if value == values[0])
             return Match(values[0], how="negated mention" if negated else "mention", phrase=phrases)
         explaining = [choice.value for choice in self.step.choices if choice.explains and choice.value in values]
-        if len(explaining) == 1 and set(values) == {YES, explaining[0]}:
-            # "night shifts so yeah sleepy in the day": the yes, with the ordinary reason the choice names
+        # A yes turned "not sure" by an ordinary reason ("sleepy but I work nights") is still the yes here.
+        excused = {NOT_SURE} if all(turned for value, _, turned in seen if value == NOT_SURE) else set()
+        kept = set(values) - excused
+        if len(explaining) == 1 and explaining[0] in kept <= {YES, explaining[0]} and (YES in kept or excused):
+            # "night shifts so yeah sleepy in the day", "sleepy in the day but I work nights": the yes, with the
+            # ordinary reason the choice names
             return Match(explaining[0], how="mention", phrase=phrases)
+        if set(values) == {YES, NOT_SURE}:
+            return Match(NOT_SURE, how="mention", phrase=phrases)  # "tingling in my foot, comes and goes"
         if self.step.combined is not None:
             return Match(self.step.combined, how="combined", phrase=phrases)
         return Match(candidates=tuple(v for v in self.values if v in values), how="mention", phrase=phrases)
@@ -614,6 +623,8 @@ class ChoiceMatcher:
         unsure = any(phrase in whole for phrase in UNSURE_PHRASES)
         if amounts and NOT_SURE in self.values and self._either_side(amounts, said, unsure):
             return Match(NOT_SURE, how="hedge", phrase="less or more")
+        if amounts and NOT_SURE in self.values and unsure and said & VAGUE_AMOUNTS:
+            return Match(NOT_SURE, how="hedge", phrase="for ages")  # "on and off for ages, honestly can't say"
         return _read_as(self.by_range(amounts), amounts, "days")
 
     def _either_side(self, amounts: list[float], said: set[str], unsure: bool = False) -> bool:

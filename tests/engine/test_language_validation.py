@@ -272,6 +272,7 @@ def test_a_guessed_amount_a_conclusion_without_a_comma_and_a_guess_near_a_bounda
     assert weeks.match("couple of weeks, hard to say") == "not_sure"  # at the boundary, and unsure
     assert weeks.match("couple of weeks") == "long"
     assert weeks.match("four months, hard to say exactly") == "long"  # far from it
+    assert weeks.match("on and off for ages, honestly can't say") == "not_sure"  # a vague amount, unsure
 
 
 def test_a_question_back_is_asked_about_not_read_as_an_answer(parse):

@@ -171,8 +171,20 @@ def test_a_yes_with_the_reason_an_explaining_choice_names_is_that_choice(parse: 
     )
     flow = TINY.replace("start: weakness", "start: place").replace("steps:\n", "steps:\n" + flag)
     engine = Engine({"tiny": parse(flow)})
-    moved, _ = engine.advance(Conversation(flow_id="tiny", step="place", version=1), Typed("newborn so I drop things"))
-    assert moved.answers.get("place") == "reason"
+    start = Conversation(flow_id="tiny", step="place", version=1)
+    assert engine.advance(start, Typed("newborn so I drop things"))[0].answers.get("place") == "reason"
+    # The same reason after "but", which alone would make the yes "not sure", is that choice too.
+    assert engine.advance(start, Typed("I drop things but I have a newborn"))[0].answers.get("place") == "reason"
+    assert engine.advance(start, Typed("I drop things but I'm unfit"))[0].answers.get("place") == "not_sure"
+
+
+def test_a_yes_and_a_not_sure_mention_are_not_sure(parse: Callable[[str], Flow]):
+    flag = FLAG.replace("value: not_sure}", 'value: not_sure, mentions: ["comes and goes"]}')
+    flow = TINY.replace("start: weakness", "start: place").replace("steps:\n", "steps:\n" + flag)
+    engine = Engine({"tiny": parse(flow)})
+    start = Conversation(flow_id="tiny", step="place", version=1)
+    assert engine.advance(start, Typed("weak grip, comes and goes"))[0].answers.get("place") == "not_sure"
+    assert engine.advance(start, Typed("weak grip all the time"))[0].answers.get("place") == "yes"
 
 
 def test_a_softened_no_followed_by_a_yes_mention_is_read_by_the_mention(parse: Callable[[str], Flow]):
