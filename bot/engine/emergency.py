@@ -403,7 +403,9 @@ class EmergencyReader:
             return kind in (kinds_before if before_only else kinds)
 
         negation = context.negation(start, end, around)
-        if negation is Negation.CLEAR or (has(Cue.DISTANT_PAST) and self._long_past(start, said, around)):
+        if negation is Negation.CLEAR or (
+            has(Cue.DISTANT_PAST) and self._long_past(start, said, self._sure(around, context))
+        ):
             return Verdict.NONE, False
         if not roles:
             roles.append(_Roles.of(self.roles.find(said)) if not self.thing_words.isdisjoint(said) else NO_ROLES)
@@ -466,6 +468,17 @@ class EmergencyReader:
         return any(
             cue.value == Cue.MAYBE and cue.start < start and context.segment(cue.start) == here for cue in around
         )
+
+    def _sure(self, around: list[Found[int]], context: SentenceContext) -> list[Found[int]]:
+        """The clause's cues without a `distant_past` one only guessed at: "his face looks a bit crooked, maybe
+        it is always like that? I can't tell" is no history."""
+        said, guess = context.said, self.guess_words
+
+        def guessed(cue: Found[int]) -> bool:
+            low, clause = context.part_start(cue.start), context.clause(cue.start)
+            return any(said[i] in guess and context.clause(i) == clause for i in range(low, cue.start))
+
+        return [cue for cue in around if cue.value != Cue.DISTANT_PAST or not guessed(cue)]
 
     def _long_past(self, start: int, said: tuple[str, ...], around: list[Found[int]]) -> bool:
         """Whether a `distant_past` cue of the clause puts the sign long ago. One followed by a `now` cue

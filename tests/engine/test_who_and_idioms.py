@@ -348,6 +348,12 @@ def test_a_habit_said_between_a_frames_words_is_no_event():
     assert verdict("my face droops") is Verdict.EMERGENCY
 
 
+def test_a_history_only_guessed_at_is_no_history():
+    assert verdict("my face droops, always like that") is Verdict.NONE
+    assert verdict("my face droops, maybe it is always like that") is not Verdict.NONE
+    assert verdict("maybe I worry, but my face droops, always like that") is Verdict.NONE  # another clause's guess
+
+
 def test_a_thing_after_a_person_is_not_the_subject():
     assert verdict("my car turned blue") is Verdict.NONE
     assert verdict("my walker by car turned blue") is Verdict.CONFIRM  # the walker is the subject, not the car
