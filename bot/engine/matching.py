@@ -240,6 +240,8 @@ UNSURE_PHRASES = (
     "honestly cant say",
     "could be in my head",
     "might be in my head",
+    "its in my head",
+    "its all in my head",
     "or was it always",
     "or has it always",
     "cant say how often",

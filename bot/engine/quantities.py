@@ -281,6 +281,7 @@ NOT_AGES = frozenset({*UNITS, "cups", "cup", "times", "kg", "kilos", "stone", "l
 def ages(said: tuple[str, ...]) -> list[float]:
     """Every age in years a run of words states: "I'm 63", "fifty two", "late forties", "turning 50"."""
     found: list[float] = []
+    years: list[float] = []  # ages from a bare year, used only when nothing else says the age
     index = 0
     while index < len(said):
         low_high = _decade(said, index)
@@ -291,7 +292,8 @@ def ages(said: tuple[str, ...]) -> list[float]:
         value, used = _age_number(said, index)
         word = said[index]
         if value is None and len(word) == 4 and word.isdigit() and 1900 <= int(word) <= today().year - 5:
-            found.append(float(today().year - int(word)))  # "born in 1958", "my papers say 1969"
+            age = float(today().year - int(word))  # "born in 1958"; "my papers say 1969", if no age is said
+            (found if "born" in said[max(0, index - 3) : index] else years).append(age)
             index += 1
             continue
         if value is None:
@@ -311,7 +313,7 @@ def ages(said: tuple[str, ...]) -> list[float]:
                 value += 0.5
             found.append(value)
         index += max(used, 1)
-    return found
+    return found or years
 
 
 _RELATIVES = (

@@ -75,6 +75,7 @@ def test_the_same_words_mean_another_duration_on_another_day(monkeypatch: pytest
         ("mum is 72 but I'm asking for myself, 34", [34.0]),  # someone else's age, for a check of the writer's
         ("asking for my mum, she's 77", [77.0]),  # a carer answers for the person the check is about
         ("gran is 84, she says she feels 40", [84.0]),  # how old someone feels is not their age
+        ("fifty-eight, retired from the bench in 2019", [58.0]),  # a year is a birth year only if no age is said
     ],
 )
 def test_ages_are_read_by_their_meaning(text: str, found: list[float]):
