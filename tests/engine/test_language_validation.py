@@ -260,6 +260,7 @@ def test_a_guessed_amount_a_conclusion_without_a_comma_and_a_guess_near_a_bounda
     matcher = ChoiceMatcher(step)
     assert matcher.match("dropping cups more, maybe 3 this week") == "yes"  # the guess is how many
     assert matcher.match("dropping cups more, maybe") == "not_sure"
+    assert matcher.match("dropping cups, once a month maybe") == "yes"  # the guess is how often
     assert matcher.match("I can still lift my shopping so no") == "no"
     weeks = ChoiceMatcher(
         parse(
