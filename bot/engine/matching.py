@@ -284,9 +284,11 @@ _REASON_UNKNOWN = re.compile(
 inhaler brand, not sure that counts"), is no doubt about whether it does."""
 _AMOUNT_GUESSED = re.compile(
     r"\b(?:maybe|perhaps|probably|possibly) (?:\d+|one|two|three|four|five|six|seven|eight|nine|ten|a couple|a few)\b"
-    r"|\b(?:once|twice|\d+ times|a few times) (?:a|an|per) (?:day|week|month|year|fortnight) (?:maybe|perhaps|probably)\b"
+    r"|\b(?:once|twice|\d+ times|a few times) (?:a|an|per) (?:day|week|month|year|fortnight) "
+    r"(?:maybe|perhaps|probably)\b"
 )
-"""A guess at how many ("dropping cups more, maybe 3 this week") is no doubt about whether."""
+"""A guess at how many or how often ("dropping cups more, maybe 3 this week", "once a month maybe") is no
+doubt about whether."""
 ALL_FINE = frozenset({"fine", "normal", "ok", "okay", "good", "alright", "same", "great", "grand"})
 """After a leading no, these say what is fine: "no, both of those are fine" is no."""
 
