@@ -601,7 +601,8 @@ class ChoiceMatcher:
             return Match(values[0], how="negated mention" if negated else "mention", phrase=phrases)
         explaining = [choice.value for choice in self.step.choices if choice.explains and choice.value in values]
         # A yes turned "not sure" by an ordinary reason ("sleepy but I work nights") is still the yes here.
-        excused = {NOT_SURE} if all(turned for value, _, turned in seen if value == NOT_SURE) else set()
+        turned_only = NOT_SURE in values and all(turned for value, _, turned in seen if value == NOT_SURE)
+        excused = {NOT_SURE} if turned_only else set()
         kept = set(values) - excused
         if len(explaining) == 1 and explaining[0] in kept <= {YES, explaining[0]} and (YES in kept or excused):
             # "night shifts so yeah sleepy in the day", "sleepy in the day but I work nights": the yes, with the
