@@ -11,9 +11,9 @@ fail, and then through `twitchcheck test`'s runner, with a transcript. Any other
 once more, alone, in the same setting: one that reads the flow fails again, one that only lost a race on a
 busy machine does not.
 
-The child run skips this test (no recursion), the few slow tests that read no flow at all: they
-cannot depend on it, and leaving them out keeps CI's time in bounds (`SLOW_AND_FLOW_FREE`; a test
-below checks that those files name no flow), and the language corpus and fresh rounds, which are the flow's
+The child run skips this test (no recursion), the test files that read no flow at all: they cannot
+depend on it, and leaving them out keeps CI's time in bounds (`FLOW_FREE`; a test below checks that those
+files name no flow), and the language corpus and fresh rounds, which are the flow's
 own cases (`ROUNDS_AND_CORPUS`).
 """
 
@@ -48,7 +48,7 @@ TRANSCRIPT = re.compile(r"^[ E]+[a-z_]+: .*\n[ E]+> .+ +→ (?s:.*)✗ expected 
 """`twitchcheck test`'s report of a failure: a case's transcript (each step and its question, what was typed and
 where it went, then what was expected), or a language-corpus line (`file:line: '…' means …, read as …`)."""
 
-SLOW_AND_FLOW_FREE = (
+FLOW_FREE = (
     "tests/e2e/test_redelivery_stress.py",
     "tests/e2e/test_typed_exactly_once.py",
     "tests/storage/test_sqlite_stress.py",
@@ -57,9 +57,39 @@ SLOW_AND_FLOW_FREE = (
     "tests/storage/test_sqlite_shutdown.py",
     "tests/storage/test_sqlite_forget_on_disk.py",
     "tests/content/test_split_message.py",
+    "tests/docs/test_deploy_docs.py",
+    "tests/docs/test_hazard_log.py",
+    "tests/e2e/test_bound_buttons.py",
+    "tests/engine/test_account_leaks.py",
+    "tests/engine/test_dates_and_ages.py",
+    "tests/engine/test_frames.py",
+    "tests/engine/test_graph.py",
+    "tests/engine/test_machine.py",
+    "tests/engine/test_second_reader.py",
+    "tests/engine/test_variants.py",
+    "tests/engine/test_who_and_idioms.py",
+    "tests/engine/test_yaml_advice.py",
+    "tests/reminders/test_civil.py",
+    "tests/reminders/test_dispatcher.py",
+    "tests/storage/test_people_store.py",
+    "tests/storage/test_reminders.py",
+    "tests/storage/test_sqlite_store.py",
+    "tests/storage/test_store_contract.py",
+    "tests/studio/test_studio_explains.py",
+    "tests/telegram/test_callback_data.py",
+    "tests/telegram/test_deploy_limits.py",
+    "tests/telegram/test_limits.py",
+    "tests/telegram/test_ordering.py",
+    "tests/telegram/test_request.py",
+    "tests/test_layers.py",
+    "tests/test_logs.py",
+    "tests/test_run_refusals.py",
+    "tests/test_settings_defaults.py",
 )
-"""Test files the child run leaves out: among the slowest (stress runs, a real Redis, many cuts and
-restarts), and they read no flow under test: their flows are fixture flows, or none."""
+"""Test files the child run leaves out: they read no flow under test (their flows are fixture flows, or
+none: `test_what_the_inner_run_leaves_out_reads_no_flow` checks each), so they cannot depend on it, and
+leaving them out keeps CI's time in bounds. Among them the slowest of the suite: stress runs, a real Redis,
+many cuts and restarts."""
 
 ROUNDS_AND_CORPUS = (
     "tests/engine/test_fresh_rounds.py",
@@ -133,7 +163,7 @@ def _inner_runs(tmp_path: Path, env: dict[str, str]) -> list[tuple[Path, subproc
     """The suite again on the edited copy, in `HALVES` processes at once (their files dealt out by size, the
     largest first, to the lightest half): the child run is most of CI's time, and CI has two cores."""
     files = sorted(
-        (path for path in ROOT.glob("tests/**/test_*.py") if str(path.relative_to(ROOT)) not in SLOW_AND_FLOW_FREE),
+        (path for path in ROOT.glob("tests/**/test_*.py") if str(path.relative_to(ROOT)) not in FLOW_FREE),
         key=lambda path: -path.stat().st_size,
     )
     halves: list[list[Path]] = [[] for _ in range(HALVES)]
@@ -156,7 +186,7 @@ def _inner_runs(tmp_path: Path, env: dict[str, str]) -> list[tuple[Path, subproc
     return done
 
 
-@pytest.mark.parametrize("path", SLOW_AND_FLOW_FREE)
+@pytest.mark.parametrize("path", FLOW_FREE)
 def test_what_the_inner_run_leaves_out_reads_no_flow(path: str) -> None:
     """No test or fixture there takes a fixture that loads the flows under test, and no name reaches them."""
     text = (ROOT / path).read_text(encoding="utf-8")
