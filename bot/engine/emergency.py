@@ -497,18 +497,21 @@ class EmergencyReader:
             return True
         return any(cue.end > start or RELATIVE.isdisjoint(said[: cue.start]) for cue in distant)
 
-    def _of_someone_else(self, start: int, said: tuple[str, ...], context: SentenceContext) -> bool:
+    def _nearest_person(self, start: int, said: tuple[str, ...], context: SentenceContext) -> str | None:
         """The nearest person named before the sign (or as its first word: "he's collapsed"), back to the last
-        comma, is not the writer."""
+        comma; None when there is none."""
         low = context.part_start(start)
         people = [hit.start for hit in self.roles.find(said) if hit.value == "person" and low <= hit.start <= start]
-        return bool(people) and said[max(people)] not in FIRST_PERSON
+        return said[max(people)] if people else None
+
+    def _of_someone_else(self, start: int, said: tuple[str, ...], context: SentenceContext) -> bool:
+        """The nearest person named before the sign is not the writer."""
+        person = self._nearest_person(start, said, context)
+        return person is not None and person not in FIRST_PERSON
 
     def _of_the_writer(self, start: int, said: tuple[str, ...], context: SentenceContext) -> bool:
-        """The nearest person named before the sign, back to the last comma, is the writer ("I'm choking")."""
-        low = context.part_start(start)
-        people = [hit.start for hit in self.roles.find(said) if hit.value == "person" and low <= hit.start <= start]
-        return bool(people) and said[max(people)] in FIRST_PERSON
+        """The nearest person named before the sign is the writer ("I'm choking")."""
+        return self._nearest_person(start, said, context) in FIRST_PERSON
 
     def _of_someone_here(self, start: int, said: tuple[str, ...], context: SentenceContext) -> bool:
         """A definite sign stated in the present of someone else, as it is of someone with the writer:

@@ -163,34 +163,36 @@ def test_a_question_back_asking_what_the_question_means_is_asked_about(flags: En
     assert "place" not in moved.answers
 
 
+def reader_of(parse: Callable[[str], Flow], flag: str) -> Callable[[str], str | None]:
+    """What a reply typed at the `place` question of a tiny flow with this question records."""
+    flow = TINY.replace("start: weakness", "start: place").replace("steps:\n", "steps:\n" + flag)
+    engine = Engine({"tiny": parse(flow)})
+    start = Conversation(flow_id="tiny", step="place", version=1)
+    return lambda text: engine.advance(start, Typed(text))[0].answers.get("place")
+
+
 def test_a_yes_with_the_reason_an_explaining_choice_names_is_that_choice(parse: Callable[[str], Flow]):
     flag = FLAG.replace(
         '      - {label: "No", value: "no"}',
         '      - {label: "Only with a reason", value: reason, explains: true, mentions: ["newborn"]}\n'
         '      - {label: "No", value: "no"}',
     )
-    flow = TINY.replace("start: weakness", "start: place").replace("steps:\n", "steps:\n" + flag)
-    engine = Engine({"tiny": parse(flow)})
-    start = Conversation(flow_id="tiny", step="place", version=1)
-    assert engine.advance(start, Typed("newborn so I drop things"))[0].answers.get("place") == "reason"
+    answer = reader_of(parse, flag)
+    assert answer("newborn so I drop things") == "reason"
     # The same reason after "but", which alone would make the yes "not sure", is that choice too.
-    assert engine.advance(start, Typed("I drop things but I have a newborn"))[0].answers.get("place") == "reason"
-    assert engine.advance(start, Typed("I drop things but I'm unfit"))[0].answers.get("place") == "not_sure"
+    assert answer("I drop things but I have a newborn") == "reason"
+    assert answer("I drop things but I'm unfit") == "not_sure"
 
 
 def test_a_yes_and_a_not_sure_mention_are_not_sure(parse: Callable[[str], Flow]):
     flag = FLAG.replace("value: not_sure}", 'value: not_sure, mentions: ["comes and goes"]}')
-    flow = TINY.replace("start: weakness", "start: place").replace("steps:\n", "steps:\n" + flag)
-    engine = Engine({"tiny": parse(flow)})
-    start = Conversation(flow_id="tiny", step="place", version=1)
-    assert engine.advance(start, Typed("weak grip, comes and goes"))[0].answers.get("place") == "not_sure"
-    assert engine.advance(start, Typed("weak grip all the time"))[0].answers.get("place") == "yes"
+    answer = reader_of(parse, flag)
+    assert answer("weak grip, comes and goes") == "not_sure"
+    assert answer("weak grip all the time") == "yes"
 
 
 def test_a_softened_no_followed_by_a_yes_mention_is_read_by_the_mention(parse: Callable[[str], Flow]):
     flag = FLAG.replace('      - {label: "No", value: "no"}', '      - {label: "No", value: "no", synonyms: ["a bit"]}')
-    flow = TINY.replace("start: weakness", "start: place").replace("steps:\n", "steps:\n" + flag)
-    engine = Engine({"tiny": parse(flow)})
-    start = Conversation(flow_id="tiny", step="place", version=1)
-    assert engine.advance(start, Typed("a bit, dropping things all week"))[0].answers.get("place") == "yes"
-    assert engine.advance(start, Typed("a bit, nothing more"))[0].answers.get("place") == "no"
+    answer = reader_of(parse, flag)
+    assert answer("a bit, dropping things all week") == "yes"
+    assert answer("a bit, nothing more") == "no"

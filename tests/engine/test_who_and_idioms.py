@@ -12,6 +12,7 @@ from bot.engine.frames import alternatives
 from bot.engine.language_file import read_language
 from bot.engine.model import Cues, Interrupt
 from bot.engine.text import sentences
+from bot.yamlfiles.errors import FlowProblem
 from bot.yamlfiles.yaml_source import read_yaml
 
 LANGUAGE = """\
@@ -230,11 +231,15 @@ def test_an_age_then_is_the_distant_past_but_a_clock_time_is_not():
     assert verdict("he had a fit at 3 this afternoon") is Verdict.EMERGENCY
 
 
+def problems_in(text: str) -> list[FlowProblem]:
+    """The problems reading `text` as this file's language reports."""
+    raw, _ = read_yaml(text, "content/xx/language.yaml")
+    return read_language(raw, "content/xx/language.yaml", {c.id for c in CONCEPTS})[2]
+
+
 def test_a_bracket_that_does_not_close_is_a_located_error():
     text = LANGUAGE.replace('  - "face fell when"', '  - "face fell when"\n  - "(can\'t|cannot stand him"')
-    raw, _ = read_yaml(text, "content/xx/language.yaml")
-    _, _, problems = read_language(raw, "content/xx/language.yaml", {c.id for c in CONCEPTS})
-    [problem] = problems
+    [problem] = problems_in(text)
     assert problem.line == text.splitlines().index('  - "(can\'t|cannot stand him"') + 1
     assert "(a|b)" in problem.fix
 
@@ -366,8 +371,6 @@ def test_a_topic_named_in_a_film_or_class_today_asks_nothing():
 
 def test_an_unknown_class_asked_of_the_writer_is_a_located_error():
     text = LANGUAGE.replace("asked_of_the_writer: [choke]", "asked_of_the_writer: [chocke]")
-    raw, _ = read_yaml(text, "content/xx/language.yaml")
-    _, _, problems = read_language(raw, "content/xx/language.yaml", {c.id for c in CONCEPTS})
-    [problem] = problems
+    [problem] = problems_in(text)
     assert "chocke" in problem.what and "choke" in problem.fix
     assert problem.line == text.splitlines().index("asked_of_the_writer: [chocke]") + 1
