@@ -206,8 +206,13 @@ class EmergencyReader:
         vague: list[_Vague] = []
         for index, sentence in enumerate(found):
             reading = self._sentence(sentence)
-            if reading.verdict is Verdict.CONFIRM and index + 1 < len(found) and self._only_elsewhere(found[index + 1]):
-                # "Would it be bad if my arm went numb suddenly? hypothetically": the afterword says what it was
+            if (
+                reading.verdict is Verdict.CONFIRM
+                and index + 1 < len(found)
+                and self._afterword_rules_out(found[index + 1])
+            ):
+                # "Would it be bad if my arm went numb suddenly? hypothetically", "My legs gave way on the dance
+                # floor! but that was in August and I'm fine": the afterword says what it was
                 reading = replace(reading, verdict=Verdict.NONE, vague=())
             if reading.verdict > best.verdict or (reading.considered and not best.considered):
                 best = reading
@@ -216,13 +221,23 @@ class EmergencyReader:
             vague += reading.vague
         return self._together(vague) or best
 
-    def _only_elsewhere(self, sentence: Sentence) -> bool:
-        """A sentence of a few words that are all an `elsewhere` cue: "hypothetically", "just asking", "jk"."""
+    def _afterword_rules_out(self, sentence: Sentence) -> bool:
+        """A sentence of a few words that are all an `elsewhere` cue ("hypothetically", "just asking", "jk"), or
+        one that puts what came before in the past and says it is over ("but that was in August and I'm fine")."""
         said = sentence.words
-        if not said or len(said) > AFTERWORD_WORDS:
+        if not said:
             return False
-        cues = [cue for cue in self.cues.scan(sentence, said).cues if cue.value == Cue.ELSEWHERE]
-        return {i for cue in cues for i in range(cue.start, cue.end)} == set(range(len(said)))
+        cues = self.cues.scan(sentence, said).cues
+        if len(said) <= AFTERWORD_WORDS:
+            elsewhere = {i for cue in cues if cue.value == Cue.ELSEWHERE for i in range(cue.start, cue.end)}
+            if elsewhere == set(range(len(said))):
+                return True
+        kinds = {cue.value for cue in cues}
+        return (
+            said[1 if said[0] in _AFTERWORD_OPENERS else 0 :][:2] in _THAT_WAS
+            and {Cue.BEFORE_TODAY, Cue.PASSED} <= kinds
+            and Cue.NOW not in kinds
+        )
 
     def _together(self, vague: list[_Vague]) -> Reading | None:
         """An emergency when vague signs of two parts of the body are said in one message ("his speech
@@ -577,6 +592,9 @@ TELLING = frozenset({"where", "who", "whose", "about", "if"})
 """Words that tell a story's or a case's content: "a film where a man has a seizure", "if someone is choking"."""
 
 AFTERWORD_WORDS = 4
+_AFTERWORD_OPENERS = frozenset({"but", "and", "though", "although", "tho"})
+_THAT_WAS = frozenset({("that", "was"), ("it", "was"), ("this", "was"), ("thats", "was")})
+"""How an afterword points back at what the sentence before it said ("but that was in August")."""
 """At most this many words in a sentence that only says the one before was not real ("hypothetically")."""
 
 GIVEN_REACH = 4

@@ -198,9 +198,17 @@ ASKING_OPENINGS = frozenset(
         ("what", "kind"),
         ("what", "sort"),
         ("what", "type"),
+        ("which", "one"),
+        ("which", "counts"),
+        ("which", "is", "it"),
+        ("which", "do", "you"),
+        ("which", "should"),
     }
 )
 """Openings that ask back even without a question mark."""
+ASKING_AFTER = frozenset({"how", "where", "which", "what"})
+"""A question word after the question's own word, in its short first part, asks what it means ("spreading where
+exactly?")."""
 LIKE_WHAT = frozenset({"a", "an", "the", "when", "if", "what", "how", "this", "that", "my", "in"})
 """A question opening "like a…", "like when…" asks what the bot's question means ("like a bruise?")."""
 OPENING_FILLERS = frozenset({"hmm", "hm", "hmmm", "um", "umm", "er", "erm", "uh", "uhh", "ok", "okay", "so", "well"})
@@ -250,6 +258,9 @@ UNSURE_PHRASES = (
     "so i cant say",
     "couldnt tell you",
     "cant tell you",
+    "lost track",
+    "lose track",
+    "losing track",
     "adopted",
     "never knew my",
     "dont know my family",
@@ -276,6 +287,9 @@ VAGUE_AMOUNTS = frozenset({"ages", "while", "forever", "donkeys"})
 """An amount only guessed at ("for ages"): said with "can't say", it is not sure."""
 NEAR = (0.7, 1.5)
 """An amount this near where two choices meet (as a share of it) may be on either side when said so."""
+FAR_BELOW = 0.5
+"""Said with "maybe more" and doubt ("a week or so, maybe more, honestly I've lost track"), an amount down to
+this share of where two choices meet may be past it."""
 _REASON_UNKNOWN = re.compile(
     r"\b(?:no idea|dont know|not sure|cant tell|who knows) "
     r"(?:why|(?:if |whether |)(?:that|it|this) (?:counts|matters))\b"
@@ -291,6 +305,8 @@ _AMOUNT_GUESSED = re.compile(
 doubt about whether."""
 ALL_FINE = frozenset({"fine", "normal", "ok", "okay", "good", "alright", "same", "great", "grand"})
 """After a leading no, these say what is fine: "no, both of those are fine" is no."""
+NOTHING_THERE = ALL_FINE | {"nil", "none", "negative", "absent", "stable", "unchanged"}
+"""Right after a sign named at a yes/no question, these say it is not there: "stiffness nil", "weight stable"."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -572,8 +588,12 @@ class ChoiceMatcher:
                     continue  # "…, 3 cups a day like always": a habit, not "lately"
                 if account and context.has(Cue.MAYBE, hit.start, hit.end, before_only=True):
                     continue
-                if hit.value == YES and has_no and ALL_FINE & set(said[hit.end : hit.end + 2]):
-                    fine += 1  # "swallowing's fine, breathing fine": a no, unless something else is a yes
+                if hit.value == YES and NOTHING_THERE & set(said[hit.end : hit.end + 2]):
+                    # "swallowing's fine, breathing fine", "Stiffness nil. Weight stable.": a no, unless something
+                    # else is a yes (and no yes where it says nothing of the question's other signs)
+                    if not has_no:
+                        continue
+                    fine += 1
                     fine_seen.append((NO, self.mention_words.get((said[hit.start : hit.end], hit.value), ""), True))
                     continue
                 negation = context.negation(hit.start, hit.end)
@@ -642,7 +662,8 @@ class ChoiceMatcher:
             return False
         meets = [span.low for span, _ in self.ranges if span.low > 0]
         return any(
-            low * NEAR[0] <= amount <= low * NEAR[1] and (unsure or (down and up) or (down if amount >= low else up))
+            (low * NEAR[0] <= amount <= low * NEAR[1] or (unsure and up and low * FAR_BELOW <= amount < low))
+            and (unsure or (down and up) or (down if amount >= low else up))
             for amount in amounts
             for low in meets
         )
@@ -748,6 +769,8 @@ def _asks_back(parsed: Parsed) -> bool:
         parts = [sentence.words[a:b] for a, b in zip(cuts, cuts[1:], strict=False)]
         if any(part and part[-1] in ASKING and len(part) <= 3 for part in parts):
             return True  # "spreading how?", "weak how, like can't lift the kettle?"
+        if parts and 2 <= len(parts[0]) <= 4 and not ASKING_AFTER.isdisjoint(parts[0][1:]):
+            return True  # "spreading how fast? days or weeks?", "hard to breathe how, like during a race?"
         if sentence.words[:1] == ("like",) and sentence.words[1:2] and sentence.words[1] in LIKE_WHAT:
             return True  # "a dent? like a bruise?": asking what the question means
         start = max((p for p in sentence.pauses if p < len(sentence.words)), default=0)

@@ -115,3 +115,7 @@ def test_an_amount_near_where_two_choices_meet_said_on_either_side_is_not_sure(p
     assert matcher.match("3 months, more or less") == "long"  # far from where the choices meet
     assert matcher.match("ten days maybe more") == "not_sure"  # perhaps across
     assert matcher.match("3 weeks maybe more") == "long"  # further from it, not across
+    # Further below it, "maybe more" with doubt may still be across; without the doubt it is not.
+    assert matcher.match("a week or so, maybe more, honestly I've lost track") == "not_sure"
+    assert matcher.match("a week, maybe more") != "not_sure"
+    assert matcher.match("three days, maybe more, I've lost track") != "not_sure"  # too far below

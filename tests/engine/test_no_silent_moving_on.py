@@ -196,3 +196,18 @@ def test_a_softened_no_followed_by_a_yes_mention_is_read_by_the_mention(parse: C
     answer = reader_of(parse, flag)
     assert answer("a bit, dropping things all week") == "yes"
     assert answer("a bit, nothing more") == "no"
+
+
+@pytest.mark.parametrize(
+    "text", ["weak grip how exactly?", "dropping things where? at home or at work?", "which one counts, a jar or a cup?"]
+)
+def test_a_question_word_inside_a_short_question_back_is_asked_about(flags: Engine, text: str):
+    moved, _ = flags.advance(Conversation(flow_id="tiny", step="place", version=1), Typed(text))
+    assert "place" not in moved.answers
+
+
+def test_a_sign_said_to_be_nil_or_stable_is_a_no(flags: Engine):
+    start = Conversation(flow_id="tiny", step="place", version=1)
+    assert flags.advance(start, Typed("weak grip nil"))[0].answers.get("place") == "no"
+    assert flags.advance(start, Typed("weak grip: none"))[0].answers.get("place") == "no"
+    assert flags.advance(start, Typed("weak grip none, but dropping things all week"))[0].answers.get("place") == "yes"

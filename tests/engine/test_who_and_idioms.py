@@ -209,6 +209,14 @@ def test_an_afterword_that_only_says_it_was_not_real_settles_a_question():
     assert verdict("I had a fit. Film.") is Verdict.EMERGENCY  # never an alarm
 
 
+def test_an_afterword_that_puts_a_question_in_the_past_and_over_settles_it():
+    assert verdict("legs dead! but that was last month and fine since") is Verdict.NONE
+    assert verdict("legs dead! that was last month") is Verdict.CONFIRM  # in the past, not said to be over
+    assert verdict("legs dead! but that was last month and fine since, worse today") is Verdict.CONFIRM  # back now
+    assert verdict("legs dead! my sister was ill last month and fine since") is Verdict.CONFIRM  # not about it
+    assert verdict("he collapsed! but that was last month and fine since") is Verdict.EMERGENCY  # never an alarm
+
+
 def test_a_film_named_as_the_place_is_no_elsewhere_cue():
     assert verdict("my husband collapsed at the film") is Verdict.EMERGENCY  # `setting`
     assert verdict("my husband collapsed in the film") is Verdict.NONE
