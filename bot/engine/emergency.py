@@ -396,11 +396,14 @@ class EmergencyReader:
             return Verdict.NONE, False
         fillers = match.value.fillers
         around = context.around(start, end)  # the clause's cues, found once for every question below
-        if len(spans) > 1:  # the "not" of another sign ("not moving, eyes closed, can't wake him") is that sign's
+        # The "not" of another sign ("not moving, eyes closed, can't wake him") is that sign's; a wider match
+        # over this one is the same sign ("has epilepsy, no seizure today"), and its "no" is this one's too.
+        if len(spans) > 1:
             around = [
                 cue
                 for cue in around
-                if cue.value != Cue.NEGATION or not any(a <= cue.start < b and (a, b) != (start, end) for a, b in spans)
+                if cue.value != Cue.NEGATION
+                or not any(a <= cue.start < b and (b <= start or end <= a) for a, b in spans)
             ]
         kinds_before = {cue.value for cue in around if cue.start < start}
         kinds = kinds_before | {cue.value for cue in around}
@@ -672,6 +675,8 @@ class _Roles:
         for hit in classes:
             if hit.value == "thing":
                 thing[hit.start] = max(thing.get(hit.start, 0), hit.end)
+            elif hit.value == "determiner":
+                at["determiner"].update(range(hit.start, hit.end))  # every word of "one of our"
             elif hit.value in at:
                 at[hit.value].add(hit.start)
         return cls(frozenset(at["person"]), thing, frozenset(at["determiner"]), frozenset(at["opener"]))

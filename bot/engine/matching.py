@@ -182,6 +182,7 @@ ASKING = frozenset(
 ASKING_OPENINGS = frozenset(
     {
         ("what", "do", "you", "mean"),
+        ("what", "you", "mean"),
         ("what", "does", "that", "mean"),
         ("what", "counts"),
         ("whats", "counted"),
@@ -759,7 +760,7 @@ def _asks_back(parsed: Parsed) -> bool:
         words = sentence.words
         while words and words[0] in OPENING_FILLERS:
             words = words[1:]  # "hmm what counts as right now?"
-        if any(words[:size] in ASKING_OPENINGS for size in (1, 2, 4)):
+        if any(words[:size] in ASKING_OPENINGS for size in (1, 2, 3, 4)):
             return True  # "what do you mean by sudden weakness", with or without a question mark
         if sentence.words[-2:] == ("you", "mean"):
             return True  # "what kind of dent do you mean"

@@ -199,7 +199,13 @@ def test_a_softened_no_followed_by_a_yes_mention_is_read_by_the_mention(parse: C
 
 
 @pytest.mark.parametrize(
-    "text", ["weak grip how exactly?", "dropping things where? at home or at work?", "which one counts, a jar or a cup?"]
+    "text",
+    [
+        "weak grip how exactly?",
+        "dropping things where? at home or at work?",
+        "which one counts, a jar or a cup?",
+        "weak grip? what you mean weak grip",
+    ],
 )
 def test_a_question_word_inside_a_short_question_back_is_asked_about(flags: Engine, text: str):
     moved, _ = flags.advance(Conversation(flow_id="tiny", step="place", version=1), Typed(text))

@@ -27,7 +27,7 @@ words:
   stand: ["~stand"]
   person: ["i", "i'm", "he", "he's", "she", "my husband", "walker", "driver"]
   thing: ["laptop", "app", "dog", "bike", "car"]
-  determiner: ["my", "our", "the", "his", "a"]
+  determiner: ["one of our", "my", "our", "the", "his", "a"]
   opener: ["and", "think"]
   present: ["is", "isn't", "has", "am", "he's"]
   past_verb: ["had", "went", "got", "were"]
@@ -79,8 +79,8 @@ CUES = Cues(
 )
 
 
-def reader() -> EmergencyReader:
-    raw, problems = read_yaml(LANGUAGE, "content/xx/language.yaml")
+def reader(text: str = LANGUAGE) -> EmergencyReader:
+    raw, problems = read_yaml(text, "content/xx/language.yaml")
     assert not problems
     language, cues, found = read_language(raw, "content/xx/language.yaml", {c.id for c in CONCEPTS})
     assert not found
@@ -132,6 +132,11 @@ def test_a_sign_said_of_a_thing_in_subject_place_is_left_alone():
     assert verdict("the app went quiet and collapsed") is Verdict.NONE
     assert verdict("I think our dog had a fit") is Verdict.NONE
     assert verdict("the laptop froze then collapsed") is Verdict.NONE  # "then" keeps the subject
+
+
+def test_a_determiner_of_several_words_opens_a_things_subject_place():
+    assert verdict("one of our dogs collapsed") is Verdict.NONE
+    assert verdict("one of our walkers collapsed") is not Verdict.NONE  # a person
 
 
 def test_a_person_nearer_than_the_thing_keeps_the_sign():
@@ -382,3 +387,15 @@ def test_an_unknown_class_asked_of_the_writer_is_a_located_error():
     [problem] = problems_in(text)
     assert "chocke" in problem.what and "choke" in problem.fix
     assert problem.line == text.splitlines().index("asked_of_the_writer: [chocke]") + 1
+
+
+def test_a_no_inside_a_wider_match_over_the_same_sign_still_negates_it():
+    """ "has epilepsy, no seizure today": the frame over the phrase is the same sign, and its "not" is the phrase's."""
+    wider = reader(
+        LANGUAGE.replace("  stroke:\n", "  seizure:\n    ask: [[past_verb, fit]]\n  stroke:\n", 1).replace(
+            '  choke: ["~choke"]', '  choke: ["~choke"]\n  fit: ["seizing"]'
+        )
+    )
+    assert wider.read("they were not seizing today").verdict is Verdict.NONE
+    assert wider.read("they were seizing today").verdict is Verdict.EMERGENCY
+    assert wider.read("not moving, he is seizing").verdict is Verdict.EMERGENCY  # another sign's "not" is its own
