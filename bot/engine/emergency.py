@@ -222,22 +222,26 @@ class EmergencyReader:
         return self._together(vague) or best
 
     def _afterword_rules_out(self, sentence: Sentence) -> bool:
-        """A sentence of a few words that are all an `elsewhere` cue ("hypothetically", "just asking", "jk"), or
-        one that puts what came before in the past and says it is over ("but that was in August and I'm fine")."""
+        """With no `now` cue: a sentence of a few words that are all an `elsewhere` cue ("hypothetically", "just
+        asking", "jk") or that say it did not happen ("it hasn't, just wondering"); one that opens with an
+        `elsewhere` cue of two words or more ("only asking because of a programme on the telly"); or one that puts
+        what came before in the past and says it is over ("but that was in August and I'm fine")."""
         said = sentence.words
         if not said:
             return False
         cues = self.cues.scan(sentence, said).cues
-        if len(said) <= AFTERWORD_WORDS:
-            elsewhere = {i for cue in cues if cue.value == Cue.ELSEWHERE for i in range(cue.start, cue.end)}
-            if elsewhere == set(range(len(said))):
-                return True
         kinds = {cue.value for cue in cues}
-        return (
-            said[1 if said[0] in _AFTERWORD_OPENERS else 0 :][:2] in _THAT_WAS
-            and {Cue.BEFORE_TODAY, Cue.PASSED} <= kinds
-            and Cue.NOW not in kinds
-        )
+        if Cue.NOW in kinds:
+            return False
+        opening = 1 if said[0] in _AFTERWORD_OPENERS else 0
+        elsewhere = {i for cue in cues if cue.value == Cue.ELSEWHERE for i in range(cue.start, cue.end)}
+        if len(said) <= AFTERWORD_WORDS and (elsewhere == set(range(len(said))) or Cue.NEGATION in kinds and elsewhere):
+            return True  # "hypothetically", "it hasn't, just wondering"
+        if len(said) <= LONG_AFTERWORD_WORDS and any(
+            cue.value == Cue.ELSEWHERE and cue.start == opening and cue.end - cue.start > 1 for cue in cues
+        ):
+            return True  # "i am only asking because of a programme on the telly"
+        return said[opening:][:2] in _THAT_WAS and {Cue.BEFORE_TODAY, Cue.PASSED} <= kinds
 
     def _together(self, vague: list[_Vague]) -> Reading | None:
         """An emergency when vague signs of two parts of the body are said in one message ("his speech
@@ -595,6 +599,7 @@ TELLING = frozenset({"where", "who", "whose", "about", "if"})
 """Words that tell a story's or a case's content: "a film where a man has a seizure", "if someone is choking"."""
 
 AFTERWORD_WORDS = 4
+LONG_AFTERWORD_WORDS = 12
 _AFTERWORD_OPENERS = frozenset({"but", "and", "though", "although", "tho"})
 _THAT_WAS = frozenset({("that", "was"), ("it", "was"), ("this", "was"), ("thats", "was")})
 """How an afterword points back at what the sentence before it said ("but that was in August")."""

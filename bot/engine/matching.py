@@ -230,6 +230,7 @@ UNSURE_PHRASES = (
     "cant tell",
     "dont know",
     "not certain",
+    "uncertain",
     "what counts",
     "cant really remember",
     "dont really know",
@@ -274,6 +275,8 @@ UNNOTICED = (
     "i havent seen it",
     "i cant see it",
     "not noticed",
+    "i dont see it",
+    "i dont see that",
 ) + ("havent weighed", "havent checked", "not checked", "havent measured")
 """The writer has not noticed what someone else says they see: a yes turns into "not sure"."""
 MANAGING = frozenset({"everything", "all", "manage", "normally", "fine", "ok", "okay", "cope"})
@@ -306,7 +309,7 @@ _AMOUNT_GUESSED = re.compile(
 doubt about whether."""
 ALL_FINE = frozenset({"fine", "normal", "ok", "okay", "good", "alright", "same", "great", "grand"})
 """After a leading no, these say what is fine: "no, both of those are fine" is no."""
-NOTHING_THERE = ALL_FINE | {"nil", "none", "negative", "absent", "stable", "unchanged"}
+NOTHING_THERE = ALL_FINE | {"nil", "none", "negative", "absent", "stable", "unchanged", "unaffected"}
 """Right after a sign named at a yes/no question, these say it is not there: "stiffness nil", "weight stable"."""
 
 

@@ -35,6 +35,8 @@ def days(text: str) -> list[float]:
         ("since Christmas", 340, 350),  # last year's: this year's is still to come
         ("it started sometime after Diwali", 30, 40),
         ("it started during Diwali", 30, 40),
+        ("since Remembrance Sunday I think", 25, 28),
+        ("since Deepavali", 30, 40),
         ("since around the 28th of November", 8, 8),  # a day of the month
         ("since November 28th", 8, 8),
         ("since 1 Dec", 5, 5),

@@ -51,7 +51,7 @@ idioms:
 asked_of_the_writer: [choke]
 safety_words: ["face", "blue", "ambulance"]
 cues:
-  elsewhere: ["ever", "film", "clue"]
+  elsewhere: ["ever", "film", "clue", "just asking"]
   topic: ["the signs of", "difference between"]
   before_today: ["last month"]
   passed: ["fine since"]
@@ -212,6 +212,14 @@ def test_an_afterword_that_only_says_it_was_not_real_settles_a_question():
     assert verdict("legs dead. Film.") is Verdict.NONE  # "…? hypothetically"
     assert verdict("legs dead. The film was long and my arm hurt") is Verdict.CONFIRM  # more than an afterword
     assert verdict("I had a fit. Film.") is Verdict.EMERGENCY  # never an alarm
+
+
+def test_an_afterword_that_says_it_did_not_happen_or_opens_with_a_reason_to_ask_settles_a_question():
+    assert verdict("legs dead? it's not, film") is Verdict.NONE  # a no and an `elsewhere` cue, a few words
+    assert verdict("legs dead? just asking because of a film on the telly") is Verdict.NONE
+    assert verdict("legs dead? just asking because it's worse today") is Verdict.CONFIRM  # `now`
+    assert verdict("legs dead? my sister is asking because of a film") is Verdict.CONFIRM  # not its opening
+    assert verdict("he collapsed. just asking") is Verdict.EMERGENCY  # never an alarm
 
 
 def test_an_afterword_that_puts_a_question_in_the_past_and_over_settles_it():
