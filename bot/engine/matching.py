@@ -50,6 +50,8 @@ _FILLER_END = (
 )
 INTERJECTIONS = frozenset({"yes", "yeah", "yep", "yup", "ya", "yea", "no", "nope", "nah", "na"})
 """Answer words that may run straight into the rest of a reply ("yes I have", "no never")."""
+ROUGHLY = frozenset({"around", "about", "roughly", "approximately", "approx", "somewhere", "ish", "circa"})
+"""Words that make an amount a rough one: "around 50" at a question whose line is 50 is not sure."""
 HEDGES = frozenset({"maybe", "perhaps", "possibly", "unsure", "dunno", "idk", "probably", "might"})
 """Words that turn a leading yes or no into "not sure" ("no... maybe", "yes I think, not sure")."""
 AGREEING = frozenset({"yes", "yeah", "yep", "yup", "ya", "yea", "aye", "yess", "yesss"})
@@ -646,6 +648,9 @@ class ChoiceMatcher:
             if len(alone) == 1 and alone[0].isdigit() and int(alone[0]) <= len(self.values):
                 return NOTHING  # "2" alone is the second button, not an age
             found = [years for context in parsed.contexts for years in ages(context.said)]
+            said = {word for context in parsed.contexts for word in context.said}
+            if NOT_SURE in self.values and said & ROUGHLY and self._at_a_boundary([y * YEAR for y in found]):
+                return Match(NOT_SURE, how="hedge", phrase="roughly")  # "somewhere around 50", where 50 is the line
             return _read_as(self.by_range([years * YEAR for years in found]), found, "years")
         amounts = [amount.days for context in parsed.contexts for amount in durations(context.said)]
         said = {word for context in parsed.contexts for word in context.said}
@@ -656,6 +661,11 @@ class ChoiceMatcher:
         if amounts and NOT_SURE in self.values and unsure and said & VAGUE_AMOUNTS:
             return Match(NOT_SURE, how="hedge", phrase="for ages")  # "on and off for ages, honestly can't say"
         return _read_as(self.by_range(amounts), amounts, "days")
+
+    def _at_a_boundary(self, amounts: list[float]) -> bool:
+        """An amount just where two choices meet: "around 50" could be either side of 50."""
+        lines = {span.low for span, _ in self.ranges if span.low > 0}
+        return bool(amounts) and all(amount in lines for amount in amounts)  # not "in my fifties": 50 to 59
 
     def _either_side(self, amounts: list[float], said: set[str], unsure: bool = False) -> bool:
         """ "a couple of weeks, maybe a bit less maybe more", "…maybe, or a bit less, I dunno": an amount near

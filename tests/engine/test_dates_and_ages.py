@@ -10,6 +10,7 @@ from bot.engine import quantities
 from bot.engine.matching import ChoiceMatcher
 from bot.engine.quantities import ages, durations
 from bot.engine.text import words
+from tests.engine.conftest import TINY
 from tests.engine.test_language_validation import WITH_DURATION
 
 
@@ -121,3 +122,25 @@ def test_an_amount_near_where_two_choices_meet_said_on_either_side_is_not_sure(p
     assert matcher.match("a week or so, maybe more, honestly I've lost track") == "not_sure"
     assert matcher.match("a week, maybe more") != "not_sure"
     assert matcher.match("three days, maybe more, I've lost track") != "not_sure"  # too far below
+
+
+AGE = """\
+  - id: age
+    text: "How old?"
+    next: weakness
+    quantity: age
+    choices:
+      - {label: "50 or older", value: "yes", range: {from: 50 years}}
+      - {label: "Under 50", value: "no", range: {from: 0 years, below: 50 years}}
+      - {label: "Not sure", value: not_sure}
+"""
+
+
+def test_a_rough_age_just_at_the_line_is_not_sure(parse):
+    """ "around 50" where 50 is the line could be either side; a decade or a plain age is not rough."""
+    flow = TINY.replace("start: weakness", "start: age").replace("steps:\n", "steps:\n" + AGE)
+    matcher = ChoiceMatcher(parse(flow).steps["age"])
+    assert matcher.match("somewhere around 50, we never had a birth certificate") == "not_sure"
+    assert matcher.match("50") == "yes"
+    assert matcher.match("about 60") == "yes"
+    assert matcher.match("somewhere in my fifties") == "yes"
