@@ -299,8 +299,9 @@ class EmergencyReader:
         unless_at: dict[str, set[int]] = {}  # per concept, where its `unless` phrases start
         vague: list[_Vague] = []
         spans = [(match.start, match.end) for match in matches]
+        one_sided = frozenset(hit.start for hit in classes if hit.value == "one_side")
         for match in matches:
-            verdict, only_vague = self._judge(match, said, context, unless_at, roles, spans)
+            verdict, only_vague = self._judge(match, said, context, unless_at, roles, spans, one_sided)
             if verdict > best.verdict:
                 best = Reading(verdict, match.value.concept, True, _cause(match, said))
             together = self.together.get(match.value.concept) if only_vague else None
@@ -388,6 +389,7 @@ class EmergencyReader:
         unless_at: dict[str, set[int]],
         roles: list[_Roles],
         spans: Sequence[tuple[int, int]] = (),
+        one_sided: frozenset[int] = frozenset(),
     ) -> tuple[Verdict, bool]:
         """The sign's verdict, and whether it is asked about only for being vague or said in the past
         tense, not for a hedge, a question or a film: such signs of two parts of the body add up (`together`)."""
@@ -431,7 +433,11 @@ class EmergencyReader:
             return Verdict.NONE, False
         if not roles:
             roles.append(_Roles.of(self.roles.find(said)) if not self.thing_words.isdisjoint(said) else NO_ROLES)
-        if match.value.unclear and self._explained(concept, said, context, start):
+        if (
+            match.value.unclear
+            and not any(start <= at < end for at in one_sided)  # one side of the body is no workout's doing
+            and self._explained(concept, said, context, start)
+        ):
             return Verdict.NONE, False  # "breathless after sprints", "numb from the dentist": a vague sign, explained
         if roles[0].about_a_thing(start, said, context):
             return Verdict.NONE, False  # "the app went unresponsive", "our dog had a fit": not a person
@@ -699,11 +705,11 @@ class _Roles:
             if index in self.person:
                 return False
             end = self.thing.get(index)
-            if end is not None and self._subject(index, end, low, said):
+            if end is not None and self._subject(index, end, low, said, start):
                 return True
         return False
 
-    def _subject(self, index: int, end: int, low: int, said: tuple[str, ...]) -> bool:
+    def _subject(self, index: int, end: int, low: int, said: tuple[str, ...], sign: int) -> bool:
         if end < len(said) and (end in self.person or said[end].endswith(("er", "or"))):
             return False  # "the dog walker", "the bus driver": a person
         before = index - 1
@@ -715,8 +721,16 @@ class _Roles:
                 while before >= low and before in self.determiner:
                     before -= 1
                 break
-        return before < low or before in self.opener
+        # "Prod server collapsed": one word naming the kind of thing may open the part, with the sign right after
+        # the thing ("mid set my whole right side went numb" is no set's doing)
+        kind = before == low == index - 1 and end == sign and said[low] not in _NOT_A_KIND
+        return before < low or before in self.opener or kind
 
+
+_NOT_A_KIND = frozenset(
+    {"i", "im", "ive", "he", "she", "they", "we", "you", "it", "its", "no", "not", "help", "please"}
+)
+"""Words that open a part but never name a kind of thing ("I laptop…" is not "prod server")."""
 
 NO_ROLES = _Roles(frozenset(), {}, frozenset(), frozenset())
 """A sentence that names no thing: every sign in it is left to the other rules."""

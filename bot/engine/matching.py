@@ -263,6 +263,8 @@ UNSURE_PHRASES = (
     "couldnt tell you",
     "cant tell you",
     "lost track",
+    "have to check",
+    "need to check",
     "lose track",
     "losing track",
     "adopted",
@@ -529,7 +531,8 @@ class ChoiceMatcher:
             value = self.exact[phrase]
             size = len(phrase.split())
             rest = said[len(phrase) + 1 :].replace("?", " ")
-            if value in (YES, NO) and (set(rest.split()) & HEDGES or any(h in rest for h in UNSURE_PHRASES)):
+            hedged = _AMOUNT_GUESSED.sub(" ", rest)  # "yes, … for maybe five minutes": a guess at how long, no doubt
+            if value in (YES, NO) and (set(hedged.split()) & HEDGES or any(h in hedged for h in UNSURE_PHRASES)):
                 # "no... well maybe": a hedge after a yes or no is never a firm answer
                 return NOT_SURE if NOT_SURE in self.values else None
             if first is not None and (size in first.pauses or len(first.words) == size):
@@ -777,6 +780,8 @@ def _asks_back(parsed: Parsed) -> bool:
             return True  # "what do you mean by sudden weakness", with or without a question mark
         if sentence.words[-2:] == ("you", "mean"):
             return True  # "what kind of dent do you mean"
+        if sentence.question and "as in" in " ".join(sentence.words):
+            return True  # "hard to swallow as in tablets or as in food?"
         if not sentence.question:
             continue
         cuts = sorted({0, len(sentence.words), *sentence.pauses})

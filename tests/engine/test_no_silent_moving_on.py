@@ -130,6 +130,9 @@ def test_a_hedge_after_a_no_in_a_later_sentence_is_not_sure(flags: Engine):
         ("yes dropping cups all week", "yes"),  # a yes, then what it is about
         ("yes no not really", None),  # a yes taken back is not taken
         ("a bit yes, mostly at night", "yes"),  # softened, not taken back
+        ("yes, a weak grip for maybe five minutes", "yes"),  # a guess at how long doubts nothing
+        ("yes maybe", "not_sure"),
+        ("not that I know of, I'd have to check", "not_sure"),
     ],
 )
 def test_an_answer_drawn_at_the_end_or_a_reason_not_to_know_is_read(flags: Engine, text: str, meant: str | None):
@@ -205,6 +208,7 @@ def test_a_softened_no_followed_by_a_yes_mention_is_read_by_the_mention(parse: C
         "dropping things where? at home or at work?",
         "which one counts, a jar or a cup?",
         "weak grip? what you mean weak grip",
+        "weak grip as in a jar or as in a cup?",
     ],
 )
 def test_a_question_word_inside_a_short_question_back_is_asked_about(flags: Engine, text: str):

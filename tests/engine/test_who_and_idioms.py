@@ -35,15 +35,18 @@ words:
   guess: ["might", "maybe"]
   choke: ["~choke"]
   twitch: ["~twitch"]
+  numb: ["numb"]
+  one_side: ["one side"]
 frames:
   stroke:
     fire: [[face, droop]]
-    ask: [[unable, +stand]]
+    ask: [[unable, +stand], [numb], [numb, one_side]]
   breathing:
     fire: [[lips, blue]]
     ask: [[change, blue], [breathless]]
 explained:
   breathing: ["after (a run|the gym)", "my run"]
+  stroke: ["after the gym"]
 idioms:
   - "blue in the face"
   - "(can't|cannot) stand (my|him|her)"
@@ -407,3 +410,14 @@ def test_a_no_inside_a_wider_match_over_the_same_sign_still_negates_it():
     assert wider.read("they were not seizing today").verdict is Verdict.NONE
     assert wider.read("they were seizing today").verdict is Verdict.EMERGENCY
     assert wider.read("not moving, he is seizing").verdict is Verdict.EMERGENCY  # another sign's "not" is its own
+
+
+def test_a_sign_on_one_side_of_the_body_is_never_explained_by_an_ordinary_cause():
+    assert verdict("my leg is numb after the gym") is Verdict.NONE
+    assert verdict("numb on one side after the gym") is Verdict.CONFIRM
+
+
+def test_one_word_naming_the_kind_of_thing_may_open_its_subject_place():
+    assert verdict("work laptop collapsed today") is Verdict.NONE  # "prod server collapsed"
+    assert verdict("mid app my face fell") is Verdict.EMERGENCY  # the sign is not right after the thing
+    assert verdict("I laptop collapsed") is not Verdict.NONE  # "I" names no kind of thing
