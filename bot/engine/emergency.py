@@ -299,7 +299,7 @@ class EmergencyReader:
         unless_at: dict[str, set[int]] = {}  # per concept, where its `unless` phrases start
         vague: list[_Vague] = []
         spans = [(match.start, match.end) for match in matches]
-        one_sided = frozenset(hit.start for hit in classes if hit.value == "one_side")
+        one_sided = frozenset(hit.start for hit in classes if hit.value in NEVER_EXPLAINED)
         for match in matches:
             verdict, only_vague = self._judge(match, said, context, unless_at, roles, spans, one_sided)
             if verdict > best.verdict:
@@ -435,7 +435,7 @@ class EmergencyReader:
             roles.append(_Roles.of(self.roles.find(said)) if not self.thing_words.isdisjoint(said) else NO_ROLES)
         if (
             match.value.unclear
-            and not any(start <= at < end for at in one_sided)  # one side of the body is no workout's doing
+            and not any(start <= at < end for at in one_sided)  # one side of the body: no workout's doing
             and self._explained(concept, said, context, start)
         ):
             return Verdict.NONE, False  # "breathless after sprints", "numb from the dentist": a vague sign, explained
@@ -605,6 +605,9 @@ TELLING = frozenset({"where", "who", "whose", "about", "if"})
 """Words that tell a story's or a case's content: "a film where a man has a seizure", "if someone is choking"."""
 
 AFTERWORD_WORDS = 4
+NEVER_EXPLAINED = frozenset({"one_side"})
+"""Word classes whose words make a vague sign one no ordinary cause explains: a sign on one side of the body
+("numbness down one side of my face after the climb")."""
 LONG_AFTERWORD_WORDS = 12
 _AFTERWORD_OPENERS = frozenset({"but", "and", "though", "although", "tho"})
 _THAT_WAS = frozenset({("that", "was"), ("it", "was"), ("this", "was"), ("thats", "was")})
