@@ -130,6 +130,7 @@ READINGS = {
 ASIDES = frozenset(
     {
         "maam",
+        "oh",
         "sir",
         "mate",
         "bro",
@@ -264,6 +265,12 @@ UNSURE_PHRASES = (
     "cant tell you",
     "lost track",
     "have to check",
+    "dont count",
+    "cannae tell",
+    "canna tell",
+    "cannae say",
+    "canna say",
+    "canna rightly say",
     "need to check",
     "lose track",
     "losing track",

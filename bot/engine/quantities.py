@@ -446,6 +446,8 @@ FIXED_DAYS: dict[tuple[str, ...], tuple[int, int]] = {
     ("armistice", "day"): (11, 11),
     ("advent", "sunday"): (11, 30),
     ("lambing",): (3, 20),
+    ("navratri",): (10, 15),
+    ("dussehra",): (10, 20),
     ("calving",): (2, 15),
     ("harvest",): (8, 20),
     ("st", "andrews", "day"): (11, 30),

@@ -38,6 +38,7 @@ def days(text: str) -> list[float]:
         ("it started during Diwali", 30, 40),
         ("since Remembrance Sunday I think", 25, 28),
         ("since Deepavali", 30, 40),
+        ("since Navratri", 45, 60),
         ("since lambing, maybe before", 250, 270),  # a farm's season, at its usual time
         ("since around the 28th of November", 8, 8),  # a day of the month
         ("since November 28th", 8, 8),
