@@ -289,7 +289,7 @@ class EmergencyReader:
         if not matches:
             return CALM
         first = matches[0]
-        matches = self._not_idioms(_outermost(matches), said)
+        matches = self._not_idioms(_outermost(matches), said, sentence.pauses)
         if not matches:  # "blue in the face", "a fit of the giggles": read, and ruled out
             return Reading(Verdict.NONE, considered=True, cause=_cause(first, said))
         context = self.cues.scan(sentence, said)
@@ -352,12 +352,20 @@ class EmergencyReader:
                 return True
         return False
 
-    def _not_idioms(self, matches: list[Found[_Phrase]], said: tuple[str, ...]) -> list[Found[_Phrase]]:
+    def _not_idioms(
+        self, matches: list[Found[_Phrase]], said: tuple[str, ...], pauses: frozenset[int] = frozenset()
+    ) -> list[Found[_Phrase]]:
         """The matches no fixed expression takes in: an idiom over a sign's first or last word makes
-        it that idiom ("went blue in the face", "can't stand my manager")."""
+        it that idiom ("went blue in the face", "can't stand my manager"). An idiom is words said together:
+        one that runs over a comma is not it ("she cannot stand, her one leg does not work")."""
         if self.idiom_starts.isdisjoint(said):
             return matches
-        taken = {index for idiom in self.idioms.find(said) for index in range(idiom.start, idiom.end)}
+        taken = {
+            index
+            for idiom in self.idioms.find(said)
+            if not any(idiom.start < pause < idiom.end for pause in pauses)
+            for index in range(idiom.start, idiom.end)
+        }
         return [m for m in matches if m.start not in taken and m.end - 1 not in taken]
 
     def _pattern_matches(self, said: tuple[str, ...]) -> list[Found[_Phrase]]:

@@ -421,3 +421,8 @@ def test_one_word_naming_the_kind_of_thing_may_open_its_subject_place():
     assert verdict("work laptop collapsed today") is Verdict.NONE  # "prod server collapsed"
     assert verdict("mid app my face fell") is Verdict.EMERGENCY  # the sign is not right after the thing
     assert verdict("I laptop collapsed") is not Verdict.NONE  # "I" names no kind of thing
+
+
+def test_an_idiom_that_runs_over_a_comma_is_not_that_idiom():
+    assert verdict("I can't stand her") is Verdict.NONE
+    assert verdict("she suddenly can't stand, her leg won't work") is not Verdict.NONE
