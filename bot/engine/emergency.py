@@ -613,14 +613,15 @@ TELLING = frozenset({"where", "who", "whose", "about", "if"})
 """Words that tell a story's or a case's content: "a film where a man has a seizure", "if someone is choking"."""
 
 AFTERWORD_WORDS = 4
-NEVER_EXPLAINED = frozenset({"one_side"})
-"""Word classes whose words make a vague sign one no ordinary cause explains: a sign on one side of the body
-("numbness down one side of my face after the climb")."""
+"""At most this many words in a sentence that only says the one before was not real ("hypothetically")."""
 LONG_AFTERWORD_WORDS = 12
+"""At most this many in one that opens with a reason to ask ("i am only asking because of a programme on the telly")."""
 _AFTERWORD_OPENERS = frozenset({"but", "and", "though", "although", "tho"})
 _THAT_WAS = frozenset({("that", "was"), ("it", "was"), ("this", "was"), ("thats", "was")})
 """How an afterword points back at what the sentence before it said ("but that was in August")."""
-"""At most this many words in a sentence that only says the one before was not real ("hypothetically")."""
+NEVER_EXPLAINED = frozenset({"one_side"})
+"""Word classes whose words make a vague sign one no ordinary cause explains: a sign on one side of the body
+("numbness down one side of my face after the climb")."""
 
 GIVEN_REACH = 4
 """Words between a `because` word and the ordinary cause it gives: "cos I slept on it"."""
