@@ -342,7 +342,7 @@ class EmergencyReader:
         that is also a `now` cue: "help", "ambulance") is never about a thing."""
         for context in contexts:
             said = context.said
-            taken = {index for idiom in self.idioms.find(said) for index in range(idiom.start, idiom.end)}
+            taken = self._idiom_words(said)
             hits = [hit.start for hit in self.frames.safety.find(said) if hit.start not in taken]
             if not hits:
                 continue
@@ -360,13 +360,17 @@ class EmergencyReader:
         one that runs over a comma is not it ("she cannot stand, her one leg does not work")."""
         if self.idiom_starts.isdisjoint(said):
             return matches
-        taken = {
+        taken = self._idiom_words(said, pauses)
+        return [m for m in matches if m.start not in taken and m.end - 1 not in taken]
+
+    def _idiom_words(self, said: tuple[str, ...], pauses: frozenset[int] = frozenset()) -> set[int]:
+        """Where listed idioms stand in `said`, leaving out any that runs over one of `pauses` (a comma)."""
+        return {
             index
             for idiom in self.idioms.find(said)
             if not any(idiom.start < pause < idiom.end for pause in pauses)
             for index in range(idiom.start, idiom.end)
         }
-        return [m for m in matches if m.start not in taken and m.end - 1 not in taken]
 
     def _pattern_matches(self, said: tuple[str, ...]) -> list[Found[_Phrase]]:
         present = set(said)

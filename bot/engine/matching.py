@@ -672,9 +672,13 @@ class ChoiceMatcher:
             return Match(NOT_SURE, how="hedge", phrase="for ages")  # "on and off for ages, honestly can't say"
         return _read_as(self.by_range(amounts), amounts, "days")
 
+    def _where_choices_meet(self) -> frozenset[float]:
+        """The amounts where one range choice ends and the next begins."""
+        return frozenset(span.low for span, _ in self.ranges if span.low > 0)
+
     def _at_a_boundary(self, amounts: list[float]) -> bool:
         """An amount just where two choices meet: "around 50" could be either side of 50."""
-        lines = {span.low for span, _ in self.ranges if span.low > 0}
+        lines = self._where_choices_meet()
         return bool(amounts) and all(amount in lines for amount in amounts)  # not "in my fifties": 50 to 59
 
     def _either_side(self, amounts: list[float], said: set[str], unsure: bool = False) -> bool:
@@ -684,7 +688,7 @@ class ChoiceMatcher:
         down, up = bool(said & {"less", "under"}), bool(said & {"more", "over"})
         if not (unsure or (down and up) or ((down or up) and said & HEDGES)):
             return False
-        meets = [span.low for span, _ in self.ranges if span.low > 0]
+        meets = self._where_choices_meet()
         return any(
             (low * NEAR[0] <= amount <= low * NEAR[1] or (unsure and up and low * FAR_BELOW <= amount < low))
             and (unsure or (down and up) or (down if amount >= low else up))
