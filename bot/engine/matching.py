@@ -318,6 +318,8 @@ _AMOUNT_GUESSED = re.compile(
 )
 """A guess at how many or how often ("dropping cups more, maybe 3 this week", "once a month maybe") is no
 doubt about whether."""
+STOPPED = ("not since", "not since then", "none since", "none since then", "not anymore", "not any more")
+"""Ending an answer after a sign, these say it stopped: "when I was pregnant, not since"."""
 ALL_FINE = frozenset({"fine", "normal", "ok", "okay", "good", "alright", "same", "great", "grand"})
 """After a leading no, these say what is fine: "no, both of those are fine" is no."""
 NOTHING_THERE = ALL_FINE | {"nil", "none", "negative", "absent", "stable", "unchanged", "unaffected"}
@@ -597,6 +599,9 @@ class ChoiceMatcher:
                 if turned == "longstanding" and has_no and self.step.kind == StepKind.RED_FLAG:
                     count(NO, hit, said, True)  # "I cough when I drink but I always have, nothing new"
                     continue
+                if has_no and not account and self.step.kind == StepKind.RED_FLAG and _stopped_since(said, hit.end):
+                    count(NO, hit, said, True)  # "when I was pregnant with my youngest, not since": over
+                    continue
                 if turned == "still" and NOT_SURE in self.values:
                     count(NOT_SURE, hit, said, True)  # "a bit weak but I can still do everything"
                     continue
@@ -758,6 +763,13 @@ def _added_after(context: SentenceContext, end: int) -> str | None:
     if set(said[:end]) & HEDGES:
         return None
     return "still" if parts and _unnoticed(said[parts[0] :]) else None
+
+
+def _stopped_since(said: Sequence[str], end: int) -> bool:
+    """A later part says the trouble ended: "a weak grip after the op, but not since", "…, not any more".
+    Red-flag questions ask about what stays or keeps coming back, so it is a no there."""
+    later = " ".join(said[end:])
+    return any(later.endswith(phrase) for phrase in STOPPED)
 
 
 def _unnoticed(said: Sequence[str]) -> bool:

@@ -268,6 +268,8 @@ SEEMING = frozenset({("feels",), ("feel",), ("looks",), ("look",), ("acts",), ("
 """Just before a number, it is how old someone seems, not their age: "she feels 40"."""
 PAST_AGE = frozenset({"over", "above", "older", "more"})
 """Before an age, it is passed: "over 60"."""
+OLDEST = 120.0
+"""The far end of an age said only as passed: "over forty" may mean 41 or 75, so it reaches to here."""
 NOT_AGES = frozenset({*UNITS, "cups", "cup", "times", "kg", "kilos", "stone", "lbs", "pounds", "am", "pm"}) - {
     "year",
     "years",
@@ -312,6 +314,8 @@ def ages(said: tuple[str, ...]) -> list[float]:
             elif PAST_AGE & before:
                 value += 0.5
             found.append(value)
+            if PAST_AGE & before:
+                found.append(OLDEST)  # "over forty, anyway": any age above it, on either side of 50
         index += max(used, 1)
     return found or years
 
@@ -353,8 +357,10 @@ def someone_else(said: tuple[str, ...], index: int) -> bool:
 
 
 def _still_to_come(after: tuple[str, ...]) -> bool:
-    """Words after an age that put it ahead: "50 next month", "fifty in March"."""
-    return "next" in after or (after[:1] == ("in",) and len(after) > 1 and after[1] in MONTHS)
+    """Words after an age that put it ahead: "50 next month", "fifty in March", "50 on Boxing Day"."""
+    if "next" in after:
+        return True
+    return len(after) > 1 and after[0] in ON_A_DAY and (after[1] in MONTHS or after[1] in CALENDAR_NAMES)
 
 
 def _age_number(said: tuple[str, ...], i: int) -> tuple[float | None, int]:
@@ -519,3 +525,7 @@ def days_since(words_: tuple[str, ...]) -> float | None:
 
 
 CALENDAR_LONGEST = max(len(key) for key in FIXED_DAYS)
+CALENDAR_NAMES = frozenset(key[0] for key in FIXED_DAYS) - {"the"} | frozenset(WEEKDAYS)
+"""The first word of a holiday, season or weekday: after an age, "on Boxing Day" puts the birthday ahead."""
+ON_A_DAY = frozenset({"in", "on", "at", "this", "come"})
+"""Before a month or a holiday after an age: "fifty in March", "50 on Boxing Day", "50 come Christmas"."""

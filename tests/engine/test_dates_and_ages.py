@@ -70,7 +70,7 @@ def test_the_same_words_mean_another_duration_on_another_day(monkeypatch: pytest
         ("under 50", [49.5]),
         ("I'll be 50 in January", [49.5]),  # still to come
         ("I must be 50", [50.0]),
-        ("over 60", [60.5]),
+        ("over 60", [60.5, 120.0]),
         ("late forties", [47.0, 49.99]),
         ("twitching for 3 days, 2 cups a day", []),
         ("forty-nine, fifty in March", [49.0, 49.5]),  # still to come
@@ -81,6 +81,10 @@ def test_the_same_words_mean_another_duration_on_another_day(monkeypatch: pytest
         ("asking for my mum, she's 77", [77.0]),  # a carer answers for the person the check is about
         ("gran is 84, she says she feels 40", [84.0]),  # how old someone feels is not their age
         ("fifty-eight, retired from the bench in 2019", [58.0]),  # a year is a birth year only if no age is said
+        ("I'm 50 on Boxing Day", [49.5]),  # the birthday is still to come
+        ("fifty come Christmas", [49.5]),
+        ("I turned 50 on Boxing Day", [50.0]),  # reached
+        ("not telling! over forty anyway", [40.5, 120.0]),  # passed 40, and maybe long past 50
     ],
 )
 def test_ages_are_read_by_their_meaning(text: str, found: list[float]):
@@ -146,3 +150,5 @@ def test_a_rough_age_just_at_the_line_is_not_sure(parse):
     assert matcher.match("50") == "yes"
     assert matcher.match("about 60") == "yes"
     assert matcher.match("somewhere in my fifties") == "yes"
+    assert matcher.match("over forty anyway") is None  # either side of 50: asked
+    assert matcher.match("over 60") == "yes"

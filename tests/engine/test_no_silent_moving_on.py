@@ -108,6 +108,8 @@ def flags(parse: Callable[[str], Flow]) -> Engine:
         ("my wife says I drop things but I haven't noticed", "not_sure"),  # the writer has not seen it
         ("my wife says I drop things, I haven't noticed", "not_sure"),
         ("I drop things, no idea why", "yes"),  # not knowing why is no doubt about whether
+        ("I had a weak grip after the op, not since", "no"),  # it stopped: a red flag asks what stays
+        ("I used to drop things but not any more", "no"),
     ],
 )
 def test_a_yes_turned_round_by_but_reads_as_the_person_meant(flags: Engine, text: str, meant: str):
