@@ -159,6 +159,7 @@ class EmergencyReader:
         self.because_words = _class_words(language, "because")
         self.guess_words = _class_words(language, "guess")
         self.twitch_words = _class_words(language, "twitch")
+        self.when_unknown: PhraseIndex[bool] = PhraseIndex((p, True) for p in language.classes.get("when_unknown", ()))
         self.thing_words = frozenset(
             form
             for p in language.classes.get("thing", ())
@@ -511,8 +512,11 @@ class EmergencyReader:
 
     def _sure(self, around: list[Found[int]], context: SentenceContext) -> list[Found[int]]:
         """The clause's cues without a `distant_past` one only guessed at: "his face looks a bit crooked, maybe
-        it is always like that? I can't tell" is no history."""
+        it is always like that? I can't tell" is no history; nor is any, where the sentence says it may have
+        been today (`when_unknown`)."""
         said, guess = context.said, self.guess_words
+        if any(True for _ in self.when_unknown.find(said)):
+            return [cue for cue in around if cue.value != Cue.DISTANT_PAST]  # "a while back, was it today? dunno"
 
         def guessed(cue: Found[int]) -> bool:
             low, clause = context.part_start(cue.start), context.clause(cue.start)
@@ -728,6 +732,8 @@ class _Roles:
     def _subject(self, index: int, end: int, low: int, said: tuple[str, ...], sign: int) -> bool:
         if end < len(said) and (end in self.person or said[end].endswith(("er", "or"))):
             return False  # "the dog walker", "the bus driver": a person
+        if said[end : end + 1] in _RELATIVE and end + 1 == sign:
+            return True  # "handling a cow that collapses": the thing is the subject of its own clause
         before = index - 1
         for back in range(index - 1, max(low, index - 3) - 1, -1):
             if back in self.person:
@@ -742,6 +748,9 @@ class _Roles:
         kind = before == low == index - 1 and end == sign and said[low] not in _NOT_A_KIND
         return before < low or before in self.opener or kind
 
+
+_RELATIVE = frozenset({("that",), ("which",)})
+"""Between a thing and a sign, these make the thing the sign's subject ("a cow that collapses")."""
 
 _NOT_A_KIND = frozenset(
     {"i", "im", "ive", "he", "she", "they", "we", "you", "it", "its", "no", "not", "help", "please"}

@@ -273,7 +273,13 @@ class Engine:
         told = self.accounts[flow.id].read(parsed)
         if reading.verdict is Verdict.CONFIRM:
             return self._confirm(flow, conversation, reading, {})
-        worry = self._worrying(flow, parsed, reading) if not told else None
+        # An account that names a body or safety word but says nothing of twitching ("grandad was a bit
+        # wobbly on his feet, dunno when") is asked about, even where it also reads as an answer.
+        said = {word for context in parsed.contexts for word in context.said}
+        twitching = not self.emergency[flow.id].twitch_words.isdisjoint(said) or any(
+            flow.steps[key].kind == StepKind.QUESTION for key in told if key in flow.steps
+        )
+        worry = self._worrying(flow, parsed, reading) if not (told and twitching) else None
         if worry is not None:
             moved, replies = self._confirm(flow, conversation, reading, {})
             return moved, (*worry, *replies)

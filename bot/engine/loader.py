@@ -305,6 +305,7 @@ class _FlowBuilder:
                         mentions=tuple(c.mentions),
                         range=self._range(c.range, (*here, "range")) if c.range else None,
                         explains=c.explains,
+                        from_age=c.from_age,
                     )
                 )
             self._check_step_kind(s, choices, path)
@@ -321,6 +322,14 @@ class _FlowBuilder:
                         "`explains: true`), and include yes",
                     )
             for j, c in enumerate(s.choices):
+                if c.from_age is not None and not c.explains:
+                    self.report(
+                        FlagValueError,
+                        (*path, "choices", j, "from_age"),
+                        f"choice '{c.value or _slug(c.label)}' of step '{s.id}' has `from_age` but explains nothing",
+                        "`from_age` says from what age the choice's clear cause holds: add `explains: true`, "
+                        "or remove `from_age`",
+                    )
                 if c.explains and s.kind != StepKind.RED_FLAG:
                     self.report(
                         FlagValueError,

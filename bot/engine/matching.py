@@ -28,7 +28,7 @@ from rapidfuzz.distance import DamerauLevenshtein
 
 from bot.engine.context import Cue, CueReader, Negation, SentenceContext
 from bot.engine.model import NO, NOT_SURE, YES, Step, StepKind
-from bot.engine.quantities import YEAR, ages, durations
+from bot.engine.quantities import OTHERS, YEAR, ages, durations
 from bot.engine.text import Found, PhraseIndex, Sentence, normalize, sentences, words
 
 __all__ = ["ChoiceMatcher", "Match", "Parsed", "TextParser", "allowed_typos", "normalize"]
@@ -185,6 +185,9 @@ ASKING = frozenset(
 ASKING_OPENINGS = frozenset(
     {
         ("what", "do", "you", "mean"),
+        ("what", "do", "u", "mean"),
+        ("wat", "do", "you", "mean"),
+        ("wat", "do", "u", "mean"),
         ("what", "you", "mean"),
         ("what", "does", "that", "mean"),
         ("what", "counts"),
@@ -306,11 +309,13 @@ FAR_BELOW = 0.5
 """Said with "maybe more" and doubt ("a week or so, maybe more, honestly I've lost track"), an amount down to
 this share of where two choices meet may be past it."""
 _REASON_UNKNOWN = re.compile(
-    r"\b(?:no idea|dont know|not sure|cant tell|who knows) "
-    r"(?:why|(?:if |whether |)(?:that|it|this) (?:counts|matters))\b"
+    r"\b(?:no idea|dont know|don't know|i dont know|not sure|cant tell|who knows|cant remember|forget|forgot) "
+    r"(?:why|(?:if |whether |)(?:that|it|this) (?:counts|matters)"
+    r"|(?:what|wat) (?:its|it is|they are|theyre|it was) called|the name|(?:its|the|their) names?)\b"
 )
-"""Not knowing why something happens ("waking with headaches, no idea why"), or whether it counts ("swapped my
-inhaler brand, not sure that counts"), is no doubt about whether it does."""
+"""Not knowing why something happens ("waking with headaches, no idea why"), whether it counts ("swapped my
+inhaler brand, not sure that counts"), or what it is called ("GP changed my pill, don't know what it's called")
+is no doubt about whether it does."""
 _AMOUNT_GUESSED = re.compile(
     r"\b(?:maybe|perhaps|probably|possibly) (?:\d+|one|two|three|four|five|six|seven|eight|nine|ten|a couple|a few)\b"
     r"|\b(?:once|twice|\d+ times|a few times) (?:a|an|per) (?:day|week|month|year|fortnight) "
@@ -593,7 +598,13 @@ class ChoiceMatcher:
             for hit in hits:
                 if where is not None and not where(context, hit.start):
                     continue
-                turned = _turned_by(context, hit.start, hit.end) if hit.value == YES and not account else None
+                # A sign said today is a yes at a safety question, however well the person feels now
+                emergency = self.step.kind == StepKind.EMERGENCY
+                turned = (
+                    _turned_by(context, hit.start, hit.end, fine_now_counts=not emergency)
+                    if hit.value == YES and not account
+                    else None
+                )
                 if turned and context.negation(hit.start, hit.end) is not Negation.NONE:
                     turned = None  # "no weak grip, but I still…": the no decides
                 if turned == "longstanding" and has_no and self.step.kind == StepKind.RED_FLAG:
@@ -629,7 +640,21 @@ class ChoiceMatcher:
             found[NO] = found.get(NO, 0) + fine
             if seen is not None:
                 seen += fine_seen
+        if YES in found and not account:
+            self._old_enough(parsed, found, seen)
         return found
+
+    def _old_enough(self, parsed: Parsed, found: dict[str, int], seen: list[tuple[str, str, bool]] | None) -> None:
+        """A yes said with an age from which a choice's clear cause holds is that choice too: "I'm 67 and get
+        cramps most nights", where cramps over 60 have a clear cause (`from_age`)."""
+        # Only the writer's own age: "most nights, my mum is 70" may not be about the one with the cramps.
+        others = OTHERS - {"they"}  # "they come most nights" are the cramps
+        said = [age for context in parsed.contexts if others.isdisjoint(context.said) for age in ages(context.said)]
+        for choice in self.step.choices:
+            if choice.from_age is not None and any(age >= choice.from_age for age in said):
+                found[choice.value] = found.get(choice.value, 0) + 1
+                if seen is not None:
+                    seen.append((choice.value, f"over {choice.from_age}", False))
 
     def _mentioned(self, parsed: Parsed) -> Match:
         seen: list[tuple[str, str, bool]] = []
@@ -727,10 +752,11 @@ def _read_as(found: Match, amounts: Sequence[float], unit: str) -> Match:
     return replace(found, how="range", phrase=", ".join(f"{amount:g} {unit}" for amount in dict.fromkeys(amounts)))
 
 
-def _turned_by(context: SentenceContext, start: int, end: int) -> str | None:
+def _turned_by(context: SentenceContext, start: int, end: int, fine_now_counts: bool = True) -> str | None:
     """What a later part opening with "but" says about a yes said before it: that the trouble is
     longstanding ("…but I always have, nothing new"), or that the person can still manage ("…but I can
-    still do everything"); red-flag questions ask about what is new and what stays."""
+    still do everything"); red-flag questions ask about what is new and what stays. Without
+    `fine_now_counts` (a safety question about today), "…but I'm alright now" turns nothing."""
     said = context.said
     turn = next((i for i in range(end, len(said)) if said[i] in TURNS), None)
     if turn is None:
@@ -743,7 +769,7 @@ def _turned_by(context: SentenceContext, start: int, end: int) -> str | None:
         after = said[turn:][said[turn:].index("still") + 1 :][:4]
         if set(after) & MANAGING:
             return "still"  # "…but I can still do everything": not sure
-    if set(said[turn:]) & ALL_FINE:
+    if fine_now_counts and set(said[turn:]) & ALL_FINE:
         return "still"  # "it feels weak but when I test it it's fine": not sure either
     if set(said[turn:]) & EXCUSES:
         return "still"  # "sleepy yes but I've got a newborn": an ordinary reason, so not sure

@@ -203,6 +203,9 @@ class Choice:
     range: Range | None = None
     explains: bool = False
     """On a red-flag step, a "yes" with a clear, common cause: treated like "not sure" (never self-care)."""
+    from_age: int | None = None
+    """With `explains`: the age from which the cause holds ("being over 60"), so "I'm 67 and get cramps most
+    nights" is this choice."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -40,6 +40,10 @@ class ChoiceSpec(_Spec):
     synonyms: list[str] = []
     mentions: list[str] = []
     range: RangeSpec | None = None
+    from_age: int | None = Field(
+        default=None,
+        description="with `explains`: a yes said with an age from this one is this choice ('I'm 67, most nights')",
+    )
     explains: bool = Field(
         default=False,
         description="on a red-flag step: a yes with a clear, common cause; check proves it never ends below routine",

@@ -645,3 +645,9 @@ def test_a_minimal_counter_example_keeps_the_answers_its_outcome_needs(parse):
         "emergency_now=no → caffeine=yes → weakness=no → wasting=yes → 🟠 routine",
         "emergency_now=no → caffeine=no → weakness=no → wasting=yes → 🟢 self_care",
     ]
+
+
+def test_from_age_belongs_on_an_explaining_choice(problems):
+    stray = TINY.replace('{label: "Not sure", value: not_sure}', '{label: "Not sure", value: not_sure, from_age: 60}')
+    [problem] = problems(stray)
+    assert isinstance(problem, FlagValueError) and "explains: true" in problem.fix

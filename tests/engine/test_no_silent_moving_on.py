@@ -225,3 +225,33 @@ def test_a_sign_said_to_be_nil_or_stable_is_a_no(flags: Engine):
     assert flags.advance(start, Typed("weak grip nil"))[0].answers.get("place") == "no"
     assert flags.advance(start, Typed("weak grip: none"))[0].answers.get("place") == "no"
     assert flags.advance(start, Typed("weak grip none, but dropping things all week"))[0].answers.get("place") == "yes"
+
+
+STORY = """\
+  - id: story
+    kind: account
+    text: "In a sentence or two, what's going on?"
+    next: weakness
+    choices: [{label: "Skip", value: skip}]
+"""
+
+
+def test_an_account_naming_a_safety_word_but_not_the_twitching_is_asked_about(parse: Callable[[str], Flow]):
+    """ "grandad was a bit wobbly on his feet, dunno when" reads as a yes to weakness, yet says nothing of a
+    twitch: it may be an emergency told by a carer, so it gets the confirming question first."""
+    flow = (
+        TINY.replace("start: weakness", "start: story")
+        .replace("steps:\n", "steps:\n" + STORY)
+        .replace('{label: "Yes", value: "yes"}', '{label: "Yes", value: "yes", mentions: ["wobbly"]}')
+    )
+    engine = Engine({"tiny": parse(flow)})
+    start = Conversation(flow_id="tiny", step="story", version=1)
+    moved, _ = engine.advance(start, Typed("grandad was a bit wobbly on his feet, dunno when"))
+    assert moved.step == EMERGENCY_CONFIRM
+    moved, _ = engine.advance(start, Typed("my calf twitches and I feel a bit wobbly"))
+    assert moved.step != EMERGENCY_CONFIRM  # an account of the twitching: reviewed, not asked about
+
+
+def test_a_question_back_typed_in_text_speak_is_asked_about(flags: Engine):
+    moved, _ = flags.advance(Conversation(flow_id="tiny", step="place", version=1), Typed("wat do u mean weak grip"))
+    assert "place" not in moved.answers

@@ -137,6 +137,11 @@ def test_a_sign_said_of_a_thing_in_subject_place_is_left_alone():
     assert verdict("the laptop froze then collapsed") is Verdict.NONE  # "then" keeps the subject
 
 
+def test_a_thing_that_opens_a_clause_of_its_own_is_its_signs_subject():
+    assert verdict("we practised handling a dog that collapsed") is Verdict.NONE
+    assert verdict("we fixed the car that my husband collapsed beside") is not Verdict.NONE  # not right after
+
+
 def test_a_determiner_of_several_words_opens_a_things_subject_place():
     assert verdict("one of our dogs collapsed") is Verdict.NONE
     assert verdict("one of our walkers collapsed") is not Verdict.NONE  # a person

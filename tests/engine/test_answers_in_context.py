@@ -1,0 +1,53 @@
+"""Typed answers read with what surrounds them: an age that gives a yes its clear cause (`from_age`), and a
+safety question about today, on small fixture flows (not the shipped one)."""
+
+from __future__ import annotations
+
+from bot.engine.matching import ChoiceMatcher
+from tests.engine.conftest import SAFE_ROUTING, TINY
+
+AGED = TINY.replace(
+    '      - {label: "Yes", value: "yes"}\n',
+    '      - {label: "Yes", value: "yes", mentions: ["most nights"]}\n',
+).replace(
+    '      - {label: "Not sure", value: not_sure}\n',
+    '      - {label: "Not sure", value: not_sure}\n'
+    '      - {label: "Yes, with a clear cause", value: explained, explains: true, from_age: 60}\n',
+)
+"""A red flag whose clear cause holds from 60 ("being over 60"), routed like the shipped cramps question."""
+
+TODAY = (
+    """\
+flow: today
+title: A safety question about today
+start: emergency_now
+steps:
+  - id: emergency_now
+    kind: emergency
+    text: "Has any of this happened today, even for a few minutes? A fit."
+    choices:
+      - {label: "Yes", value: "yes", next: emergency, mentions: ["had a fit"]}
+      - {label: "No", value: "no", next: weakness}
+      - {label: "Not sure", value: not_sure, next: emergency}
+  - id: weakness
+    kind: red_flag
+    text: "Any weakness?"
+    next: route
+    choices: [{label: "Yes", value: "yes"}, {label: "No", value: "no"}, {label: "Not sure", value: not_sure}]
+"""
+    + SAFE_ROUTING
+)
+
+
+def test_a_yes_said_with_an_age_from_which_the_cause_holds_is_the_clear_cause(parse):
+    """ "I'm 67 and they come most nights", where the cause holds from 60: the explained choice."""
+    matcher = ChoiceMatcher(parse(AGED).steps["weakness"])
+    assert matcher.match("I'm 67 and they come most nights") == "explained"
+    assert matcher.match("most nights, and I'm 45") == "yes"  # younger than the cause holds from
+    assert matcher.match("most nights, my mum is 70") == "yes"  # someone else's age
+    assert matcher.match("I'm 67 and none at all") != "explained"  # an age alone is no yes
+
+
+def test_a_sign_today_is_a_yes_at_a_safety_question_however_well_the_person_feels_now(parse):
+    matcher = ChoiceMatcher(parse(TODAY).steps["emergency_now"])
+    assert matcher.match("had a fit this morning but I'm alright now") == "yes"
