@@ -424,6 +424,10 @@ class EmergencyReader:
                 if cue.value != Cue.NEGATION
                 or not any(a <= cue.start < b and (b <= start or end <= a) for a, b in spans)
             ]
+        if any(cue.value == Cue.NEGATION and cue.start == start for cue in context.cues):
+            # A sign that opens with its own "not" is not negated again by an earlier one, which says something
+            # else: "eyes open but he's not there, not answering me".
+            around = [cue for cue in around if cue.value != Cue.NEGATION or cue.start >= start]
         kinds_before = {cue.value for cue in around if cue.start < start}
         kinds = kinds_before | {cue.value for cue in around}
         between = {cue.value for cue in context.cues if cue.start in fillers} if fillers else set()

@@ -234,6 +234,9 @@ UNSURE_PHRASES = (
     "who knows",
     "hard to tell",
     "cant tell",
+    "cannot tell",
+    "couldnt tell",
+    "no sure",
     "dont know",
     "not certain",
     "uncertain",
@@ -283,15 +286,23 @@ UNSURE_PHRASES = (
 )
 """Said with no answer, these mean "not sure" where it is a choice."""
 UNNOTICED = (
-    "i havent noticed",
-    "i dont notice",
-    "i didnt notice",
-    "i havent seen it",
-    "i cant see it",
-    "not noticed",
-    "i dont see it",
-    "i dont see that",
-) + ("havent weighed", "havent checked", "not checked", "havent measured")
+    (
+        "i havent noticed",
+        "i dont notice",
+        "i didnt notice",
+        "i havent seen it",
+        "i cant see it",
+        "not noticed",
+        "i dont see it",
+        "i dont see that",
+    )
+    + ("havent weighed", "havent checked", "not checked", "havent measured", "did not check", "didnt check")
+    + (
+        "worries too much",
+        "worry too much",
+        "fusses too much",
+    )
+)
 """The writer has not noticed what someone else says they see: a yes turns into "not sure"."""
 MANAGING = frozenset({"everything", "all", "manage", "normally", "fine", "ok", "okay", "cope"})
 """After "but … still", these say the person manages as before: "a bit weak but I can still do everything"."""

@@ -295,7 +295,10 @@ def ages(said: tuple[str, ...]) -> list[float]:
         word = said[index]
         if value is None and len(word) == 4 and word.isdigit() and 1900 <= int(word) <= today().year - 5:
             age = float(today().year - int(word))  # "born in 1958"; "my papers say 1969", if no age is said
-            (found if "born" in said[max(0, index - 3) : index] else years).append(age)
+            month = MONTHS.get(said[index - 1]) if index else None
+            # This year's birthday may be still to come: "born 1976" is 49 or 50; "born in March 1976" is 50.
+            then = (age,) if month is not None and month <= today().month else (age - 1,) if month else (age - 1, age)
+            (found if "born" in said[max(0, index - 4) : index] else years).extend(then)
             index += 1
             continue
         if value is None:

@@ -97,6 +97,10 @@ def test_a_negation_between_the_words_of_a_frame_negates_it():
     assert verdict("her face isn't blue") is Verdict.NONE
 
 
+def test_a_frame_that_opens_with_its_own_not_is_not_negated_by_an_earlier_one():
+    assert verdict("he is not well he is not breathing") is Verdict.EMERGENCY  # the first "not" says something else
+
+
 def test_forms_come_from_the_irregular_table():
     assert verdict("my dad fell") is Verdict.CONFIRM
 
