@@ -131,6 +131,9 @@ ASIDES = frozenset(
     {
         "maam",
         "oh",
+        "eish",
+        "ag",
+        "haibo",
         "sir",
         "mate",
         "bro",
@@ -322,7 +325,7 @@ this share of where two choices meet may be past it."""
 _REASON_UNKNOWN = re.compile(
     r"\b(?:no idea|dont know|don't know|i dont know|not sure|cant tell|who knows|cant remember|forget|forgot) "
     r"(?:why|(?:if |whether |)(?:that|it|this) (?:counts|matters)"
-    r"|(?:what|wat) (?:its|it is|they are|theyre|it was) called|the name|(?:its|the|their) names?)\b"
+    r"|(?:what|wat) (?:its|it is|they are|theyre|it was) called|(?:what|wat) to|the name|(?:its|the|their) names?)\b"
 )
 """Not knowing why something happens ("waking with headaches, no idea why"), whether it counts ("swapped my
 inhaler brand, not sure that counts"), or what it is called ("GP changed my pill, don't know what it's called")
@@ -780,7 +783,8 @@ def _turned_by(context: SentenceContext, start: int, end: int, fine_now_counts: 
         after = said[turn:][said[turn:].index("still") + 1 :][:4]
         if set(after) & MANAGING:
             return "still"  # "…but I can still do everything": not sure
-    if fine_now_counts and set(said[turn:]) & ALL_FINE:
+    fine = {word for i, word in enumerate(said[turn:], turn) if said[i - 1] != "a"}  # not "a good 8 hours"
+    if fine_now_counts and fine & ALL_FINE:
         return "still"  # "it feels weak but when I test it it's fine": not sure either
     if set(said[turn:]) & EXCUSES:
         return "still"  # "sleepy yes but I've got a newborn": an ordinary reason, so not sure
