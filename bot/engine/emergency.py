@@ -537,7 +537,9 @@ class EmergencyReader:
         distant = [
             cue
             for cue in around
-            if cue.value == Cue.DISTANT_PAST and (cue.end > start or not any(cue.end <= now for now in nows))
+            if cue.value == Cue.DISTANT_PAST
+            and (cue.end > start or not any(cue.end <= now for now in nows))
+            and not _doing_then(cue, said)
         ]
         if not distant:
             return False
@@ -751,6 +753,12 @@ class _Roles:
         # the thing ("mid set my whole right side went numb" is no set's doing)
         kind = before == low == index - 1 and end == sign and said[low] not in _NOT_A_KIND
         return before < low or before in self.opener or kind
+
+
+def _doing_then(cue: Found[int], said: tuple[str, ...]) -> bool:
+    """A "when he was …" that says what someone was doing, not how old: "it started when he was having his tea
+    tonight" is no distant past, where "when he was little" is."""
+    return said[cue.start] == "when" and cue.end < len(said) and said[cue.end].endswith("ing")
 
 
 _RELATIVE = frozenset({("that",), ("which",)})

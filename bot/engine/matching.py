@@ -339,6 +339,8 @@ _AMOUNT_GUESSED = re.compile(
 doubt about whether."""
 STOPPED = ("not since", "not since then", "none since", "none since then", "not anymore", "not any more")
 """Ending an answer after a sign, these say it stopped: "when I was pregnant, not since"."""
+CONCEDING = ("even", "though")
+"""Not a turn: "…even though I sleep fine" concedes, and the yes before it stands."""
 ALL_FINE = frozenset({"fine", "normal", "ok", "okay", "good", "alright", "same", "great", "grand"})
 """After a leading no, these say what is fine: "no, both of those are fine" is no."""
 NOTHING_THERE = ALL_FINE | {"nil", "none", "negative", "absent", "stable", "unchanged", "unaffected"}
@@ -512,6 +514,10 @@ class ChoiceMatcher:
         whole = " ".join(word for context in parsed.contexts for word in context.said)
         if rest & (HEDGES | TURNS) or any(phrase in whole for phrase in UNSURE_PHRASES):
             return None
+        if value == YES:
+            found = {YES: 1}
+            self._old_enough(parsed, found, None)  # "yes, calves cramp most nights and I'm 66": the clear cause
+            return next((v for v in found if v != YES), value)
         return value
 
     def _mentioned_after(self, parsed: Parsed, after: int, value: str) -> bool:
@@ -772,7 +778,8 @@ def _turned_by(context: SentenceContext, start: int, end: int, fine_now_counts: 
     still do everything"); red-flag questions ask about what is new and what stays. Without
     `fine_now_counts` (a safety question about today), "…but I'm alright now" turns nothing."""
     said = context.said
-    turn = next((i for i in range(end, len(said)) if said[i] in TURNS), None)
+    turns = (i for i in range(end, len(said)) if said[i] in TURNS and said[i - 1 : i + 1] != CONCEDING)
+    turn = next(turns, None)
     if turn is None:
         return _added_after(context, end)
     if set(said[:turn]) & HEDGES:

@@ -46,6 +46,7 @@ def test_a_yes_said_with_an_age_from_which_the_cause_holds_is_the_clear_cause(pa
     assert matcher.match("most nights, and I'm 45") == "yes"  # younger than the cause holds from
     assert matcher.match("most nights, my mum is 70") == "yes"  # someone else's age
     assert matcher.match("I'm 67 and none at all") != "explained"  # an age alone is no yes
+    assert matcher.match("yes, most nights, and I'm 66") == "explained"  # a yes said first, then the age
 
 
 def test_a_sign_today_is_a_yes_at_a_safety_question_however_well_the_person_feels_now(parse):

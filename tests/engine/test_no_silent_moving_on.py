@@ -111,6 +111,7 @@ def flags(parse: Callable[[str], Flow]) -> Engine:
         ("I had a weak grip after the op, not since", "no"),  # it stopped: a red flag asks what stays
         ("I used to drop things but not any more", "no"),
         ("I drop things even though I sleep a good 8 hours", "yes"),  # "a good" night is no "it's fine"
+        ("I drop things even though my grip feels fine", "yes"),  # "even though" concedes, turns nothing
     ],
 )
 def test_a_yes_turned_round_by_but_reads_as_the_person_meant(flags: Engine, text: str, meant: str):

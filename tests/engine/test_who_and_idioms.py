@@ -431,3 +431,9 @@ def test_one_word_naming_the_kind_of_thing_may_open_its_subject_place():
 def test_an_idiom_that_runs_over_a_comma_is_not_that_idiom():
     assert verdict("I can't stand her") is Verdict.NONE
     assert verdict("she suddenly can't stand, her leg won't work") is not Verdict.NONE
+
+
+def test_when_someone_was_doing_something_is_no_distant_past():
+    local = reader(LANGUAGE.replace('distant_past: ["always"]', 'distant_past: ["always", "when he was"]'))
+    assert local.read("his lips went blue when he was little").verdict is Verdict.NONE  # an age then
+    assert local.read("his lips went blue when he was eating his tea").verdict is not Verdict.NONE  # what he did
