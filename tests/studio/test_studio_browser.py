@@ -23,6 +23,9 @@ MARK = re.compile(r"^[🚨🔴🟠🟢]")
 LIVE_DEADLINE_MS = 20_000
 """How long to wait for the page to show a saved change. Generous on purpose, so a busy machine does not
 fail the test: how fast it really is (median ≤ 0.5 s) is measured by `python -m tests.studio.measure_live`."""
+RUN_DEADLINE_MS = 60_000
+"""How long to wait for "Run tests" to show its results: it runs every case file, the fresh rounds among them,
+which takes seconds on an idle machine and several times that beside a full test run."""
 
 
 @pytest.fixture(autouse=True)
@@ -281,7 +284,7 @@ def test_a_saved_case_runs_and_passes(page: Any, project: Project) -> None:
     result = page.locator(
         "#test-results li", has_text="tried in the studio: twitching in several places is a routine appointment"
     )
-    expect(result).to_contain_text("PASS")
+    expect(result).to_contain_text("PASS", timeout=RUN_DEADLINE_MS)
     expect(page.locator("#test-summary")).to_contain_text(f"{failing} failed")
 
     workspace = project.workspace()
@@ -313,7 +316,7 @@ def test_coverage_lists_a_step_no_case_reaches(page: Any, project: Project) -> N
     )
     page.click("#tab-tests")
     page.click("#run-tests")
-    expect(page.locator("#test-results li.fail")).to_have_count(failing + 1)
+    expect(page.locator("#test-results li.fail")).to_have_count(failing + 1, timeout=RUN_DEADLINE_MS)
     failed = page.locator("#test-results li.fail", has_text="weakness wrongly expected")
     expect(failed).to_have_count(1)
     expect(failed).to_contain_text("FAIL weakness wrongly expected to mean self-care")
