@@ -289,24 +289,25 @@ UNSURE_PHRASES = (
 )
 """Said with no answer, these mean "not sure" where it is a choice."""
 UNNOTICED = (
-    (
-        "i havent noticed",
-        "i dont notice",
-        "i didnt notice",
-        "i havent seen it",
-        "i cant see it",
-        "not noticed",
-        "i dont see it",
-        "i dont see that",
-    )
-    + ("havent weighed", "havent checked", "not checked", "havent measured", "did not check", "didnt check")
-    + (
-        "worries too much",
-        "worry too much",
-        "fusses too much",
-    )
+    "i havent noticed",
+    "i dont notice",
+    "i didnt notice",
+    "i havent seen it",
+    "i cant see it",
+    "not noticed",
+    "i dont see it",
+    "i dont see that",
+    "havent weighed",
+    "havent checked",
+    "not checked",
+    "havent measured",
+    "did not check",
+    "didnt check",
+    "worries too much",  # "my mum says my arm looks thinner but I think she worries too much"
+    "worry too much",
+    "fusses too much",
 )
-"""The writer has not noticed what someone else says they see: a yes turns into "not sure"."""
+"""The writer has not noticed what someone else says they see, or doubts it: a yes turns into "not sure"."""
 MANAGING = frozenset({"everything", "all", "manage", "normally", "fine", "ok", "okay", "cope"})
 """After "but … still", these say the person manages as before: "a bit weak but I can still do everything"."""
 EXCUSES = frozenset(
@@ -323,7 +324,7 @@ FAR_BELOW = 0.5
 """Said with "maybe more" and doubt ("a week or so, maybe more, honestly I've lost track"), an amount down to
 this share of where two choices meet may be past it."""
 _REASON_UNKNOWN = re.compile(
-    r"\b(?:no idea|dont know|don't know|i dont know|not sure|cant tell|who knows|cant remember|forget|forgot) "
+    r"\b(?:no idea|dont know|not sure|cant tell|who knows|cant remember|forget|forgot) "
     r"(?:why|(?:if |whether |)(?:that|it|this) (?:counts|matters)"
     r"|(?:what|wat) (?:its|it is|they are|theyre|it was) called|(?:what|wat|which) to|to (?:which|what)"
     r"|the name|(?:its|the|their) names?)\b"
