@@ -159,6 +159,15 @@ class EmergencyReader:
         self.because_words = _class_words(language, "because")
         self.guess_words = _class_words(language, "guess")
         self.twitch_words = _class_words(language, "twitch")
+        # The first words of the sign classes that say "not" themselves ("not breathing", "can't smile"), not
+        # those that name a difficulty ("trouble breathing" is negated by the "no" before it).
+        self.negative_openers = frozenset(
+            first
+            for name in ("unable", "not_word", "not_respond")
+            for p in language.classes.get(name, ())
+            for first in words(p)[:1]
+            if first.endswith("nt") or first.endswith("nae") or first in NEGATIVE_WORDS
+        )
         self.when_unknown: PhraseIndex[bool] = PhraseIndex((p, True) for p in language.classes.get("when_unknown", ()))
         self.thing_words = frozenset(
             form
@@ -424,9 +433,11 @@ class EmergencyReader:
                 if cue.value != Cue.NEGATION
                 or not any(a <= cue.start < b and (b <= start or end <= a) for a, b in spans)
             ]
-        if any(cue.value == Cue.NEGATION and cue.start == start for cue in context.cues):
-            # A sign that opens with its own "not" is not negated again by an earlier one, which says something
-            # else: "eyes open but he's not there, not answering me".
+        if said[start] in self.negative_openers or any(
+            cue.value == Cue.NEGATION and cue.start == start for cue in context.cues
+        ):
+            # A sign that opens with its own "not" or "can't" is not negated again by an earlier one, which says
+            # something else: "eyes open but he's not there, not answering me", "face not movin, can't smile".
             around = [cue for cue in around if cue.value != Cue.NEGATION or cue.start >= start]
         kinds_before = {cue.value for cue in around if cue.start < start}
         kinds = kinds_before | {cue.value for cue in around}
@@ -760,6 +771,9 @@ def _doing_then(cue: Found[int], said: tuple[str, ...]) -> bool:
     tonight" is no distant past, where "when he was little" is."""
     return said[cue.start] == "when" and cue.end < len(said) and said[cue.end].endswith("ing")
 
+
+NEGATIVE_WORDS = frozenset({"not", "no", "cannot", "unable", "never", "nuh", "nah", "cyaan", "caan", "cyan", "cyah"})
+"""Words that say "not" in a sign's own first word, besides the "…n't" and "…nae" forms."""
 
 _RELATIVE = frozenset({("that",), ("which",)})
 """Between a thing and a sign, these make the thing the sign's subject ("a cow that collapses")."""

@@ -99,6 +99,7 @@ def test_a_negation_between_the_words_of_a_frame_negates_it():
 
 def test_a_frame_that_opens_with_its_own_not_is_not_negated_by_an_earlier_one():
     assert verdict("he is not well he is not breathing") is Verdict.EMERGENCY  # the first "not" says something else
+    assert verdict("it is not my imagination he can't lift his arm") is Verdict.CONFIRM  # nor before a "can't"
 
 
 def test_forms_come_from_the_irregular_table():
