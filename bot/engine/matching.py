@@ -400,6 +400,8 @@ class ChoiceMatcher:
         """Each mention as written, by its words and value: the trace names the one that matched."""
         self.ranges = [(choice.range, choice.value) for choice in step.choices if choice.range is not None]
         self.quantity = step.quantity
+        self.aged = tuple((choice.value, choice.from_age) for choice in step.choices if choice.from_age is not None)
+        """Choices whose clear cause holds from an age (`from_age`): only their steps read ages beside a yes."""
         self.own_words = frozenset(words(step.text)) | {
             word for choice in step.choices for phrase in (choice.label, *choice.mentions) for word in words(phrase)
         }
@@ -669,14 +671,16 @@ class ChoiceMatcher:
     def _old_enough(self, parsed: Parsed, found: dict[str, int], seen: list[tuple[str, str, bool]] | None) -> None:
         """A yes said with an age from which a choice's clear cause holds is that choice too: "I'm 67 and get
         cramps most nights", where cramps over 60 have a clear cause (`from_age`)."""
+        if not self.aged:
+            return
         # Only the writer's own age: "most nights, my mum is 70" may not be about the one with the cramps.
         others = OTHERS - {"they"}  # "they come most nights" are the cramps
         said = [age for context in parsed.contexts if others.isdisjoint(context.said) for age in ages(context.said)]
-        for choice in self.step.choices:
-            if choice.from_age is not None and any(age >= choice.from_age for age in said):
-                found[choice.value] = found.get(choice.value, 0) + 1
+        for value, from_age in self.aged:
+            if any(age >= from_age for age in said):
+                found[value] = found.get(value, 0) + 1
                 if seen is not None:
-                    seen.append((choice.value, f"over {choice.from_age}", False))
+                    seen.append((value, f"over {from_age}", False))
 
     def _mentioned(self, parsed: Parsed) -> Match:
         seen: list[tuple[str, str, bool]] = []

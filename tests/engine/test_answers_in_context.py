@@ -4,7 +4,7 @@ safety question about today, on small fixture flows (not the shipped one)."""
 from __future__ import annotations
 
 from bot.engine.matching import ChoiceMatcher
-from tests.engine.conftest import SAFE_ROUTING, TINY
+from tests.engine.conftest import TINY
 
 AGED = TINY.replace(
     '      - {label: "Yes", value: "yes"}\n',
@@ -14,14 +14,11 @@ AGED = TINY.replace(
     '      - {label: "Not sure", value: not_sure}\n'
     '      - {label: "Yes, with a clear cause", value: explained, explains: true, from_age: 60}\n',
 )
-"""A red flag whose clear cause holds from 60 ("being over 60"), routed like the shipped cramps question."""
+"""The tiny flow's red flag with a clear cause that holds from 60 ("being over 60"), like the shipped cramps."""
 
-TODAY = (
-    """\
-flow: today
-title: A safety question about today
-start: emergency_now
-steps:
+TODAY = TINY.replace("start: weakness", "start: emergency_now").replace(
+    "steps:\n",
+    """steps:
   - id: emergency_now
     kind: emergency
     text: "Has any of this happened today, even for a few minutes? A fit."
@@ -29,14 +26,9 @@ steps:
       - {label: "Yes", value: "yes", next: emergency, mentions: ["had a fit"]}
       - {label: "No", value: "no", next: weakness}
       - {label: "Not sure", value: not_sure, next: emergency}
-  - id: weakness
-    kind: red_flag
-    text: "Any weakness?"
-    next: route
-    choices: [{label: "Yes", value: "yes"}, {label: "No", value: "no"}, {label: "Not sure", value: not_sure}]
-"""
-    + SAFE_ROUTING
+""",
 )
+"""A safety question about today before the tiny flow's red flag."""
 
 
 def test_a_yes_said_with_an_age_from_which_the_cause_holds_is_the_clear_cause(parse):

@@ -15,6 +15,7 @@ from bot.engine.engine import Engine
 from bot.engine.model import EMERGENCY_CONFIRM, Flow
 from bot.engine.replies import Echo, Notice, Typed
 from tests.engine.conftest import TINY
+from tests.engine.test_language_validation import ACCOUNT
 
 PLACES = """\
   - id: place
@@ -229,21 +230,12 @@ def test_a_sign_said_to_be_nil_or_stable_is_a_no(flags: Engine):
     assert flags.advance(start, Typed("weak grip none, but dropping things all week"))[0].answers.get("place") == "yes"
 
 
-STORY = """\
-  - id: story
-    kind: account
-    text: "In a sentence or two, what's going on?"
-    next: weakness
-    choices: [{label: "Skip", value: skip}]
-"""
-
-
 def test_an_account_naming_a_safety_word_but_not_the_twitching_is_asked_about(parse: Callable[[str], Flow]):
     """ "grandad was a bit wobbly on his feet, dunno when" reads as a yes to weakness, yet says nothing of a
     twitch: it may be an emergency told by a carer, so it gets the confirming question first."""
     flow = (
         TINY.replace("start: weakness", "start: story")
-        .replace("steps:\n", "steps:\n" + STORY)
+        .replace("steps:\n", "steps:\n" + ACCOUNT)
         .replace('{label: "Yes", value: "yes"}', '{label: "Yes", value: "yes", mentions: ["wobbly"]}')
     )
     engine = Engine({"tiny": parse(flow)})
