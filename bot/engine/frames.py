@@ -141,13 +141,17 @@ class FrameReader:
         )
         self.frames = language.frames
         self.safety = PhraseIndex((phrase, True) for phrase in language.safety_words)
-        # Frames by their first class, each as (((class, gap), …), hit), worked out once: find() runs per
-        # sentence and only looks at frames whose first class is in it.
-        self._by_first: dict[str, list[tuple[tuple[tuple[str, int], ...], FrameHit]]] = {}
+        # Frames by their first class, each as (((class, gap), …), every class it needs, hit), worked out once:
+        # find() runs per sentence and only chains frames whose classes are all in it.
+        self._by_first: dict[str, list[tuple[tuple[tuple[str, int], ...], frozenset[str], FrameHit]]] = {}
         for frame in language.frames:
             rest = tuple((name.lstrip("+"), 0 if name.startswith("+") else language.gap) for name in frame.classes[1:])
             self._by_first.setdefault(frame.classes[0].lstrip("+"), []).append(
-                (rest, FrameHit(frame.concept, frame.unclear, declared=" ".join(frame.classes), line=frame.line))
+                (
+                    rest,
+                    frozenset(name.lstrip("+") for name in frame.classes),
+                    FrameHit(frame.concept, frame.unclear, declared=" ".join(frame.classes), line=frame.line),
+                )
             )
 
     def __bool__(self) -> bool:
@@ -172,9 +176,11 @@ class FrameReader:
         at: dict[str, list[tuple[int, int]]] = {}
         for hit in classes:
             at.setdefault(hit.value, []).append((hit.start, hit.end))
+        present = frozenset(at)
         for first_class, first in list(at.items()):
-            for rest, frame_hit in self._by_first.get(first_class, ()):
-                yield from self._first_match(first, rest, frame_hit, at, pauses)
+            for rest, needed, frame_hit in self._by_first.get(first_class, ()):
+                if needed <= present:
+                    yield from self._first_match(first, rest, frame_hit, at, pauses)
 
     @staticmethod
     def _first_match(

@@ -150,16 +150,26 @@ class PhraseIndex(Generic[T]):
 
     def __init__(self, phrases: Iterable[tuple[str, T]]) -> None:
         self._single: dict[str, list[T]] = {}
-        self._longer: dict[str, dict[str, list[tuple[tuple[str, ...], T]]]] = {}
+        by_pair: dict[str, dict[str, dict[tuple[str, ...], list[T]]]] = {}
         for phrase, value in phrases:
             said = words(phrase)
             if len(said) == 1:
                 self._single.setdefault(said[0], []).append(value)
             elif said:
-                self._longer.setdefault(said[0], {}).setdefault(said[1], []).append((said, value))
-        for by_second in self._longer.values():
-            for listed in by_second.values():
-                listed.sort(key=lambda item: -len(item[0]))  # longest first: "not sure at all" before "not sure"
+                by_pair.setdefault(said[0], {}).setdefault(said[1], {}).setdefault(said, []).append(value)
+        # Per first two words, the phrases by length, longest first ("not sure at all" before "not sure"): a
+        # common pair ("choking on", "not sure") starts hundreds of listed phrases, and a lookup per length
+        # costs the same however many there are.
+        self._longer: dict[str, dict[str, list[tuple[int, dict[tuple[str, ...], list[T]]]]]] = {
+            first: {
+                second: [
+                    (size, {said: values for said, values in listed.items() if len(said) == size})
+                    for size in sorted({len(said) for said in listed}, reverse=True)
+                ]
+                for second, listed in by_second.items()
+            }
+            for first, by_second in by_pair.items()
+        }
 
     def __bool__(self) -> bool:
         return bool(self._single or self._longer)
@@ -173,8 +183,9 @@ class PhraseIndex(Generic[T]):
         longer = {
             word
             for by_second in self._longer.values()
-            for listed in by_second.values()
-            for said, _ in listed
+            for lengths in by_second.values()
+            for _, listed in lengths
+            for said in listed
             for word in said
         }
         return set(self._single) | longer
@@ -187,12 +198,15 @@ class PhraseIndex(Generic[T]):
         for start, word in enumerate(said):
             by_second = longer.get(word)
             if by_second is not None and start + 1 < size:
-                listed = by_second.get(said[start + 1])
-                if listed is not None:
-                    for phrase, value in listed:
-                        end = start + len(phrase)
-                        if end <= size and (end == start + 2 or said[start:end] == phrase):
-                            yield Found(start, end, value)
+                lengths = by_second.get(said[start + 1])
+                if lengths is not None:
+                    for length, listed in lengths:
+                        end = start + length
+                        if end <= size:
+                            found = listed.get(said[start:end])
+                            if found is not None:
+                                for value in found:
+                                    yield Found(start, end, value)
             values = single.get(word)
             if values is not None:
                 for value in values:
