@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 
 from bot.content.completeness import incomplete_outcomes
@@ -10,6 +11,7 @@ from bot.content.library import Content, load_content
 from bot.engine.engine import Engine
 from bot.engine.loader import load_flows
 from bot.engine.model import Flow
+from bot.flow_versions import fingerprint
 from bot.yamlfiles.errors import FlowErrors, FlowProblem
 
 
@@ -20,7 +22,21 @@ class Loaded:
     warnings: list[FlowProblem]
 
     def engine(self) -> Engine:
+        """The engine for these flows, built once (half a second for the shipped flow): it holds no
+        conversation, so every front end and test started from this load shares it."""
+        return self._engine
+
+    @cached_property
+    def _engine(self) -> Engine:
         return Engine(self.flows)
+
+    def fingerprint(self) -> str:
+        """The name of the version these flows and content make (bot/flow_versions.py), worked out once."""
+        return self._fingerprint
+
+    @cached_property
+    def _fingerprint(self) -> str:
+        return fingerprint(self.flows, self.content)
 
 
 def load_all(flow_paths: list[Path], content_dir: Path, *, prove: bool = True) -> Loaded:

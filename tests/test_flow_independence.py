@@ -146,7 +146,18 @@ def test_a_question_inserted_in_the_yaml_fails_only_the_flows_own_cases(tmp_path
     if suspects:  # once more, alone: a test that fails only when the machine is busy is not one that reads the flow
         again = tmp_path / "again.xml"
         subprocess.run(
-            [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", f"--junitxml={again}", *suspects],
+            [
+                sys.executable,
+                "-m",
+                "pytest",
+                "-q",
+                "-n",
+                "0",
+                "-p",
+                "no:cacheprovider",
+                f"--junitxml={again}",
+                *suspects,
+            ],
             cwd=ROOT,
             env=env,
             capture_output=True,
@@ -174,7 +185,7 @@ def _inner_runs(tmp_path: Path, env: dict[str, str]) -> list[tuple[Path, subproc
     started = []
     for index, half in enumerate(halves):
         report = tmp_path / f"inner{index}.xml"
-        command = [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", f"--junitxml={report}"]
+        command = [sys.executable, "-m", "pytest", "-q", "-n", "0", "-p", "no:cacheprovider", f"--junitxml={report}"]
         command += [f"--basetemp={tmp_path / f'inner{index}'}", *deselected, *map(str, half)]
         process = subprocess.Popen(
             command, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True

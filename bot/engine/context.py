@@ -40,6 +40,9 @@ def years(said: tuple[str, ...]) -> list[Found[int]]:
     ]
     for index in range(len(said) - 2):
         first, second, third = said[index : index + 3]
+        if (first, second) == ("back", "in") and len(third) == 2 and third.isdigit():
+            found.append(Found(index, index + 3, Cue.DISTANT_PAST))  # "back in '98"
+            continue
         before_years = first == "before" and second.isdigit() and third in _YEAR_WORDS  # "before 5 years"
         years_ago = first.isdigit() and second in _YEAR_WORDS and third in ("ago", "back", "before")  # "3 yrs back"
         if before_years or years_ago:

@@ -310,14 +310,19 @@ class EmergencyReader:
         vague: list[_Vague] = []
         spans = [(match.start, match.end) for match in matches]
         one_sided = frozenset(hit.start for hit in classes if hit.value in NEVER_EXPLAINED)
+        explained: list[Found[_Phrase]] = []
         for match in matches:
-            verdict, only_vague = self._judge(match, said, context, unless_at, roles, spans, one_sided)
+            verdict, only_vague = self._judge(match, said, context, unless_at, roles, spans, one_sided, explained)
             if verdict > best.verdict:
                 best = Reading(verdict, match.value.concept, True, _cause(match, said))
             together = self.together.get(match.value.concept) if only_vague else None
             part = together.part(classes, match.start, match.end) if together else None
             if part is not None:
                 vague.append(_Vague(match.value.concept, part, _cause(match, said)))
+        if best.verdict is Verdict.NONE and _apart(explained):
+            # Two vague signs one cause is said to explain ("both my legs are numb and I can't stand up, since
+            # leg day"): more than the cause usually does, so asked about, once.
+            best = Reading(Verdict.CONFIRM, explained[0].value.concept, True, _cause(explained[0], said))
         return replace(best, vague=tuple(vague)) if vague else best
 
     @staticmethod
@@ -412,6 +417,7 @@ class EmergencyReader:
         roles: list[_Roles],
         spans: Sequence[tuple[int, int]] = (),
         one_sided: frozenset[int] = frozenset(),
+        explained: list[Found[_Phrase]] | None = None,
     ) -> tuple[Verdict, bool]:
         """The sign's verdict, and whether it is asked about only for being vague or said in the past
         tense, not for a hedge, a question or a film: such signs of two parts of the body add up (`together`)."""
@@ -466,6 +472,8 @@ class EmergencyReader:
             and not any(start <= at < end for at in one_sided)  # one side of the body: no workout's doing
             and self._explained(concept, said, context, start)
         ):
+            if explained is not None:
+                explained.append(match)
             return Verdict.NONE, False  # "breathless after sprints", "numb from the dentist": a vague sign, explained
         if roles[0].about_a_thing(start, said, context):
             return Verdict.NONE, False  # "the app went unresponsive", "our dog had a fit": not a person
@@ -644,6 +652,13 @@ LONG_AFTERWORD_WORDS = 12
 _AFTERWORD_OPENERS = frozenset({"but", "and", "though", "although", "tho"})
 _THAT_WAS = frozenset({("that", "was"), ("it", "was"), ("this", "was"), ("thats", "was")})
 """How an afterword points back at what the sentence before it said ("but that was in August")."""
+
+
+def _apart(explained: list[Found[_Phrase]]) -> bool:
+    """Whether explained vague signs stand in two places that do not overlap."""
+    return any(a.end <= b.start or b.end <= a.start for a in explained for b in explained)
+
+
 NEVER_EXPLAINED = frozenset({"one_side"})
 """Word classes whose words make a vague sign one no ordinary cause explains: a sign on one side of the body
 ("numbness down one side of my face after the climb")."""

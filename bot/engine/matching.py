@@ -290,6 +290,8 @@ UNSURE_PHRASES = (
 """Said with no answer, these mean "not sure" where it is a choice."""
 UNNOTICED = (
     "i havent noticed",
+    "i dont hear it",
+    "i cant hear it",
     "i dont notice",
     "i didnt notice",
     "i havent seen it",
@@ -327,7 +329,7 @@ _REASON_UNKNOWN = re.compile(
     r"\b(?:no idea|dont know|not sure|cant tell|who knows|cant remember|forget|forgot) "
     r"(?:why|(?:if |whether |)(?:that|it|this) (?:counts|matters)"
     r"|(?:what|wat) (?:its|it is|they are|theyre|it was) called|(?:what|wat|which) to|to (?:which|what)"
-    r"|which (?:type|kind)|the name|(?:its|the|their) names?)\b"
+    r"|(?:which|what) (?:type|kind)|the name|(?:its|the|their) names?)\b"
 )
 """Not knowing why something happens ("waking with headaches, no idea why"), whether it counts ("swapped my
 inhaler brand, not sure that counts"), or what it is called ("GP changed my pill, don't know what it's called")
@@ -402,6 +404,8 @@ class ChoiceMatcher:
         self.quantity = step.quantity
         self.aged = tuple((choice.value, choice.from_age) for choice in step.choices if choice.from_age is not None)
         """Choices whose clear cause holds from an age (`from_age`): only their steps read ages beside a yes."""
+        self.explaining = frozenset(choice.value for choice in step.choices if choice.explains)
+        """Choices that name an ordinary cause of a yes ("cramps with a clear cause")."""
         self.own_words = frozenset(words(step.text)) | {
             word for choice in step.choices for phrase in (choice.label, *choice.mentions) for word in words(phrase)
         }
@@ -521,6 +525,10 @@ class ChoiceMatcher:
         if value == YES:
             found = {YES: 1}
             self._old_enough(parsed, found, None)  # "yes, calves cramp most nights and I'm 66": the clear cause
+            if self.explaining and len(found) == 1:
+                # "yes, ever since the doctor put me on a water tablet": the clear cause a choice names, said
+                # (and not denied) after the yes
+                found = {v: n for v, n in self.mentioned(parsed).items() if v in self.explaining} or found
             return next((v for v in found if v != YES), value)
         return value
 
@@ -644,9 +652,12 @@ class ChoiceMatcher:
                     continue  # "…, 3 cups a day like always": a habit, not "lately"
                 if account and context.has(Cue.MAYBE, hit.start, hit.end, before_only=True):
                     continue
-                if hit.value == YES and NOTHING_THERE & set(said[hit.end : hit.end + 2]):
-                    # "swallowing's fine, breathing fine", "Stiffness nil. Weight stable.": a no, unless something
-                    # else is a yes (and no yes where it says nothing of the question's other signs)
+                if hit.value == YES and (
+                    _said_fine(said, hit.end, context.sentence.pauses) or (fine and _so_is(said, hit.start))
+                ):
+                    # "swallowing's fine, breathing fine", "Stiffness nil. Weight stable.", "I swallow well",
+                    # "swallowing is normal and so is my breathing": a no, unless something else is a yes (and no
+                    # yes where it says nothing of the question's other signs)
                     if not has_no:
                         continue
                     fine += 1
@@ -817,6 +828,27 @@ def _added_after(context: SentenceContext, end: int) -> str | None:
     if set(said[:end]) & HEDGES:
         return None
     return "still" if parts and _unnoticed(said[parts[0] :]) else None
+
+
+FINE_RIGHT_AFTER = frozenset({"well", "normally", "properly", "fine"})
+"""Said right after a sign, these say it is fine ("I swallow well"); a word later they may not ("weak as well")."""
+
+
+def _said_fine(said: Sequence[str], end: int, pauses: frozenset[int]) -> bool:
+    """The words right after a yes-mention say it is fine: "swallowing's fine", "weight stable", "I swallow well"
+    (not "swallowing, well, it's hard": after a comma "well" is a pause word)."""
+    if NOTHING_THERE.intersection(said[end : end + 2]):
+        return True
+    return end < len(said) and said[end] in FINE_RIGHT_AFTER and end not in pauses
+
+
+def _so_is(said: Sequence[str], start: int) -> bool:
+    """A mention that takes the "fine" before it: "swallowing is normal and so is my breathing"."""
+    before = said[max(0, start - 3) : start]
+    return any(word == "so" and nxt in SO_VERBS for word, nxt in zip(before, before[1:], strict=False))
+
+
+SO_VERBS = frozenset({"is", "are", "was", "were", "does", "do", "did"})
 
 
 def _stopped_since(said: Sequence[str], end: int) -> bool:

@@ -103,7 +103,11 @@ class Amount:
 POINT_STARTS = frozenset(point[0] for point in POINTS)
 SINCE = frozenset({"since", "after", "during"})
 """Words before a point in time the twitching started from: "since March", "after Diwali", "during Diwali"."""
-STARTERS = frozenset({*SINCE, "for", *NUMBERS, *POINT_STARTS, *(phrase[0] for phrase in LONG)})
+DATED_START = frozenset({"started", "start", "began", "begun"})
+"""Words a named day may follow a few words on: "started around the 28th of November", "began on Nov 28th"."""
+DATE_LEADS = frozenset({"on", "in", "around", "about", "roughly", "at", "the", "start", "of", "end", "middle"})
+"""Words between "started" and the day it names."""
+STARTERS = frozenset({*SINCE, *DATED_START, "for", *NUMBERS, *POINT_STARTS, *(phrase[0] for phrase in LONG)})
 """Words a duration can start with (besides digits): every other word is skipped at once."""
 
 
@@ -130,6 +134,16 @@ def _read_at(said: tuple[str, ...], i: int) -> tuple[int, list[float]]:
     for phrase in LONG:
         if said[i : i + len(phrase)] == phrase:
             return len(phrase), [2 * MONTH]
+    if said[i] in DATED_START:  # "started around the 28th of November", "began in May", "started Monday"
+        for gap in range(1, 4):
+            if i + gap >= len(said) or (gap > 1 and said[i + gap - 1] not in DATE_LEADS):
+                break
+            for size in range(CALENDAR_LONGEST, 0, -1):
+                named = said[i + gap : i + gap + size]
+                since = days_since(named) if len(named) == size else None
+                if since is not None:
+                    return gap + size, [since]
+        return 0, []
     if said[i] in SINCE or (said[i] in POINT_STARTS and i > 0 and said[i - 1] in STARTED | {"on"}):
         skip = 1 if said[i] in SINCE else 0
         reach = 8 if said[i] == "since" else 1  # "since I got back from Byron in late October"; "after …" at once

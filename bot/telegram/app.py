@@ -76,7 +76,14 @@ def build_handlers(
 ) -> TwitchCheckBot:
     """The bot's handlers over the current flow version (`loaded`'s, unless `versions` is given) and a store."""
     if versions is None:
-        versions = FlowVersions(loaded.flows, loaded.content, index=ButtonTags, keep_for=settings.ttl_days * 86400.0)
+        versions = FlowVersions(
+            loaded.flows,
+            loaded.content,
+            index=ButtonTags,
+            keep_for=settings.ttl_days * 86400.0,
+            engine=loaded.engine(),
+            name=loaded.fingerprint(),
+        )
     content = versions.content() or loaded.content
     anonymizer = Anonymizer(salt_from(settings.token, settings.id_salt))
     renderer = Renderer(content, HTML)

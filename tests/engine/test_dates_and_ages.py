@@ -45,11 +45,19 @@ def days(text: str) -> list[float]:
         ("since 1 Dec", 5, 5),
         ("only since Saturday's match", 1, 7),  # a weekday's possessive
         ("since I got back from Byron in late October", 40, 45),  # a part of a month, further along
+        ("it started around the 28th of November", 8, 8),  # "started" reaches a named day a few words on
+        ("began on November 28th", 8, 8),
+        ("started in May", 190, 220),
     ],
 )
 def test_calendar_names_are_read_against_today(text: str, low: float, high: float):
     [found] = days(text)
     assert low <= found <= high
+
+
+def test_started_reaches_only_a_day_said_right_after_it(december: None):
+    assert days("started having a coffee in May") == []  # a day further on, after other words, is not when
+    assert days("started 3 days ago") == [3.0]
 
 
 def test_after_names_its_point_at_once():

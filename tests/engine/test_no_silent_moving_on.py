@@ -173,9 +173,9 @@ def test_a_question_back_asking_what_the_question_means_is_asked_about(flags: En
     assert "place" not in moved.answers
 
 
-def reader_of(parse: Callable[[str], Flow], flag: str) -> Callable[[str], str | None]:
-    """What a reply typed at the `place` question of a tiny flow with this question records."""
-    flow = TINY.replace("start: weakness", "start: place").replace("steps:\n", "steps:\n" + flag)
+def reader_of(parse: Callable[[str], Flow], flag: str, cues: str = "") -> Callable[[str], str | None]:
+    """What a reply typed at the `place` question of a tiny flow with this question (and these `cues:`) records."""
+    flow = TINY.replace("start: weakness", "start: place").replace("steps:\n", "steps:\n" + flag) + cues
     engine = Engine({"tiny": parse(flow)})
     start = Conversation(flow_id="tiny", step="place", version=1)
     return lambda text: engine.advance(start, Typed(text))[0].answers.get("place")
@@ -192,6 +192,19 @@ def test_a_yes_with_the_reason_an_explaining_choice_names_is_that_choice(parse: 
     # The same reason after "but", which alone would make the yes "not sure", is that choice too.
     assert answer("I drop things but I have a newborn") == "reason"
     assert answer("I drop things but I'm unfit") == "not_sure"
+
+
+def test_a_yes_then_the_reason_an_explaining_choice_names_is_that_choice(parse: Callable[[str], Flow]):
+    flag = FLAG.replace(
+        '      - {label: "No", value: "no"}',
+        '      - {label: "Only with a reason", value: reason, explains: true, mentions: ["newborn"]}\n'
+        '      - {label: "No", value: "no"}',
+    )
+    answer = reader_of(parse, flag)
+    assert answer("yes, ever since we had a newborn") == "reason"
+    assert answer("yes, all week") == "yes"
+    denying = reader_of(parse, flag, cues="cues:\n  negation: [not]\n")
+    assert denying("yes, and it's not from the newborn") == "yes"  # the reason denied explains nothing
 
 
 def test_a_yes_and_a_not_sure_mention_are_not_sure(parse: Callable[[str], Flow]):
@@ -228,6 +241,26 @@ def test_a_sign_said_to_be_nil_or_stable_is_a_no(flags: Engine):
     assert flags.advance(start, Typed("weak grip nil"))[0].answers.get("place") == "no"
     assert flags.advance(start, Typed("weak grip: none"))[0].answers.get("place") == "no"
     assert flags.advance(start, Typed("weak grip none, but dropping things all week"))[0].answers.get("place") == "yes"
+
+
+SWALLOW = FLAG.replace("Any new trouble with your grip?", "Any trouble swallowing or breathing?").replace(
+    '["weak grip", "drop things", "dropping things"]', '["swallowing", "swallow", "breathing", "breathe"]'
+)
+
+
+@pytest.mark.parametrize(
+    ("text", "meant"),
+    [
+        ("swallowing is normal and so is my breathing", "no"),  # "so is" takes the "fine" before it
+        ("nah, I swallow well", "no"),
+        ("I swallow normally and breathe fine", "no"),
+        ("I swallow badly and my breathing as well", "yes"),  # "as well" adds a sign, it says no "well"
+        ("swallowing, well, it's hard", "yes"),  # after a comma "well" is a pause word
+        ("breathing is fine, so is eating, but I can't swallow pills", "yes"),
+    ],
+)
+def test_a_sign_said_to_be_fine_right_after_or_by_so_is_is_a_no(parse: Callable[[str], Flow], text: str, meant: str):
+    assert reader_of(parse, SWALLOW)(text) == meant
 
 
 def test_an_account_naming_a_safety_word_but_not_the_twitching_is_asked_about(parse: Callable[[str], Flow]):

@@ -437,3 +437,15 @@ def test_when_someone_was_doing_something_is_no_distant_past():
     local = reader(LANGUAGE.replace('distant_past: ["always"]', 'distant_past: ["always", "when he was"]'))
     assert local.read("his lips went blue when he was little").verdict is Verdict.NONE  # an age then
     assert local.read("his lips went blue when he was eating his tea").verdict is not Verdict.NONE  # what he did
+
+
+def test_two_vague_signs_one_cause_is_said_to_explain_are_asked_about():
+    assert verdict("my leg is numb after the gym") is Verdict.NONE
+    assert verdict("my leg is numb and I can't stand after the gym") is Verdict.CONFIRM  # more than a workout does
+    assert verdict("I can't stand after the gym") is Verdict.NONE
+
+
+def test_a_two_digit_year_after_back_in_is_the_distant_past():
+    assert verdict("my lips went blue back in '98, fine since") is Verdict.NONE
+    assert verdict("my lips went blue back in 98") is Verdict.NONE
+    assert verdict("my lips went blue") is not Verdict.NONE
