@@ -329,7 +329,8 @@ _REASON_UNKNOWN = re.compile(
     r"\b(?:no idea|dont know|not sure|cant tell|who knows|cant remember|forget|forgot) "
     r"(?:why|(?:if |whether |)(?:that|it|this) (?:counts|matters)"
     r"|(?:what|wat) (?:its|it is|they are|theyre|it was) called|(?:what|wat|which) to|to (?:which|what)"
-    r"|(?:which|what) (?:type|kind)|the name|(?:its|the|their) names?)\b"
+    r"|(?:which|what) (?:type|kind)|the name|(?:its|the|their) names?"
+    r"|what (?:they are|theyre|its|it is|they re) for)\b"
 )
 """Not knowing why something happens ("waking with headaches, no idea why"), whether it counts ("swapped my
 inhaler brand, not sure that counts"), or what it is called ("GP changed my pill, don't know what it's called")

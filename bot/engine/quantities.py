@@ -494,6 +494,11 @@ def _day_of_month(words_: tuple[str, ...]) -> tuple[int, int] | None:
     """(month, day) of "the 28th of November", "28 Nov", "November 28th"; None for anything else."""
     if words_[:1] == ("the",):
         words_ = words_[1:]
+    if len(words_) == 4 and words_[1:] in (("of", "this", "month"), ("of", "last", "month")):
+        this_month = today().month
+        number = this_month if words_[2] == "this" else (this_month - 2) % 12 + 1  # "the 1st of this month"
+        ordinal = _ORDINAL.match(words_[0])
+        return (number, int(ordinal.group(1))) if ordinal else None
     if len(words_) == 3 and words_[1] == "of":
         words_ = (words_[0], words_[2])
     if len(words_) != 2:

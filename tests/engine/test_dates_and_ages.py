@@ -48,6 +48,8 @@ def days(text: str) -> list[float]:
         ("it started around the 28th of November", 8, 8),  # "started" reaches a named day a few words on
         ("began on November 28th", 8, 8),
         ("started in May", 190, 220),
+        ("since the 1st of this month", 5, 5),
+        ("since the 20th of last month", 16, 16),
     ],
 )
 def test_calendar_names_are_read_against_today(text: str, low: float, high: float):

@@ -282,3 +282,17 @@ def test_an_account_naming_a_safety_word_but_not_the_twitching_is_asked_about(pa
 def test_a_question_back_typed_in_text_speak_is_asked_about(flags: Engine):
     moved, _ = flags.advance(Conversation(flow_id="tiny", step="place", version=1), Typed("wat do u mean weak grip"))
     assert "place" not in moved.answers
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "I drop things, don't know what it's called",
+        "I drop things, not sure what kind of weakness it is",
+        "dropping things since the new tablets, I don't know what they are for",
+    ],
+)
+def test_a_doubt_only_about_a_name_kind_or_purpose_leaves_the_yes(flags: Engine, text: str):
+    start = Conversation(flow_id="tiny", step="place", version=1)
+    assert flags.advance(start, Typed(text))[0].answers.get("place") == "yes"
+    assert flags.advance(start, Typed("I drop things, not sure"))[0].answers.get("place") == "not_sure"
