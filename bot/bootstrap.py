@@ -22,16 +22,13 @@ class Loaded:
     warnings: list[FlowProblem]
 
     def engine(self) -> Engine:
-        """The engine for these flows, built once (half a second for the shipped flow): it holds no
-        conversation, so every front end and test started from this load shares it."""
-        return self._engine
-
-    @cached_property
-    def _engine(self) -> Engine:
+        """A new engine for these flows. Not kept here: a bot that reloads must be able to free the engine
+        of a version no check needs any more (tests/e2e/test_safe_reload.py)."""
         return Engine(self.flows)
 
     def fingerprint(self) -> str:
-        """The name of the version these flows and content make (bot/flow_versions.py), worked out once."""
+        """The name of the version these flows and content make (bot/flow_versions.py), worked out once: it
+        reads every field of every flow, as long as building the engine takes."""
         return self._fingerprint
 
     @cached_property

@@ -770,6 +770,8 @@ class _Roles:
         for back in range(index - 1, max(low, index - 3) - 1, -1):
             if back in self.person:
                 return False  # "my mate on site … his arm won't lift": the person is the subject, not the site
+            if said[back] in _PLACE_PREPOSITIONS and back == index - 1:
+                return False  # "a guest in room 214 was found unresponsive": the thing is where, not who
             if back in self.determiner:  # "ma auld collie", "the whole build"
                 before = back - 1
                 while before >= low and before in self.determiner:
@@ -789,6 +791,11 @@ def _doing_then(cue: Found[int], said: tuple[str, ...]) -> bool:
 
 NEGATIVE_WORDS = frozenset({"not", "no", "cannot", "unable", "never", "nuh", "nah", "cyaan", "caan", "cyan", "cyah"})
 """Words that say "not" in a sign's own first word, besides the "…n't" and "…nae" forms."""
+
+_PLACE_PREPOSITIONS = frozenset(
+    {"in", "on", "at", "by", "from", "into", "onto", "off", "under", "near", "behind", "inside", "outside", "beside"}
+)
+"""Right before a thing, these make it a place or an object, not the one the sign is about."""
 
 _RELATIVE = frozenset({("that",), ("which",)})
 """Between a thing and a sign, these make the thing the sign's subject ("a cow that collapses")."""

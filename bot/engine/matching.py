@@ -685,9 +685,9 @@ class ChoiceMatcher:
         cramps most nights", where cramps over 60 have a clear cause (`from_age`)."""
         if not self.aged:
             return
-        # Only the writer's own age: "most nights, my mum is 70" may not be about the one with the cramps.
-        others = OTHERS - {"they"}  # "they come most nights" are the cramps
-        said = [age for context in parsed.contexts if others.isdisjoint(context.said) for age in ages(context.said)]
+        # Only the age of the one with the cramps: the writer's, or that of the only person a carer's sentence is
+        # about ("He's 84 and gets them most nights"); "most nights, my mum is 70" may not be.
+        said = [age for context in parsed.contexts if _ones_own(context.said) for age in ages(context.said)]
         for value, from_age in self.aged:
             if any(age >= from_age for age in said):
                 found[value] = found.get(value, 0) + 1
@@ -850,6 +850,20 @@ def _so_is(said: Sequence[str], start: int) -> bool:
 
 
 SO_VERBS = frozenset({"is", "are", "was", "were", "does", "do", "did"})
+
+
+_SOMEONE_ELSE = OTHERS - {"they"}  # "they come most nights" are the cramps
+_HE_OR_SHE = frozenset({"he", "hes", "she", "shes"})
+_WRITER = frozenset({"i", "im", "ive", "id", "me", "my", "mine"})
+
+
+def _ones_own(said: Sequence[str]) -> bool:
+    """Whether an age in these words is that of the one the answer is about: no one else is named, or the
+    sentence opens with "he" or "she", names no one else and not the writer (a carer typing for someone)."""
+    named = _SOMEONE_ELSE.intersection(said)
+    if not named:
+        return True
+    return bool(said) and said[0] in _HE_OR_SHE and named <= _HE_OR_SHE and _WRITER.isdisjoint(said)
 
 
 def _stopped_since(said: Sequence[str], end: int) -> bool:

@@ -81,7 +81,6 @@ def build_handlers(
             loaded.content,
             index=ButtonTags,
             keep_for=settings.ttl_days * 86400.0,
-            engine=loaded.engine(),
             name=loaded.fingerprint(),
         )
     content = versions.content() or loaded.content

@@ -41,6 +41,14 @@ def test_a_yes_said_with_an_age_from_which_the_cause_holds_is_the_clear_cause(pa
     assert matcher.match("yes, most nights, and I'm 66") == "explained"  # a yes said first, then the age
 
 
+def test_the_age_of_the_one_a_carer_writes_about_gives_the_clear_cause(parse):
+    matcher = ChoiceMatcher(parse(AGED).steps["weakness"])
+    assert matcher.match("He's 84 and gets them most nights") == "explained"  # the only person the sentence is about
+    assert matcher.match("she is 70 and most nights too") == "explained"
+    assert matcher.match("he's 70 and I get them most nights") == "yes"  # the writer has them, not him
+    assert matcher.match("most nights, he is 80") == "yes"  # not opened by him: whose age is unclear
+
+
 def test_a_sign_today_is_a_yes_at_a_safety_question_however_well_the_person_feels_now(parse):
     matcher = ChoiceMatcher(parse(TODAY).steps["emergency_now"])
     assert matcher.match("had a fit this morning but I'm alright now") == "yes"

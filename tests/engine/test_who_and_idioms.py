@@ -449,3 +449,9 @@ def test_a_two_digit_year_after_back_in_is_the_distant_past():
     assert verdict("my lips went blue back in '98, fine since") is Verdict.NONE
     assert verdict("my lips went blue back in 98") is Verdict.NONE
     assert verdict("my lips went blue") is not Verdict.NONE
+
+
+def test_a_thing_right_after_in_or_on_is_a_place_not_the_one_the_sign_is_about():
+    assert verdict("a guest in car 3 collapsed") is not Verdict.NONE
+    assert verdict("a guest on bike 2 collapsed today") is not Verdict.NONE
+    assert verdict("the car collapsed") is Verdict.NONE  # the thing itself
