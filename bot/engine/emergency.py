@@ -295,6 +295,7 @@ class EmergencyReader:
                     _Phrase(f.value.concept, f.value.unclear, f.value.fillers, "frame", f.value.declared, f.value.line),
                 )
                 for f in self.frames.frames_in(classes, sentence.pauses)
+                if not _denied_after_a_pause(f.value.fillers, said, sentence.pauses)
             ]
         if not matches:
             return CALM
@@ -652,6 +653,12 @@ LONG_AFTERWORD_WORDS = 12
 _AFTERWORD_OPENERS = frozenset({"but", "and", "though", "although", "tho"})
 _THAT_WAS = frozenset({("that", "was"), ("it", "was"), ("this", "was"), ("thats", "was")})
 """How an afterword points back at what the sentence before it said ("but that was in August")."""
+
+
+def _denied_after_a_pause(fillers: frozenset[int], said: tuple[str, ...], pauses: frozenset[int]) -> bool:
+    """A frame whose skipped words run over a comma into a "not": "my face feels a bit funny, not numb exactly" is
+    a funny face and a numbness denied, not one sign denied; the frames on either side stand alone."""
+    return any(at in pauses and said[at] in NEGATIVE_WORDS for at in fillers)
 
 
 def _apart(explained: list[Found[_Phrase]]) -> bool:

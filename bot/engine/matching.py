@@ -197,6 +197,8 @@ ASKING_OPENINGS = frozenset(
         ("whats", "counted"),
         ("how", "do"),
         ("how", "would"),
+        ("how", "much"),
+        ("how", "many"),
         ("what", "is"),
         ("whats", "a"),
         ("define",),
@@ -238,6 +240,7 @@ UNSURE_PHRASES = (
     "hard to tell",
     "cant tell",
     "cannot tell",
+    "hard to say",
     "couldnt tell",
     "no sure",
     "dont know",
@@ -454,8 +457,10 @@ class ChoiceMatcher:
                 if unsure and NOT_SURE in self.values and hedged:
                     # "maybe a bit clumsier"; "not sure about family history, I was adopted"
                     return Match(NOT_SURE, how="hedge", phrase=found.phrase)
-                if found.value == NO and NOT_SURE in self.values and "not sure" in plain:
-                    return Match(NOT_SURE, how="hedge", phrase="not sure")  # "now and then, not sure if that's a lot"
+                doubted = next((phrase for phrase in UNSURE_PHRASES if phrase in plain), None)
+                if found.value == NO and NOT_SURE in self.values and doubted:
+                    # "now and then, not sure if that's a lot", "breathing feels normal-ish, hard to say"
+                    return Match(NOT_SURE, how="hedge", phrase=doubted)
                 return found
         close = self._closest(trimmed)
         if close is not None:
@@ -654,7 +659,7 @@ class ChoiceMatcher:
                 if account and context.has(Cue.MAYBE, hit.start, hit.end, before_only=True):
                     continue
                 if hit.value == YES and (
-                    _said_fine(said, hit.end, context.sentence.pauses) or (fine and _so_is(said, hit.start))
+                    _said_fine(said, hit.end, context.sentence.pauses) or (fine and _so_is(said, hit.start, hit.end))
                 ):
                     # "swallowing's fine, breathing fine", "Stiffness nil. Weight stable.", "I swallow well",
                     # "swallowing is normal and so is my breathing": a no, unless something else is a yes (and no
@@ -843,10 +848,13 @@ def _said_fine(said: Sequence[str], end: int, pauses: frozenset[int]) -> bool:
     return end < len(said) and said[end] in FINE_RIGHT_AFTER and end not in pauses
 
 
-def _so_is(said: Sequence[str], start: int) -> bool:
-    """A mention that takes the "fine" before it: "swallowing is normal and so is my breathing"."""
+def _so_is(said: Sequence[str], start: int, end: int) -> bool:
+    """A mention that takes the "fine" before it: "swallowing is normal and so is my breathing", "swallowing is
+    okay, breathing also"."""
     before = said[max(0, start - 3) : start]
-    return any(word == "so" and nxt in SO_VERBS for word, nxt in zip(before, before[1:], strict=False))
+    if any(word == "so" and nxt in SO_VERBS for word, nxt in zip(before, before[1:], strict=False)):
+        return True
+    return said[end : end + 1] in (("also",), ("too",)) or said[end : end + 2] == ("as", "well")
 
 
 SO_VERBS = frozenset({"is", "are", "was", "were", "does", "do", "did"})

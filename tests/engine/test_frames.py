@@ -179,3 +179,15 @@ def test_together_names_known_word_classes_in_two_or_more_parts():
 def test_the_not_of_one_sign_does_not_negate_the_next():
     assert verdict("not lifting, lips blue") is Verdict.EMERGENCY  # "not" is the first sign's own word
     assert verdict("not lips blue") is Verdict.NONE  # a negation of its own still negates
+
+
+def test_a_frame_running_over_a_comma_into_a_not_leaves_the_sign_before_the_comma():
+    """ "my arm is funny, not weak": a funny arm, and a weakness denied; not one sign denied."""
+    local = reader(
+        LANGUAGE.replace("gap: 2", "gap: 3")
+        .replace('  limp: ["limp", "weak"]', '  limp: ["limp", "weak"]\n  odd: ["funny", "odd"]')
+        .replace("[limb, limp], [not_word, +move]]", "[limb, limp], [limb, odd], [not_word, +move]]")
+    )
+    assert local.read("my arm is funny, not weak").verdict is Verdict.CONFIRM
+    assert local.read("my arm is not weak").verdict is Verdict.NONE
+    assert local.read("my arm is funny").verdict is Verdict.CONFIRM

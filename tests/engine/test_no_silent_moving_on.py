@@ -296,3 +296,23 @@ def test_a_doubt_only_about_a_name_kind_or_purpose_leaves_the_yes(flags: Engine,
     start = Conversation(flow_id="tiny", step="place", version=1)
     assert flags.advance(start, Typed(text))[0].answers.get("place") == "yes"
     assert flags.advance(start, Typed("I drop things, not sure"))[0].answers.get("place") == "not_sure"
+
+
+def test_also_or_too_after_a_sign_takes_the_fine_before_it(parse: Callable[[str], Flow]):
+    answer = reader_of(parse, SWALLOW)
+    assert answer("swallowing is okay, breathing also") == "no"
+    assert answer("swallowing fine, breathing too") == "no"
+    assert answer("trouble to swallow, breathing also") == "yes"  # no "fine" before it to take
+
+
+def test_a_no_read_from_what_is_fine_with_a_doubt_is_not_sure(parse: Callable[[str], Flow]):
+    answer = reader_of(parse, SWALLOW)
+    assert answer("i don't think so? breathing feels normal-ish, hard to say") == "not_sure"
+    assert answer("breathing feels normal") == "no"
+
+
+def test_a_reply_opening_with_how_much_asks_back(flags: Engine):
+    moved, _ = flags.advance(
+        Conversation(flow_id="tiny", step="place", version=1), Typed("how much dropping things is a lot")
+    )
+    assert "place" not in moved.answers
