@@ -555,6 +555,9 @@ class ChoiceMatcher:
         closing = last.said[cut:]
         if len(closing) >= 2 and closing[0] in CONCLUDING:
             return self.exact.get(" ".join(closing[1:]))
+        if len(parsed.contexts) > 1 and last.said in _BARE_ANSWERS and not last.sentence.question:
+            # "Walks fine. No.": a last sentence that is only a yes or a no, after what it is drawn from
+            return self.exact.get(last.said[0])
         # "i can still pull 120kg on deadlift so no": no comma, but "so" and an answer end the reply
         tail = last.said[-3:]
         at = max((i for i, word in enumerate(tail[:-1]) if word in CONCLUDING), default=None)
@@ -786,6 +789,10 @@ class ChoiceMatcher:
         best = found[0][1]
         values = {self.exact[phrase] for phrase, score, _ in found if score == best}
         return values.pop() if len(values) == 1 else None
+
+
+_BARE_ANSWERS = frozenset({("no",), ("yes",), ("nope",), ("yep",), ("nah",), ("yeah",)})
+"""A sentence of one of these words alone closes a reply with its answer."""
 
 
 def _read_as(found: Match, amounts: Sequence[float], unit: str) -> Match:

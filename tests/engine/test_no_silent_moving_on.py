@@ -140,6 +140,8 @@ def test_a_hedge_after_a_no_in_a_later_sentence_is_not_sure(flags: Engine):
         ("not that I know of, I'd have to check", "not_sure"),
         ("no oh", "no"),  # an aside, as "no ma'am"
         ("cannae tell", "not_sure"),
+        ("I carry the shopping fine. No.", "no"),  # a last sentence that is only the answer
+        ("I keep dropping cups. Yes.", "yes"),
     ],
 )
 def test_an_answer_drawn_at_the_end_or_a_reason_not_to_know_is_read(flags: Engine, text: str, meant: str | None):
