@@ -338,6 +338,14 @@ _REASON_UNKNOWN = re.compile(
 """Not knowing why something happens ("waking with headaches, no idea why"), whether it counts ("swapped my
 inhaler brand, not sure that counts"), or what it is called ("GP changed my pill, don't know what it's called")
 is no doubt about whether it does."""
+
+_NAME_UNKNOWN = re.compile(
+    r"\b(?:no idea|dont know|not sure|cant remember|forget|forgot) "
+    r"(?:(?:what|wat) (?:its|it is|they are|theyre|it was) called|(?:which|what) (?:type|kind)|the name"
+    r"|(?:its|the|their) names?|what (?:they are|theyre|its|it is|they re) for)\b"
+)
+"""The part of `_REASON_UNKNOWN` that doubts only what a thing is called or for: after a plain yes ("YES, the heart
+doctor put me on something new, don't know the name") it leaves the yes, where a doubt whether it counts does not."""
 _AMOUNT_GUESSED = re.compile(
     r"\b(?:maybe|perhaps|probably|possibly) (?:\d+|one|two|three|four|five|six|seven|eight|nine|ten|a couple|a few)\b"
     r"|\b(?:once|twice|\d+ times|a few times) (?:a|an|per) (?:day|week|month|year|fortnight) "
@@ -586,7 +594,8 @@ class ChoiceMatcher:
             value = self.exact[phrase]
             size = len(phrase.split())
             rest = said[len(phrase) + 1 :].replace("?", " ")
-            hedged = _AMOUNT_GUESSED.sub(" ", rest)  # "yes, … for maybe five minutes": a guess at how long, no doubt
+            # "yes, … for maybe five minutes": a guess at how long, no doubt; "YES … DONT KNOW THE NAME": a name only
+            hedged = _AMOUNT_GUESSED.sub(" ", _NAME_UNKNOWN.sub(" ", rest))
             if value in (YES, NO) and (set(hedged.split()) & HEDGES or any(h in hedged for h in UNSURE_PHRASES)):
                 # "no... well maybe": a hedge after a yes or no is never a firm answer
                 return NOT_SURE if NOT_SURE in self.values else None
@@ -595,7 +604,11 @@ class ChoiceMatcher:
             rest = said[len(phrase) + 1 :]
             if phrase in INTERJECTIONS and (rest.split(" ", 1)[0] in FOLLOWERS or self.exact.get(rest) == value):
                 return value
-            if value == YES and phrase in AGREEING and not set(rest.split()) & (TURNS | DENYING):
+            if (
+                value == YES
+                and phrase in AGREEING
+                and not set(_NAME_UNKNOWN.sub(" ", rest).split()) & (TURNS | DENYING)
+            ):
                 return value  # "yes nightly calf cramps for weeks": what follows says what the yes is about
         return None
 

@@ -292,6 +292,7 @@ def test_a_question_back_typed_in_text_speak_is_asked_about(flags: Engine):
         "I drop things, don't know what it's called",
         "I drop things, not sure what kind of weakness it is",
         "dropping things since the new tablets, I don't know what they are for",
+        "YES THE GP GAVE ME SOMETHING NEW FOR IT, DONT KNOW THE NAME",  # after a plain yes too
     ],
 )
 def test_a_doubt_only_about_a_name_kind_or_purpose_leaves_the_yes(flags: Engine, text: str):
