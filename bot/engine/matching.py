@@ -134,6 +134,7 @@ ASIDES = frozenset(
         "eish",
         "ag",
         "haibo",
+        "abeg",
         "sir",
         "mate",
         "bro",

@@ -139,6 +139,7 @@ def test_a_hedge_after_a_no_in_a_later_sentence_is_not_sure(flags: Engine):
         ("yes maybe", "not_sure"),
         ("not that I know of, I'd have to check", "not_sure"),
         ("no oh", "no"),  # an aside, as "no ma'am"
+        ("abeg no", "no"),
         ("cannae tell", "not_sure"),
         ("I carry the shopping fine. No.", "no"),  # a last sentence that is only the answer
         ("I keep dropping cups. Yes.", "yes"),
