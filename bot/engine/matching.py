@@ -320,6 +320,7 @@ EXCUSES = frozenset(
     {"newborn", "baby", "twins", "toddler", "toddlers", "shift", "shifts", "nights", "unfit", "age", "pregnant"}
     | {"stone", "overweight", "smoker", "everyone", "everybody", "clumsy"}
     | {"ship", "boat", "hungover", "drunk", "jetlag", "jetlagged", "arent", "old", "older", "retired"}
+    | {"ice", "icy", "snow", "slippery"}
 )
 """After "but", an ordinary reason for a sign: the yes before it becomes "not sure"."""
 VAGUE_AMOUNTS = frozenset({"ages", "while", "forever", "donkeys"})
@@ -676,7 +677,9 @@ class ChoiceMatcher:
                 if account and context.has(Cue.MAYBE, hit.start, hit.end, before_only=True):
                     continue
                 if hit.value == YES and (
-                    _said_fine(said, hit.end, context.sentence.pauses) or (fine and _so_is(said, hit.start, hit.end))
+                    _said_fine(said, hit.end, context.sentence.pauses)
+                    or (fine and _so_is(said, hit.start, hit.end))
+                    or _fine_with_the_next(said, hit.start, hit.end, context.sentence.pauses)
                 ):
                     # "swallowing's fine, breathing fine", "Stiffness nil. Weight stable.", "I swallow well",
                     # "swallowing is normal and so is my breathing": a no, unless something else is a yes (and no
@@ -867,6 +870,27 @@ def _said_fine(said: Sequence[str], end: int, pauses: frozenset[int]) -> bool:
     if NOTHING_THERE.intersection(said[end : end + 2]):
         return True
     return end < len(said) and said[end] in FINE_RIGHT_AFTER and end not in pauses
+
+
+def _fine_with_the_next(said: Sequence[str], start: int, end: int, pauses: frozenset[int]) -> bool:
+    """A bare sign joined to the next thing named, both said to be fine: "breathing and eating all fine". Not a
+    sign said with its trouble ("trouble breathing and eating fine" is a yes), nor one denied before the fine."""
+    if end >= len(said) or said[end] not in LIST_JOINERS or not TROUBLE.isdisjoint(said[max(0, start - 2) : end]):
+        return False
+    for at in range(end + 1, min(len(said), end + 5)):
+        if at in pauses or said[at] in DENYING or said[at] in TROUBLE:
+            return False
+        if said[at] in NOTHING_THERE:
+            return True
+    return False
+
+
+LIST_JOINERS = frozenset({"and", "an", "n", "or", "nor"})
+TROUBLE = frozenset(
+    {"trouble", "difficulty", "difficult", "hard", "cant", "cannot", "problem", "problems", "struggling", "issue"}
+    | {"issues", "bad", "worse", "short", "painful", "pain"}
+)
+"""Words that say a sign is there: a mention with one of them is never made fine by what follows it."""
 
 
 def _so_is(said: Sequence[str], start: int, end: int) -> bool:

@@ -113,6 +113,7 @@ def flags(parse: Callable[[str], Flow]) -> Engine:
         ("I used to drop things but not any more", "no"),
         ("I drop things even though I sleep a good 8 hours", "yes"),  # "a good" night is no "it's fine"
         ("I drop things even though my grip feels fine", "yes"),  # "even though" concedes, turns nothing
+        ("I drop things but it's icy everywhere", "not_sure"),  # ice: an ordinary reason for a stumble or a drop
     ],
 )
 def test_a_yes_turned_round_by_but_reads_as_the_person_meant(flags: Engine, text: str, meant: str):
@@ -320,3 +321,10 @@ def test_a_reply_opening_with_how_much_asks_back(flags: Engine):
         Conversation(flow_id="tiny", step="place", version=1), Typed("how much dropping things is a lot")
     )
     assert "place" not in moved.answers
+
+
+def test_a_bare_sign_and_the_next_thing_named_both_said_fine_is_a_no(parse: Callable[[str], Flow]):
+    answer = reader_of(parse, SWALLOW)
+    assert answer("breathing and eating all fine thank god") == "no"
+    assert answer("trouble breathing and eating fine") == "yes"  # the sign said with its trouble
+    assert answer("breathing and eating not fine") == "yes"
