@@ -135,6 +135,9 @@ ASIDES = frozenset(
         "ag",
         "haibo",
         "abeg",
+        "ka",
+        "krub",
+        "lah",
         "sir",
         "mate",
         "bro",
@@ -666,6 +669,9 @@ class ChoiceMatcher:
                 if turned == "longstanding" and has_no and self.step.kind == StepKind.RED_FLAG:
                     count(NO, hit, said, True)  # "I cough when I drink but I always have, nothing new"
                     continue
+                if hit.value == YES and has_no and hit.start and said[hit.start - 1] in NOTHING_WORDS:
+                    count(NO, hit, said, True)  # "nah nothing shrinking": nothing is
+                    continue
                 if has_no and not account and self.step.kind == StepKind.RED_FLAG and _stopped_since(said, hit.end):
                     count(NO, hit, said, True)  # "when I was pregnant with my youngest, not since": over
                     continue
@@ -886,6 +892,8 @@ def _fine_with_the_next(said: Sequence[str], start: int, end: int, pauses: froze
 
 
 LIST_JOINERS = frozenset({"and", "an", "n", "or", "nor"})
+NOTHING_WORDS = frozenset({"nothing", "nowt", "nothin", "naught", "nought"})
+"""Right before a sign, these say there is none of it: "nothing shrinking"."""
 TROUBLE = frozenset(
     {"trouble", "difficulty", "difficult", "hard", "cant", "cannot", "problem", "problems", "struggling", "issue"}
     | {"issues", "bad", "worse", "short", "painful", "pain"}

@@ -328,3 +328,9 @@ def test_a_bare_sign_and_the_next_thing_named_both_said_fine_is_a_no(parse: Call
     assert answer("breathing and eating all fine thank god") == "no"
     assert answer("trouble breathing and eating fine") == "yes"  # the sign said with its trouble
     assert answer("breathing and eating not fine") == "yes"
+
+
+def test_nothing_right_before_a_sign_is_a_no(flags: Engine):
+    start = Conversation(flow_id="tiny", step="place", version=1)
+    assert flags.advance(start, Typed("nah nothing dropping things"))[0].answers.get("place") == "no"
+    assert flags.advance(start, Typed("dropping things, nothing else"))[0].answers.get("place") == "yes"
