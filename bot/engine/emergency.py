@@ -335,6 +335,22 @@ class EmergencyReader:
             return True
         return match.value.unclear and context.clause(at) == context.clause(match.start)
 
+    @staticmethod
+    def _now_before_it_passed(start: int, end: int, context: SentenceContext) -> bool:
+        """A `now` cue beside the sign, and not only after a later `passed` one: in "a passenger fainted on my route
+        last month she was fine after today I'm asking about my thumb" the "today" is the writer's, not the faint's."""
+        passed = min((cue.start for cue in context.cues if cue.value == Cue.PASSED and cue.start >= end), default=None)
+        low, high = context.segment(start)
+        return any(
+            cue.value == Cue.NOW and low <= cue.start < high and (passed is None or cue.start < passed)
+            for cue in context.around(start, end)
+        )
+
+    def _guessed(self, at: int, context: SentenceContext) -> bool:
+        """Whether what stands at `at` is only guessed at ("not sure if it is blocked nose or something else"): a
+        vague sign's other meaning, only guessed, settles nothing."""
+        return not self.guess_words.isdisjoint(context.said[context.part_start(at) : at])
+
     def _explained(self, concept: str, said: tuple[str, ...], context: SentenceContext, start: int) -> bool:
         """An ordinary cause of this concept's vague signs is named in the sign's clause, or given as a
         reason after it ("…but that's cos I slept on it")."""
@@ -427,7 +443,10 @@ class EmergencyReader:
         if concept not in unless_at:
             unless = self.unless.get(concept)
             unless_at[concept] = {hit.start for hit in unless.find(said)} if unless else set()
-        if any(self._unless_reaches(at, match, context) for at in unless_at[concept]):
+        if any(
+            self._unless_reaches(at, match, context) and not (match.value.unclear and self._guessed(at, context))
+            for at in unless_at[concept]
+        ):
             return Verdict.NONE, False
         fillers = match.value.fillers
         around = context.around(start, end)  # the clause's cues, found once for every question below
@@ -487,7 +506,7 @@ class EmergencyReader:
         # over too: "left me breathless for a minute last weekend, loved it, but my calf's been twitching since".
         background = match.value.unclear and not self.twitch_words.isdisjoint(said)
         over = has(Cue.PASSED) or passed_later or background
-        if has(Cue.BEFORE_TODAY) and over and not context.has_near(Cue.NOW, start, end):
+        if has(Cue.BEFORE_TODAY) and over and not self._now_before_it_passed(start, end, context):
             # "my legs gave way last month, been fine since", "slurred last Saturday but I'd had six pints,
             # fine since": over, and not today (it may be said to be over in a later part of the sentence)
             return Verdict.NONE, False

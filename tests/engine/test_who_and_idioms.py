@@ -455,3 +455,13 @@ def test_a_thing_right_after_in_or_on_is_a_place_not_the_one_the_sign_is_about()
     assert verdict("a guest in car 3 collapsed") is not Verdict.NONE
     assert verdict("a guest on bike 2 collapsed today") is not Verdict.NONE
     assert verdict("the car collapsed") is Verdict.NONE  # the thing itself
+
+
+def test_another_meaning_only_guessed_at_leaves_a_vague_sign_asked_about():
+    assert verdict("gym today, legs dead") is Verdict.NONE
+    assert verdict("legs dead, maybe the gym") is Verdict.CONFIRM  # the other meaning only guessed at
+
+
+def test_now_after_the_sign_was_said_to_be_over_is_the_writers_not_the_signs():
+    assert verdict("my husband collapsed last month fine since today I'm asking about my eye") is Verdict.NONE
+    assert verdict("my husband collapsed last month and today again") is not Verdict.NONE
