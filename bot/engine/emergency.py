@@ -777,6 +777,12 @@ class _Roles:
         walker"), leaves the sign to the other rules."""
         if not self.thing:
             return False
+        if start and said[start - 1] == "it":
+            # "my cousin's phone fell in the pool and now it won't wake up": "it" is the last thing named before
+            # it, when no person is named between them
+            before = [index for index in self.thing if index < start - 1]
+            if before and not any(max(before) < person < start - 1 for person in self.person):
+                return True
         # Back to the last comma, not to "then" or "and": "my laptop froze then collapsed" is one subject.
         low = context.part_start(start)
         for index in range(start - 1, max(low, start - SUBJECT_REACH) - 1, -1):

@@ -465,3 +465,12 @@ def test_another_meaning_only_guessed_at_leaves_a_vague_sign_asked_about():
 def test_now_after_the_sign_was_said_to_be_over_is_the_writers_not_the_signs():
     assert verdict("my husband collapsed last month fine since today I'm asking about my eye") is Verdict.NONE
     assert verdict("my husband collapsed last month and today again") is not Verdict.NONE
+
+
+def test_it_after_a_thing_and_no_person_is_that_thing():
+    """Far from the thing's own place in the sentence: "it" names the last thing named before it."""
+    assert verdict("my laptop fell right into the deep end of the pool and now it isn't responding") is Verdict.NONE
+    assert verdict("my husband fell right into the deep end of the pool and now it isn't responding") is not (
+        Verdict.NONE
+    )  # no thing named: "it" is no thing
+    assert verdict("the laptop fell on my husband and now it isn't responding") is not Verdict.NONE  # a person between
