@@ -495,8 +495,10 @@ class EmergencyReader:
             if explained is not None:
                 explained.append(match)
             return Verdict.NONE, False  # "breathless after sprints", "numb from the dentist": a vague sign, explained
-        if roles[0].about_a_thing(start, said, context):
-            return Verdict.NONE, False  # "the app went unresponsive", "our dog had a fit": not a person
+        if roles[0].about_a_thing(start, said, context) and _OWNERS.isdisjoint(said[start:end]):
+            # "the app went unresponsive", "our dog had a fit": not a person ("a fish bone is stuck in his throat"
+            # names the person in the sign itself)
+            return Verdict.NONE, False
         if _named_as_a_topic(start, context):
             # "what are the signs of a stroke?"; "now" asks, unless a film or a class tells it ("watched a video
             # about first aid for seizures in class today")
@@ -796,6 +798,8 @@ class _Roles:
     def _subject(self, index: int, end: int, low: int, said: tuple[str, ...], sign: int) -> bool:
         if end < len(said) and (end in self.person or said[end].endswith(("er", "or"))):
             return False  # "the dog walker", "the bus driver": a person
+        if end < len(said) and said[end] in _MADE_OF:
+            return False  # "a chicken bone", "a fish bone": a piece of the thing, stuck in someone
         if said[end : end + 1] in _RELATIVE and end + 1 == sign:
             return True  # "handling a cow that collapses": the thing is the subject of its own clause
         before = index - 1
@@ -828,6 +832,11 @@ _PLACE_PREPOSITIONS = frozenset(
     {"in", "on", "at", "by", "from", "into", "onto", "off", "under", "near", "behind", "inside", "outside", "beside"}
 )
 """Right before a thing, these make it a place or an object, not the one the sign is about."""
+
+_OWNERS = frozenset({"his", "her", "my", "their", "me", "ma", "mi", "hers"})
+"""A person's possessive inside a sign's own words: the sign is said of that person ("stuck in his throat")."""
+_MADE_OF = frozenset({"bone", "bones", "pip", "pips", "stone", "skin", "shell", "chunk", "lump"})
+"""After a thing, a piece of it: "a fish bone" is no fish."""
 
 _RELATIVE = frozenset({("that",), ("which",)})
 """Between a thing and a sign, these make the thing the sign's subject ("a cow that collapses")."""

@@ -474,3 +474,9 @@ def test_it_after_a_thing_and_no_person_is_that_thing():
         Verdict.NONE
     )  # no thing named: "it" is no thing
     assert verdict("the laptop fell on my husband and now it isn't responding") is not Verdict.NONE  # a person between
+
+
+def test_a_piece_of_a_thing_or_a_person_named_in_the_sign_is_no_things_doing():
+    assert verdict("a dog bone is choking him") is not Verdict.NONE  # a piece of the thing, not the dog
+    assert verdict("the dog is choking") is Verdict.NONE
+    assert verdict("the app says can't swallow my spit") is not Verdict.NONE  # "my" names the person in the sign
