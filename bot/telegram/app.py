@@ -25,6 +25,7 @@ from telegram.ext import (
 from bot.bootstrap import Loaded
 from bot.config import Settings
 from bot.content.render import HTML, Renderer
+from bot.engine.engine import Engine
 from bot.flow_versions import FlowVersions
 from bot.logs import log_event
 from bot.metrics import Metrics
@@ -73,14 +74,17 @@ def build_handlers(
     settings: Settings,
     metrics: Metrics,
     versions: FlowVersions[ButtonTags] | None = None,
+    engine: Engine | None = None,
 ) -> TwitchCheckBot:
-    """The bot's handlers over the current flow version (`loaded`'s, unless `versions` is given) and a store."""
+    """The bot's handlers over the current flow version (`loaded`'s, unless `versions` is given) and a store.
+    `engine`: one already built for `loaded`'s flows (tests start many bots over one load); else a new one."""
     if versions is None:
         versions = FlowVersions(
             loaded.flows,
             loaded.content,
             index=ButtonTags,
             keep_for=settings.ttl_days * 86400.0,
+            engine=engine,
             name=loaded.fingerprint(),
         )
     content = versions.content() or loaded.content
@@ -204,12 +208,14 @@ class BotRuntime:
         on_update_handled: Callable[[int], None] | None = None,
         clock: Callable[[], float] = time.time,
         sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+        engine: Engine | None = None,
     ) -> None:
-        """`clock` and `sleep` drive the reminders (when one is due, the dispatcher's pauses); tests pass their own."""
+        """`clock` and `sleep` drive the reminders (when one is due, the dispatcher's pauses); tests pass their own,
+        and may pass an `engine` already built for `loaded`'s flows."""
         self.settings = settings
         self.store = store
         self.metrics = Metrics()
-        self.handlers = build_handlers(loaded, store, settings, self.metrics)
+        self.handlers = build_handlers(loaded, store, settings, self.metrics, engine=engine)
         self.reminders = ReminderHandlers(self.handlers, clock=clock, zone=settings.reminder_zone)
         self.application = build_application(
             settings,

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import html
 import re
+import weakref
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Self
 
 from bot.bootstrap import Loaded
 from bot.config import Settings
+from bot.engine.engine import Engine
 from bot.engine.model import Step
 from bot.storage import open_store
 from bot.storage.base import ConversationStore
@@ -66,6 +68,19 @@ def settings_for(api: BotApiStandIn, data_dir: Path, storage: str = "sqlite", **
     )  # type: ignore[arg-type]
 
 
+_ENGINES: dict[int, Engine] = {}
+"""One engine per load while the load lives (a test's own load goes with its test), by the load's id."""
+
+
+def engine_for(loaded: Loaded) -> Engine:
+    """The engine every test bot over `loaded` shares: it holds no conversation."""
+    engine = _ENGINES.get(id(loaded))
+    if engine is None:
+        engine = _ENGINES[id(loaded)] = loaded.engine()
+        weakref.finalize(loaded, _ENGINES.pop, id(loaded), None)
+    return engine
+
+
 @dataclass
 class RunningBot:
     """One bot process: its runtime and store; `restart` builds new ones over the same data."""
@@ -77,6 +92,9 @@ class RunningBot:
     store: ConversationStore | None = None
     options: dict[str, Any] = field(default_factory=dict)
     """More keywords for BotRuntime (a clock, `rate_limited`…)."""
+    share_engine: bool = True
+    """Start over the one engine built for `loaded` in this process (building one takes half a second); a test of
+    what a bot frees passes False, so that its engine is its own."""
 
     async def open_store(self) -> ConversationStore:
         """The store this process opens (a subclass may give it the test's clock)."""
@@ -91,6 +109,7 @@ class RunningBot:
             retry_backoff=0.01,
             poll_timeout=1,
             on_update_handled=self.api.handled_callback(),
+            engine=engine_for(self.loaded) if self.share_engine else None,
             **self.options,
         )
         await self.runtime.start(polling=True)
