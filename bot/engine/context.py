@@ -234,10 +234,13 @@ class SentenceContext:
         """Where the comma-bounded part holding word `index` starts (only commas count, not "and" or "then")."""
         return max((pause for pause in self.sentence.pauses if pause <= index), default=0)
 
-    def has_near(self, kind: int, start: int, end: int, *, fine: bool = False) -> bool:
+    def has_near(self, kind: int, start: int, end: int, *, fine: bool = False, before: int | None = None) -> bool:
         """A cue of `kind` in the comma-bounded part around the phrase (narrower than its clause); with
-        `fine`, also bounded by "and" and a new subject (`segment`)."""
+        `fine`, also bounded by "and" and a new subject (`segment`); with `before`, only a cue that starts
+        before that word."""
         low, high = self.segment(start, fine=fine)
+        if before is not None:
+            high = min(high, before)
         return any(cue.value == kind and low <= cue.start < high for cue in self.around(start, end))
 
     def has(self, kind: int, start: int, end: int, before_only: bool = False) -> bool:

@@ -340,11 +340,7 @@ class EmergencyReader:
         """A `now` cue beside the sign, and not only after a later `passed` one: in "a passenger fainted on my route
         last month she was fine after today I'm asking about my thumb" the "today" is the writer's, not the faint's."""
         passed = min((cue.start for cue in context.cues if cue.value == Cue.PASSED and cue.start >= end), default=None)
-        low, high = context.segment(start)
-        return any(
-            cue.value == Cue.NOW and low <= cue.start < high and (passed is None or cue.start < passed)
-            for cue in context.around(start, end)
-        )
+        return context.has_near(Cue.NOW, start, end, before=passed)
 
     def _guessed(self, at: int, context: SentenceContext) -> bool:
         """Whether what stands at `at` is only guessed at ("not sure if it is blocked nose or something else"): a
@@ -358,13 +354,12 @@ class EmergencyReader:
         if causes is None:
             return False
         because = self.because_words
-        guess = self.guess_words  # a cause only guessed at explains nothing: "might be pins and needles?"
         return any(
             (
                 context.clause(hit.start) == context.clause(start)
                 or (hit.start > start and not because.isdisjoint(said[max(0, hit.start - GIVEN_REACH) : hit.start]))
             )
-            and guess.isdisjoint(said[context.part_start(hit.start) : hit.start])
+            and not self._guessed(hit.start, context)  # a cause only guessed at explains nothing: "might be pins…?"
             for hit in causes.find(said)
         )
 

@@ -333,22 +333,21 @@ NEAR = (0.7, 1.5)
 FAR_BELOW = 0.5
 """Said with "maybe more" and doubt ("a week or so, maybe more, honestly I've lost track"), an amount down to
 this share of where two choices meet may be past it."""
+_NAME_DOUBTS = (
+    r"(?:what|wat) (?:its|it is|they are|theyre|it was) called|(?:which|what) (?:type|kind)|the name"
+    r"|(?:its|the|their) names?|what (?:they are|theyre|its|it is|they re) for"
+)
+"""Not knowing only what a thing is called, what kind it is or what it is for."""
 _REASON_UNKNOWN = re.compile(
     r"\b(?:no idea|dont know|not sure|cant tell|who knows|cant remember|forget|forgot) "
-    r"(?:why|(?:if |whether |)(?:that|it|this) (?:counts|matters)"
-    r"|(?:what|wat) (?:its|it is|they are|theyre|it was) called|(?:what|wat|which) to|to (?:which|what)"
-    r"|(?:which|what) (?:type|kind)|the name|(?:its|the|their) names?"
-    r"|what (?:they are|theyre|its|it is|they re) for)\b"
+    r"(?:why|(?:if |whether |)(?:that|it|this) (?:counts|matters)|(?:what|wat|which) to|to (?:which|what)"
+    rf"|{_NAME_DOUBTS})\b"
 )
 """Not knowing why something happens ("waking with headaches, no idea why"), whether it counts ("swapped my
 inhaler brand, not sure that counts"), or what it is called ("GP changed my pill, don't know what it's called")
 is no doubt about whether it does."""
 
-_NAME_UNKNOWN = re.compile(
-    r"\b(?:no idea|dont know|not sure|cant remember|forget|forgot) "
-    r"(?:(?:what|wat) (?:its|it is|they are|theyre|it was) called|(?:which|what) (?:type|kind)|the name"
-    r"|(?:its|the|their) names?|what (?:they are|theyre|its|it is|they re) for)\b"
-)
+_NAME_UNKNOWN = re.compile(rf"\b(?:no idea|dont know|not sure|cant remember|forget|forgot) (?:{_NAME_DOUBTS})\b")
 """The part of `_REASON_UNKNOWN` that doubts only what a thing is called or for: after a plain yes ("YES, the heart
 doctor put me on something new, don't know the name") it leaves the yes, where a doubt whether it counts does not."""
 _AMOUNT_GUESSED = re.compile(
@@ -470,10 +469,11 @@ class ChoiceMatcher:
                 if unsure and NOT_SURE in self.values and hedged:
                     # "maybe a bit clumsier"; "not sure about family history, I was adopted"
                     return Match(NOT_SURE, how="hedge", phrase=found.phrase)
-                doubted = next((phrase for phrase in UNSURE_PHRASES if phrase in plain), None)
-                if found.value == NO and NOT_SURE in self.values and doubted:
-                    # "now and then, not sure if that's a lot", "breathing feels normal-ish, hard to say"
-                    return Match(NOT_SURE, how="hedge", phrase=doubted)
+                if found.value == NO and NOT_SURE in self.values:
+                    doubted = next((phrase for phrase in UNSURE_PHRASES if phrase in plain), None)
+                    if doubted:
+                        # "now and then, not sure if that's a lot", "breathing feels normal-ish, hard to say"
+                        return Match(NOT_SURE, how="hedge", phrase=doubted)
                 return found
         close = self._closest(trimmed)
         if close is not None:
@@ -598,22 +598,18 @@ class ChoiceMatcher:
                 continue
             value = self.exact[phrase]
             size = len(phrase.split())
-            rest = said[len(phrase) + 1 :].replace("?", " ")
-            # "yes, … for maybe five minutes": a guess at how long, no doubt; "YES … DONT KNOW THE NAME": a name only
-            hedged = _AMOUNT_GUESSED.sub(" ", _NAME_UNKNOWN.sub(" ", rest))
+            rest = said[len(phrase) + 1 :]
+            named_only = _NAME_UNKNOWN.sub(" ", rest)  # "YES … DONT KNOW THE NAME": a doubt about a name only
+            # "yes, … for maybe five minutes": a guess at how long, no doubt
+            hedged = _AMOUNT_GUESSED.sub(" ", named_only.replace("?", " "))
             if value in (YES, NO) and (set(hedged.split()) & HEDGES or any(h in hedged for h in UNSURE_PHRASES)):
                 # "no... well maybe": a hedge after a yes or no is never a firm answer
                 return NOT_SURE if NOT_SURE in self.values else None
             if first is not None and (size in first.pauses or len(first.words) == size):
                 return value
-            rest = said[len(phrase) + 1 :]
             if phrase in INTERJECTIONS and (rest.split(" ", 1)[0] in FOLLOWERS or self.exact.get(rest) == value):
                 return value
-            if (
-                value == YES
-                and phrase in AGREEING
-                and not set(_NAME_UNKNOWN.sub(" ", rest).split()) & (TURNS | DENYING)
-            ):
+            if value == YES and phrase in AGREEING and not set(named_only.split()) & (TURNS | DENYING):
                 return value  # "yes nightly calf cramps for weeks": what follows says what the yes is about
         return None
 

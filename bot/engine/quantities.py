@@ -129,6 +129,16 @@ def durations(said: tuple[str, ...]) -> list[Amount]:
     return found
 
 
+def _day_named_at(said: tuple[str, ...], at: int) -> tuple[int, float] | None:
+    """(words used, days ago) of the longest name on the calendar starting at `at`, or None."""
+    for size in range(CALENDAR_LONGEST, 0, -1):
+        named = said[at : at + size]
+        since = days_since(named) if len(named) == size else None
+        if since is not None:
+            return size, since
+    return None
+
+
 def _read_at(said: tuple[str, ...], i: int) -> tuple[int, list[float]]:
     """(words used, amounts) for a duration starting at `i`, or (0, [])."""
     for phrase in LONG:
@@ -138,11 +148,9 @@ def _read_at(said: tuple[str, ...], i: int) -> tuple[int, list[float]]:
         for gap in range(1, 4):
             if i + gap >= len(said) or (gap > 1 and said[i + gap - 1] not in DATE_LEADS):
                 break
-            for size in range(CALENDAR_LONGEST, 0, -1):
-                named = said[i + gap : i + gap + size]
-                since = days_since(named) if len(named) == size else None
-                if since is not None:
-                    return gap + size, [since]
+            day = _day_named_at(said, i + gap)
+            if day is not None:
+                return gap + day[0], [day[1]]
         return 0, []
     if said[i] in SINCE or (said[i] in POINT_STARTS and i > 0 and said[i - 1] in STARTED | {"on"}):
         skip = 1 if said[i] in SINCE else 0
@@ -151,11 +159,9 @@ def _read_at(said: tuple[str, ...], i: int) -> tuple[int, list[float]]:
             for point, days in POINTS.items():
                 if said[i + gap : i + gap + len(point)] == point:
                     return gap + len(point), [days]
-            for size in range(CALENDAR_LONGEST, 0, -1):  # "since Halloween", "since March", "since the spring"
-                named = said[i + gap : i + gap + size]
-                since = days_since(named) if len(named) == size else None
-                if since is not None:
-                    return gap + size, [since]
+            day = _day_named_at(said, i + gap)  # "since Halloween", "since March", "since the spring"
+            if day is not None:
+                return gap + day[0], [day[1]]
             if skip == 0:
                 break
         return 0, []

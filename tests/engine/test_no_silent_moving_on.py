@@ -185,13 +185,16 @@ def reader_of(parse: Callable[[str], Flow], flag: str, cues: str = "") -> Callab
     return lambda text: engine.advance(start, Typed(text))[0].answers.get("place")
 
 
+WITH_A_REASON = FLAG.replace(
+    '      - {label: "No", value: "no"}',
+    '      - {label: "Only with a reason", value: reason, explains: true, mentions: ["newborn"]}\n'
+    '      - {label: "No", value: "no"}',
+)
+"""The grip question with a choice for a yes that has an ordinary reason ("newborn"), marked `explains`."""
+
+
 def test_a_yes_with_the_reason_an_explaining_choice_names_is_that_choice(parse: Callable[[str], Flow]):
-    flag = FLAG.replace(
-        '      - {label: "No", value: "no"}',
-        '      - {label: "Only with a reason", value: reason, explains: true, mentions: ["newborn"]}\n'
-        '      - {label: "No", value: "no"}',
-    )
-    answer = reader_of(parse, flag)
+    answer = reader_of(parse, WITH_A_REASON)
     assert answer("newborn so I drop things") == "reason"
     # The same reason after "but", which alone would make the yes "not sure", is that choice too.
     assert answer("I drop things but I have a newborn") == "reason"
@@ -199,15 +202,10 @@ def test_a_yes_with_the_reason_an_explaining_choice_names_is_that_choice(parse: 
 
 
 def test_a_yes_then_the_reason_an_explaining_choice_names_is_that_choice(parse: Callable[[str], Flow]):
-    flag = FLAG.replace(
-        '      - {label: "No", value: "no"}',
-        '      - {label: "Only with a reason", value: reason, explains: true, mentions: ["newborn"]}\n'
-        '      - {label: "No", value: "no"}',
-    )
-    answer = reader_of(parse, flag)
+    answer = reader_of(parse, WITH_A_REASON)
     assert answer("yes, ever since we had a newborn") == "reason"
     assert answer("yes, all week") == "yes"
-    denying = reader_of(parse, flag, cues="cues:\n  negation: [not]\n")
+    denying = reader_of(parse, WITH_A_REASON, cues="cues:\n  negation: [not]\n")
     assert denying("yes, and it's not from the newborn") == "yes"  # the reason denied explains nothing
 
 
